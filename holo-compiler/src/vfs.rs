@@ -1,0 +1,290 @@
+//! The boundary between the compiler and the outside world: a virtual file system trait that the
+//! CLI implements over the disk (and tests implement in memory), and [`Compiler`], which keeps the
+//! salsa database in step with it and answers "what is wrong with the package now?".
+
+use crate::ast::Name;
+use crate::db::{self, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile};
+use crate::diagnostic::{Diagnostic, Loc};
+use crate::ids::ModulePath;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Why a source file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VfsError {
+    /// The file is not valid UTF-8 (for example a binary file); `offset` is the first bad byte.
+    NotUtf8 { path: String, offset: usize },
+    /// Any other failure to list or read, with the operating system's message.
+    Io { path: String, message: String },
+}
+
+impl std::fmt::Display for VfsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VfsError::NotUtf8 { path, offset } => write!(
+                f,
+                "`{path}` is not valid UTF-8 (first bad byte at offset {offset}); holo source files must be UTF-8 text"
+            ),
+            VfsError::Io { path, message } => write!(f, "cannot read `{path}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for VfsError {}
+
+/// Read access to a package's source files. Paths are relative to the package root and use `/`.
+pub trait Vfs {
+    /// Every `.holo` file under `src/`, sorted.
+    fn source_files(&self) -> Result<Vec<String>, VfsError>;
+    fn read(&self, path: &str) -> Result<String, VfsError>;
+}
+
+/// An in-memory [`Vfs`] for tests and tools.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryVfs {
+    pub files: BTreeMap<String, String>,
+}
+
+impl MemoryVfs {
+    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> MemoryVfs {
+        MemoryVfs {
+            files: files
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Vfs for MemoryVfs {
+    fn source_files(&self) -> Result<Vec<String>, VfsError> {
+        Ok(self.files.keys().cloned().collect())
+    }
+    fn read(&self, path: &str) -> Result<String, VfsError> {
+        self.files.get(path).cloned().ok_or_else(|| VfsError::Io {
+            path: path.to_string(),
+            message: "no such file".to_string(),
+        })
+    }
+}
+
+/// A package held in a salsa database, updated file by file and checked incrementally.
+pub struct Compiler {
+    db: RootDatabase,
+    package: Package,
+}
+
+/// The result of checking the whole package.
+#[derive(Clone, Debug, Default)]
+pub struct CheckReport {
+    /// Every diagnostic, with every location resolved to `Loc::File`, sorted by file then position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many source files were checked.
+    pub files: usize,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+impl Compiler {
+    pub fn new(kind: PackageKind) -> Compiler {
+        Compiler::with_db(RootDatabase::default(), kind)
+    }
+
+    /// A compiler over a given database (tests pass one that logs query executions).
+    pub fn with_db(db: RootDatabase, kind: PackageKind) -> Compiler {
+        let package = Package::new(&db, kind, BTreeMap::new());
+        Compiler { db, package }
+    }
+
+    pub fn db(&self) -> &RootDatabase {
+        &self.db
+    }
+
+    /// Replaces the package's files with those of `vfs`. Unchanged files keep their inputs, so
+    /// nothing that depends only on them is recomputed.
+    pub fn load(&mut self, vfs: &dyn Vfs) -> Result<(), VfsError> {
+        let paths = vfs.source_files()?;
+        let mut texts = Vec::with_capacity(paths.len());
+        for path in &paths {
+            texts.push((path.clone(), vfs.read(path)?));
+        }
+        let keep: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+        let stale: Vec<Name> = self
+            .package
+            .files(&self.db)
+            .keys()
+            .filter(|p| !keep.contains(p.as_str()))
+            .cloned()
+            .collect();
+        for path in stale {
+            self.remove_file(&path);
+        }
+        for (path, text) in texts {
+            self.set_file(&path, &text);
+        }
+        Ok(())
+    }
+
+    /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the
+    /// same text again starts no new salsa revision.
+    pub fn set_file(&mut self, path: &str, text: &str) -> bool {
+        if let Some(file) = self.package.files(&self.db).get(path).copied() {
+            if &**file.text(&self.db) == text {
+                return false;
+            }
+            use salsa::Setter;
+            file.set_text(&mut self.db).to(Arc::from(text));
+            return true;
+        }
+        let file = SourceFile::new(&self.db, Name::from(path), Arc::from(text));
+        let mut files = self.package.files(&self.db).clone();
+        files.insert(Name::from(path), file);
+        use salsa::Setter;
+        self.package.set_files(&mut self.db).to(files);
+        true
+    }
+
+    /// Removes a file. Returns whether it was there.
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        let mut files = self.package.files(&self.db).clone();
+        if files.remove(path).is_none() {
+            return false;
+        }
+        use salsa::Setter;
+        self.package.set_files(&mut self.db).to(files);
+        true
+    }
+
+    pub fn set_kind(&mut self, kind: PackageKind) {
+        if *self.package.kind(&self.db) != kind {
+            use salsa::Setter;
+            self.package.set_kind(&mut self.db).to(kind);
+        }
+    }
+
+    /// The paths of the package's files, sorted.
+    pub fn file_paths(&self) -> Vec<Name> {
+        self.package.files(&self.db).keys().cloned().collect()
+    }
+
+    /// The current text of a file.
+    pub fn text(&self, path: &str) -> Option<Arc<str>> {
+        self.package
+            .files(&self.db)
+            .get(path)
+            .map(|f| f.text(&self.db).clone())
+    }
+
+    /// Checks the whole package, reusing everything still valid from earlier checks.
+    pub fn check(&self) -> CheckReport {
+        let db: &dyn salsa::Database = &self.db;
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        for (path, diag) in db::package_diagnostics(db) {
+            diagnostics.push(resolve_in(diag, &path));
+        }
+        let files = self.package.files(db);
+        for file in files.values() {
+            diagnostics.extend(diagnostics_for_file(db, *file).iter().cloned());
+        }
+        diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        CheckReport {
+            diagnostics,
+            files: files.len(),
+        }
+    }
+}
+
+fn sort_key(d: &Diagnostic) -> (Name, u32, u32, &'static str, String) {
+    match &d.primary.loc {
+        Loc::File { path, span } => (path.clone(), span.start, span.end, d.code, d.message.clone()),
+        _ => (Name::default(), 0, 0, d.code, d.message.clone()),
+    }
+}
+
+fn resolve_in(mut diag: Diagnostic, path: &Name) -> Diagnostic {
+    for label in std::iter::once(&mut diag.primary).chain(diag.secondary.iter_mut()) {
+        if let Loc::Span(span) = label.loc {
+            label.loc = Loc::File {
+                path: path.clone(),
+                span,
+            };
+        }
+    }
+    diag
+}
+
+/// Every diagnostic of one file (syntax, module-level and per-item), with locations resolved to
+/// spans in the current text. This is the only query that depends on positions; it re-runs after
+/// whitespace edits, but only to map node ids to spans again.
+#[salsa::tracked(returns(ref))]
+pub fn diagnostics_for_file(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let path = file.path(db).clone();
+    let parsed = db::parse(db, file);
+    let mut out: Vec<Diagnostic> = parsed
+        .errors
+        .iter()
+        .cloned()
+        .map(|d| resolve_in(d, &path))
+        .collect();
+    let Some(module) = ModulePath::from_file_path(&path) else {
+        return Arc::new(out);
+    };
+    if db::module_file(db, &module) != Some(file) {
+        return Arc::new(out);
+    }
+    let mut raw: Vec<Diagnostic> = crate::sema::check_module(db, ModuleKey::new(db, module.clone()))
+        .iter()
+        .cloned()
+        .collect();
+    for (id, _) in db::file_items(db, file).iter() {
+        raw.extend(crate::sema::check_item(db, ItemKey::new(db, id.clone())).iter().cloned());
+    }
+    out.extend(raw.into_iter().map(|d| resolve_nodes(db, d, &path)));
+    Arc::new(out)
+}
+
+/// Resolves `Loc::Node` and `Loc::Span` labels to `Loc::File`.
+fn resolve_nodes(db: &dyn salsa::Database, mut diag: Diagnostic, path: &Name) -> Diagnostic {
+    for label in std::iter::once(&mut diag.primary).chain(diag.secondary.iter_mut()) {
+        label.loc = match &label.loc {
+            Loc::Node { item, node } => {
+                match db::module_file(db, &item.module) {
+                    Some(file) => {
+                        let items = db::file_items(db, file);
+                        let parsed = db::parse(db, file);
+                        let span = items
+                            .iter()
+                            .position(|(id, _)| id == item)
+                            .and_then(|i| parsed.source_maps.get(i))
+                            .map(|map| map.span(*node))
+                            .unwrap_or_default();
+                        Loc::File {
+                            path: file.path(db).clone(),
+                            span,
+                        }
+                    }
+                    None => Loc::File {
+                        path: path.clone(),
+                        span: Default::default(),
+                    },
+                }
+            }
+            Loc::Span(span) => Loc::File {
+                path: path.clone(),
+                span: *span,
+            },
+            other => other.clone(),
+        };
+    }
+    diag
+}
