@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod db;
 pub mod diagnostic;
+pub mod fingerprint;
 pub mod ids;
 pub mod sema;
 pub mod span;

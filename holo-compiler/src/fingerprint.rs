@@ -1,0 +1,149 @@
+//! Item fingerprints: a hash of each item's semantic content, and the item-level change set
+//! between two versions of a package.
+//!
+//! A fingerprint ignores whitespace, comments and source positions (it hashes the position-free
+//! AST of `ast.rs`), so it changes exactly when what the item means may have changed. Each item
+//! has two: `interface` (what other items can observe: a function's signature, a struct's fields,
+//! a constant's type and value) and `full` (the interface plus the body). Later stages key cached
+//! results and decide which tests to re-run from these.
+
+use crate::ast::{Item, ItemKind};
+use crate::db::{self, ItemKey};
+use crate::ids::ItemId;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// A 256-bit content hash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in &self.0[..8] {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Fingerprint {
+    /// Hashes any `Hash` value with blake3. Derived `Hash` impls feed every field, discriminant
+    /// and length, so structurally different values get different fingerprints.
+    pub fn of<T: Hash + ?Sized>(value: &T) -> Fingerprint {
+        let mut hasher = Blake3Hasher(blake3::Hasher::new());
+        value.hash(&mut hasher);
+        Fingerprint(*hasher.0.finalize().as_bytes())
+    }
+
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Adapts blake3 to `std::hash::Hasher` so that derived `Hash` impls can feed it.
+struct Blake3Hasher(blake3::Hasher);
+
+impl Hasher for Blake3Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    fn finish(&self) -> u64 {
+        let bytes = self.0.finalize();
+        u64::from_le_bytes(bytes.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+    }
+}
+
+/// The two fingerprints of one item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ItemFingerprint {
+    /// What other items can depend on: signature, fields, variants, a constant's type and value.
+    pub interface: Fingerprint,
+    /// Everything, including a function's body.
+    pub full: Fingerprint,
+}
+
+/// The interface part of an item: the item with function bodies emptied.
+fn interface_of(item: &Item) -> Item {
+    let mut item = item.clone();
+    let body = match &mut item.kind {
+        ItemKind::Fn(f) => Some(&mut f.body),
+        ItemKind::Method(m) => Some(&mut m.func.body),
+        _ => None,
+    };
+    if let Some(body) = body {
+        body.stmts.clear();
+        body.tail = None;
+    }
+    item
+}
+
+/// The fingerprints of one item, or `None` if it no longer exists.
+#[salsa::tracked(returns(copy))]
+pub fn item_fingerprint<'db>(
+    db: &'db dyn salsa::Database,
+    item: ItemKey<'db>,
+) -> Option<ItemFingerprint> {
+    let ast = db::item_ast(db, item).as_ref()?;
+    Some(ItemFingerprint {
+        interface: Fingerprint::of(&interface_of(&ast)),
+        full: Fingerprint::of(&**ast),
+    })
+}
+
+/// The fingerprints of every item of the package.
+pub fn package_fingerprints(db: &dyn salsa::Database) -> BTreeMap<ItemId, ItemFingerprint> {
+    let mut out = BTreeMap::new();
+    for file in db::module_map(db).values() {
+        for (id, _) in db::file_items(db, *file).iter() {
+            if let Some(fp) = item_fingerprint(db, ItemKey::new(db, id.clone())) {
+                out.insert(id.clone(), fp);
+            }
+        }
+    }
+    out
+}
+
+/// How one item changed between two versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ItemChange {
+    Added,
+    Removed,
+    /// The interface changed (and perhaps the body): users of the item must be re-checked.
+    Interface,
+    /// Only the body changed: only the item itself must be re-checked.
+    Body,
+}
+
+/// The item-level difference between two snapshots of [`package_fingerprints`], in item order.
+pub fn diff(
+    old: &BTreeMap<ItemId, ItemFingerprint>,
+    new: &BTreeMap<ItemId, ItemFingerprint>,
+) -> Vec<(ItemId, ItemChange)> {
+    let mut changes = Vec::new();
+    for (id, fp) in new {
+        match old.get(id) {
+            None => changes.push((id.clone(), ItemChange::Added)),
+            Some(prev) if prev.interface != fp.interface => {
+                changes.push((id.clone(), ItemChange::Interface))
+            }
+            Some(prev) if prev.full != fp.full => changes.push((id.clone(), ItemChange::Body)),
+            Some(_) => {}
+        }
+    }
+    for id in old.keys() {
+        if !new.contains_key(id) {
+            changes.push((id.clone(), ItemChange::Removed));
+        }
+    }
+    changes.sort();
+    changes
+}
+
+/// A fingerprint shared by everything a snapshot was computed from, e.g. to key a whole check.
+pub fn combine(parts: &BTreeMap<ItemId, ItemFingerprint>) -> Fingerprint {
+    Fingerprint::of(&parts.iter().collect::<Vec<_>>())
+}
+
+/// Keeps `Arc` in the public API stable for callers that hold snapshots across threads.
+pub type Snapshot = Arc<BTreeMap<ItemId, ItemFingerprint>>;
