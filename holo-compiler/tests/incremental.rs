@@ -1,0 +1,279 @@
+//! Incrementality, asserted from salsa's execution log: which queries re-run after an edit.
+//!
+//! These are the guarantees of ARCHITECTURE.md: a body edit re-checks that body only; a
+//! whitespace or comment edit stops after parsing; a signature edit re-checks the item and the
+//! bodies that use it; adding a function re-checks nothing that cannot see it.
+
+use holo_compiler::db::{ItemKey, RootDatabase};
+use holo_compiler::{Compiler, ItemId, ModulePath, PackageKind};
+use salsa::plumbing::AsId;
+
+/// Queries that only restructure text; everything else counts as semantic work.
+const STRUCTURAL: &[&str] = &[
+    "parse",
+    "file_items",
+    "item_ast",
+    "diagnostics_for_file",
+    "module_map",
+    "item_fingerprint",
+];
+
+struct Fixture {
+    compiler: Compiler,
+}
+
+impl Fixture {
+    fn new(files: &[(&str, &str)]) -> Fixture {
+        let mut compiler = Compiler::with_db(RootDatabase::new(true), PackageKind::Bin);
+        for (path, text) in files {
+            compiler.set_file(path, text);
+        }
+        let report = compiler.check();
+        assert_eq!(
+            report.errors(),
+            0,
+            "the fixture must start error-free: {:#?}",
+            report.diagnostics
+        );
+        compiler.db().take_log();
+        Fixture { compiler }
+    }
+
+    /// Applies an edit, re-checks, and returns the log of executed queries.
+    fn edit(&mut self, path: &str, from: &str, to: &str) -> Log {
+        let text = self.compiler.text(path).expect("file exists").to_string();
+        assert!(text.contains(from), "`{from}` not in {path}");
+        self.compiler.set_file(path, &text.replacen(from, to, 1));
+        self.compiler.check();
+        Log {
+            entries: self.compiler.db().take_log(),
+            db: self.compiler.db().clone(),
+        }
+    }
+}
+
+struct Log {
+    entries: Vec<String>,
+    db: RootDatabase,
+}
+
+impl Log {
+    fn query_name(entry: &str) -> &str {
+        entry.split('(').next().unwrap_or(entry)
+    }
+
+    /// Executions of semantic (non-structural) queries.
+    fn semantic(&self) -> Vec<&String> {
+        self.entries
+            .iter()
+            .filter(|e| !STRUCTURAL.contains(&Self::query_name(e)))
+            .collect()
+    }
+
+    /// Whether `query` ran for `item`.
+    fn ran(&self, query: &str, item: &ItemId) -> bool {
+        let key = ItemKey::new(&self.db, item.clone());
+        let wanted = format!("{query}({:?})", key.as_id());
+        self.entries.iter().any(|e| *e == wanted)
+    }
+
+    /// The items for which `query` ran.
+    fn count(&self, query: &str) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| Self::query_name(e) == query)
+            .count()
+    }
+}
+
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.entries).finish()
+    }
+}
+
+fn item(module: &str, name: &str) -> ItemId {
+    ItemId::new(ModulePath(module.into()), name)
+}
+
+const MAIN: &str = "use util::{double, Counter};
+
+fn main() {
+    let c = Counter::new(\"c\");
+    println(helper(2) + double(3) + c.hits);
+}
+
+// helper is only used by main
+fn helper(x: i64) -> i64 {
+    let y = x * 2;
+    y + 1
+}
+
+fn unrelated() -> i64 {
+    40 + 2
+}
+
+#[test]
+fn helper_works() {
+    assert_eq(helper(1), 3);
+}
+";
+
+const UTIL: &str = "pub struct Counter {
+    name: str,
+    pub hits: i64,
+}
+
+impl Counter {
+    pub fn new(name: str) -> Counter {
+        Counter { name: name, hits: 0 }
+    }
+}
+
+pub fn double(x: i64) -> i64 {
+    x * 2
+}
+
+pub fn triple(x: i64) -> i64 {
+    x * 3
+}
+";
+
+const OTHER: &str = "pub fn lonely() -> i64 {
+    7
+}
+";
+
+fn fixture() -> Fixture {
+    Fixture::new(&[
+        ("src/main.holo", MAIN),
+        ("src/util.holo", UTIL),
+        ("src/other.holo", OTHER),
+    ])
+}
+
+#[test]
+fn body_edit_rechecks_only_that_body() {
+    let mut f = fixture();
+    let log = f.edit("src/main.holo", "y + 1", "y + 100");
+    assert!(log.ran("check_item", &item("", "helper")), "{log:?}");
+    for other in [
+        item("", "main"),
+        item("", "unrelated"),
+        item("", "helper_works"),
+    ] {
+        assert!(!log.ran("check_item", &other), "{other} re-ran: {log:?}");
+    }
+    assert!(!log.ran("check_item", &item("util", "double")), "{log:?}");
+    assert_eq!(log.count("check_item"), 1, "{log:?}");
+}
+
+#[test]
+fn whitespace_and_comment_edits_stop_after_parsing() {
+    let mut f = fixture();
+    for (from, to) in [
+        ("fn unrelated() -> i64 {", "fn   unrelated()   ->   i64\n{"),
+        (
+            "// helper is only used by main",
+            "// a different comment\n\n\n",
+        ),
+        ("let y = x * 2;", "let y = x * 2;   /* block */"),
+    ] {
+        let log = f.edit("src/main.holo", from, to);
+        assert!(
+            log.semantic().is_empty(),
+            "semantic queries re-ran after `{to}`: {log:?}"
+        );
+        assert!(log.count("parse") >= 1, "{log:?}");
+    }
+}
+
+#[test]
+fn whitespace_edit_still_moves_diagnostics() {
+    let mut f = fixture();
+    f.edit("src/main.holo", "40 + 2", "40 + true");
+    let before = f.compiler.check().diagnostics;
+    assert_eq!(before.len(), 1, "{before:#?}");
+    f.edit("src/main.holo", "fn main() {", "\n\n\nfn main() {");
+    let after = f.compiler.check().diagnostics;
+    assert_eq!(after.len(), 1);
+    let start = |d: &holo_compiler::Diagnostic| match &d.primary.loc {
+        holo_compiler::Loc::File { span, .. } => span.start,
+        other => panic!("unresolved location {other:?}"),
+    };
+    assert_eq!(start(&after[0]), start(&before[0]) + 3);
+}
+
+#[test]
+fn signature_edit_rechecks_the_item_and_its_users() {
+    let mut f = fixture();
+    let log = f.edit(
+        "src/util.holo",
+        "pub fn double(x: i64) -> i64",
+        "pub fn double(x: i64, y: i64) -> i64",
+    );
+    assert!(log.ran("check_item", &item("util", "double")), "{log:?}");
+    assert!(
+        log.ran("check_item", &item("", "main")),
+        "main uses double: {log:?}"
+    );
+    for other in [
+        item("", "helper"),
+        item("", "unrelated"),
+        item("util", "triple"),
+        item("other", "lonely"),
+    ] {
+        assert!(!log.ran("check_item", &other), "{other} re-ran: {log:?}");
+    }
+    let report = f.compiler.check();
+    assert_eq!(
+        report.errors(),
+        1,
+        "main now calls double with one argument: {:#?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn adding_a_function_rechecks_nothing_that_cannot_see_it() {
+    let mut f = fixture();
+    let log = f.edit(
+        "src/util.holo",
+        "pub fn triple",
+        "pub fn quadruple(x: i64) -> i64 {\n    x * 4\n}\n\npub fn triple",
+    );
+    assert!(log.ran("check_item", &item("util", "quadruple")), "{log:?}");
+    assert_eq!(
+        log.count("check_item"),
+        1,
+        "only the new function is checked: {log:?}"
+    );
+    let log = f.edit(
+        "src/main.holo",
+        "fn unrelated",
+        "fn brand_new() {}\n\nfn unrelated",
+    );
+    assert!(log.ran("check_item", &item("", "brand_new")), "{log:?}");
+    assert_eq!(log.count("check_item"), 1, "{log:?}");
+}
+
+#[test]
+fn editing_one_file_does_not_touch_another() {
+    let mut f = fixture();
+    let log = f.edit("src/other.holo", "7", "8");
+    assert!(log.ran("check_item", &item("other", "lonely")), "{log:?}");
+    assert_eq!(log.count("check_item"), 1, "{log:?}");
+    assert_eq!(
+        log.count("parse"),
+        1,
+        "only the edited file is parsed again: {log:?}"
+    );
+}
+
+#[test]
+fn rewriting_the_same_text_is_not_a_change() {
+    let mut f = fixture();
+    assert!(!f.compiler.set_file("src/main.holo", MAIN));
+    f.compiler.check();
+    assert!(f.compiler.db().take_log().is_empty());
+}
