@@ -86,7 +86,7 @@ pub fn item_fingerprint<'db>(
 ) -> Option<ItemFingerprint> {
     let ast = db::item_ast(db, item).as_ref()?;
     Some(ItemFingerprint {
-        interface: Fingerprint::of(&interface_of(&ast)),
+        interface: Fingerprint::of(&interface_of(ast)),
         full: Fingerprint::of(&**ast),
     })
 }
