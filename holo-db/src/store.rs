@@ -1,0 +1,705 @@
+//! The store: one redb file with a versioned header, content-addressed blobs and per-project
+//! bookkeeping, shared by every holo process that opens it, and rebuilt when it is damaged.
+//!
+//! Layout (schema version [`SCHEMA_VERSION`]):
+//!
+//! | table | key → value | what |
+//! | --- | --- | --- |
+//! | `holo_header` | `&str` → bytes | `format` = `holo-db`, `schema_version` (u64 LE), `created_by`, `last_build` |
+//! | `blobs` | 32-byte fingerprint → bytes | content-addressed results; a key names its value forever |
+//! | `meta` | `&str` → bytes | small per-project bookkeeping owned by the caller |
+//!
+//! The header table's name and types never change, so any future holo can read any store's
+//! version and decide. A store of another schema version is moved aside, not migrated: it is a
+//! cache, and [`store_file_name`] puts the version in the file name so that two installed
+//! versions of holo sharing one `HOLO_HOME` use two files instead of moving each other's aside.
+
+use crate::error::{Damage, StoreError, Warning};
+use crate::fingerprint::{Fingerprinter, Key};
+use redb::{
+    ConcurrencyMode, Database, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, TableDefinition, TableError,
+};
+use std::fs::File;
+use std::io::ErrorKind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The version of the table layout above. Bump it whenever a table's meaning or encoding
+/// changes; stores with another version are moved aside and rebuilt.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The value of the header's `format` entry, which tells a holo store from other redb files.
+const FORMAT_TAG: &[u8] = b"holo-db";
+
+const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("holo_header");
+const BLOBS: TableDefinition<&Key, &[u8]> = TableDefinition::new("blobs");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+const HEADER_FORMAT: &str = "format";
+const HEADER_SCHEMA: &str = "schema_version";
+const HEADER_CREATED_BY: &str = "created_by";
+const HEADER_LAST_BUILD: &str = "last_build";
+
+/// redb's page cache per open handle. Its default (1 GiB) is sized for one big process; holo
+/// runs several small ones (CLI, daemon, LSP) against the same file.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The read-only look before the read-write open reads a few pages only.
+const PRECHECK_CACHE_BYTES: usize = 1024 * 1024;
+
+/// The file name for a store of this schema version, e.g. `holo-v1.redb`.
+pub fn store_file_name() -> String {
+    format!("holo-v{SCHEMA_VERSION}.redb")
+}
+
+/// How to open a store. [`Store::open`] is `OpenOptions::new(build_id).open(path)`.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    build_id: String,
+    verify_integrity: bool,
+}
+
+impl OpenOptions {
+    /// `build_id` names the toolchain build that uses the store (for example its version and
+    /// commit). It is recorded in the header and mixed into [`Store::result_key`], so results
+    /// computed by one build are never served to another.
+    pub fn new(build_id: &str) -> OpenOptions {
+        OpenOptions {
+            build_id: build_id.to_owned(),
+            verify_integrity: true,
+        }
+    }
+
+    /// Whether to verify every page checksum on open (the default). Without it, a file
+    /// damaged in place (not truncated) can make redb panic on a later read, which holo-db
+    /// cannot turn into a recovery. Measured cost with a warm page cache: about 1 ms for a small
+    /// store, about 20 ms more than an unverified open for a 70 MB one. A long-running daemon
+    /// pays it once; turn it off only for a file that was verified moments ago.
+    pub fn verify_integrity(mut self, verify: bool) -> OpenOptions {
+        self.verify_integrity = verify;
+        self
+    }
+
+    /// Opens the store at `path`, creating it (and its folder) if needed.
+    ///
+    /// A file that is corrupt, truncated, not a redb database, another program's database, of
+    /// another schema version, or unreadable is renamed to `<name>.corrupt-<unix-time>` (never
+    /// deleted) and replaced by an empty store; the returned [`Warning`] says so in one line.
+    /// Several processes may open the same store at once; their write transactions take turns.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<(Store, Option<Warning>), StoreError> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                action: "create the folder",
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        match self.try_open(path) {
+            Ok(store) => Ok((store, None)),
+            Err(Attempt::Failed(error)) => Err(error),
+            Err(Attempt::Damaged(_)) => self.recover(path),
+        }
+    }
+
+    /// Moves a damaged store aside and creates a new one, under an exclusive lock on a sidecar
+    /// `<name>.lock` file, so that when several processes find the same damage only the first
+    /// renames it and the others open the store it created. Without the lock, a late process
+    /// could rename the fresh store of an early one.
+    fn recover(&self, path: &Path) -> Result<(Store, Option<Warning>), StoreError> {
+        let lock_path = sidecar(path, ".lock")?;
+        let lock = File::create(&lock_path).map_err(|source| StoreError::Io {
+            action: "create the recovery lock",
+            path: lock_path.clone(),
+            source,
+        })?;
+        lock.lock().map_err(|source| StoreError::Io {
+            action: "take the recovery lock",
+            path: lock_path.clone(),
+            source,
+        })?;
+        // Another process may have recovered the store while this one waited for the lock.
+        let damage = match self.try_open(path) {
+            Ok(store) => return Ok((store, None)),
+            Err(Attempt::Failed(error)) => return Err(error),
+            Err(Attempt::Damaged(damage)) => damage,
+        };
+        let moved_to = move_aside(path)?;
+        let store = match self.try_open(path) {
+            Ok(store) => store,
+            Err(Attempt::Failed(error)) => return Err(error),
+            Err(Attempt::Damaged(damage)) => {
+                return Err(StoreError::RecreatedStoreUnusable {
+                    path: path.to_owned(),
+                    damage,
+                });
+            }
+        };
+        // The lock file stays: removing it would let a waiting process lock a file that a third
+        // process has already replaced.
+        drop(lock);
+        let warning = Warning {
+            path: path.to_owned(),
+            moved_to,
+            damage,
+        };
+        Ok((store, Some(warning)))
+    }
+
+    /// One attempt at opening and validating the file as it is now.
+    fn try_open(&self, path: &Path) -> Result<Store, Attempt> {
+        let exists = match std::fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.is_file() || metadata.file_type().is_symlink() => true,
+            Ok(_) => {
+                return Err(Attempt::Failed(StoreError::NotAFile {
+                    path: path.to_owned(),
+                }));
+            }
+            Err(error) if error.kind() == ErrorKind::NotFound => false,
+            Err(source) => {
+                return Err(Attempt::Failed(StoreError::Io {
+                    action: "inspect the store",
+                    path: path.to_owned(),
+                    source,
+                }));
+            }
+        };
+        // redb reports the damage it detects as errors, but a damaged page that slipped past
+        // (verification off) can still reach an `unreachable!` inside it. The open is the one
+        // place where that is recoverable: nothing has been handed out yet.
+        match catch_unwind(AssertUnwindSafe(|| self.open_and_validate(path, exists))) {
+            Ok(result) => result,
+            Err(_) => Err(Attempt::Damaged(Damage::Corrupt {
+                detail: "the storage engine failed while reading it".to_owned(),
+            })),
+        }
+    }
+
+    fn open_and_validate(&self, path: &Path, existed: bool) -> Result<Store, Attempt> {
+        if existed {
+            precheck(path)?;
+        }
+        let mut builder = Database::builder();
+        builder
+            .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+            .set_check_integrity_on_open(self.verify_integrity)
+            .set_cache_size(CACHE_BYTES);
+        let db = builder
+            .create(path)
+            .map_err(|e| classify(path, existed, "opening it", e.into()))?;
+        let store = Store {
+            db,
+            path: path.to_owned(),
+            build_id: self.build_id.clone(),
+        };
+        store.validate_header()?;
+        Ok(store)
+    }
+}
+
+/// Looks at an existing file through a read-only handle before the read-write open, because
+/// the read-write open writes (its integrity check commits, and it marks the file as in use):
+/// a file of another program or another schema version must be moved aside exactly as it was
+/// found. Damage that only the full verification finds is left to the read-write open.
+fn precheck(path: &Path) -> Result<(), Attempt> {
+    // redb's create turns an empty file into a new database; the read-only open would reject it.
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return Ok(());
+    }
+    let mut builder = Database::builder();
+    builder
+        .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+        .set_cache_size(PRECHECK_CACHE_BYTES);
+    let db = match builder.open_read_only(path) {
+        Ok(db) => db,
+        // A writer crashed mid-transaction and the file needs the repair that only a read-write
+        // open performs (redb's normal crash recovery); the header is checked after it.
+        Err(redb::DatabaseError::RepairAborted) => return Ok(()),
+        Err(error) => return Err(classify(path, true, "opening it to read", error.into())),
+    };
+    let classify = |e: redb::Error| classify(path, true, "reading its header", e);
+    let read = db.begin_read().map_err(|e| classify(e.into()))?;
+    match inspect_header(&read).map_err(classify)? {
+        HeaderState::Valid(_) | HeaderState::Missing { has_tables: false } => Ok(()),
+        HeaderState::Missing { has_tables: true } => Err(Attempt::Damaged(Damage::NotAHoloStore)),
+        HeaderState::Invalid(damage) => Err(Attempt::Damaged(damage)),
+    }
+}
+
+/// The outcome of a failed open attempt: damage is repaired by moving the file aside, anything
+/// else goes back to the caller.
+enum Attempt {
+    Damaged(Damage),
+    Failed(StoreError),
+}
+
+/// Sorts an engine error into damage (move the file aside) or a failure (report it).
+fn classify(path: &Path, existed: bool, action: &'static str, error: redb::Error) -> Attempt {
+    use redb::Error as E;
+    let damage = match error {
+        E::Corrupted(detail) if detail.contains("truncated") => Damage::Truncated { detail },
+        E::Corrupted(detail) => Damage::Corrupt { detail },
+        E::UpgradeRequired(version) => Damage::ForeignFileFormat { version },
+        E::TableTypeMismatch { .. }
+        | E::TypeDefinitionChanged { .. }
+        | E::TableIsMultimap(_)
+        | E::TableIsNotMultimap(_) => Damage::NotAHoloStore,
+        E::DatabaseAlreadyOpen | E::LockProtocolMismatch => {
+            return Attempt::Failed(StoreError::InUse {
+                path: path.to_owned(),
+            });
+        }
+        E::Io(io) => match io.kind() {
+            ErrorKind::InvalidData if io.to_string().contains("magic number") => {
+                Damage::NotADatabase
+            }
+            ErrorKind::InvalidData => Damage::Corrupt {
+                detail: io.to_string(),
+            },
+            ErrorKind::UnexpectedEof => Damage::Truncated {
+                detail: "the file ends inside its header".to_owned(),
+            },
+            ErrorKind::PermissionDenied if existed => Damage::Unreadable {
+                detail: io.to_string(),
+            },
+            ErrorKind::IsADirectory => {
+                return Attempt::Failed(StoreError::NotAFile {
+                    path: path.to_owned(),
+                });
+            }
+            _ => {
+                return Attempt::Failed(StoreError::Engine {
+                    action,
+                    path: path.to_owned(),
+                    source: Box::new(E::Io(io)),
+                });
+            }
+        },
+        other => {
+            return Attempt::Failed(StoreError::Engine {
+                action,
+                path: path.to_owned(),
+                source: Box::new(other),
+            });
+        }
+    };
+    Attempt::Damaged(damage)
+}
+
+/// `<path><suffix>`, next to the store.
+fn sidecar(path: &Path, suffix: &str) -> Result<PathBuf, StoreError> {
+    let Some(name) = path.file_name() else {
+        return Err(StoreError::NotAFile {
+            path: path.to_owned(),
+        });
+    };
+    let mut name = name.to_owned();
+    name.push(suffix);
+    Ok(path.with_file_name(name))
+}
+
+/// Renames a damaged store to `<name>.corrupt-<unix-time>` (adding `-1`, `-2`, … if that name
+/// is taken, because `rename` would silently replace an earlier one).
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for attempt in 0..1000u32 {
+        let suffix = if attempt == 0 {
+            format!(".corrupt-{seconds}")
+        } else {
+            format!(".corrupt-{seconds}-{attempt}")
+        };
+        let target = sidecar(path, &suffix)?;
+        if std::fs::symlink_metadata(&target).is_ok() {
+            continue;
+        }
+        return match std::fs::rename(path, &target) {
+            Ok(()) => Ok(target),
+            Err(source) => Err(StoreError::Io {
+                action: "move the damaged store aside to",
+                path: target,
+                source,
+            }),
+        };
+    }
+    Err(StoreError::Io {
+        action: "find a free name to move the damaged store aside next to",
+        path: path.to_owned(),
+        source: std::io::Error::new(ErrorKind::AlreadyExists, "1000 names were taken"),
+    })
+}
+
+/// What `stats()` reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Size of the file on disk (redb does not shrink files when entries are removed).
+    pub file_bytes: u64,
+    /// Number of content-addressed entries.
+    pub blobs: u64,
+    /// Bytes of keys and values in the blob table, without the B-tree's overhead.
+    pub blob_bytes: u64,
+    /// Number of bookkeeping entries.
+    pub meta_entries: u64,
+    pub schema_version: u64,
+    /// The build id of the toolchain that created the store.
+    pub created_by: String,
+    /// The build id of the toolchain that opened it most recently.
+    pub last_build: String,
+}
+
+/// An open store. Cheap to share between threads (`&Store` is enough; it is `Send + Sync`), and
+/// several processes may hold the same file open.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+    build_id: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("build_id", &self.build_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The decoded header of an existing store.
+struct Header {
+    schema_version: u64,
+    created_by: String,
+    last_build: String,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` for the toolchain build `build_id`, verifying it
+    /// and recovering from damage as [`OpenOptions::open`] describes.
+    pub fn open(
+        path: impl AsRef<Path>,
+        build_id: &str,
+    ) -> Result<(Store, Option<Warning>), StoreError> {
+        OpenOptions::new(build_id).open(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn build_id(&self) -> &str {
+        &self.build_id
+    }
+
+    /// The key for a cached result of `kind` computed from `parts`: a fingerprint of the schema
+    /// version, this build's id, the kind and the parts. Keys made here can only be hit by the
+    /// same toolchain build, which is what makes a cached result safe to reuse anywhere.
+    pub fn result_key(&self, kind: &str, parts: &[&[u8]]) -> Key {
+        let prefix = Fingerprinter::new()
+            .part(b"result")
+            .part_u64(SCHEMA_VERSION)
+            .part(self.build_id.as_bytes())
+            .part(kind.as_bytes());
+        parts.iter().fold(prefix, |f, part| f.part(part)).finish()
+    }
+
+    /// The blob stored under `key`, if any.
+    pub fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_table(BLOBS)
+            .map_err(|e| self.engine("opening the blob table", e))?;
+        let value = table
+            .get(key)
+            .map_err(|e| self.engine("reading a blob", e))?;
+        Ok(value.map(|guard| guard.value().to_vec()))
+    }
+
+    pub fn contains(&self, key: &Key) -> Result<bool, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_table(BLOBS)
+            .map_err(|e| self.engine("opening the blob table", e))?;
+        let found = table
+            .get(key)
+            .map_err(|e| self.engine("reading a blob", e))?
+            .is_some();
+        Ok(found)
+    }
+
+    /// Stores one blob. Prefer [`Store::put_batch`] for several: each call is one durable commit
+    /// (an fsync, about 1 ms).
+    pub fn put(&self, key: &Key, value: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.put_batch([(key, value)])? == 1)
+    }
+
+    /// Stores blobs in one short write transaction and returns how many were new.
+    ///
+    /// Keys are content addresses: a key that is already present names the same bytes, so it is
+    /// left as it is rather than rewritten (which would copy its pages for nothing).
+    pub fn put_batch<'a, I>(&self, entries: I) -> Result<usize, StoreError>
+    where
+        I: IntoIterator<Item = (&'a Key, &'a [u8])>,
+    {
+        let mut entries = entries.into_iter().peekable();
+        if entries.peek().is_none() {
+            // Not even a transaction: beginning one waits for every other writer.
+            return Ok(0);
+        }
+        let write = self
+            .db
+            .begin_write()
+            .map_err(|e| self.engine("starting a write", e))?;
+        let mut added = 0;
+        {
+            let mut table = write
+                .open_table(BLOBS)
+                .map_err(|e| self.engine("opening the blob table", e))?;
+            for (key, value) in entries {
+                let present = table
+                    .get(key)
+                    .map_err(|e| self.engine("reading a blob", e))?
+                    .is_some();
+                if !present {
+                    table
+                        .insert(key, value)
+                        .map_err(|e| self.engine("writing a blob", e))?;
+                    added += 1;
+                }
+            }
+        }
+        if added == 0 {
+            write
+                .abort()
+                .map_err(|e| self.engine("ending a write", e))?;
+        } else {
+            write
+                .commit()
+                .map_err(|e| self.engine("committing blobs", e))?;
+        }
+        Ok(added)
+    }
+
+    /// A bookkeeping value (per-project state owned by the caller).
+    pub fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_table(META)
+            .map_err(|e| self.engine("opening the bookkeeping table", e))?;
+        let value = table
+            .get(key)
+            .map_err(|e| self.engine("reading a bookkeeping entry", e))?;
+        Ok(value.map(|guard| guard.value().to_vec()))
+    }
+
+    /// Sets a bookkeeping value, replacing any previous one.
+    pub fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let write = self
+            .db
+            .begin_write()
+            .map_err(|e| self.engine("starting a write", e))?;
+        {
+            let mut table = write
+                .open_table(META)
+                .map_err(|e| self.engine("opening the bookkeeping table", e))?;
+            table
+                .insert(key, value)
+                .map_err(|e| self.engine("writing a bookkeeping entry", e))?;
+        }
+        write
+            .commit()
+            .map_err(|e| self.engine("committing a bookkeeping entry", e))
+    }
+
+    /// Removes a bookkeeping value; returns whether there was one.
+    pub fn remove_meta(&self, key: &str) -> Result<bool, StoreError> {
+        let write = self
+            .db
+            .begin_write()
+            .map_err(|e| self.engine("starting a write", e))?;
+        let removed = {
+            let mut table = write
+                .open_table(META)
+                .map_err(|e| self.engine("opening the bookkeeping table", e))?;
+            table
+                .remove(key)
+                .map_err(|e| self.engine("removing a bookkeeping entry", e))?
+                .is_some()
+        };
+        write
+            .commit()
+            .map_err(|e| self.engine("committing a bookkeeping removal", e))?;
+        Ok(removed)
+    }
+
+    /// Sizes and counts, for `holo cache stats`.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let file_bytes = std::fs::metadata(&self.path)
+            .map_err(|source| StoreError::Io {
+                action: "read the size of",
+                path: self.path.clone(),
+                source,
+            })?
+            .len();
+        let read = self.begin_read()?;
+        let state = inspect_header(&read).map_err(|e| self.engine("reading the header", e))?;
+        let HeaderState::Valid(header) = state else {
+            return Err(self.engine(
+                "reading the header",
+                redb::Error::Corrupted("the header of the open store is gone".to_owned()),
+            ));
+        };
+        let blobs = read
+            .open_table(BLOBS)
+            .map_err(|e| self.engine("opening the blob table", e))?;
+        let meta = read
+            .open_table(META)
+            .map_err(|e| self.engine("opening the bookkeeping table", e))?;
+        Ok(StoreStats {
+            file_bytes,
+            blobs: blobs.len().map_err(|e| self.engine("counting blobs", e))?,
+            blob_bytes: blobs
+                .stats()
+                .map_err(|e| self.engine("measuring blobs", e))?
+                .stored_bytes(),
+            meta_entries: meta
+                .len()
+                .map_err(|e| self.engine("counting bookkeeping entries", e))?,
+            schema_version: header.schema_version,
+            created_by: header.created_by,
+            last_build: header.last_build,
+        })
+    }
+
+    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        self.db
+            .begin_read()
+            .map_err(|e| self.engine("starting a read", e))
+    }
+
+    fn engine(&self, action: &'static str, error: impl Into<redb::Error>) -> StoreError {
+        StoreError::Engine {
+            action,
+            path: self.path.clone(),
+            source: Box::new(error.into()),
+        }
+    }
+
+    /// Checks that the file is a holo store of this schema version, initializing it if it is a
+    /// brand-new (table-less) redb file, and records this build as the last to open it.
+    fn validate_header(&self) -> Result<(), Attempt> {
+        let classify = |e: redb::Error| classify(&self.path, true, "reading its header", e);
+        let read = self.db.begin_read().map_err(|e| classify(e.into()))?;
+        let state = inspect_header(&read).map_err(classify)?;
+        drop(read);
+        match state {
+            HeaderState::Valid(header) => {
+                if header.last_build != self.build_id {
+                    self.write_header(&[(HEADER_LAST_BUILD, self.build_id.as_bytes())])
+                        .map_err(classify)?;
+                }
+                Ok(())
+            }
+            HeaderState::Missing { has_tables: false } => self.initialize(),
+            HeaderState::Missing { has_tables: true } => {
+                Err(Attempt::Damaged(Damage::NotAHoloStore))
+            }
+            HeaderState::Invalid(damage) => Err(Attempt::Damaged(damage)),
+        }
+    }
+
+    /// Writes the header and creates the tables of a new store, in one transaction. Two
+    /// processes may race to do this for the same new file; the loser finds the winner's header
+    /// inside its write transaction and validates that instead.
+    fn initialize(&self) -> Result<(), Attempt> {
+        let classify = |e: redb::Error| classify(&self.path, true, "initializing it", e);
+        let write = self.db.begin_write().map_err(|e| classify(e.into()))?;
+        {
+            let mut header = write.open_table(HEADER).map_err(|e| classify(e.into()))?;
+            let initialized = header
+                .get(HEADER_FORMAT)
+                .map_err(|e| classify(e.into()))?
+                .is_some();
+            if initialized {
+                drop(header);
+                write.abort().map_err(|e| classify(e.into()))?;
+                return self.validate_header();
+            }
+            let version = SCHEMA_VERSION.to_le_bytes();
+            let entries: [(&str, &[u8]); 4] = [
+                (HEADER_FORMAT, FORMAT_TAG),
+                (HEADER_SCHEMA, &version),
+                (HEADER_CREATED_BY, self.build_id.as_bytes()),
+                (HEADER_LAST_BUILD, self.build_id.as_bytes()),
+            ];
+            for (key, value) in entries {
+                header.insert(key, value).map_err(|e| classify(e.into()))?;
+            }
+            write.open_table(BLOBS).map_err(|e| classify(e.into()))?;
+            write.open_table(META).map_err(|e| classify(e.into()))?;
+        }
+        write.commit().map_err(|e| classify(e.into()))
+    }
+
+    fn write_header(&self, entries: &[(&str, &[u8])]) -> Result<(), redb::Error> {
+        let write = self.db.begin_write()?;
+        {
+            let mut header = write.open_table(HEADER)?;
+            for (key, value) in entries {
+                header.insert(*key, *value)?;
+            }
+        }
+        write.commit()?;
+        Ok(())
+    }
+}
+
+/// What the header of a file says about it.
+enum HeaderState {
+    /// A holo store of this schema version.
+    Valid(Header),
+    /// No header table: a new file (no tables at all) or another program's database.
+    Missing { has_tables: bool },
+    /// A header table that is not a valid header of this schema version.
+    Invalid(Damage),
+}
+
+fn inspect_header(read: &ReadTransaction) -> Result<HeaderState, redb::Error> {
+    let table = match read.open_table(HEADER) {
+        Ok(table) => table,
+        Err(TableError::TableDoesNotExist(_)) => {
+            let has_tables = read.list_tables()?.next().is_some();
+            return Ok(HeaderState::Missing { has_tables });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let get = |key: &str| -> Result<Option<Vec<u8>>, redb::Error> {
+        Ok(table.get(key)?.map(|guard| guard.value().to_vec()))
+    };
+    if get(HEADER_FORMAT)?.as_deref() != Some(FORMAT_TAG) {
+        return Ok(HeaderState::Invalid(Damage::NotAHoloStore));
+    }
+    let schema_version = match get(HEADER_SCHEMA)?.map(<[u8; 8]>::try_from) {
+        Some(Ok(bytes)) => u64::from_le_bytes(bytes),
+        _ => {
+            return Ok(HeaderState::Invalid(Damage::Corrupt {
+                detail: "its header has no valid schema version".to_owned(),
+            }));
+        }
+    };
+    if schema_version != SCHEMA_VERSION {
+        return Ok(HeaderState::Invalid(Damage::ForeignSchema {
+            found: schema_version,
+            expected: SCHEMA_VERSION,
+        }));
+    }
+    let text =
+        |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
+    Ok(HeaderState::Valid(Header {
+        schema_version,
+        created_by: text(get(HEADER_CREATED_BY)?),
+        last_build: text(get(HEADER_LAST_BUILD)?),
+    }))
+}
