@@ -1,1 +1,41 @@
-fn main() {}
+//! The `holo` binary: parses the command line, sets up output and logging, and runs a command.
+//!
+//! Layout (after Cargo's): `cli` declares the arguments with clap, `commands/<cmd>.rs` turns
+//! parsed arguments into calls of the operations in `ops/`, and everything the user sees goes
+//! through the [`shell::Shell`]. Only this crate prints; the libraries return values and errors.
+
+mod cli;
+mod commands;
+mod error;
+mod logging;
+mod ops;
+mod render;
+mod shell;
+mod vfs;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let mut shell = shell::Shell::new(cli.global.color, cli.global.quiet);
+    logging::init(&mut shell);
+    if let Some(dir) = &cli.global.directory
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        let err = error::CliError::new(format!(
+            "cannot change to the folder `{}` given with `-C`: {e}",
+            dir.display()
+        ))
+        .with_hint("Check the path; `-C DIR` runs holo as if it had been started in DIR.");
+        shell.error(&err);
+        return ExitCode::from(err.exit_code);
+    }
+    match commands::run(&mut shell, cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            shell.error(&err);
+            ExitCode::from(err.exit_code)
+        }
+    }
+}

@@ -1,1 +1,16 @@
-//! x
+//! Packages: the `holo.toml` manifest, package names, and creating new packages on disk.
+//!
+//! This crate knows what a package *is* (its manifest and layout) but nothing about the
+//! compiler's internals, the terminal or the command line: it returns values and errors, and
+//! `holo-cli` decides how to show them. Later it will also own `holo.lock`, the resolver and the
+//! registry client and server.
+
+mod location;
+pub mod manifest;
+pub mod name;
+pub mod scaffold;
+
+pub use location::Location;
+pub use manifest::{Dependency, Edition, ErrorSite, MANIFEST_FILE, Manifest, ManifestError};
+pub use name::{NameError, validate_package_name};
+pub use scaffold::{Kind, ScaffoldError, ScaffoldReport};

@@ -1,0 +1,250 @@
+//! [`Session`]: a package loaded into a [`Compiler`], kept up to date path by path.
+//!
+//! `holo check` uses it once; `holo check --watch` keeps it for the whole run, so the salsa
+//! database stays warm and each change costs only the queries it invalidates. The session also
+//! tracks what stops the package from being checked at all (a bad manifest, an unreadable
+//! file, no root module): while there are such problems they are reported instead of
+//! diagnostics, exactly as a fresh `holo check` would report them.
+
+use crate::error::CliError;
+use crate::ops::package::PackageLocation;
+use crate::render::Sources;
+use crate::vfs::{DiskVfs, ReadOutcome, SRC_DIR, SourceError};
+use holo_compiler::{Compiler, Diagnostic, PackageKind, Severity, VfsError};
+use holo_pkg::{MANIFEST_FILE, Manifest};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The state of one source file on disk.
+enum FileState {
+    /// Its current text is in the compiler.
+    Loaded,
+    /// It exists but cannot be used (not UTF-8, binary, unreadable).
+    Unreadable(SourceError),
+}
+
+pub struct Session {
+    root: PathBuf,
+    manifest_path: PathBuf,
+    /// The manifest bytes last read, to skip re-parsing when a save did not change them.
+    manifest_bytes: Option<Vec<u8>>,
+    manifest: Result<Manifest, CliError>,
+    vfs: DiskVfs,
+    compiler: Compiler,
+    /// Every source file found on disk, by path relative to the root.
+    files: BTreeMap<String, FileState>,
+    /// Folders under `src/` that could not be listed.
+    dir_errors: BTreeMap<String, VfsError>,
+    kind: Option<PackageKind>,
+    sources: Sources,
+}
+
+impl Session {
+    /// A session for the package at `location` whose manifest has been loaded (or failed to
+    /// load) already. No source file is read until [`Session::scan`].
+    pub fn new(location: PackageLocation, manifest: Result<Manifest, CliError>) -> Session {
+        let manifest_bytes = std::fs::read(&location.manifest_path).ok();
+        Session {
+            vfs: DiskVfs::new(&location.root),
+            root: location.root,
+            manifest_path: location.manifest_path,
+            manifest_bytes,
+            manifest,
+            compiler: Compiler::new(PackageKind::Bin),
+            files: BTreeMap::new(),
+            dir_errors: BTreeMap::new(),
+            kind: None,
+            sources: Sources::default(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The compiler together with the source cache, for rendering diagnostics.
+    pub fn render_parts(&mut self) -> (&Compiler, &mut Sources) {
+        (&self.compiler, &mut self.sources)
+    }
+
+    /// The package name for messages: from the manifest, or the folder's name while the
+    /// manifest is broken.
+    pub fn package_name(&self) -> String {
+        match &self.manifest {
+            Ok(m) => m.name.clone(),
+            Err(_) => self
+                .root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "package".to_string()),
+        }
+    }
+
+    /// How many source files are on disk (readable or not).
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Re-reads the manifest if its bytes changed. Returns whether anything changed.
+    pub fn reload_manifest(&mut self) -> bool {
+        let bytes = std::fs::read(&self.manifest_path).ok();
+        if bytes.is_some() && bytes == self.manifest_bytes {
+            return false;
+        }
+        self.manifest_bytes = bytes;
+        self.manifest = Manifest::load(&self.manifest_path)
+            .map_err(|e| CliError::from_manifest(e, MANIFEST_FILE));
+        true
+    }
+
+    /// Lists the folder `dir` (`src` or a folder below it) again: files that appeared are read,
+    /// files that went away are removed, and files still there are re-read too, because a
+    /// folder event can hide changes to them (a folder deleted and recreated with new files).
+    /// Returns whether anything changed.
+    pub fn scan(&mut self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        let had_error = self
+            .dir_errors
+            .keys()
+            .any(|d| d == dir || d.starts_with(&prefix));
+        self.dir_errors
+            .retain(|d, _| !(d == dir || d.starts_with(&prefix)));
+        let mut changed = had_error;
+        let found = match self.vfs.list(dir) {
+            Ok(found) => found,
+            Err(e) => {
+                let path = match &e {
+                    VfsError::Io { path, .. } | VfsError::NotUtf8 { path, .. } => path.clone(),
+                };
+                self.dir_errors.insert(path, e);
+                return true;
+            }
+        };
+        let gone: Vec<String> = self
+            .files
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, _)| p.clone())
+            .filter(|p| found.binary_search(p).is_err())
+            .collect();
+        for path in gone {
+            changed |= self.forget(&path);
+        }
+        for path in found {
+            changed |= self.refresh(&path);
+        }
+        changed | self.update_kind()
+    }
+
+    /// Re-reads one source file (or notices it is gone). Returns whether anything changed:
+    /// saving a file with the same text changes nothing.
+    pub fn refresh(&mut self, path: &str) -> bool {
+        let changed = match self.vfs.read_source(path) {
+            Ok(ReadOutcome::Text(text)) => {
+                let was_loaded = matches!(
+                    self.files.insert(path.to_string(), FileState::Loaded),
+                    Some(FileState::Loaded)
+                );
+                let text_changed = self.compiler.set_file(path, &text);
+                text_changed || !was_loaded
+            }
+            Ok(ReadOutcome::Missing) => self.forget(path),
+            Err(e) => {
+                let same =
+                    matches!(self.files.get(path), Some(FileState::Unreadable(old)) if *old == e);
+                self.files
+                    .insert(path.to_string(), FileState::Unreadable(e));
+                !same
+            }
+        };
+        changed | self.update_kind()
+    }
+
+    fn forget(&mut self, path: &str) -> bool {
+        let known = self.files.remove(path).is_some();
+        let removed = self.compiler.remove_file(path);
+        known || removed
+    }
+
+    /// Whether any known source file lies in the folder `dir`.
+    pub fn has_files_under(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&prefix))
+    }
+
+    /// Sets the package kind from the root file that exists. Returns whether it changed.
+    fn update_kind(&mut self) -> bool {
+        let kind = if self.files.contains_key("src/main.holo") {
+            Some(PackageKind::Bin)
+        } else if self.files.contains_key("src/lib.holo") {
+            Some(PackageKind::Lib)
+        } else {
+            None
+        };
+        if kind == self.kind {
+            return false;
+        }
+        self.kind = kind;
+        if let Some(kind) = kind {
+            self.compiler.set_kind(kind);
+        }
+        true
+    }
+
+    /// Everything that prevents checking, in a stable order: manifest, folders, files, root.
+    pub fn problems(&self) -> Vec<CliError> {
+        let mut out = Vec::new();
+        if let Err(e) = &self.manifest {
+            out.push(e.clone());
+        }
+        out.extend(self.dir_errors.values().map(CliError::from_vfs));
+        for state in self.files.values() {
+            if let FileState::Unreadable(e) = state {
+                out.push(CliError::from_source(e));
+            }
+        }
+        if self.kind.is_none() && self.dir_errors.is_empty() {
+            out.push(
+                CliError::new(format!(
+                    "package `{}` has neither `src/main.holo` nor `src/lib.holo`",
+                    self.package_name()
+                ))
+                .with_hint("Create `src/main.holo` with a `fn main()` for a program, or `src/lib.holo` for a library.")
+                .in_file(SRC_DIR),
+            );
+        }
+        out
+    }
+
+    /// Checks the package (only meaningful when [`Session::problems`] is empty).
+    pub fn check(&mut self) -> Checked {
+        let report = self.compiler.check();
+        self.sources.prune(&self.compiler);
+        Checked {
+            diagnostics: report.diagnostics,
+            files: report.files,
+        }
+    }
+}
+
+/// The result of a check: every diagnostic, sorted by file and position, and the file count.
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: usize,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}

@@ -1,0 +1,564 @@
+//! `holo.toml`: parsing and validating a package manifest.
+//!
+//! The file is deserialised with serde into "raw" structs whose fields keep their byte spans
+//! (`toml::Spanned`), then validated field by field so that every error can point at the exact
+//! key or value that is wrong, with a line, a column and a hint. Unknown keys are errors rather
+//! than warnings: a misspelt key (`edtion`) silently ignored is worse than a refusal.
+
+use crate::location::Location;
+use crate::name::validate_package_name;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+/// The name of the manifest file at the root of every package.
+pub const MANIFEST_FILE: &str = "holo.toml";
+
+/// The keys allowed in `[package]`.
+const PACKAGE_KEYS: &[&str] = &["name", "version", "edition"];
+/// The tables allowed at the top level.
+const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies"];
+
+/// A validated `holo.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// The package name; always a valid identifier (see [`validate_package_name`]).
+    pub name: String,
+    /// The package version; `0.0.0` when the manifest does not give one (as Cargo does).
+    pub version: semver::Version,
+    pub edition: Edition,
+    /// Declared dependencies by name. Parsed and validated, not yet resolved or used.
+    pub dependencies: BTreeMap<String, Dependency>,
+}
+
+/// A language edition. Editions let later versions of holo change the language without breaking
+/// packages written for an earlier one; a manifest without `edition` means the first edition,
+/// so that its meaning never changes when new editions appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Edition {
+    E2026,
+}
+
+impl Edition {
+    /// Every edition this version of holo knows, oldest first.
+    pub const ALL: &[Edition] = &[Edition::E2026];
+    /// The edition new packages get.
+    pub const LATEST: Edition = Edition::E2026;
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::E2026 => "2026",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Edition> {
+        Edition::ALL.iter().copied().find(|e| e.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Edition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry of `[dependencies]`: `name = "requirement"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    pub name: String,
+    pub req: semver::VersionReq,
+}
+
+/// Why a manifest could not be read or is invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestError {
+    /// The manifest's path, as it was given to [`Manifest::load`] or [`Manifest::parse`].
+    pub path: PathBuf,
+    /// One line, lower case, no final period: "unknown key `edtion` in `[package]`".
+    pub message: String,
+    /// A full sentence saying what to do.
+    pub hint: Option<String>,
+    /// Where in the file the problem is, when it is about a place in the file (boxed: errors
+    /// are rare, and a small `Result` keeps the success path cheap).
+    pub site: Option<Box<ErrorSite>>,
+}
+
+/// The place in the manifest an error is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorSite {
+    pub location: Location,
+    /// A short label for the marked text ("unknown key").
+    pub label: String,
+    /// The text of the manifest, so that the error can be shown in context.
+    pub text: Arc<str>,
+}
+
+impl ManifestError {
+    fn new(path: &Path, message: impl Into<String>) -> ManifestError {
+        ManifestError {
+            path: path.to_path_buf(),
+            message: message.into(),
+            hint: None,
+            site: None,
+        }
+    }
+
+    fn at(
+        mut self,
+        text: &Arc<str>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) -> ManifestError {
+        self.site = Some(Box::new(ErrorSite {
+            location: Location::of(text, span),
+            label: label.into(),
+            text: text.clone(),
+        }));
+        self
+    }
+
+    /// Where the error is, if it is about a place in the file.
+    pub fn location(&self) -> Option<&Location> {
+        self.site.as_ref().map(|s| &s.location)
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> ManifestError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.location() {
+            Some(loc) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                loc.line,
+                loc.column,
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of `[package]` and `[dependencies]`"
+)]
+struct RawManifest {
+    package: Option<Spanned<RawPackage>>,
+    dependencies: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `[package]` table")]
+struct RawPackage {
+    name: Option<Spanned<String>>,
+    version: Option<Spanned<String>>,
+    edition: Option<Spanned<String>>,
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            let err = ManifestError::new(path, format!("could not read `{}`: {e}", path.display()));
+            if e.kind() == std::io::ErrorKind::NotFound {
+                err.hint("Run `holo init` in the package's folder to create a manifest.")
+            } else {
+                err.hint("Check that the file exists and that you may read it.")
+            }
+        })?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Manifest::parse(&text, path),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+                let text: Arc<str> = Arc::from(valid);
+                Err(
+                    ManifestError::new(path, format!("`{}` is not valid UTF-8", path.display()))
+                        .at(&text, offset..offset, "the first invalid byte is here")
+                        .hint("Save the manifest as UTF-8 text."),
+                )
+            }
+        }
+    }
+
+    /// Validates the manifest text `text`; `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let text: Arc<str> = Arc::from(text);
+        let raw: RawManifest =
+            toml::from_str(&text).map_err(|e| from_toml_error(&e, &text, path))?;
+
+        let Some(package) = raw.package else {
+            return Err(ManifestError::new(path, "the manifest has no `[package]` table")
+                .at(&text, 0..0, "expected `[package]`")
+                .hint("Start the manifest with a `[package]` table giving at least the name, e.g. `[package]` then `name = \"hello\"`."));
+        };
+        let package_span = package.span();
+        let package = package.into_inner();
+
+        let Some(name) = package.name else {
+            return Err(ManifestError::new(path, "`[package]` has no `name`")
+                .at(&text, package_span, "`name` is missing in this table")
+                .hint("Add `name = \"…\"` to `[package]`; the name is how other packages and `holo` refer to this one."));
+        };
+        if let Err(e) = validate_package_name(name.get_ref()) {
+            return Err(ManifestError::new(path, e.message)
+                .at(&text, name.span(), "invalid package name")
+                .hint(e.hint));
+        }
+
+        let version = match package.version {
+            None => semver::Version::new(0, 0, 0),
+            Some(v) => semver::Version::parse(v.get_ref()).map_err(|e| {
+                ManifestError::new(path, format!("`{}` is not a valid version: {e}", v.get_ref()))
+                    .at(&text, v.span(), "invalid version")
+                    .hint("Versions are semantic versions with three numbers, like `version = \"0.1.0\"`.")
+            })?,
+        };
+
+        let edition = match package.edition {
+            None => Edition::ALL[0],
+            Some(ed) => Edition::parse(ed.get_ref()).ok_or_else(|| {
+                let known: Vec<String> = Edition::ALL.iter().map(|e| format!("\"{e}\"")).collect();
+                ManifestError::new(path, format!("unknown edition `{}`", ed.get_ref()))
+                    .at(&text, ed.span(), "unknown edition")
+                    .hint(format!(
+                        "This version of holo knows the edition {}; write `edition = \"{}\"`.",
+                        known.join(", "),
+                        Edition::LATEST
+                    ))
+            })?,
+        };
+
+        let mut dependencies = BTreeMap::new();
+        for (dep_name, req) in raw.dependencies.unwrap_or_default() {
+            if let Err(e) = validate_package_name(dep_name.get_ref()) {
+                return Err(ManifestError::new(
+                    path,
+                    format!("invalid dependency name: {}", e.message),
+                )
+                .at(&text, dep_name.span(), "invalid package name")
+                .hint(e.hint));
+            }
+            let req_span = req.span();
+            let toml::Value::String(req_text) = req.into_inner() else {
+                return Err(ManifestError::new(
+                    path,
+                    format!(
+                        "the requirement for dependency `{}` is not a string",
+                        dep_name.get_ref()
+                    ),
+                )
+                .at(&text, req_span, "expected a string")
+                .hint(format!(
+                    "Write the version requirement as a string, e.g. `{} = \"1.2\"`.",
+                    dep_name.get_ref()
+                )));
+            };
+            let parsed = semver::VersionReq::parse(&req_text).map_err(|e| {
+                ManifestError::new(
+                    path,
+                    format!(
+                        "`{req_text}` is not a valid version requirement for dependency `{}`: {e}",
+                        dep_name.get_ref()
+                    ),
+                )
+                .at(&text, req_span.clone(), "invalid version requirement")
+                .hint("Requirements use Cargo's syntax: `\"1.2\"` (same as `\"^1.2\"`), `\"~1.2.3\"`, `\">=1, <3\"`, `\"=1.0.4\"` or `\"*\"`.")
+            })?;
+            let name = dep_name.into_inner();
+            dependencies.insert(name.clone(), Dependency { name, req: parsed });
+        }
+
+        Ok(Manifest {
+            name: name.into_inner(),
+            version,
+            edition,
+            dependencies,
+        })
+    }
+
+    /// The manifest `holo new` and `holo init` write for a new package named `name`.
+    pub fn template(name: &str) -> String {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"{}\"\n\n[dependencies]\n",
+            Edition::LATEST
+        )
+    }
+}
+
+/// Turns an error from `toml` (syntax, types, or an unknown key caught by `deny_unknown_fields`)
+/// into one that says which key is wrong and what is allowed.
+fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> ManifestError {
+    let message = err.message();
+    let span = err.span().unwrap_or(0..0);
+    // serde phrases unknown fields as "unknown field `KEY`, expected …" (see
+    // `serde::de::Error::unknown_field`); the tests below pin that phrasing.
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((key, expected)) = rest.split_once('`')
+    {
+        let in_package = expected.contains("`name`");
+        let (message, allowed) = if in_package {
+            (format!("unknown key `{key}` in `[package]`"), PACKAGE_KEYS)
+        } else {
+            (format!("unknown top-level key `{key}`"), TOP_LEVEL_KEYS)
+        };
+        let allowed: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
+        let place = if in_package {
+            "`[package]` may contain"
+        } else {
+            "The manifest may contain the tables"
+        };
+        return ManifestError::new(path, message)
+            .at(text, span, "unknown key")
+            .hint(format!(
+                "{place} only {}; remove `{key}` or check its spelling.",
+                join_or(&allowed, "and")
+            ));
+    }
+    if message == "duplicate key" {
+        let key = text.get(span.clone()).unwrap_or("").trim();
+        return ManifestError::new(path, format!("duplicate key `{key}`"))
+            .at(text, span, "given a second time here")
+            .hint("Each key may appear only once in a table; remove one of them.");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return ManifestError::new(path, format!("wrong type of value: {rest}"))
+            .at(text, span, "wrong type")
+            .hint("Names, versions, editions and dependency requirements are strings, e.g. `version = \"0.1.0\"`; `[package]` and `[dependencies]` are tables.");
+    }
+    ManifestError::new(path, format!("invalid TOML: {message}"))
+        .at(text, span, "here")
+        .hint("`holo.toml` must be valid TOML (see https://toml.io); check for a missing quote, bracket or `=` near this point.")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_or(items: &[String], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("holo.toml"))
+    }
+
+    fn error(text: &str) -> ManifestError {
+        match parse(text) {
+            Ok(m) => panic!("expected an error, got {m:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// (line, column) of an error.
+    fn pos(e: &ManifestError) -> (u32, u32) {
+        let loc = e.location().expect("the error has a location");
+        (loc.line, loc.column)
+    }
+
+    #[test]
+    fn parses_a_full_manifest() {
+        let m = parse(
+            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\ngeometry = \"1.2\"\nutil = \">=0.3, <0.5\"\n",
+        )
+        .unwrap();
+        assert_eq!(m.name, "hello");
+        assert_eq!(m.version, semver::Version::new(0, 1, 0));
+        assert_eq!(m.edition, Edition::E2026);
+        assert_eq!(m.dependencies.len(), 2);
+        assert_eq!(m.dependencies["geometry"].req.to_string(), "^1.2");
+        assert!(
+            m.dependencies["util"]
+                .req
+                .matches(&semver::Version::new(0, 4, 1))
+        );
+    }
+
+    #[test]
+    fn version_and_edition_have_defaults() {
+        let m = parse("[package]\nname = \"hello\"\n").unwrap();
+        assert_eq!(m.version, semver::Version::new(0, 0, 0));
+        assert_eq!(m.edition, Edition::E2026);
+        assert!(m.dependencies.is_empty());
+    }
+
+    #[test]
+    fn the_template_is_a_valid_manifest() {
+        let m = parse(&Manifest::template("hello")).unwrap();
+        assert_eq!(m.name, "hello");
+        assert_eq!(m.version, semver::Version::new(0, 1, 0));
+        assert_eq!(m.edition, Edition::LATEST);
+    }
+
+    #[test]
+    fn unknown_key_in_package_names_the_key_and_line() {
+        let e = error("[package]\nname = \"a\"\nedtion = \"2026\"\n");
+        assert_eq!(e.message, "unknown key `edtion` in `[package]`");
+        assert_eq!(pos(&e), (3, 1));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some(
+                "`[package]` may contain only `name`, `version` and `edition`; remove `edtion` or check its spelling."
+            )
+        );
+        assert_eq!(
+            e.to_string(),
+            "holo.toml:3:1: unknown key `edtion` in `[package]`"
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_table_is_an_error() {
+        let e = error("[package]\nname = \"a\"\n\n[dev-dependencies]\nx = \"1\"\n");
+        assert_eq!(e.message, "unknown top-level key `dev-dependencies`");
+        assert_eq!(pos(&e), (4, 2));
+        assert!(e.hint.unwrap().contains("`package` and `dependencies`"));
+    }
+
+    #[test]
+    fn missing_package_table() {
+        let e = error("[dependencies]\nx = \"1\"\n");
+        assert_eq!(e.message, "the manifest has no `[package]` table");
+        assert_eq!(pos(&e), (1, 1));
+        assert!(e.hint.is_some());
+        let e = error("");
+        assert_eq!(e.message, "the manifest has no `[package]` table");
+    }
+
+    #[test]
+    fn missing_name_points_at_the_package_table() {
+        let e = error("# comment\n[package]\nversion = \"0.1.0\"\n");
+        assert_eq!(e.message, "`[package]` has no `name`");
+        assert_eq!(pos(&e), (2, 1));
+        assert!(e.hint.unwrap().contains("name = "));
+    }
+
+    #[test]
+    fn invalid_name_points_at_the_value() {
+        let e = error("[package]\nname = \"my-app\"\n");
+        assert_eq!(
+            e.message,
+            "`my-app` is not a valid package name: it contains the character '-'"
+        );
+        assert_eq!(pos(&e), (2, 8));
+        assert!(e.hint.unwrap().contains("my_app"));
+    }
+
+    #[test]
+    fn invalid_version() {
+        let e = error("[package]\nname = \"a\"\nversion = \"0.1\"\n");
+        assert!(
+            e.message.starts_with("`0.1` is not a valid version"),
+            "{}",
+            e.message
+        );
+        assert_eq!(pos(&e), (3, 11));
+        assert!(e.hint.unwrap().contains("0.1.0"));
+    }
+
+    #[test]
+    fn unknown_edition() {
+        let e = error("[package]\nname = \"a\"\nedition = \"2024\"\n");
+        assert_eq!(e.message, "unknown edition `2024`");
+        assert_eq!(pos(&e), (3, 11));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("This version of holo knows the edition \"2026\"; write `edition = \"2026\"`.")
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_reported_at_the_value() {
+        let e = error("[package]\nname = 12\n");
+        assert_eq!(
+            e.message,
+            "wrong type of value: integer `12`, expected a string"
+        );
+        assert_eq!(pos(&e), (2, 8));
+        let e = error("package = 3\n");
+        assert_eq!(
+            e.message,
+            "wrong type of value: integer `3`, expected a `[package]` table"
+        );
+        assert_eq!(pos(&e), (1, 11));
+    }
+
+    #[test]
+    fn toml_syntax_errors_have_positions() {
+        let e = error("[package]\nname = \"a\n");
+        assert!(e.message.starts_with("invalid TOML: "), "{}", e.message);
+        assert_eq!(pos(&e).0, 2);
+        let e = error("[package\n");
+        assert!(e.message.starts_with("invalid TOML: "), "{}", e.message);
+        assert_eq!(pos(&e).0, 1);
+        assert!(e.hint.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        let e = error("[package]\nname = \"a\"\nname = \"b\"\n");
+        assert_eq!(e.message, "duplicate key `name`");
+        assert_eq!(pos(&e), (3, 1));
+    }
+
+    #[test]
+    fn dependency_requirements_are_validated() {
+        let e = error("[package]\nname = \"a\"\n[dependencies]\ngeometry = \"one\"\n");
+        assert!(
+            e.message
+                .starts_with("`one` is not a valid version requirement for dependency `geometry`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(pos(&e), (4, 12));
+
+        let e = error("[package]\nname = \"a\"\n[dependencies]\ngeometry = { version = \"1\" }\n");
+        assert_eq!(
+            e.message,
+            "the requirement for dependency `geometry` is not a string"
+        );
+        assert_eq!(pos(&e), (4, 12));
+
+        let e = error("[package]\nname = \"a\"\n[dependencies]\nbad-name = \"1\"\n");
+        assert!(
+            e.message.starts_with("invalid dependency name: `bad-name`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(pos(&e), (4, 1));
+    }
+
+    #[test]
+    fn load_reports_missing_and_non_utf8_files() {
+        let dir = std::env::temp_dir().join(format!("holo-pkg-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.toml");
+        let e = Manifest::load(&missing).unwrap_err();
+        assert!(e.message.starts_with("could not read"), "{}", e.message);
+        assert!(e.location().is_none());
+
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, b"[package]\nname = \"a\xff\"\n").unwrap();
+        let e = Manifest::load(&bad).unwrap_err();
+        assert!(e.message.ends_with("is not valid UTF-8"), "{}", e.message);
+        assert_eq!(pos(&e), (2, 10));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
