@@ -193,8 +193,18 @@ impl Compiler {
             diagnostics.push(resolve_in(diag, &path));
         }
         let files = self.package.files(db);
-        for file in files.values() {
-            diagnostics.extend(diagnostics_for_file(db, *file).iter().cloned());
+        // Files are checked in parallel on cloned database handles; salsa shares memoized
+        // results between them and blocks a thread that needs a query another one is computing.
+        let per_file: Vec<Arc<Vec<Diagnostic>>> = {
+            use rayon::prelude::*;
+            let files: Vec<SourceFile> = files.values().copied().collect();
+            files
+                .par_iter()
+                .map_with(self.db.clone(), |db, file| diagnostics_for_file(db, *file).clone())
+                .collect()
+        };
+        for file_diagnostics in per_file {
+            diagnostics.extend(file_diagnostics.iter().cloned());
         }
         diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         CheckReport {
