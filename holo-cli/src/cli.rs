@@ -21,6 +21,7 @@ pub struct Cli {
 
 /// Options every command accepts, before or after the command name.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print less: no status lines, only diagnostics, results and errors.
     #[arg(short, long, global = true)]
@@ -76,8 +77,7 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// How to report diagnostics: `human` (rendered, on stderr) or `json` (one JSON object per
-    /// line on stdout).
+    /// How to report diagnostics.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
     /// Keep running: re-check on every change under `src/` and to `holo.toml`, until Ctrl+C.
@@ -91,7 +91,9 @@ pub struct CheckArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
+    /// Rendered diagnostics and status lines on stderr.
     Human,
+    /// One JSON object per line on stdout: diagnostics, errors, then a summary.
     Json,
 }
 

@@ -153,8 +153,9 @@ pub fn emit_diagnostics(
     for diag in &report.diagnostics {
         match format {
             MessageFormat::Human => {
+                // A blank line after each diagnostic, as rustc does, keeps them apart.
                 let rendered = human::render_diagnostic(diag, compiler, sources);
-                shell.write_rendered(&rendered);
+                shell.write_rendered(&format!("{}\n\n", rendered.trim_end()));
             }
             MessageFormat::Json => shell.json(&diagnostic_event(diag, compiler, sources)),
         }

@@ -120,6 +120,7 @@ impl Session {
                 return true;
             }
         };
+        tracing::debug!(dir, files = found.len(), "scanned");
         let gone: Vec<String> = self
             .files
             .range(prefix.clone()..)

@@ -17,6 +17,7 @@
 use super::{Sources, clamp_span};
 use crate::error::CliError;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use anstyle::{AnsiColor, Effects, Style};
 use holo_compiler::{Compiler, Diagnostic, LineIndex, Loc, Severity, Span};
 use std::sync::Arc;
 
@@ -117,36 +118,47 @@ fn snippet<'a>(
 }
 
 /// Renders an environment or usage error: the message, where it is (with the line shown when
-/// the text is known), and the hint.
+/// the text is known), and the hint, laid out like a diagnostic.
 pub fn render_error(err: &CliError) -> String {
-    let mut group: Group<'_> = Group::with_title(Level::ERROR.primary_title(err.message.as_str()));
-    if let Some(site) = &err.site {
-        match &site.snippet {
-            Some((text, span, label)) => {
-                let span = clamp_span(text, Span::new(span.start as u32, span.end as u32));
-                let index = LineIndex::new(text);
-                let mark = Mark {
-                    path: &site.file,
-                    span: Span::new(span.start as u32, span.end as u32),
-                    message: label,
-                    primary: true,
-                };
-                group = group.element(snippet(&site.file, text, &index, &[&mark]));
-            }
-            None => {
-                let mut origin = Origin::path(site.file.as_str());
-                if let Some((line, column)) = site.line_col {
-                    origin = origin.line(line as usize).char_column(column as usize);
-                }
-                group = group.element(origin);
-            }
+    let site = err.site.as_deref();
+    if let Some((text, span, label)) = site.and_then(|s| s.snippet.as_ref()) {
+        let file = site.map_or("", |s| s.file.as_str());
+        let span = clamp_span(text, Span::new(span.start as u32, span.end as u32));
+        let index = LineIndex::new(text);
+        let mark = Mark {
+            path: file,
+            span: Span::new(span.start as u32, span.end as u32),
+            message: label,
+            primary: true,
+        };
+        let mut group = Group::with_title(Level::ERROR.primary_title(err.message.as_str()))
+            .element(snippet(file, text, &index, &[&mark]));
+        if let Some(hint) = &err.hint {
+            group = group.element(Level::HELP.message(hint.as_str()));
         }
+        return renderer().render(&[group]);
+    }
+    // Without a snippet, annotate-snippets would print the path and hint without the usual
+    // indentation, so this short form is laid out by hand in the same style.
+    let mut out = format!("{ERROR}error{ERROR:#}{BOLD}: {}{BOLD:#}\n", err.message);
+    if let Some(site) = site {
+        let position = match site.line_col {
+            Some((line, column)) => format!(":{line}:{column}"),
+            None => String::new(),
+        };
+        out.push_str(&format!(" {GUTTER}-->{GUTTER:#} {}{position}\n", site.file));
     }
     if let Some(hint) = &err.hint {
-        group = group.element(Level::HELP.message(hint.as_str()));
+        out.push_str(&format!(
+            "  {GUTTER}|{GUTTER:#}\n  {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {hint}\n"
+        ));
     }
-    renderer().render(&[group])
+    out
 }
+
+const ERROR: Style = AnsiColor::BrightRed.on_default().effects(Effects::BOLD);
+const GUTTER: Style = AnsiColor::BrightBlue.on_default().effects(Effects::BOLD);
+const BOLD: Style = Style::new().effects(Effects::BOLD);
 
 #[cfg(test)]
 mod tests {
@@ -240,8 +252,19 @@ mod tests {
         ));
         assert_eq!(
             out.trim_end(),
-            "error: could not find `holo.toml`\n |\n = help: Run `holo init`.",
+            "error: could not find `holo.toml`\n  |\n  = help: Run `holo init`.",
             "\n{out}"
+        );
+
+        let mut err =
+            CliError::new("`src/a.holo` is not valid UTF-8").with_hint("Save it as UTF-8.");
+        err = err.in_file("src/a.holo");
+        if let Some(site) = &mut err.site {
+            site.line_col = Some((2, 4));
+        }
+        assert_eq!(
+            plain(&render_error(&err)),
+            "error: `src/a.holo` is not valid UTF-8\n --> src/a.holo:2:4\n  |\n  = help: Save it as UTF-8.\n"
         );
     }
 }
