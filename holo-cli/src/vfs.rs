@@ -96,11 +96,13 @@ impl DiskVfs {
             if file_type.is_dir() {
                 self.walk(&path, out)?;
             } else if is_source_name(name) {
-                // A symbolic link counts if it leads to a file; a dangling one is skipped.
-                if file_type.is_symlink() && !self.root.join(&path).is_file() {
-                    continue;
+                // Only regular files (or links to them) are sources: a dangling link has no
+                // text, and reading a FIFO or device named `x.holo` could block forever.
+                if file_type.is_file()
+                    || (file_type.is_symlink() && self.root.join(&path).is_file())
+                {
+                    out.push(path);
                 }
-                out.push(path);
             }
         }
         Ok(())
@@ -109,6 +111,12 @@ impl DiskVfs {
     /// Reads one source file, telling a file that is gone apart from one that cannot be read.
     pub fn read_source(&self, path: &str) -> Result<ReadOutcome, SourceError> {
         let full = self.root.join(path);
+        // Following links, as reading does; anything but a regular file is not a source (see
+        // `walk`).
+        match std::fs::metadata(&full) {
+            Ok(meta) if !meta.is_file() => return Ok(ReadOutcome::Missing),
+            _ => {}
+        }
         match std::fs::read(&full) {
             Ok(bytes) => decode(path, bytes).map(ReadOutcome::Text),
             Err(e)
@@ -117,10 +125,6 @@ impl DiskVfs {
                     ErrorKind::NotFound | ErrorKind::NotADirectory | ErrorKind::IsADirectory
                 ) =>
             {
-                Ok(ReadOutcome::Missing)
-            }
-            Err(e) if full.is_dir() => {
-                tracing::debug!(path, error = %e, "a source path is a folder");
                 Ok(ReadOutcome::Missing)
             }
             Err(e) => Err(VfsError::Io {
@@ -217,6 +221,11 @@ mod tests {
         std::fs::write(dir.join("src/bad.holo"), b"fn \xff").unwrap();
         std::fs::write(dir.join("src/bad2.holo"), b"// ok\n  \xff").unwrap();
         std::fs::write(dir.join("src/bin.holo"), b"ab\0cd").unwrap();
+        let fifo = dir.join("src/pipe.holo");
+        let made_fifo = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
 
         let vfs = DiskVfs::new(&dir);
         assert_eq!(
@@ -252,6 +261,13 @@ mod tests {
             Ok(ReadOutcome::Missing)
         ));
         assert!(vfs.list("src/nowhere").unwrap().is_empty());
+        if made_fifo {
+            // Listed as nothing and read as nothing, without blocking.
+            assert!(matches!(
+                vfs.read_source("src/pipe.holo"),
+                Ok(ReadOutcome::Missing)
+            ));
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -72,13 +72,15 @@ impl Watch {
 }
 
 /// Saves like many editors do: write a temporary file next to the target, then rename it over.
-fn atomic_save(sandbox: &Sandbox, relative: &str, text: &str) {
+/// The target changes in one step, so no check can see it half-written; steps whose outcome
+/// line could also match a half-written state use this rather than a plain write.
+fn atomic_save(sandbox: &Sandbox, relative: &str, contents: impl AsRef<[u8]>) {
     let target = sandbox.path(relative);
     let tmp = target.with_file_name(format!(
         ".{}.tmp",
         target.file_name().unwrap().to_string_lossy()
     ));
-    std::fs::write(&tmp, text).unwrap();
+    std::fs::write(&tmp, contents).unwrap();
     std::fs::rename(&tmp, &target).unwrap();
 }
 
@@ -97,7 +99,7 @@ fn watch_follows_every_kind_of_file_change() {
     atomic_save(
         &sandbox,
         "src/main.holo",
-        &format!("{GOOD_MAIN}\n// saved atomically\n"),
+        format!("{GOOD_MAIN}\n// saved atomically\n"),
     );
     watch.expect("an atomic save", "✓ checked 1 file in [TIME]");
 
@@ -133,14 +135,14 @@ fn watch_follows_every_kind_of_file_change() {
     watch.expect("a renamed folder", "✓ checked 3 files in [TIME]");
 
     // A file that is briefly not UTF-8, then fixed.
-    sandbox.write("src/geometry/lines.holo", b"pub fn \xff() {}\n");
+    atomic_save(&sandbox, "src/geometry/lines.holo", b"pub fn \xff() {}\n");
     watch.expect("an invalid UTF-8 file", "✗ 1 error in [TIME]");
     let stderr = watch.running.stderr().join("\n");
     assert!(
         stderr.contains("error: `src/geometry/lines.holo` is not valid UTF-8"),
         "{stderr}"
     );
-    sandbox.write("src/geometry/lines.holo", GOOD_MODULE);
+    atomic_save(&sandbox, "src/geometry/lines.holo", GOOD_MODULE);
     watch.expect("the fixed file", "✓ checked 3 files in [TIME]");
 
     // Changes that must not start a check: outside src/, non-source and hidden files, and
@@ -153,10 +155,18 @@ fn watch_follows_every_kind_of_file_change() {
     sandbox.write("src/.main.holo.swp", "x");
     sandbox.write("src/main.holo~", "x");
     sandbox.write("src/geometry/.#lines.holo", "x");
+    // Unchanged text: saved again atomically (a plain write would truncate first, and a check
+    // could legitimately see the empty file), and touched.
     let same = sandbox.read("src/main.holo");
-    sandbox.write("src/main.holo", &same);
+    atomic_save(&sandbox, "src/main.holo", &same);
+    let touched = std::fs::File::options()
+        .append(true)
+        .open(sandbox.path("src/geometry/lines.holo"))
+        .unwrap();
+    touched.set_modified(std::time::SystemTime::now()).unwrap();
+    drop(touched);
     let manifest = sandbox.read("holo.toml");
-    sandbox.write("holo.toml", &manifest);
+    atomic_save(&sandbox, "holo.toml", &manifest);
     watch.expect_nothing("writes outside src/, to non-source files, or of unchanged text");
 
     // Still watching afterwards.
@@ -167,7 +177,11 @@ fn watch_follows_every_kind_of_file_change() {
     );
 
     // A broken manifest is reported and watching goes on; fixing it recovers.
-    sandbox.write("holo.toml", format!("{manifest}[colours]\nred = 1\n"));
+    atomic_save(
+        &sandbox,
+        "holo.toml",
+        format!("{manifest}[colours]\nred = 1\n"),
+    );
     watch.expect("a broken manifest", "✗ 1 error in [TIME]");
     let stderr = watch.running.stderr().join("\n");
     assert!(
@@ -198,12 +212,12 @@ fn watch_reports_new_diagnostics_and_recovers() {
     sandbox.package("hello", &[("src/main.holo", GOOD_MAIN)]);
     let mut watch = Watch::start(&sandbox, &[]);
     watch.expect("the first check", "✓ checked 1 file in [TIME]");
-    sandbox.write("src/main.holo", TYPE_ERROR_MAIN);
+    atomic_save(&sandbox, "src/main.holo", TYPE_ERROR_MAIN);
     watch.expect("a type error", "✗ 1 error in [TIME]");
     let stderr = watch.running.stderr().join("\n");
     assert!(stderr.contains("error[E0308]"), "{stderr}");
     assert!(stderr.contains(" --> src/main.holo:2:"), "{stderr}");
-    sandbox.write("src/main.holo", GOOD_MAIN);
+    atomic_save(&sandbox, "src/main.holo", GOOD_MAIN);
     watch.expect("the fix", "✓ checked 1 file in [TIME]");
     assert_eq!(watch.running.interrupt(), Some(0));
 }
@@ -223,7 +237,7 @@ fn watch_in_json_mode_prints_events_and_a_summary_per_check() {
         .running
         .wait_for_stdout_lines("the second summary", 2, is_summary);
 
-    sandbox.write("src/util.holo", b"\xff\xfe");
+    atomic_save(&sandbox, "src/util.holo", b"\xff\xfe");
     watch
         .running
         .wait_for_stdout_lines("the third summary", 3, is_summary);
@@ -251,7 +265,8 @@ fn watch_starts_even_with_a_broken_manifest() {
     sandbox.write("holo.toml", "[package]\nname = \"hello\"\nversion = 1\n");
     let mut watch = Watch::start(&sandbox, &[]);
     watch.expect("the first check", "✗ 1 error in [TIME]");
-    sandbox.write(
+    atomic_save(
+        &sandbox,
         "holo.toml",
         "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n",
     );

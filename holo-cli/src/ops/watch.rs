@@ -51,6 +51,12 @@ struct Changes {
     files: BTreeSet<String>,
 }
 
+impl Changes {
+    fn is_empty(&self) -> bool {
+        !self.manifest && !self.src_root && self.dirs.is_empty() && self.files.is_empty()
+    }
+}
+
 pub fn watch(
     shell: &mut Shell,
     location: PackageLocation,
@@ -103,6 +109,10 @@ pub fn watch(
                 }
             }
         }
+        if changes.is_empty() {
+            // Only events that cannot change a source file (reads, closes, ignored paths).
+            continue;
+        }
         let start = Instant::now();
         if changes.src_root {
             let src = session.root().join(SRC_DIR);
@@ -116,9 +126,10 @@ pub fn watch(
             }
         }
         if apply(&mut session, &changes) {
+            tracing::debug!(elapsed = ?start.elapsed(), ?changes, "applied the changes");
             report(shell, &mut session, format, start);
         } else {
-            tracing::debug!(?changes, "no change to the package's files");
+            tracing::debug!(?changes, "the touched files did not change");
         }
     }
     Ok(ExitCode::SUCCESS)
