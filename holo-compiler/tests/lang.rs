@@ -696,6 +696,15 @@ fn describe_failure(case: &Case, actual: &[Actual], outcome: &Outcome) -> String
         Some((file, line)) => format!("{file}:{line} (case line {})", index + 1),
         None => format!("case line {}", index + 1),
     };
+    // The code of a line (without its annotations), to show what the line is.
+    let source = |index: usize| {
+        let code = case.lines.get(index).map_or("", |l| l.code.trim());
+        if code.len() > 100 {
+            format!("        | {}…\n", &code[..code.floor_char_boundary(100)])
+        } else {
+            format!("        | {code}\n")
+        }
+    };
     for &r in &outcome.missing {
         let a = case.annot(r);
         let message = a
@@ -710,6 +719,7 @@ fn describe_failure(case: &Case, actual: &[Actual], outcome: &Outcome) -> String
             a.code,
             place(a.target)
         );
+        out.push_str(&source(a.target));
     }
     for &(r, k) in &outcome.wrong_message {
         let a = case.annot(r);
@@ -724,11 +734,15 @@ fn describe_failure(case: &Case, actual: &[Actual], outcome: &Outcome) -> String
     }
     for &k in &outcome.unexpected {
         let a = &actual[k];
-        let where_ = match case.case_line(&a.file, a.line) {
+        let index = case.case_line(&a.file, a.line);
+        let where_ = match index {
             Some(index) => place(index),
             None => format!("{}:{}", a.file, a.line),
         };
         let _ = writeln!(out, "    unexpected: {} at {where_}:", a.code);
+        if let Some(index) = index {
+            out.push_str(&source(index));
+        }
         out.push_str(&a.rendered);
     }
     out
