@@ -1,4 +1,29 @@
 //! Lexing and parsing: source text to [`crate::ast::ParsedFile`], with error recovery.
+//!
+//! [`parse`] is the only entry point the rest of the compiler needs. It never fails and never
+//! panics: lexical and syntax errors are values in [`ParsedFile::errors`], and the items are as
+//! complete as recovery could make them (missing pieces are `Error` nodes, already reported, so
+//! later passes should accept them silently).
+//!
+//! Architecture invariants:
+//! - Nodes hold no positions; spans live in each item's [`crate::ast::ItemSourceMap`]. The same
+//!   tokens give equal [`crate::ast::Item`]s whatever the whitespace and comments, which is what
+//!   lets salsa stop after parsing on such edits.
+//! - Node ids are numbered from 0 per item, in creation order; `impl` methods are separate items.
+//! - Trees are at most [`MAX_DEPTH`] levels deep (E0007 beyond), so recursive passes are safe.
+//! - Parsing is linear in the input: no backtracking, no re-lexing.
+
+pub mod debug;
+pub mod lexer;
+mod parser;
+#[cfg(test)]
+mod tests;
+
+use crate::ast::ParsedFile;
+use crate::diagnostic::{Diagnostic, Loc, codes};
+use crate::span::Span;
+
+pub use parser::MAX_DEPTH;
 
 /// The reserved words of holo; they cannot be used as identifiers.
 pub const KEYWORDS: &[&str] = &[
@@ -10,12 +35,28 @@ pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
-/// Parses one file. Never panics, whatever the input; errors are in `ParsedFile::errors`.
-pub fn parse(text: &str) -> crate::ast::ParsedFile {
-    let _ = text;
-    crate::ast::ParsedFile {
-        items: Vec::new(),
-        source_maps: Vec::new(),
-        errors: Vec::new(),
+/// Spans are `u32` byte offsets, so only this much of a file can be parsed.
+const MAX_FILE_LEN: usize = u32::MAX as usize - 1;
+
+/// Parses one file. Never panics, whatever the input; errors are in `ParsedFile::errors`, in
+/// source order.
+pub fn parse(text: &str) -> ParsedFile {
+    if text.len() <= MAX_FILE_LEN {
+        return parser::parse_tokens(text, lexer::lex(text));
     }
+    let mut end = MAX_FILE_LEN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let mut file = parser::parse_tokens(head, lexer::lex(head));
+    file.errors.push(
+        Diagnostic::error(
+            codes::SYNTAX,
+            "this file is too large to compile (more than 4 GiB)",
+            Loc::Span(Span::new(end as u32, end as u32)),
+        )
+        .with_hint("Split it into several modules; only the first 4 GiB were read."),
+    );
+    file
 }

@@ -1,0 +1,2270 @@
+//! The parser: tokens to position-free items plus per-item source maps, with error recovery.
+//!
+//! Hand-written recursive descent, with a Pratt loop for binary operators. Four things shape it:
+//!
+//! - **Node ids and spans.** Every node gets the next [`NodeId`] of its item when it is created
+//!   (the item itself is `NodeId(0)`; a node that wraps an already-parsed left operand, such as a
+//!   binary expression or a call, is created after that operand). Its span goes into the item's
+//!   source map, never into the node, so equal token sequences give equal [`Item`]s.
+//! - **Recovery.** Errors never stop the parse. Missing pieces become `Error` placeholder nodes;
+//!   unexpected tokens are skipped up to a statement boundary (`;`, `}`) inside blocks or up to
+//!   the next item keyword at module level. After an error nothing more is reported until a token
+//!   has been consumed normally again, which keeps one mistake from producing a cascade.
+//! - **Bounded nesting.** Every level of expression, block, type and pattern nesting counts, and
+//!   so does every operator or postfix step that pushes an earlier operand one level down the
+//!   tree (`a + b + c + …`, `x.f().g()…`). Past [`MAX_DEPTH`] the parser reports E0007 once and
+//!   skips the rest of the item, so neither the parser nor the passes that walk the tree after it
+//!   can overflow the stack.
+//! - **Speed.** One token of lookahead (three in two places), no backtracking, no allocation per
+//!   token; text is sliced from the source only when a node needs a name or a literal.
+
+use super::lexer::{Lexed, Token, TokenKind as T, shorten, unescape};
+use crate::ast::*;
+use crate::diagnostic::{Diagnostic, Loc, codes};
+use crate::span::Span;
+use smol_str::SmolStr;
+
+/// How deeply expressions, blocks, types and patterns may nest inside one item (counted from the
+/// item). Deep enough for any hand-written code, shallow enough that every recursive pass over
+/// the tree stays far from the end of a 2 MiB thread stack, even in a debug build.
+pub const MAX_DEPTH: u32 = 200;
+
+/// Parses a lexed file.
+pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
+    let mut parser = Parser {
+        text,
+        tokens: lexed.tokens,
+        pos: 0,
+        prev_end: 0,
+        errors: lexed.errors,
+        recovering: false,
+        quiet_at_eof: lexed.runs_to_eof,
+        items: Vec::new(),
+        source_maps: Vec::new(),
+        spans: Vec::new(),
+        depth: 0,
+        reach: 0,
+        bail: false,
+        open_delims: 0,
+        no_struct: false,
+    };
+    parser.file();
+    let mut errors = parser.errors;
+    // Lexical errors were collected first; present everything in source order (stable, so errors
+    // at the same position keep the order in which they were found).
+    errors.sort_by_key(|d| match d.primary.loc {
+        Loc::Span(span) => span.start,
+        _ => 0,
+    });
+    ParsedFile {
+        items: parser.items,
+        source_maps: parser.source_maps,
+        errors,
+    }
+}
+
+/// The binding power of prefix `-` and `!`: tighter than every binary operator, looser than the
+/// postfix ones (`-x.abs()` is `-(x.abs())`, as in Rust).
+const BP_UNARY: u8 = 15;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Infix {
+    Assign(Option<BinOp>),
+    Bin(BinOp),
+    Range,
+}
+
+/// Whether the elements of a comma-separated list may start with `{` (expressions and `use`
+/// groups) or not (parameters, fields, variants, types, patterns), in which case a `{` ends
+/// the list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Elems {
+    Any,
+    NoBrace,
+}
+
+/// Operators that may not be chained without parentheses (`a < b < c`, `a..b..c`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Chain {
+    Comparison,
+    Range,
+}
+
+/// A binary operator and its binding powers in the Pratt loop, `(left, right)`, from LANGUAGE.md's
+/// precedence table. Left-associative operators have `right = left + 1`; assignment is
+/// right-associative (`right < left`); comparisons and `..` are non-associative, which the loop
+/// enforces separately (see [`Chain`]).
+fn infix_op(kind: T) -> Option<(Infix, u8, u8)> {
+    use BinOp::*;
+    Some(match kind {
+        T::Eq => (Infix::Assign(None), 2, 1),
+        T::PlusEq => (Infix::Assign(Some(Add)), 2, 1),
+        T::MinusEq => (Infix::Assign(Some(Sub)), 2, 1),
+        T::StarEq => (Infix::Assign(Some(Mul)), 2, 1),
+        T::SlashEq => (Infix::Assign(Some(Div)), 2, 1),
+        T::PercentEq => (Infix::Assign(Some(Rem)), 2, 1),
+        T::OrOr => (Infix::Bin(Or), 3, 4),
+        T::AndAnd => (Infix::Bin(And), 5, 6),
+        T::EqEq => (Infix::Bin(Eq), 7, 8),
+        T::Ne => (Infix::Bin(Ne), 7, 8),
+        T::Lt => (Infix::Bin(Lt), 7, 8),
+        T::Le => (Infix::Bin(Le), 7, 8),
+        T::Gt => (Infix::Bin(Gt), 7, 8),
+        T::Ge => (Infix::Bin(Ge), 7, 8),
+        T::DotDot => (Infix::Range, 9, 10),
+        T::Plus => (Infix::Bin(Add), 11, 12),
+        T::Minus => (Infix::Bin(Sub), 11, 12),
+        T::Star => (Infix::Bin(Mul), 13, 14),
+        T::Slash => (Infix::Bin(Div), 13, 14),
+        T::Percent => (Infix::Bin(Rem), 13, 14),
+        _ => return None,
+    })
+}
+
+/// Tokens that can begin an expression (a lexer-reported `Unknown` token is handled apart).
+fn can_start_expr(kind: T) -> bool {
+    matches!(
+        kind,
+        T::Ident
+            | T::Int
+            | T::Float
+            | T::Str
+            | T::True
+            | T::False
+            | T::SelfValue
+            | T::LParen
+            | T::LBracket
+            | T::LBrace
+            | T::If
+            | T::While
+            | T::Loop
+            | T::For
+            | T::Match
+            | T::Break
+            | T::Continue
+            | T::Return
+            | T::Minus
+            | T::Bang
+    )
+}
+
+/// Expressions that end with a block: as statements they need no `;`, and as match arm bodies
+/// no `,`.
+fn is_block_like(expr: &Expr) -> bool {
+    matches!(
+        expr.kind,
+        ExprKind::Block(_)
+            | ExprKind::If { .. }
+            | ExprKind::While { .. }
+            | ExprKind::Loop { .. }
+            | ExprKind::For { .. }
+            | ExprKind::Match { .. }
+    )
+}
+
+/// The value of an integer literal's text (`1_000`), or `None` if it does not fit in a `u64`.
+fn int_value(text: &str) -> Option<u64> {
+    let mut value: u64 = 0;
+    for b in text.bytes() {
+        if b == b'_' {
+            continue;
+        }
+        value = value
+            .checked_mul(10)?
+            .checked_add(u64::from(b.wrapping_sub(b'0')))?;
+    }
+    Some(value)
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    tokens: Vec<Token>,
+    pos: usize,
+    /// End of the last consumed token: where node spans end.
+    prev_end: u32,
+    errors: Vec<Diagnostic>,
+    /// Set by a syntax error, cleared when a token is consumed normally; while set, further
+    /// syntax errors are dropped (they would be consequences of the first).
+    recovering: bool,
+    /// An unterminated string or comment ran to the end of the file; "found end of file" errors
+    /// would only repeat that.
+    quiet_at_eof: bool,
+    items: Vec<Item>,
+    source_maps: Vec<ItemSourceMap>,
+    /// Spans of the current item's nodes, indexed by `NodeId`.
+    spans: Vec<Span>,
+    /// Current nesting level within the item.
+    depth: u32,
+    /// The deepest level reached by the subtree being measured (see [`Parser::expr_bp`]).
+    reach: u32,
+    /// Nesting went past [`MAX_DEPTH`]: every parse function returns at once (the current
+    /// token reads as end of file) and the rest of the item is skipped.
+    bail: bool,
+    /// Opening minus closing brackets consumed in the current item (to find the end of an item
+    /// after `bail`).
+    open_delims: i32,
+    /// In the head of `if`/`while`/`for`/`match`: `Name {` starts the body, not a struct literal.
+    no_struct: bool,
+}
+
+impl<'t> Parser<'t> {
+    // ----- tokens -------------------------------------------------------------------------
+
+    fn tok(&self) -> Token {
+        self.tokens[self.pos]
+    }
+
+    /// The current token's kind; reads as end of file while bailing out of an item.
+    fn kind(&self) -> T {
+        if self.bail {
+            T::Eof
+        } else {
+            self.tokens[self.pos].kind
+        }
+    }
+
+    fn nth(&self, n: usize) -> T {
+        if self.bail {
+            return T::Eof;
+        }
+        self.tokens.get(self.pos + n).map_or(T::Eof, |t| t.kind)
+    }
+
+    fn at(&self, kind: T) -> bool {
+        self.kind() == kind
+    }
+
+    fn start(&self) -> u32 {
+        self.tokens[self.pos].span.start
+    }
+
+    fn slice(&self, span: Span) -> &'t str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    fn advance(&mut self) {
+        let t = self.tokens[self.pos];
+        match t.kind {
+            T::Eof => return,
+            T::LParen | T::LBracket | T::LBrace => self.open_delims += 1,
+            T::RParen | T::RBracket | T::RBrace => self.open_delims -= 1,
+            _ => {}
+        }
+        self.pos += 1;
+        self.prev_end = t.span.end;
+    }
+
+    /// Consumes the current token as part of a successful parse.
+    fn bump(&mut self) {
+        self.advance();
+        self.recovering = false;
+    }
+
+    /// Consumes the current token while recovering from an error.
+    fn skip(&mut self) {
+        self.advance();
+    }
+
+    /// Steps over characters the lexer has already reported; what follows them is likely to
+    /// look wrong too, so the parser stays quiet until it is back on track.
+    fn skip_unknown(&mut self) {
+        self.advance();
+        self.recovering = true;
+    }
+
+    fn eat(&mut self, kind: T) -> bool {
+        if self.at(kind) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes `kind` or reports "expected `kind`".
+    fn expect(&mut self, kind: T) -> bool {
+        if self.eat(kind) {
+            return true;
+        }
+        let what = format!("`{}`", kind.fixed_text().unwrap_or("?"));
+        self.error_expected(&what, None);
+        false
+    }
+
+    /// Whether the token at `pos` starts an item for recovery purposes: `fn name` (not the
+    /// function type `fn(`), `struct`, `enum`, `impl`, `const`, `use`, `#`, and `pub` before
+    /// one of those (a `pub` field is not an item).
+    fn item_start_at(&self, pos: usize) -> bool {
+        let kind_at = |p: usize| self.tokens.get(p).map_or(T::Eof, |t| t.kind);
+        match kind_at(pos) {
+            T::Fn => kind_at(pos + 1) != T::LParen,
+            T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pound => true,
+            T::Pub => matches!(
+                kind_at(pos + 1),
+                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use
+            ),
+            _ => false,
+        }
+    }
+
+    fn at_item_start(&self) -> bool {
+        !self.bail && self.item_start_at(self.pos)
+    }
+
+    // ----- nodes --------------------------------------------------------------------------
+
+    /// Creates a node starting at `start`; [`Parser::finish`] sets its end.
+    fn alloc(&mut self, start: u32) -> NodeId {
+        self.alloc_span(Span::new(start, start))
+    }
+
+    fn alloc_span(&mut self, span: Span) -> NodeId {
+        let id = NodeId(self.spans.len() as u32);
+        self.spans.push(span);
+        id
+    }
+
+    /// Ends the node's span at the last consumed token.
+    fn finish(&mut self, id: NodeId) {
+        let span = &mut self.spans[id.0 as usize];
+        span.end = self.prev_end.max(span.start);
+    }
+
+    fn node_start(&self, id: NodeId) -> u32 {
+        self.spans[id.0 as usize].start
+    }
+
+    fn ident(&mut self) -> Option<Ident> {
+        if !self.at(T::Ident) {
+            return None;
+        }
+        let t = self.tok();
+        let id = self.alloc_span(t.span);
+        let name = SmolStr::new(self.slice(t.span));
+        self.bump();
+        Some(Ident { id, name })
+    }
+
+    /// An identifier or `_` (for `let _`, `for _ in`, `_: i64` parameters).
+    fn ident_or_underscore(&mut self) -> Option<Ident> {
+        if self.at(T::Underscore) {
+            let id = self.alloc_span(self.tok().span);
+            self.bump();
+            return Some(Ident {
+                id,
+                name: SmolStr::new_static("_"),
+            });
+        }
+        self.ident()
+    }
+
+    fn error_expr(&mut self) -> Expr {
+        let id = self.alloc_span(self.tok().span);
+        Expr {
+            id,
+            kind: ExprKind::Error,
+        }
+    }
+
+    fn error_type(&mut self) -> TypeRef {
+        let id = self.alloc_span(self.tok().span);
+        TypeRef {
+            id,
+            kind: TypeRefKind::Error,
+        }
+    }
+
+    fn error_pat(&mut self) -> Pat {
+        let id = self.alloc_span(self.tok().span);
+        Pat {
+            id,
+            kind: PatKind::Error,
+        }
+    }
+
+    // ----- nesting ------------------------------------------------------------------------
+
+    /// Enters one level of nesting; `false` (and the item is abandoned) past [`MAX_DEPTH`].
+    fn enter(&mut self) -> bool {
+        if self.bail {
+            return false;
+        }
+        if self.depth >= MAX_DEPTH {
+            self.too_deep();
+            return false;
+        }
+        self.depth += 1;
+        self.reach = self.reach.max(self.depth);
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn too_deep(&mut self) {
+        if self.bail {
+            return;
+        }
+        self.bail = true;
+        let span = self.tok().span;
+        self.errors.push(
+            Diagnostic::error(
+                codes::TOO_DEEP,
+                format!("this item nests expressions, blocks, types or patterns more than {MAX_DEPTH} levels deep"),
+                Loc::Span(span),
+            )
+            .with_label("the limit is reached here")
+            .with_hint(
+                "Split the nesting up with `let` bindings or helper functions. The rest of this item was not checked.",
+            ),
+        );
+    }
+
+    // ----- errors -------------------------------------------------------------------------
+
+    /// Reports a syntax error unless it is a consequence of the previous one (see
+    /// [`Parser::recovering`]) or of a lexical error at the current token.
+    fn report(&mut self, diag: Diagnostic) {
+        if self.recovering || self.bail {
+            return;
+        }
+        self.recovering = true;
+        let t = self.tok();
+        if t.kind == T::Unknown || (t.kind == T::Eof && self.quiet_at_eof) {
+            return;
+        }
+        self.errors.push(diag);
+    }
+
+    /// A description of a token for "found …" in messages.
+    fn describe(&self, t: Token) -> String {
+        match t.kind {
+            T::Eof => "end of file".to_string(),
+            T::Str => "a string literal".to_string(),
+            T::Ident | T::Int | T::Float | T::Unknown => {
+                format!("`{}`", shorten(self.slice(t.span)))
+            }
+            k if k.is_keyword() => format!("keyword `{}`", k.fixed_text().unwrap_or("?")),
+            k => format!("`{}`", k.fixed_text().unwrap_or("?")),
+        }
+    }
+
+    /// "expected {what}, found {current token}", at the current token.
+    fn error_expected(&mut self, what: &str, hint: Option<&str>) {
+        let t = self.tok();
+        let mut diag = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected {what}, found {}", self.describe(t)),
+            Loc::Span(t.span),
+        );
+        if let Some(hint) = hint {
+            diag = diag.with_hint(hint);
+        }
+        self.report(diag);
+    }
+
+    /// "expected {what}" where a name is needed; explains that keywords are reserved.
+    fn expected_name(&mut self, what: &str) {
+        let t = self.tok();
+        let hint = t.kind.is_keyword().then(|| {
+            format!(
+                "`{}` is a reserved word and cannot be used as a name; choose another one.",
+                self.slice(t.span)
+            )
+        });
+        self.error_expected(what, hint.as_deref());
+    }
+
+    /// A missing `;`: points just after the previous token, where the `;` belongs.
+    fn missing_semi(&mut self) {
+        let t = self.tok();
+        let at = Span::new(self.prev_end, self.prev_end);
+        let diag = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `;`, found {}", self.describe(t)),
+            Loc::Span(at),
+        )
+        .with_label("`;` missing here")
+        .with_secondary(Loc::Span(t.span), "unexpected token");
+        self.report(diag);
+    }
+
+    /// A block, list or body opened at `open` is not closed before the current token.
+    fn unclosed(&mut self, close: T, open: Span) {
+        let t = self.tok();
+        let close_text = close.fixed_text().unwrap_or("?");
+        let open_text = self.slice(open).to_string();
+        let mut diag = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `{close_text}`, found {}", self.describe(t)),
+            Loc::Span(t.span),
+        )
+        .with_secondary(
+            Loc::Span(open),
+            format!("this `{open_text}` is never closed"),
+        );
+        if self.at_item_start() {
+            diag = diag.with_hint(format!(
+                "Items cannot be declared inside other items; if the `{open_text}` should have been closed earlier, add the missing `{close_text}` there."
+            ));
+        }
+        self.report(diag);
+    }
+
+    // ----- recovery -----------------------------------------------------------------------
+
+    /// Skips to the next item keyword (module-level recovery).
+    fn skip_to_item_start(&mut self) {
+        while self.tokens[self.pos].kind != T::Eof && !self.item_start_at(self.pos) {
+            self.skip();
+        }
+    }
+
+    /// Skips the rest of a statement: up to and including `;`, or up to `}`, an item keyword or
+    /// the end of file. Braced groups are skipped whole; parentheses and brackets are not counted,
+    /// because a `;` can only be inside them within a block, and an unbalanced `(` is a likely
+    /// part of the very mistake being recovered from.
+    fn recover_stmt(&mut self) {
+        let mut depth = 0u32;
+        loop {
+            match self.kind() {
+                T::Eof => return,
+                _ if self.at_item_start() => return,
+                T::Semi if depth == 0 => {
+                    self.skip();
+                    return;
+                }
+                T::RBrace if depth == 0 => return,
+                T::LBrace => depth += 1,
+                T::RBrace => depth -= 1,
+                _ => {}
+            }
+            self.skip();
+        }
+    }
+
+    /// Skips to just after `close` (brackets in between are skipped whole), stopping early at a
+    /// `;`, an unmatched closing bracket, an item keyword or the end of file.
+    fn skip_past(&mut self, close: T) {
+        let mut depth = 0u32;
+        loop {
+            let kind = self.kind();
+            match kind {
+                T::Eof => return,
+                _ if depth == 0 && kind == close => {
+                    self.skip();
+                    return;
+                }
+                _ if self.at_item_start() => return,
+                T::Semi if depth == 0 => return,
+                T::LParen | T::LBracket | T::LBrace => depth += 1,
+                T::RParen | T::RBracket | T::RBrace => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                _ => {}
+            }
+            self.skip();
+        }
+    }
+
+    /// Skips a broken member of an `impl` block: up to the next item keyword or the `}` that
+    /// closes the block (not consumed), skipping bracketed groups whole.
+    fn skip_member(&mut self) {
+        let mut depth = 0u32;
+        loop {
+            match self.kind() {
+                T::Eof => return,
+                _ if depth == 0 && self.at_item_start() => return,
+                T::RBrace if depth == 0 => return,
+                T::LParen | T::LBracket | T::LBrace => depth += 1,
+                T::RParen | T::RBracket | T::RBrace => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            self.skip();
+        }
+    }
+
+    /// After E0007: skips the rest of the item and resumes normal parsing. An item ends with the
+    /// `}` that closes its outermost brace or with a `;` outside all brackets; an item keyword or
+    /// the end of the file also stops the skip.
+    fn skip_after_bail(&mut self) {
+        loop {
+            let kind = self.tokens[self.pos].kind;
+            if kind == T::Eof || self.item_start_at(self.pos) {
+                break;
+            }
+            let ends_item = (kind == T::RBrace && self.open_delims <= 1)
+                || (kind == T::Semi && self.open_delims <= 0);
+            self.skip();
+            if ends_item {
+                break;
+            }
+        }
+        self.bail = false;
+        self.recovering = true;
+    }
+
+    /// `open elem, elem, … close` (trailing comma allowed), starting at `open`. Stops without
+    /// consuming at a token that cannot belong to the list (`;`, another closing bracket, an
+    /// item keyword, and `{` in lists whose elements cannot start with one), so that the
+    /// enclosing construct can recover: `fn f( {` goes on with the body.
+    fn comma_list(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
+        let open = self.tok().span;
+        self.bump();
+        loop {
+            if self.eat(close) {
+                return;
+            }
+            if self.at_list_stop(close, elems) {
+                self.unclosed(close, open);
+                return;
+            }
+            let before = self.pos;
+            elem(self);
+            if self.eat(T::Comma) || self.at(close) {
+                continue;
+            }
+            let close_text = close.fixed_text().unwrap_or("?");
+            let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
+                "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
+            );
+            self.error_expected(&format!("`,` or `{close_text}`"), hint);
+            if self.at_list_stop(close, elems) {
+                return;
+            }
+            if self.pos == before {
+                self.skip();
+            }
+        }
+    }
+
+    fn at_list_stop(&self, close: T, elems: Elems) -> bool {
+        match self.kind() {
+            T::Eof | T::Semi => true,
+            T::LBrace => elems == Elems::NoBrace,
+            k @ (T::RParen | T::RBracket | T::RBrace) => k != close,
+            _ => self.at_item_start(),
+        }
+    }
+
+    // ----- items --------------------------------------------------------------------------
+
+    fn file(&mut self) {
+        loop {
+            let kind = self.tokens[self.pos].kind;
+            match kind {
+                T::Eof => break,
+                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pub | T::Pound => {
+                    self.item();
+                }
+                _ => {
+                    let hint = match kind {
+                        T::Let => Some(
+                            "`let` is only allowed inside function bodies; at module level declare a constant: `const NAME: i64 = 1;`.",
+                        ),
+                        T::RBrace => Some("This `}` has no matching `{`."),
+                        T::Semi => Some("Items are not followed by `;`; remove it."),
+                        _ => None,
+                    };
+                    self.error_expected(
+                        "an item (`fn`, `struct`, `enum`, `impl`, `const` or `use`)",
+                        hint,
+                    );
+                    self.skip();
+                    self.skip_to_item_start();
+                }
+            }
+        }
+    }
+
+    fn begin_item(&mut self) {
+        self.spans.clear();
+        self.depth = 0;
+        self.reach = 0;
+        self.bail = false;
+        self.open_delims = 0;
+        self.no_struct = false;
+    }
+
+    /// Pushes the item (if its header was good enough to make one) with its source map.
+    fn end_item(&mut self, start: u32, attrs: Vec<Attr>, vis: Visibility, kind: Option<ItemKind>) {
+        if self.bail {
+            self.skip_after_bail();
+        }
+        let Some(kind) = kind else {
+            return;
+        };
+        let item_span = Span::new(start, self.prev_end.max(start));
+        self.spans[0] = item_span;
+        self.items.push(Item {
+            id: NodeId(0),
+            attrs,
+            vis,
+            kind,
+        });
+        self.source_maps.push(ItemSourceMap {
+            spans: std::mem::take(&mut self.spans),
+            item_span,
+        });
+    }
+
+    fn item(&mut self) {
+        let start = self.start();
+        self.begin_item();
+        self.alloc(start); // The item itself: NodeId(0).
+        let attrs = self.attrs();
+        let pub_span = self.tok().span;
+        let vis = self.visibility();
+        let kind = match self.kind() {
+            T::Fn => {
+                self.bump();
+                self.fn_def().map(ItemKind::Fn)
+            }
+            T::Struct => self.struct_def().map(ItemKind::Struct),
+            T::Enum => self.enum_def().map(ItemKind::Enum),
+            T::Const => self.const_def().map(ItemKind::Const),
+            T::Use => Some(ItemKind::Use(self.use_decl())),
+            T::Impl => {
+                if vis == Visibility::Public {
+                    self.report(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "`impl` blocks cannot be marked `pub`",
+                            Loc::Span(pub_span),
+                        )
+                        .with_hint("Mark the methods inside the block `pub` instead."),
+                    );
+                }
+                if let Some(first) = attrs.first() {
+                    let span = Span::new(self.node_start(first.id), pub_span.start);
+                    self.report(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "attributes cannot be put on `impl` blocks",
+                            Loc::Span(span),
+                        )
+                        .with_hint("Put the attribute on a method inside the block instead."),
+                    );
+                }
+                self.impl_block();
+                return;
+            }
+            _ => {
+                self.error_expected("`fn`, `struct`, `enum`, `impl`, `const` or `use`", None);
+                None
+            }
+        };
+        if kind.is_none() && !self.bail {
+            self.skip_to_item_start();
+        }
+        self.end_item(start, attrs, vis, kind);
+    }
+
+    /// `#[name]*`
+    fn attrs(&mut self) -> Vec<Attr> {
+        let mut attrs = Vec::new();
+        while self.at(T::Pound) {
+            let id = self.alloc(self.start());
+            self.bump();
+            if !self.expect(T::LBracket) {
+                continue;
+            }
+            let Some(name) = self.ident() else {
+                self.error_expected("an attribute name such as `test`", None);
+                self.skip_past(T::RBracket);
+                continue;
+            };
+            if !self.expect(T::RBracket) {
+                self.skip_past(T::RBracket);
+                continue;
+            }
+            self.finish(id);
+            attrs.push(Attr { id, name });
+        }
+        attrs
+    }
+
+    fn visibility(&mut self) -> Visibility {
+        if self.eat(T::Pub) {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        }
+    }
+
+    /// `name(params) [-> T] { body }`, after `fn`. `None` if there is no name.
+    fn fn_def(&mut self) -> Option<FnDef> {
+        let Some(name) = self.ident() else {
+            self.expected_name("a function name");
+            return None;
+        };
+        let mut self_param = None;
+        let mut params = Vec::new();
+        if self.at(T::LParen) {
+            self.comma_list(T::RParen, Elems::NoBrace, |p| {
+                p.param(&mut self_param, &mut params)
+            });
+        } else {
+            let hint = self
+                .at(T::Lt)
+                .then_some("holo has no generic functions (yet); write one function per type.");
+            self.error_expected("`(` and the parameter list", hint);
+        }
+        let ret = if self.eat(T::Arrow) {
+            Some(self.ty())
+        } else {
+            None
+        };
+        let body = self.block();
+        Some(FnDef {
+            name,
+            self_param,
+            params,
+            ret,
+            body,
+        })
+    }
+
+    /// One parameter: `self`, `mut self`, or `[mut] name: T`.
+    fn param(&mut self, self_param: &mut Option<SelfParam>, params: &mut Vec<Param>) {
+        let start = self.start();
+        if self.at(T::SelfValue) || (self.at(T::Mut) && self.nth(1) == T::SelfValue) {
+            let id = self.alloc(start);
+            let mutable = self.eat(T::Mut);
+            self.bump();
+            self.finish(id);
+            if self_param.is_some() || !params.is_empty() {
+                self.report(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "`self` must be the first parameter",
+                        Loc::Span(self.spans[id.0 as usize]),
+                    )
+                    .with_hint("Move `self` to the front of the parameter list."),
+                );
+            } else {
+                *self_param = Some(SelfParam { id, mutable });
+            }
+            if self.at(T::Colon) {
+                self.report(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "`self` takes no type annotation",
+                        Loc::Span(self.tok().span),
+                    )
+                    .with_hint("Write just `self` or `mut self`; its type is the type of the `impl` block."),
+                );
+                self.skip();
+                let _ = self.ty();
+            }
+            return;
+        }
+        let id = self.alloc(start);
+        let mutable = self.eat(T::Mut);
+        let Some(name) = self.ident_or_underscore() else {
+            self.expected_name("a parameter name");
+            return;
+        };
+        let ty = if self.eat(T::Colon) {
+            self.ty()
+        } else {
+            self.error_expected(
+                "`:` and the parameter's type",
+                Some("Every parameter needs a type, as in `count: i64`."),
+            );
+            self.error_type()
+        };
+        self.finish(id);
+        params.push(Param {
+            id,
+            mutable,
+            name,
+            ty,
+        });
+    }
+
+    /// `struct Name { [pub] field: T, … }`
+    fn struct_def(&mut self) -> Option<StructDef> {
+        self.bump();
+        let Some(name) = self.ident() else {
+            self.expected_name("a struct name");
+            return None;
+        };
+        let mut fields = Vec::new();
+        if self.at(T::LBrace) {
+            self.comma_list(T::RBrace, Elems::NoBrace, |p| {
+                let id = p.alloc(p.start());
+                let vis = p.visibility();
+                let Some(name) = p.ident() else {
+                    p.expected_name("a field name");
+                    return;
+                };
+                let ty = if p.expect(T::Colon) {
+                    p.ty()
+                } else {
+                    p.error_type()
+                };
+                p.finish(id);
+                fields.push(FieldDef { id, vis, name, ty });
+            });
+        } else {
+            self.error_expected(
+                "`{` and the struct's fields",
+                Some("Declare the fields in braces: `struct Point { x: i64, y: i64 }`."),
+            );
+        }
+        Some(StructDef { name, fields })
+    }
+
+    /// `enum Name { A, B(T, U), … }`
+    fn enum_def(&mut self) -> Option<EnumDef> {
+        self.bump();
+        let Some(name) = self.ident() else {
+            self.expected_name("an enum name");
+            return None;
+        };
+        let mut variants = Vec::new();
+        if self.at(T::LBrace) {
+            self.comma_list(T::RBrace, Elems::NoBrace, |p| {
+                let id = p.alloc(p.start());
+                let Some(name) = p.ident() else {
+                    p.expected_name("a variant name");
+                    return;
+                };
+                let mut fields = Vec::new();
+                if p.at(T::LParen) {
+                    p.comma_list(T::RParen, Elems::NoBrace, |p| fields.push(p.ty()));
+                } else if p.at(T::LBrace) {
+                    p.report(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "enum variants with named fields are not supported",
+                            Loc::Span(p.tok().span),
+                        )
+                        .with_hint("Use a tuple variant such as `Move(i64, i64)`, or a struct as its payload."),
+                    );
+                    p.skip();
+                    p.skip_past(T::RBrace);
+                }
+                p.finish(id);
+                variants.push(VariantDef { id, name, fields });
+            });
+        } else {
+            self.error_expected(
+                "`{` and the enum's variants",
+                Some("Declare the variants in braces: `enum Shape { Circle(f64), Empty }`."),
+            );
+        }
+        Some(EnumDef { name, variants })
+    }
+
+    /// `const NAME: T = value;`
+    fn const_def(&mut self) -> Option<ConstDef> {
+        self.bump();
+        let Some(name) = self.ident() else {
+            self.expected_name("a constant name");
+            return None;
+        };
+        let ty = if self.eat(T::Colon) {
+            self.ty()
+        } else {
+            self.error_expected(
+                "`:` and the constant's type",
+                Some("A `const` needs its type written out, as in `const LIMIT: i64 = 1_000;`."),
+            );
+            self.error_type()
+        };
+        let value = if self.eat(T::Eq) {
+            self.expr()
+        } else {
+            self.error_expected("`=` and the constant's value", None);
+            self.error_expr()
+        };
+        if !self.eat(T::Semi) {
+            self.missing_semi();
+        }
+        Some(ConstDef { name, ty, value })
+    }
+
+    /// `use tree;`
+    fn use_decl(&mut self) -> UseDecl {
+        self.bump();
+        let tree = self.use_tree();
+        if !self.eat(T::Semi) {
+            self.missing_semi();
+        }
+        UseDecl { tree }
+    }
+
+    /// `a::b::c [as d]`, `a::b::*`, `a::b::{tree, …}`. A tree too broken to mean anything becomes
+    /// an empty group (which imports nothing) after its error is reported.
+    fn use_tree(&mut self) -> UseTree {
+        let id = self.alloc(self.start());
+        let empty = UseTreeKind::Group(Vec::new());
+        if !self.enter() {
+            return UseTree {
+                id,
+                prefix: Vec::new(),
+                kind: empty,
+            };
+        }
+        let mut prefix = Vec::new();
+        let kind = loop {
+            match self.kind() {
+                T::Ident => {
+                    let Some(ident) = self.ident() else {
+                        break empty;
+                    };
+                    if self.eat(T::ColonColon) {
+                        prefix.push(ident);
+                        continue;
+                    }
+                    let alias = if self.eat(T::As) {
+                        let alias = self.ident_or_underscore();
+                        if alias.is_none() {
+                            self.error_expected("a name after `as`", None);
+                        }
+                        alias
+                    } else {
+                        None
+                    };
+                    break UseTreeKind::Single { name: ident, alias };
+                }
+                T::Star => {
+                    self.bump();
+                    break UseTreeKind::Glob;
+                }
+                T::LBrace => {
+                    let mut trees = Vec::new();
+                    self.comma_list(T::RBrace, Elems::Any, |p| trees.push(p.use_tree()));
+                    break UseTreeKind::Group(trees);
+                }
+                _ => {
+                    let what = if prefix.is_empty() {
+                        "a module or item name"
+                    } else {
+                        "a name, `{` or `*` after `::`"
+                    };
+                    self.error_expected(what, None);
+                    break empty;
+                }
+            }
+        };
+        self.leave();
+        self.finish(id);
+        UseTree { id, prefix, kind }
+    }
+
+    /// `impl Type { methods }`: every method becomes its own item.
+    fn impl_block(&mut self) {
+        self.bump();
+        if !self.at(T::Ident) {
+            self.error_expected("the name of the type whose methods follow", None);
+            self.skip_to_item_start();
+            return;
+        }
+        let ty_span = self.tok().span;
+        let ty_name = SmolStr::new(self.slice(ty_span));
+        self.bump();
+        if !self.at(T::LBrace) {
+            let hint = self
+                .at(T::For)
+                .then_some("holo has no traits; write the methods in `impl Type { … }`.");
+            self.error_expected("`{` and the methods", hint);
+            self.skip_to_item_start();
+            return;
+        }
+        let open = self.tok().span;
+        self.bump();
+        loop {
+            match self.tokens[self.pos].kind {
+                T::RBrace => {
+                    self.bump();
+                    return;
+                }
+                T::Eof => {
+                    self.unclosed(T::RBrace, open);
+                    return;
+                }
+                T::Fn | T::Pub | T::Pound => self.method(&ty_name, ty_span),
+                _ if self.item_start_at(self.pos) => {
+                    self.unclosed(T::RBrace, open);
+                    return;
+                }
+                _ => {
+                    self.error_expected("`fn` or `}`", None);
+                    self.skip();
+                    self.skip_member();
+                }
+            }
+        }
+    }
+
+    fn method(&mut self, ty_name: &SmolStr, ty_span: Span) {
+        let start = self.start();
+        self.begin_item();
+        self.alloc(start); // The item itself: NodeId(0).
+        let self_ty = Ident {
+            id: self.alloc_span(ty_span),
+            name: ty_name.clone(),
+        };
+        let attrs = self.attrs();
+        let vis = self.visibility();
+        let kind = if self.eat(T::Fn) {
+            self.fn_def()
+                .map(|func| ItemKind::Method(MethodDef { self_ty, func }))
+        } else {
+            self.error_expected(
+                "`fn`",
+                Some("An `impl` block contains only methods (`fn name(self, …)`) and associated functions."),
+            );
+            None
+        };
+        if kind.is_none() && !self.bail {
+            self.skip_member();
+        }
+        self.end_item(start, attrs, vis, kind);
+    }
+
+    // ----- types --------------------------------------------------------------------------
+
+    /// `i64`, `a::B`, `[T]`, `()`, `fn(T, U) -> R`.
+    fn ty(&mut self) -> TypeRef {
+        if !self.enter() {
+            return self.error_type();
+        }
+        let id = self.alloc(self.start());
+        let kind = match self.kind() {
+            T::Ident => TypeRefKind::Path(self.path()),
+            T::LBracket => {
+                self.bump();
+                let inner = self.ty();
+                if self.at(T::Semi) {
+                    self.report(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "fixed-size array types are not supported",
+                            Loc::Span(self.tok().span),
+                        )
+                        .with_hint("holo arrays grow as needed; write the type as `[T]`."),
+                    );
+                    self.skip_past(T::RBracket);
+                } else {
+                    self.expect(T::RBracket);
+                }
+                TypeRefKind::Array(Box::new(inner))
+            }
+            T::LParen => {
+                self.bump();
+                if self.eat(T::RParen) {
+                    TypeRefKind::Unit
+                } else {
+                    self.error_expected(
+                        "`)`",
+                        Some("holo has no tuple types; use a struct with named fields."),
+                    );
+                    self.skip_past(T::RParen);
+                    TypeRefKind::Error
+                }
+            }
+            T::Fn => {
+                self.bump();
+                let mut params = Vec::new();
+                if self.at(T::LParen) {
+                    self.comma_list(T::RParen, Elems::NoBrace, |p| params.push(p.ty()));
+                } else {
+                    self.error_expected("`(` and the parameter types", None);
+                }
+                let ret = if self.eat(T::Arrow) {
+                    Some(Box::new(self.ty()))
+                } else {
+                    None
+                };
+                TypeRefKind::Fn { params, ret }
+            }
+            _ => {
+                self.error_expected("a type", None);
+                self.spans[id.0 as usize] = self.tok().span;
+                self.leave();
+                return TypeRef {
+                    id,
+                    kind: TypeRefKind::Error,
+                };
+            }
+        };
+        self.finish(id);
+        self.leave();
+        TypeRef { id, kind }
+    }
+
+    /// `a::b::c` (at an identifier).
+    fn path(&mut self) -> Path {
+        let id = self.alloc(self.start());
+        let mut segments = Vec::new();
+        if let Some(first) = self.ident() {
+            segments.push(first);
+        }
+        while self.at(T::ColonColon) {
+            self.bump();
+            match self.ident() {
+                Some(segment) => segments.push(segment),
+                None => {
+                    let hint = self
+                        .at(T::Lt)
+                        .then_some("holo has no generic type arguments.");
+                    self.error_expected("a name after `::`", hint);
+                    break;
+                }
+            }
+        }
+        self.finish(id);
+        Path { id, segments }
+    }
+
+    // ----- patterns -----------------------------------------------------------------------
+
+    /// `p | q | …`
+    fn pat(&mut self) -> Pat {
+        if !self.enter() {
+            return self.error_pat();
+        }
+        let start = self.start();
+        let first = self.pat_single();
+        let pat = if self.at(T::Pipe) {
+            let id = self.alloc(start);
+            let mut alternatives = vec![first];
+            while self.eat(T::Pipe) {
+                alternatives.push(self.pat_single());
+            }
+            self.finish(id);
+            Pat {
+                id,
+                kind: PatKind::Or(alternatives),
+            }
+        } else {
+            first
+        };
+        self.leave();
+        pat
+    }
+
+    fn pat_single(&mut self) -> Pat {
+        let start = self.start();
+        let kind = self.kind();
+        if matches!(
+            kind,
+            T::Int | T::Float | T::Str | T::True | T::False | T::Minus
+        ) {
+            return self.literal_pat();
+        }
+        let id = self.alloc(start);
+        let kind = match kind {
+            T::Underscore => {
+                self.bump();
+                PatKind::Wild
+            }
+            T::Mut => {
+                self.bump();
+                match self.ident() {
+                    Some(name) => PatKind::Bind {
+                        mutable: true,
+                        name,
+                    },
+                    None => {
+                        self.error_expected("a name after `mut`", None);
+                        PatKind::Error
+                    }
+                }
+            }
+            T::Ident if !matches!(self.nth(1), T::ColonColon | T::LParen) => match self.ident() {
+                Some(name) => PatKind::Bind {
+                    mutable: false,
+                    name,
+                },
+                None => PatKind::Error,
+            },
+            T::Ident => {
+                let path = self.path();
+                if self.at(T::LParen) {
+                    let mut fields = Vec::new();
+                    self.comma_list(T::RParen, Elems::NoBrace, |p| fields.push(p.pat()));
+                    PatKind::Variant { path, fields }
+                } else {
+                    PatKind::Path(path)
+                }
+            }
+            _ => {
+                let hint = matches!(kind, T::LParen).then_some(
+                    "holo has no tuple patterns; match on an enum variant such as `Shape::Rect(w, h)`.",
+                );
+                self.error_expected("a pattern", hint);
+                self.spans[id.0 as usize] = self.tok().span;
+                return Pat {
+                    id,
+                    kind: PatKind::Error,
+                };
+            }
+        };
+        self.finish(id);
+        Pat { id, kind }
+    }
+
+    /// `1`, `-1`, `2.5`, `-2.5`, `"s"`, `true`.
+    fn literal_pat(&mut self) -> Pat {
+        let start = self.start();
+        let id = self.alloc(start);
+        let negative = self.eat(T::Minus);
+        let kind = if negative && !matches!(self.kind(), T::Int | T::Float) {
+            self.error_expected("a number after `-`", None);
+            PatKind::Error
+        } else {
+            match self.literal(negative) {
+                Some(lit) => PatKind::Lit(lit),
+                None => PatKind::Error,
+            }
+        };
+        self.finish(id);
+        Pat { id, kind }
+    }
+
+    /// The literal at the current token, consumed (negated for `-` literals in patterns and
+    /// `-9223372036854775808`). `None` if its value is out of range, which is reported here.
+    fn literal(&mut self, negative: bool) -> Option<Literal> {
+        let t = self.tok();
+        self.bump();
+        let text = self.slice(t.span);
+        match t.kind {
+            T::Int => {
+                let limit = if negative {
+                    1u64 << 63
+                } else {
+                    i64::MAX as u64
+                };
+                match int_value(text) {
+                    Some(value) if value <= limit => Some(Literal::Int(if negative {
+                        0i64.wrapping_sub(value as i64)
+                    } else {
+                        value as i64
+                    })),
+                    _ => {
+                        let message =
+                            format!("integer literal `{}` does not fit in `i64`", shorten(text));
+                        self.errors.push(
+                            Diagnostic::error(codes::INT_TOO_LARGE, message, Loc::Span(t.span)).with_hint(
+                                "An `i64` lies between -9223372036854775808 and 9223372036854775807; for larger numbers use an `f64` literal such as `1.0e20`.",
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            T::Float => {
+                let value = if text.contains('_') {
+                    text.replace('_', "").parse::<f64>()
+                } else {
+                    text.parse::<f64>()
+                };
+                match value {
+                    Ok(v) if v.is_finite() => {
+                        Some(Literal::Float(if negative { -v } else { v }.to_bits()))
+                    }
+                    _ => {
+                        let message = format!(
+                            "float literal `{}` is out of range for `f64`",
+                            shorten(text)
+                        );
+                        self.errors.push(
+                            Diagnostic::error(codes::SYNTAX, message, Loc::Span(t.span))
+                                .with_hint("The largest `f64` is about 1.8e308."),
+                        );
+                        None
+                    }
+                }
+            }
+            T::Str => {
+                let value = if text.contains('\\') {
+                    SmolStr::from(unescape(text))
+                } else {
+                    let body = text.strip_prefix('"').unwrap_or(text);
+                    SmolStr::new(body.strip_suffix('"').unwrap_or(body))
+                };
+                Some(Literal::Str(value))
+            }
+            T::True => Some(Literal::Bool(true)),
+            T::False => Some(Literal::Bool(false)),
+            _ => None,
+        }
+    }
+
+    // ----- expressions --------------------------------------------------------------------
+
+    /// A full expression; struct literals allowed.
+    fn expr(&mut self) -> Expr {
+        let saved = std::mem::replace(&mut self.no_struct, false);
+        let expr = self.expr_bp(0);
+        self.no_struct = saved;
+        expr
+    }
+
+    /// The head of `if`, `while`, `for` or `match`, where `Name {` opens the body.
+    fn head_expr(&mut self) -> Expr {
+        let saved = std::mem::replace(&mut self.no_struct, true);
+        let expr = self.expr_bp(0);
+        self.no_struct = saved;
+        expr
+    }
+
+    /// The Pratt loop: an operand, then operators binding at least as tightly as `min_bp`.
+    ///
+    /// Depth accounting: this expression sits at level `depth` (after `enter`); `reach` ends up
+    /// at the deepest level of its tree. Each operator node built here pushes the left operand
+    /// one level down, so the left operand's deepest level grows by one per operator, and the
+    /// whole tree's deepest level is checked against [`MAX_DEPTH`] as it grows.
+    fn expr_bp(&mut self, min_bp: u8) -> Expr {
+        if !self.enter() {
+            return self.error_expr();
+        }
+        let outer_reach = self.reach;
+        self.reach = self.depth;
+        let lhs = self.unary();
+        let expr = self.infix(lhs, min_bp);
+        self.reach = self.reach.max(outer_reach);
+        self.leave();
+        expr
+    }
+
+    fn infix(&mut self, mut lhs: Expr, min_bp: u8) -> Expr {
+        let level = self.depth;
+        let mut deepest = self.reach;
+        let mut chain: Option<Chain> = None;
+        let mut chain_reported = false;
+        loop {
+            if self.at(T::As) {
+                self.cast();
+                continue;
+            }
+            let Some((op, left_bp, right_bp)) = infix_op(self.kind()) else {
+                break;
+            };
+            if left_bp < min_bp {
+                break;
+            }
+            let this_chain = match op {
+                Infix::Bin(
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge,
+                ) => Some(Chain::Comparison),
+                Infix::Range => Some(Chain::Range),
+                _ => None,
+            };
+            let chained = this_chain.is_some() && this_chain == chain;
+            if chained && !chain_reported {
+                chain_reported = true;
+                let (message, hint) = if this_chain == Some(Chain::Range) {
+                    ("ranges cannot be chained", "Write a single range `a..b`.")
+                } else {
+                    (
+                        "comparison operators cannot be chained",
+                        "Use `&&` to combine comparisons: `a < b && b < c`.",
+                    )
+                };
+                self.report(
+                    Diagnostic::error(codes::SYNTAX, message, Loc::Span(self.tok().span))
+                        .with_hint(hint),
+                );
+            }
+            let start = self.node_start(lhs.id);
+            let op_span = self.tok().span;
+            self.bump();
+            let id = self.alloc(start);
+            self.reach = level;
+            let rhs = self.expr_bp(right_bp);
+            deepest = (deepest + 1).max(self.reach);
+            let kind = match op {
+                // `a < b < c` is read as `a < b && <error> < c`: both comparisons are kept (so
+                // their operands are still checked) and the whole is a `bool`, so the checker has
+                // nothing more to say; the placeholder stands for the operand the user meant to
+                // repeat.
+                Infix::Bin(op) if chained && this_chain == Some(Chain::Comparison) => {
+                    let missing = self.alloc_span(op_span);
+                    let second = self.alloc(op_span.start);
+                    self.finish(second);
+                    deepest = deepest.max(self.reach + 1);
+                    let second = Expr {
+                        id: second,
+                        kind: ExprKind::Binary(
+                            op,
+                            Box::new(Expr {
+                                id: missing,
+                                kind: ExprKind::Error,
+                            }),
+                            Box::new(rhs),
+                        ),
+                    };
+                    ExprKind::Binary(BinOp::And, Box::new(lhs), Box::new(second))
+                }
+                Infix::Bin(op) => ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                Infix::Assign(op) => ExprKind::Assign {
+                    op,
+                    target: Box::new(lhs),
+                    value: Box::new(rhs),
+                },
+                Infix::Range => ExprKind::Range {
+                    start: Box::new(lhs),
+                    end: Box::new(rhs),
+                },
+            };
+            self.finish(id);
+            lhs = Expr { id, kind };
+            chain = this_chain;
+            if deepest > MAX_DEPTH {
+                self.too_deep();
+                break;
+            }
+        }
+        self.reach = deepest;
+        lhs
+    }
+
+    /// `expr as T`: holo has no casts; report and skip the type.
+    fn cast(&mut self) {
+        self.report(
+            Diagnostic::error(
+                codes::SYNTAX,
+                "holo has no `as` casts",
+                Loc::Span(self.tok().span),
+            )
+            .with_hint("Convert with a method instead: `.to_f64()`, `.to_i64()` or `.to_str()`."),
+        );
+        self.skip();
+        let _ = self.ty();
+    }
+
+    /// Prefix operators, then an operand with its postfix operators.
+    fn unary(&mut self) -> Expr {
+        let start = self.start();
+        let op = match self.kind() {
+            T::Minus => {
+                // `-9223372036854775808` is i64::MIN, whose magnitude alone does not fit in i64:
+                // a minus directly before that literal (with no postfix after it) is one literal.
+                if self.nth(1) == T::Int
+                    && !matches!(self.nth(2), T::Dot | T::LParen | T::LBracket)
+                    && int_value(self.slice(self.tokens[self.pos + 1].span)) == Some(1 << 63)
+                {
+                    let id = self.alloc(start);
+                    self.bump();
+                    let lit = self.literal(true);
+                    self.finish(id);
+                    let kind = lit.map_or(ExprKind::Error, ExprKind::Lit);
+                    return Expr { id, kind };
+                }
+                UnOp::Neg
+            }
+            T::Bang => UnOp::Not,
+            _ => {
+                let primary = self.primary();
+                return self.postfix(primary);
+            }
+        };
+        let id = self.alloc(start);
+        self.bump();
+        let operand = self.expr_bp(BP_UNARY);
+        self.finish(id);
+        Expr {
+            id,
+            kind: ExprKind::Unary(op, Box::new(operand)),
+        }
+    }
+
+    /// `.field`, `.method(args)`, `(args)`, `[index]` after an operand.
+    fn postfix(&mut self, mut expr: Expr) -> Expr {
+        let level = self.depth;
+        let mut deepest = self.reach;
+        loop {
+            let start = self.node_start(expr.id);
+            let (id, kind) = match self.kind() {
+                T::Dot => {
+                    self.bump();
+                    let Some(name) = self.ident() else {
+                        let hint = matches!(self.kind(), T::Int | T::Float)
+                            .then_some("holo has no tuples; struct fields have names.");
+                        self.error_expected("a field or method name after `.`", hint);
+                        break;
+                    };
+                    let id = self.alloc(start);
+                    if self.at(T::LParen) {
+                        self.reach = level;
+                        let args = self.call_args();
+                        deepest = (deepest + 1).max(self.reach);
+                        let kind = ExprKind::MethodCall {
+                            receiver: Box::new(expr),
+                            method: name,
+                            args,
+                        };
+                        (id, kind)
+                    } else {
+                        deepest += 1;
+                        let kind = ExprKind::Field {
+                            base: Box::new(expr),
+                            name,
+                        };
+                        (id, kind)
+                    }
+                }
+                T::LParen => {
+                    let id = self.alloc(start);
+                    self.reach = level;
+                    let args = self.call_args();
+                    deepest = (deepest + 1).max(self.reach);
+                    let kind = ExprKind::Call {
+                        callee: Box::new(expr),
+                        args,
+                    };
+                    (id, kind)
+                }
+                T::LBracket => {
+                    let id = self.alloc(start);
+                    let open = self.tok().span;
+                    self.bump();
+                    self.reach = level;
+                    let index = self.expr();
+                    deepest = (deepest + 1).max(self.reach);
+                    if !self.eat(T::RBracket) {
+                        self.unclosed(T::RBracket, open);
+                    }
+                    let kind = ExprKind::Index {
+                        base: Box::new(expr),
+                        index: Box::new(index),
+                    };
+                    (id, kind)
+                }
+                _ => break,
+            };
+            self.finish(id);
+            expr = Expr { id, kind };
+            if deepest > MAX_DEPTH {
+                self.too_deep();
+                break;
+            }
+        }
+        self.reach = deepest;
+        expr
+    }
+
+    fn call_args(&mut self) -> Vec<Expr> {
+        let mut args = Vec::new();
+        let saved = std::mem::replace(&mut self.no_struct, false);
+        self.comma_list(T::RParen, Elems::Any, |p| args.push(p.expr()));
+        self.no_struct = saved;
+        args
+    }
+
+    fn primary(&mut self) -> Expr {
+        let start = self.start();
+        match self.kind() {
+            T::Int | T::Float | T::Str | T::True | T::False => {
+                let id = self.alloc(start);
+                let kind = self.literal(false).map_or(ExprKind::Error, ExprKind::Lit);
+                self.finish(id);
+                Expr { id, kind }
+            }
+            T::Ident => self.path_expr(),
+            T::SelfValue => self.simple(ExprKind::SelfValue),
+            T::LParen => self.paren_expr(),
+            T::LBracket => {
+                let id = self.alloc(start);
+                let mut elements = Vec::new();
+                let saved = std::mem::replace(&mut self.no_struct, false);
+                self.comma_list(T::RBracket, Elems::Any, |p| elements.push(p.expr()));
+                self.no_struct = saved;
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Array(elements),
+                }
+            }
+            T::LBrace => {
+                let id = self.alloc(start);
+                let block = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Block(block),
+                }
+            }
+            T::If => self.if_expr(),
+            T::While => {
+                let id = self.alloc(start);
+                self.bump();
+                let cond = Box::new(self.head_expr());
+                let body = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::While { cond, body },
+                }
+            }
+            T::Loop => {
+                let id = self.alloc(start);
+                self.bump();
+                let body = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Loop { body },
+                }
+            }
+            T::For => self.for_expr(),
+            T::Match => self.match_expr(),
+            T::Break => {
+                let expr = self.simple(ExprKind::Break);
+                if can_start_expr(self.kind()) {
+                    self.report(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            "`break` does not take a value",
+                            Loc::Span(self.tok().span),
+                        )
+                        .with_hint("Loops do not produce values in holo; assign the result to a `let mut` variable before `break`."),
+                    );
+                    let _ = self.expr();
+                }
+                expr
+            }
+            T::Continue => self.simple(ExprKind::Continue),
+            T::Return => {
+                let id = self.alloc(start);
+                self.bump();
+                let value = can_start_expr(self.kind()).then(|| Box::new(self.expr()));
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Return(value),
+                }
+            }
+            T::Unknown => {
+                // Already reported by the lexer; stand in for the operand it was meant to be.
+                let id = self.alloc_span(self.tok().span);
+                self.skip_unknown();
+                Expr {
+                    id,
+                    kind: ExprKind::Error,
+                }
+            }
+            _ => {
+                let hint = match self.kind() {
+                    T::Pipe | T::OrOr => {
+                        Some("holo has no closures; pass a named function instead.")
+                    }
+                    T::DotDot => Some("A range needs a start: `0..n`."),
+                    T::Plus => Some("holo has no `++` or unary `+`; write `x += 1`."),
+                    T::Let => Some(
+                        "`let` starts a statement, not an expression; to test a pattern use `match` (holo has no `if let`).",
+                    ),
+                    _ => None,
+                };
+                self.error_expected("an expression", hint);
+                self.error_expr()
+            }
+        }
+    }
+
+    /// A one-token expression.
+    fn simple(&mut self, kind: ExprKind) -> Expr {
+        let id = self.alloc_span(self.tok().span);
+        self.bump();
+        Expr { id, kind }
+    }
+
+    /// A path, or a struct literal `Path { … }`.
+    fn path_expr(&mut self) -> Expr {
+        let id = self.alloc(self.start());
+        let path = self.path();
+        let struct_body_follows =
+            self.at(T::LBrace) && self.nth(1) == T::Ident && self.nth(2) == T::Colon;
+        let kind = if self.at(T::LBrace) && (!self.no_struct || struct_body_follows) {
+            if self.no_struct {
+                let span = Span::new(self.node_start(id), self.tok().span.end);
+                self.report(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "struct literals are not allowed here",
+                        Loc::Span(span),
+                    )
+                    .with_hint(
+                        "After `if`, `while`, `for` and `match` a `{` starts the body; wrap the struct literal in parentheses: `(Point { x: 1, y: 2 })`.",
+                    ),
+                );
+            }
+            self.struct_lit(path)
+        } else {
+            ExprKind::Path(path)
+        };
+        self.finish(id);
+        Expr { id, kind }
+    }
+
+    /// `{ field: value, shorthand, … }` after the path.
+    fn struct_lit(&mut self, path: Path) -> ExprKind {
+        let mut fields = Vec::new();
+        let saved = std::mem::replace(&mut self.no_struct, false);
+        self.comma_list(T::RBrace, Elems::NoBrace, |p| {
+            if p.at(T::DotDot) {
+                p.report(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "struct update syntax `..base` is not supported",
+                        Loc::Span(p.tok().span),
+                    )
+                    .with_hint(
+                        "List every field; copy the others from the base explicitly: `y: base.y`.",
+                    ),
+                );
+                p.skip();
+                let _ = p.expr();
+                return;
+            }
+            let id = p.alloc(p.start());
+            let Some(name) = p.ident() else {
+                p.expected_name("a field name");
+                return;
+            };
+            let value = if p.eat(T::Colon) {
+                p.expr()
+            } else {
+                // Shorthand `y` means `y: y`.
+                let span = p.spans[name.id.0 as usize];
+                let expr_id = p.alloc_span(span);
+                let path_id = p.alloc_span(span);
+                let segment = Ident {
+                    id: p.alloc_span(span),
+                    name: name.name.clone(),
+                };
+                Expr {
+                    id: expr_id,
+                    kind: ExprKind::Path(Path {
+                        id: path_id,
+                        segments: vec![segment],
+                    }),
+                }
+            };
+            p.finish(id);
+            fields.push(FieldInit { id, name, value });
+        });
+        self.no_struct = saved;
+        ExprKind::StructLit { path, fields }
+    }
+
+    /// `(e)` is `e` itself (its span widened to the parentheses); `()` is the unit value,
+    /// represented as an empty block.
+    fn paren_expr(&mut self) -> Expr {
+        let start = self.start();
+        let open = self.tok().span;
+        if self.nth(1) == T::RParen {
+            let id = self.alloc(start);
+            let block_id = self.alloc(start);
+            self.bump();
+            self.bump();
+            self.finish(id);
+            self.finish(block_id);
+            return Expr {
+                id,
+                kind: ExprKind::Block(Block {
+                    id: block_id,
+                    stmts: Vec::new(),
+                    tail: None,
+                }),
+            };
+        }
+        self.bump();
+        let inner = self.expr();
+        if self.at(T::Comma) {
+            self.report(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    "tuples are not supported",
+                    Loc::Span(self.tok().span),
+                )
+                .with_hint(
+                    "Use a struct with named fields, or an array if the values have one type.",
+                ),
+            );
+            self.skip_past(T::RParen);
+        } else if !self.eat(T::RParen) {
+            self.unclosed(T::RParen, open);
+        }
+        self.spans[inner.id.0 as usize] = Span::new(start, self.prev_end.max(start));
+        inner
+    }
+
+    fn if_expr(&mut self) -> Expr {
+        let id = self.alloc(self.start());
+        self.bump();
+        let cond = Box::new(self.head_expr());
+        let then_branch = self.block();
+        let else_branch = if self.eat(T::Else) {
+            match self.kind() {
+                T::If => {
+                    if self.enter() {
+                        let nested = self.if_expr();
+                        self.leave();
+                        Some(Box::new(nested))
+                    } else {
+                        Some(Box::new(self.error_expr()))
+                    }
+                }
+                T::LBrace => {
+                    let else_id = self.alloc(self.start());
+                    let block = self.block();
+                    self.finish(else_id);
+                    Some(Box::new(Expr {
+                        id: else_id,
+                        kind: ExprKind::Block(block),
+                    }))
+                }
+                _ => {
+                    self.error_expected("`{` or `if` after `else`", None);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        self.finish(id);
+        Expr {
+            id,
+            kind: ExprKind::If {
+                cond,
+                then_branch,
+                else_branch,
+            },
+        }
+    }
+
+    /// `for x in iterable { … }`
+    fn for_expr(&mut self) -> Expr {
+        let id = self.alloc(self.start());
+        self.bump();
+        if self.at(T::Mut) {
+            self.report(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    "a `for` loop variable cannot be `mut`",
+                    Loc::Span(self.tok().span),
+                )
+                .with_hint("Make a mutable copy inside the loop: `let mut x = x;`."),
+            );
+            self.skip();
+        }
+        let binding = match self.ident_or_underscore() {
+            Some(binding) => binding,
+            None => {
+                self.expected_name("a loop variable name");
+                let id = self.alloc_span(self.tok().span);
+                Ident {
+                    id,
+                    name: SmolStr::new_static("_"),
+                }
+            }
+        };
+        let iterable = if self.eat(T::In) {
+            self.head_expr()
+        } else {
+            self.error_expected("`in`", None);
+            if self.at(T::LBrace) {
+                self.error_expr()
+            } else {
+                self.head_expr()
+            }
+        };
+        let body = self.block();
+        self.finish(id);
+        Expr {
+            id,
+            kind: ExprKind::For {
+                binding,
+                iterable: Box::new(iterable),
+                body,
+            },
+        }
+    }
+
+    /// `match scrutinee { pat [if guard] => body, … }`
+    fn match_expr(&mut self) -> Expr {
+        let id = self.alloc(self.start());
+        self.bump();
+        let scrutinee = Box::new(self.head_expr());
+        let mut arms = Vec::new();
+        if self.at(T::LBrace) {
+            let open = self.tok().span;
+            self.bump();
+            let saved = std::mem::replace(&mut self.no_struct, false);
+            loop {
+                match self.kind() {
+                    T::RBrace => {
+                        self.bump();
+                        break;
+                    }
+                    T::Eof => {
+                        self.unclosed(T::RBrace, open);
+                        break;
+                    }
+                    _ if self.at_item_start() => {
+                        self.unclosed(T::RBrace, open);
+                        break;
+                    }
+                    _ => {
+                        let before = self.pos;
+                        let arm = self.arm();
+                        if self.pos == before {
+                            // Nothing could be parsed (the error is reported): skip a token.
+                            self.skip();
+                            continue;
+                        }
+                        let block_like = is_block_like(&arm.body);
+                        arms.push(arm);
+                        if self.eat(T::Comma) || self.at(T::RBrace) || block_like {
+                            continue;
+                        }
+                        self.error_expected("`,` or `}` after the match arm", None);
+                    }
+                }
+            }
+            self.no_struct = saved;
+        } else {
+            self.error_expected("`{` and the match arms", None);
+        }
+        self.finish(id);
+        Expr {
+            id,
+            kind: ExprKind::Match { scrutinee, arms },
+        }
+    }
+
+    fn arm(&mut self) -> MatchArm {
+        let id = self.alloc(self.start());
+        let pat = self.pat();
+        let guard = if self.eat(T::If) {
+            Some(self.expr())
+        } else {
+            None
+        };
+        let body = if self.eat(T::FatArrow) {
+            self.expr()
+        } else {
+            let near_miss = matches!(self.kind(), T::Arrow | T::Eq | T::Colon | T::Ge);
+            let hint = near_miss.then_some("A match arm is written `pattern => value`.");
+            self.error_expected("`=>`", hint);
+            if near_miss {
+                self.skip();
+            }
+            if can_start_expr(self.kind()) {
+                self.expr()
+            } else {
+                self.error_expr()
+            }
+        };
+        self.finish(id);
+        MatchArm {
+            id,
+            pat,
+            guard,
+            body,
+        }
+    }
+
+    // ----- blocks and statements ----------------------------------------------------------
+
+    /// `{ stmt* [tail] }`. A missing block becomes an empty block whose value is an error
+    /// placeholder, so that the checker does not also complain about its type.
+    fn block(&mut self) -> Block {
+        if !self.enter() {
+            let id = self.alloc_span(self.tok().span);
+            let tail = self.error_expr();
+            return Block {
+                id,
+                stmts: Vec::new(),
+                tail: Some(Box::new(tail)),
+            };
+        }
+        let id = self.alloc(self.start());
+        if !self.at(T::LBrace) {
+            self.error_expected("`{`", None);
+            self.spans[id.0 as usize] = self.tok().span;
+            let tail = self.error_expr();
+            self.leave();
+            return Block {
+                id,
+                stmts: Vec::new(),
+                tail: Some(Box::new(tail)),
+            };
+        }
+        let open = self.tok().span;
+        self.bump();
+        let saved = std::mem::replace(&mut self.no_struct, false);
+        let mut stmts = Vec::new();
+        let mut tail = None;
+        loop {
+            match self.kind() {
+                T::RBrace => {
+                    self.bump();
+                    break;
+                }
+                T::Eof => {
+                    self.unclosed(T::RBrace, open);
+                    break;
+                }
+                _ if self.at_item_start() => {
+                    self.unclosed(T::RBrace, open);
+                    break;
+                }
+                T::Semi => {
+                    let stmt_id = self.alloc_span(self.tok().span);
+                    self.bump();
+                    stmts.push(Stmt {
+                        id: stmt_id,
+                        kind: StmtKind::Empty,
+                    });
+                }
+                T::Let => stmts.push(self.let_stmt()),
+                T::Unknown => self.skip_unknown(),
+                kind if can_start_expr(kind) => {
+                    let start = self.start();
+                    let (expr, block_like) = self.stmt_expr();
+                    let semi = match self.kind() {
+                        T::Semi => {
+                            self.bump();
+                            true
+                        }
+                        T::RBrace | T::Eof => {
+                            tail = Some(Box::new(expr));
+                            continue;
+                        }
+                        _ if self.at_item_start() => {
+                            tail = Some(Box::new(expr));
+                            continue;
+                        }
+                        _ if block_like => false,
+                        _ => {
+                            self.missing_semi();
+                            true
+                        }
+                    };
+                    let stmt_id = self.alloc(start);
+                    self.finish(stmt_id);
+                    stmts.push(Stmt {
+                        id: stmt_id,
+                        kind: StmtKind::Expr { expr, semi },
+                    });
+                }
+                _ => {
+                    self.error_expected("a statement or `}`", None);
+                    self.recover_stmt();
+                }
+            }
+        }
+        self.no_struct = saved;
+        self.finish(id);
+        self.leave();
+        Block { id, stmts, tail }
+    }
+
+    /// An expression in statement position. A statement that starts with a block-like
+    /// expression (`if`, `match`, `{`, loops) ends after its block unless a `.` continues it, as
+    /// in Rust: `if a { b } - 1` is two statements. Returns whether the result is block-like.
+    fn stmt_expr(&mut self) -> (Expr, bool) {
+        if !matches!(
+            self.kind(),
+            T::If | T::While | T::Loop | T::For | T::Match | T::LBrace
+        ) {
+            return (self.expr(), false);
+        }
+        if !self.enter() {
+            return (self.error_expr(), false);
+        }
+        let outer_reach = self.reach;
+        self.reach = self.depth;
+        let expr = self.primary();
+        let result = if self.at(T::Dot) {
+            let expr = self.postfix(expr);
+            (self.infix(expr, 0), false)
+        } else {
+            (expr, true)
+        };
+        self.reach = self.reach.max(outer_reach);
+        self.leave();
+        result
+    }
+
+    /// `let [mut] name [: T] = init;`
+    fn let_stmt(&mut self) -> Stmt {
+        let id = self.alloc(self.start());
+        self.bump();
+        let mutable = self.eat(T::Mut);
+        let Some(name) = self.ident_or_underscore() else {
+            if self.tok().kind.is_keyword() {
+                self.expected_name("a variable name");
+            } else {
+                let hint = self
+                    .at(T::LParen)
+                    .then_some("holo has no tuple patterns; bind one value per `let`.");
+                self.error_expected("a variable name", hint);
+            }
+            let expr = self.error_expr();
+            self.recover_stmt();
+            self.finish(id);
+            return Stmt {
+                id,
+                kind: StmtKind::Expr { expr, semi: true },
+            };
+        };
+        let ty = if self.eat(T::Colon) {
+            Some(self.ty())
+        } else {
+            None
+        };
+        let init = if self.eat(T::Eq) {
+            Some(self.expr())
+        } else if matches!(self.kind(), T::Semi | T::RBrace | T::Let | T::Eof) {
+            let span = Span::new(self.node_start(id), self.prev_end);
+            let name_text = name.name.clone();
+            self.report(
+                Diagnostic::error(codes::SYNTAX, "`let` needs an initializer", Loc::Span(span))
+                    .with_label(format!("`{name_text}` is declared without a value"))
+                    .with_hint(format!(
+                        "Give `{name_text}` its first value where it is declared, as in `let {name_text} = 0;`; holo has no uninitialized variables."
+                    )),
+            );
+            None
+        } else {
+            self.error_expected("`=`", None);
+            self.recover_stmt();
+            self.finish(id);
+            return Stmt {
+                id,
+                kind: StmtKind::Let {
+                    mutable,
+                    name,
+                    ty,
+                    init: None,
+                },
+            };
+        };
+        if !self.eat(T::Semi) {
+            self.missing_semi();
+        }
+        self.finish(id);
+        Stmt {
+            id,
+            kind: StmtKind::Let {
+                mutable,
+                name,
+                ty,
+                init,
+            },
+        }
+    }
+}
