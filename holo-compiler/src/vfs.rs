@@ -6,6 +6,7 @@ use crate::ast::Name;
 use crate::db::{self, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::ids::ModulePath;
+use salsa::{Durability, Setter};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -102,7 +103,9 @@ impl Compiler {
 
     /// A compiler over a given database (tests pass one that logs query executions).
     pub fn with_db(db: RootDatabase, kind: PackageKind) -> Compiler {
-        let package = Package::new(&db, kind, BTreeMap::new());
+        let package = Package::builder(kind, BTreeMap::new())
+            .durability(Durability::MEDIUM)
+            .new(&db);
         Compiler { db, package }
     }
 
@@ -115,42 +118,73 @@ impl Compiler {
     pub fn load(&mut self, vfs: &dyn Vfs) -> Result<(), VfsError> {
         let paths = vfs.source_files()?;
         let mut texts = Vec::with_capacity(paths.len());
-        for path in &paths {
-            texts.push((path.clone(), vfs.read(path)?));
+        for path in paths {
+            let text = vfs.read(&path)?;
+            texts.push((path, text));
         }
-        let keep: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
-        let stale: Vec<Name> = self
-            .package
-            .files(&self.db)
-            .keys()
-            .filter(|p| !keep.contains(p.as_str()))
-            .cloned()
-            .collect();
-        for path in stale {
-            self.remove_file(&path);
-        }
-        for (path, text) in texts {
-            self.set_file(&path, &text);
-        }
+        self.set_files(texts);
         Ok(())
+    }
+
+    /// Makes the package consist of exactly `files` (path, text), in one change: new files are
+    /// added, changed ones updated, missing ones removed. Use it to load a package; use
+    /// [`Compiler::set_file`] for the edits that follow.
+    ///
+    /// Durability: files start `MEDIUM`; a file changed through `set_file` becomes `LOW`.
+    /// salsa then re-validates only queries that read a `LOW` input after an edit — those of
+    /// the files being worked on and of their users — instead of walking the whole package's
+    /// dependency graph on every keystroke. (The first edit of a file, which lowers it from
+    /// `MEDIUM`, still validates everything once.)
+    pub fn set_files(&mut self, files: impl IntoIterator<Item = (String, String)>) {
+        let old = self.package.files(&self.db).clone();
+        let mut new_map = BTreeMap::new();
+        for (path, text) in files {
+            let file = match old.get(path.as_str()) {
+                Some(file) => {
+                    if **file.text(&self.db) != *text {
+                        file.set_text(&mut self.db)
+                            .with_durability(Durability::MEDIUM)
+                            .to(Arc::from(text));
+                    }
+                    *file
+                }
+                None => SourceFile::builder(Name::from(path.as_str()), Arc::from(text))
+                    .durability(Durability::MEDIUM)
+                    .new(&self.db),
+            };
+            new_map.insert(Name::from(path), file);
+        }
+        if new_map != old {
+            self.package
+                .set_files(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(new_map);
+        }
     }
 
     /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the
     /// same text again starts no new salsa revision.
     pub fn set_file(&mut self, path: &str, text: &str) -> bool {
         if let Some(file) = self.package.files(&self.db).get(path).copied() {
-            if &**file.text(&self.db) == text {
+            if **file.text(&self.db) == *text {
                 return false;
             }
-            use salsa::Setter;
-            file.set_text(&mut self.db).to(Arc::from(text));
+            file.set_text(&mut self.db)
+                .with_durability(Durability::LOW)
+                .to(Arc::from(text));
             return true;
         }
-        let file = SourceFile::new(&self.db, Name::from(path), Arc::from(text));
+        // A new file starts as MEDIUM like a loaded one: most files are added once and then
+        // left alone; the first edit lowers it.
+        let file = SourceFile::builder(Name::from(path), Arc::from(text))
+            .durability(Durability::MEDIUM)
+            .new(&self.db);
         let mut files = self.package.files(&self.db).clone();
         files.insert(Name::from(path), file);
-        use salsa::Setter;
-        self.package.set_files(&mut self.db).to(files);
+        self.package
+            .set_files(&mut self.db)
+            .with_durability(Durability::MEDIUM)
+            .to(files);
         true
     }
 
@@ -160,15 +194,19 @@ impl Compiler {
         if files.remove(path).is_none() {
             return false;
         }
-        use salsa::Setter;
-        self.package.set_files(&mut self.db).to(files);
+        self.package
+            .set_files(&mut self.db)
+            .with_durability(Durability::MEDIUM)
+            .to(files);
         true
     }
 
     pub fn set_kind(&mut self, kind: PackageKind) {
         if *self.package.kind(&self.db) != kind {
-            use salsa::Setter;
-            self.package.set_kind(&mut self.db).to(kind);
+            self.package
+                .set_kind(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(kind);
         }
     }
 
