@@ -155,6 +155,11 @@ pub mod codes {
         (UNUSED_MUT, "a `let mut` variable that is never changed"),
         (UNUSED_IMPORT, "an import that is never used"),
         (UNREACHABLE_PATTERN, "a match arm that can never match"),
+        (NOT_CONSTANT, "a non-constant expression in a `const` initializer"),
+        (CONST_CYCLE, "constants whose values depend on each other in a cycle"),
+        (OR_PATTERN_BINDING, "alternatives of an or-pattern that bind different variables"),
+        (DUPLICATE_BINDING, "a name bound twice in one pattern"),
+        (PATTERN_NOT_VARIANT, "a pattern path that names neither an enum variant nor a constant"),
     ];
 
     pub const SYNTAX: &str = "E0001";
@@ -207,6 +212,11 @@ pub mod codes {
     pub const UNUSED_MUT: &str = "W0003";
     pub const UNUSED_IMPORT: &str = "W0004";
     pub const UNREACHABLE_PATTERN: &str = "W0005";
+    pub const NOT_CONSTANT: &str = "E0015";
+    pub const CONST_CYCLE: &str = "E0391";
+    pub const OR_PATTERN_BINDING: &str = "E0408";
+    pub const DUPLICATE_BINDING: &str = "E0416";
+    pub const PATTERN_NOT_VARIANT: &str = "E0532";
 }
 
 #[cfg(test)]
