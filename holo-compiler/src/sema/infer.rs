@@ -2567,11 +2567,48 @@ impl<'a, 'db> Infer<'a, 'db> {
                 }
             }
         }
+        // Outside its module, a struct with private fields cannot be built at all: say so
+        // once, rather than listing the private fields as missing.
+        let hidden: Vec<String> = info
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                foreign && f.vis == Visibility::Private && !seen.iter().any(|(j, _)| j == i)
+            })
+            .map(|(_, f)| f.name.to_string())
+            .collect();
+        if !hidden.is_empty() {
+            let file = self.cx.module_file_path(&owner.module);
+            let (word, verb) = if hidden.len() == 1 {
+                ("field", "is")
+            } else {
+                ("fields", "are")
+            };
+            let list = list_names(&hidden, hidden.len());
+            self.error(
+                Diagnostic::error(
+                    codes::PRIVATE_FIELD,
+                    format!(
+                        "cannot build `{}` outside module `{}`: its {word} {list} {verb} private",
+                        owner.name, owner.module,
+                    ),
+                    self.loc(path.id),
+                )
+                .with_label(format!("{list} cannot be set from here"))
+                .with_hint(format!(
+                    "Call a `pub` function of module `{}` that builds a `{}`, or mark the {word} `pub` in {file}.",
+                    owner.module, owner.name
+                )),
+            );
+        }
         let missing: Vec<String> = info
             .fields
             .iter()
             .enumerate()
-            .filter(|(i, _)| !seen.iter().any(|(j, _)| j == i))
+            .filter(|(i, f)| {
+                !(foreign && f.vis == Visibility::Private) && !seen.iter().any(|(j, _)| j == i)
+            })
             .map(|(_, f)| f.name.to_string())
             .collect();
         if !missing.is_empty() {

@@ -714,8 +714,8 @@ impl Resolver<'_> {
         }
         if let Some(index) = self.binding(module, name)
             && Some(index) != skip
+            && let Some(entry) = scope.uses.get(index)
         {
-            let entry = &scope.uses[index];
             match self.outcome(module, index) {
                 Some(ImportOutcome::Bound { def, .. }) => {
                     let decl = self.decl_of(&def);
@@ -797,8 +797,11 @@ impl Resolver<'_> {
     /// Resolves import leaf `index` of `module`.
     fn resolve_import(&self, module: &ModulePath, index: usize) -> Step<ImportOutcome> {
         let scope = self.scope(module);
-        let entry = &scope.uses[index];
-        let Some(first) = entry.path.first() else {
+        let Some((entry, first)) = scope
+            .uses
+            .get(index)
+            .and_then(|e| Some((e, e.path.first()?)))
+        else {
             return Step::Done(ImportOutcome::Error(ImportError::Unresolved {
                 segment: 0,
                 parent: None,
