@@ -2607,7 +2607,8 @@ impl<'a, 'db> Infer<'a, 'db> {
             .iter()
             .enumerate()
             .filter(|(i, f)| {
-                !(foreign && f.vis == Visibility::Private) && !seen.iter().any(|(j, _)| j == i)
+                let hidden = foreign && f.vis == Visibility::Private;
+                !hidden && !seen.iter().any(|(j, _)| j == i)
             })
             .map(|(_, f)| f.name.to_string())
             .collect();
