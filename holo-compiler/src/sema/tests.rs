@@ -1340,3 +1340,187 @@ pub fn lonely() -> i64 {
         }
     }
 }
+
+// ----- the code generator's view ------------------------------------------------------------
+
+mod contract {
+    use super::super::builtins::BuiltinId;
+    use super::super::{LocalKind, Resolution, Ty, infer_body, tests};
+    use crate::ast::{Block, Expr, ExprKind, ItemKind, StmtKind};
+    use crate::db::ItemKey;
+    use crate::ids::{ItemId, ModulePath};
+    use crate::{Compiler, PackageKind};
+
+    const SRC: &str = "struct Counter { hits: i64 }
+enum Token { Num(i64), Plus }
+const LIMIT: i64 = 10;
+impl Counter {
+    fn get(self) -> i64 { self.hits }
+    fn bump(mut self) { self.hits += 1; }
+}
+fn helper(x: i64) -> i64 { x + LIMIT }
+fn run(mut xs: [i64], c: Counter) -> i64 {
+    xs.push(1);
+    let mut d = c;
+    d.bump();
+    let f = helper;
+    let t = Token::Num(2);
+    let n = match t { Token::Num(v) => v, Token::Plus => 0 };
+    for x in xs { d.hits += x; }
+    f(n) + d.get() + Counter { hits: 1 }.hits + xs.len()
+}
+fn main() { println(run([], Counter { hits: 0 })); }
+#[test]
+fn a() {}
+#[test]
+fn b() {}
+";
+
+    fn exprs<'a>(block: &'a Block, out: &mut Vec<&'a Expr>) {
+        for stmt in &block.stmts {
+            match &stmt.kind {
+                StmtKind::Let { init: Some(e), .. } | StmtKind::Expr { expr: e, .. } => {
+                    expr(e, out)
+                }
+                _ => {}
+            }
+        }
+        if let Some(t) = &block.tail {
+            expr(t, out);
+        }
+    }
+
+    fn expr<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        out.push(e);
+        match &e.kind {
+            ExprKind::Unary(_, a) | ExprKind::Field { base: a, .. } => expr(a, out),
+            ExprKind::Binary(_, a, b) | ExprKind::Index { base: a, index: b } => {
+                expr(a, out);
+                expr(b, out);
+            }
+            ExprKind::Assign { target, value, .. } => {
+                expr(target, out);
+                expr(value, out);
+            }
+            ExprKind::Call { callee, args } => {
+                expr(callee, out);
+                args.iter().for_each(|a| expr(a, out));
+            }
+            ExprKind::MethodCall { receiver, args, .. } => {
+                expr(receiver, out);
+                args.iter().for_each(|a| expr(a, out));
+            }
+            ExprKind::StructLit { fields, .. } => fields.iter().for_each(|f| expr(&f.value, out)),
+            ExprKind::Array(items) => items.iter().for_each(|a| expr(a, out)),
+            ExprKind::Block(b) | ExprKind::Loop { body: b } => exprs(b, out),
+            ExprKind::For { iterable, body, .. } => {
+                expr(iterable, out);
+                exprs(body, out);
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                expr(scrutinee, out);
+                arms.iter().for_each(|a| expr(&a.body, out));
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_expression_is_typed_and_every_use_resolved() {
+        let mut compiler = Compiler::new(PackageKind::Bin);
+        compiler.set_file("src/main.holo", SRC);
+        let report = compiler.check();
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+        let db = compiler.db();
+        let run = ItemId::new(ModulePath::root(), "run");
+        let key = ItemKey::new(db, run.clone());
+        let ast = crate::db::item_ast(db, key).clone().expect("`run` exists");
+        let result = infer_body(db, key).clone().expect("`run` has a body");
+        let ItemKind::Fn(f) = &ast.kind else {
+            panic!("`run` is a function");
+        };
+        let mut all = Vec::new();
+        exprs(&f.body, &mut all);
+        for e in &all {
+            let ty = result.ty(e.id);
+            assert!(
+                ty.is_some_and(|t| !t.references_error()),
+                "{e:?} has type {ty:?}"
+            );
+        }
+        let resolutions: Vec<&Resolution> = result.resolutions.iter().map(|(_, r)| r).collect();
+        let has = |pred: &dyn Fn(&Resolution) -> bool| resolutions.iter().any(|r| pred(r));
+        assert!(has(&|r| matches!(
+            r,
+            Resolution::BuiltinMethod {
+                id: BuiltinId::ArrayPush,
+                mutates_receiver: true
+            }
+        )));
+        assert!(has(
+            &|r| matches!(r, Resolution::Method { item, mutates_receiver: true } if item.member.as_deref() == Some("bump"))
+        ));
+        assert!(has(
+            &|r| matches!(r, Resolution::Method { item, mutates_receiver: false } if item.member.as_deref() == Some("get"))
+        ));
+        assert!(has(
+            &|r| matches!(r, Resolution::Fn(id) if id.name == "helper")
+        ));
+        assert!(has(&|r| matches!(r, Resolution::IndirectCall)));
+        assert!(has(
+            &|r| matches!(r, Resolution::Variant { enum_id, index: 0 } if enum_id.name == "Token")
+        ));
+        assert!(has(
+            &|r| matches!(r, Resolution::Field { struct_id, index: 0 } if struct_id.name == "Counter")
+        ));
+        assert!(has(
+            &|r| matches!(r, Resolution::Struct(id) if id.name == "Counter")
+        ));
+        let local = |name: &str| {
+            result
+                .locals
+                .iter()
+                .find(|l| l.name == name)
+                .expect("the local exists")
+        };
+        assert_eq!(
+            (local("xs").kind, local("xs").mutable),
+            (LocalKind::Param, true)
+        );
+        assert_eq!(local("xs").ty, Ty::array(Ty::I64));
+        assert_eq!(
+            (local("d").kind, local("d").mutable),
+            (LocalKind::Let, true)
+        );
+        assert_eq!(local("v").kind, LocalKind::Pattern);
+        assert_eq!(
+            (local("x").kind, local("x").ty.clone()),
+            (LocalKind::For, Ty::I64)
+        );
+        assert!(matches!(local("f").ty, Ty::Fn(_)));
+        assert_eq!(result.params.len(), 2);
+        assert_eq!(result.ret, Ty::I64);
+    }
+
+    #[test]
+    fn tests_are_listed_by_module_then_source_order() {
+        let mut compiler = Compiler::new(PackageKind::Bin);
+        compiler.set_file("src/main.holo", SRC);
+        compiler.set_file(
+            "src/util/deep.holo",
+            "#[test]\nfn z() {}\n#[test]\nfn y() {}\n",
+        );
+        compiler.set_file(
+            "src/alpha.holo",
+            "#[test]\nfn only() {}\nfn not_a_test() {}\n",
+        );
+        let names: Vec<String> = tests(compiler.db())
+            .iter()
+            .map(|t| t.display_path())
+            .collect();
+        assert_eq!(
+            names,
+            ["a", "b", "alpha::only", "util::deep::z", "util::deep::y"]
+        );
+    }
+}
