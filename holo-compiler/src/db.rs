@@ -1,17 +1,23 @@
-//! The salsa database: inputs (one per source file, one for the package) and the structural
-//! queries that turn text into per-item syntax trees.
+//! The salsa database: inputs (the package, its files and their items) and the structural
+//! queries over them.
 //!
-//! Query layering, from input to output (each arrow is a dependency edge salsa tracks):
+//! Parsing happens when a file's text is set ([`crate::Compiler::set_file`]), not inside a query,
+//! so that each item can be its own input with two fields of their own durability:
 //!
 //! ```text
-//! SourceFile.text ─► parse(file) ─► file_items(file) ─► item_ast(item) ─► sema queries ─► check_item(item)
-//!                        │  (no_eq: spans change)  (eq: positions ignored)   (eq, per item)
-//!                        └──────────────────────────────────────────────► diagnostics(file)
+//! text ─► parse (outside salsa) ─► SourceFile.parsed (spans, syntax errors)      read by diagnostics_for_file
+//!                                └► SourceFile.items  (the list of ItemIds)       MEDIUM: changes on add/remove/rename
+//!                                   └► ItemInput.interface (item, bodies emptied) MEDIUM: signatures, fields, imports
+//!                                   └► ItemInput.full      (item with its body)   LOW once edited
 //! ```
 //!
-//! `parse` changes on every edit, but `file_items` compares equal after a whitespace or comment
-//! edit (nodes carry no positions), so salsa backdates it and nothing semantic re-runs; only
-//! `diagnostics(file)`, which maps node ids back to spans, re-runs.
+//! Inputs are only written when their value actually changes, so an edit inside one function
+//! body writes exactly one `full` field. Queries about *other* items read only `interface`
+//! fields (see [`item_interface`]), and salsa skips re-validating any query whose inputs are all
+//! of a higher durability than what changed. Together this makes the cost of re-checking after a
+//! body edit independent of the size of the package: only the edited function's own queries
+//! are looked at again. A whitespace or comment edit writes only `parsed`, which nothing
+//! semantic reads.
 
 use crate::ast::{Item, ItemKind, Name, ParsedFile};
 use crate::diagnostic::{Diagnostic, Loc};
@@ -28,18 +34,38 @@ pub enum PackageKind {
     Lib,
 }
 
-/// One source file of the package. Created when the file appears, its `text` set on every change
+/// One source file of the package. Created when the file appears, updated on every change
 /// that alters the content, and removed from [`Package::files`] when the file goes away.
 #[salsa::input(debug)]
 pub struct SourceFile {
     /// Path relative to the package root, with `/` separators: `src/geometry.holo`.
     #[returns(ref)]
     pub path: Name,
+    /// The text as last set (for rendering; no query depends on it, they read `parsed`/`items`).
     #[returns(ref)]
     pub text: Arc<str>,
+    /// The parse of `text`: source maps and syntax errors. Changes on every edit.
+    #[returns(ref)]
+    pub parsed: Arc<ParsedFile>,
+    /// The file's items in source order, each an input of its own. Changes only when items are
+    /// added, removed, renamed or reordered.
+    #[returns(ref)]
+    pub items: Arc<Vec<(ItemId, ItemInput)>>,
 }
 
-/// The package being compiled: its files by module path.
+/// One item of a file, as two inputs of their own: what other items can see, and everything.
+#[salsa::input(debug)]
+pub struct ItemInput {
+    /// The item with function bodies emptied (see [`interface_of`]): all that other items'
+    /// queries may read.
+    #[returns(ref)]
+    pub interface: Arc<Item>,
+    /// The whole item, read by the item's own body queries.
+    #[returns(ref)]
+    pub full: Arc<Item>,
+}
+
+/// The package being compiled: its files by path.
 #[salsa::input(singleton, debug)]
 pub struct Package {
     pub kind: PackageKind,
@@ -108,20 +134,52 @@ impl RootDatabase {
 #[salsa::db]
 impl salsa::Database for RootDatabase {}
 
-/// Parses a file. `no_eq`: the result holds spans, so it differs after nearly every edit and
-/// comparing it would be wasted work; the cutoff happens one level up, in [`file_items`].
-#[salsa::tracked(returns(ref), no_eq)]
-pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Arc<ParsedFile> {
-    Arc::new(crate::syntax::parse(file.text(db)))
+/// The parse of a file (set with its text; see the module docs).
+pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> &Arc<ParsedFile> {
+    file.parsed(db)
 }
 
-/// The items of a file with their stable identities. Equal across edits that only move text,
-/// which is what stops whitespace and comment edits right after parsing.
+/// The items of a file with their full syntax trees. Reads every item's `full` field, so it
+/// changes with any body: semantic queries about other items must use [`item_interface`] or
+/// [`file_item_interfaces`] instead.
 #[salsa::tracked(returns(ref))]
 pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<(ItemId, Arc<Item>)>> {
-    let module = module_path_of(db, file);
-    let parsed = parse(db, file);
-    Arc::new(item_ids(&module, &parsed.items).into_iter().zip(parsed.items.iter().cloned().map(Arc::new)).collect())
+    Arc::new(
+        file.items(db)
+            .iter()
+            .map(|(id, input)| (id.clone(), input.full(db).clone()))
+            .collect(),
+    )
+}
+
+/// The items of a file as other items see them (function bodies emptied).
+#[salsa::tracked(returns(ref))]
+pub fn file_item_interfaces(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Arc<Vec<(ItemId, Arc<Item>)>> {
+    Arc::new(
+        file.items(db)
+            .iter()
+            .map(|(id, input)| (id.clone(), input.interface(db).clone()))
+            .collect(),
+    )
+}
+
+/// What other items can depend on: the item with function bodies emptied. Two items with the
+/// same interface are interchangeable for every query except their own body's.
+pub fn interface_of(item: &Item) -> Item {
+    let mut item = item.clone();
+    let body = match &mut item.kind {
+        ItemKind::Fn(f) => Some(&mut f.body),
+        ItemKind::Method(m) => Some(&mut m.func.body),
+        _ => None,
+    };
+    if let Some(body) = body {
+        body.stmts.clear();
+        body.tail = None;
+    }
+    item
 }
 
 /// Assigns [`ItemId`]s to the items of one module, in order.
@@ -137,7 +195,10 @@ pub fn item_ids(module: &ModulePath, items: &[Item]) -> Vec<ItemId> {
                     uses += 1;
                     (Name::from(format!("use#{}", uses - 1)), None)
                 }
-                _ => (item.name().map(|n| n.name.clone()).unwrap_or_default(), None),
+                _ => (
+                    item.name().map(|n| n.name.clone()).unwrap_or_default(),
+                    None,
+                ),
             };
             let count = seen.entry((name.clone(), member.clone())).or_insert(0);
             let disambiguator = *count;
@@ -181,16 +242,26 @@ pub fn module_file(db: &dyn salsa::Database, module: &ModulePath) -> Option<Sour
     module_map(db).get(module).copied()
 }
 
-/// The syntax tree of one item, or `None` if no such item exists (any more). Per-item queries
-/// depend on this rather than on the whole file, so that an edit in one item leaves the others'
-/// results valid.
-#[salsa::tracked]
-pub fn item_ast<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Option<Arc<Item>> {
+/// The input of one item, or `None` if no such item exists (any more).
+#[salsa::tracked(returns(copy))]
+pub fn item_input<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Option<ItemInput> {
     let file = module_file(db, &item.id(db).module)?;
-    file_items(db, file)
+    file.items(db)
         .iter()
         .find(|(id, _)| id == item.id(db))
-        .map(|(_, ast)| ast.clone())
+        .map(|(_, input)| *input)
+}
+
+/// The whole syntax tree of one item, body included. Only the item's own queries (inference and
+/// checks of its body) should read this; everything that other items depend on reads
+/// [`item_interface`], so that editing a body re-runs nothing outside that body.
+pub fn item_ast<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Option<Arc<Item>> {
+    item_input(db, item).map(|input| input.full(db).clone())
+}
+
+/// The interface of one item (function bodies emptied; see [`interface_of`]).
+pub fn item_interface<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Option<Arc<Item>> {
+    item_input(db, item).map(|input| input.interface(db).clone())
 }
 
 /// Problems with the package's set of files, as opposed to their contents.

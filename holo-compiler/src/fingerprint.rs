@@ -7,7 +7,6 @@
 //! a constant's type and value) and `full` (the interface plus the body). Later stages key cached
 //! results and decide which tests to re-run from these.
 
-use crate::ast::{Item, ItemKind};
 use crate::db::{self, ItemKey};
 use crate::ids::ItemId;
 use std::collections::BTreeMap;
@@ -63,31 +62,16 @@ pub struct ItemFingerprint {
     pub full: Fingerprint,
 }
 
-/// The interface part of an item: the item with function bodies emptied.
-fn interface_of(item: &Item) -> Item {
-    let mut item = item.clone();
-    let body = match &mut item.kind {
-        ItemKind::Fn(f) => Some(&mut f.body),
-        ItemKind::Method(m) => Some(&mut m.func.body),
-        _ => None,
-    };
-    if let Some(body) = body {
-        body.stmts.clear();
-        body.tail = None;
-    }
-    item
-}
-
 /// The fingerprints of one item, or `None` if it no longer exists.
 #[salsa::tracked(returns(copy))]
 pub fn item_fingerprint<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<ItemFingerprint> {
-    let ast = db::item_ast(db, item).as_ref()?;
+    let input = db::item_input(db, item)?;
     Some(ItemFingerprint {
-        interface: Fingerprint::of(&interface_of(ast)),
-        full: Fingerprint::of(&**ast),
+        interface: Fingerprint::of(&**input.interface(db)),
+        full: Fingerprint::of(&**input.full(db)),
     })
 }
 
@@ -95,7 +79,7 @@ pub fn item_fingerprint<'db>(
 pub fn package_fingerprints(db: &dyn salsa::Database) -> BTreeMap<ItemId, ItemFingerprint> {
     let mut out = BTreeMap::new();
     for file in db::module_map(db).values() {
-        for (id, _) in db::file_items(db, *file).iter() {
+        for (id, _) in file.items(db).iter() {
             if let Some(fp) = item_fingerprint(db, ItemKey::new(db, id.clone())) {
                 out.insert(id.clone(), fp);
             }

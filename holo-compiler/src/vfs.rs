@@ -3,8 +3,12 @@
 //! salsa database in step with it and answers "what is wrong with the package now?".
 
 use crate::ast::Name;
-use crate::db::{self, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile};
+use crate::ast::ParsedFile;
+use crate::db::{
+    self, ItemInput, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile,
+};
 use crate::diagnostic::{Diagnostic, Loc};
+use crate::ids::ItemId;
 use crate::ids::ModulePath;
 use salsa::{Durability, Setter};
 use std::collections::BTreeMap;
@@ -127,31 +131,28 @@ impl Compiler {
     }
 
     /// Makes the package consist of exactly `files` (path, text), in one change: new files are
-    /// added, changed ones updated, missing ones removed. Use it to load a package; use
-    /// [`Compiler::set_file`] for the edits that follow.
-    ///
-    /// Durability: files start `MEDIUM`; a file changed through `set_file` becomes `LOW`.
-    /// salsa then re-validates only queries that read a `LOW` input after an edit — those of
-    /// the files being worked on and of their users — instead of walking the whole package's
-    /// dependency graph on every keystroke. (The first edit of a file, which lowers it from
-    /// `MEDIUM`, still validates everything once.)
+    /// added, changed ones updated, missing ones removed. Use it to load a package (files are
+    /// parsed in parallel); use [`Compiler::set_file`] for the edits that follow.
     pub fn set_files(&mut self, files: impl IntoIterator<Item = (String, String)>) {
+        use rayon::prelude::*;
         let old = self.package.files(&self.db).clone();
-        let mut new_map = BTreeMap::new();
+        let mut new_map: BTreeMap<Name, SourceFile> = BTreeMap::new();
+        let mut changed: Vec<(String, String)> = Vec::new();
         for (path, text) in files {
-            let file = match old.get(path.as_str()) {
-                Some(file) => {
-                    if **file.text(&self.db) != *text {
-                        file.set_text(&mut self.db)
-                            .with_durability(Durability::MEDIUM)
-                            .to(Arc::from(text));
-                    }
-                    *file
+            match old.get(path.as_str()) {
+                Some(file) if **file.text(&self.db) == *text => {
+                    new_map.insert(Name::from(path), *file);
                 }
-                None => SourceFile::builder(Name::from(path.as_str()), Arc::from(text))
-                    .durability(Durability::MEDIUM)
-                    .new(&self.db),
-            };
+                _ => changed.push((path, text)),
+            }
+        }
+        let parsed: Vec<ParsedFile> = changed
+            .par_iter()
+            .map(|(_, text)| crate::syntax::parse(text))
+            .collect();
+        for ((path, text), parsed) in changed.into_iter().zip(parsed) {
+            let existing = old.get(path.as_str()).copied();
+            let file = self.write_file(existing, &path, &text, parsed, Durability::MEDIUM);
             new_map.insert(Name::from(path), file);
         }
         if new_map != old {
@@ -165,27 +166,91 @@ impl Compiler {
     /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the
     /// same text again starts no new salsa revision.
     pub fn set_file(&mut self, path: &str, text: &str) -> bool {
-        if let Some(file) = self.package.files(&self.db).get(path).copied() {
-            if **file.text(&self.db) == *text {
-                return false;
-            }
-            file.set_text(&mut self.db)
-                .with_durability(Durability::LOW)
-                .to(Arc::from(text));
-            return true;
+        let existing = self.package.files(&self.db).get(path).copied();
+        if let Some(file) = existing
+            && **file.text(&self.db) == *text
+        {
+            return false;
         }
-        // A new file starts as MEDIUM like a loaded one: most files are added once and then
-        // left alone; the first edit lowers it.
-        let file = SourceFile::builder(Name::from(path), Arc::from(text))
+        let parsed = crate::syntax::parse(text);
+        let file = self.write_file(existing, path, text, parsed, Durability::LOW);
+        if existing.is_none() {
+            let mut files = self.package.files(&self.db).clone();
+            files.insert(Name::from(path), file);
+            self.package
+                .set_files(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(files);
+        }
+        true
+    }
+
+    /// Writes the inputs of one file from a fresh parse, touching only those whose value
+    /// changed (see the durability notes in `db.rs`): `edited` is the durability of what an edit
+    /// changes (`LOW` for edits, `MEDIUM` when loading); structure (`items`, interfaces) is
+    /// always `MEDIUM`.
+    fn write_file(
+        &mut self,
+        existing: Option<SourceFile>,
+        path: &str,
+        text: &str,
+        mut parsed: ParsedFile,
+        edited: Durability,
+    ) -> SourceFile {
+        let module = ModulePath::from_file_path(path).unwrap_or_default();
+        let ids = db::item_ids(&module, &parsed.items);
+        let items = std::mem::take(&mut parsed.items);
+        let old_inputs: std::collections::HashMap<ItemId, ItemInput> = existing
+            .map(|f| f.items(&self.db).iter().cloned().collect())
+            .unwrap_or_default();
+        let mut list = Vec::with_capacity(items.len());
+        for (id, item) in ids.into_iter().zip(items) {
+            let input = match old_inputs.get(&id) {
+                Some(input) => {
+                    let input = *input;
+                    if **input.full(&self.db) != item {
+                        let interface = db::interface_of(&item);
+                        if **input.interface(&self.db) != interface {
+                            input
+                                .set_interface(&mut self.db)
+                                .with_durability(Durability::MEDIUM)
+                                .to(Arc::new(interface));
+                        }
+                        input
+                            .set_full(&mut self.db)
+                            .with_durability(edited)
+                            .to(Arc::new(item));
+                    }
+                    input
+                }
+                None => ItemInput::builder(Arc::new(db::interface_of(&item)), Arc::new(item))
+                    .durability(Durability::MEDIUM)
+                    .new(&self.db),
+            };
+            list.push((id, input));
+        }
+        let Some(file) = existing else {
+            return SourceFile::builder(
+                Name::from(path),
+                Arc::from(text),
+                Arc::new(parsed),
+                Arc::new(list),
+            )
             .durability(Durability::MEDIUM)
             .new(&self.db);
-        let mut files = self.package.files(&self.db).clone();
-        files.insert(Name::from(path), file);
-        self.package
-            .set_files(&mut self.db)
-            .with_durability(Durability::MEDIUM)
-            .to(files);
-        true
+        };
+        if **file.items(&self.db) != list {
+            file.set_items(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(Arc::new(list));
+        }
+        file.set_parsed(&mut self.db)
+            .with_durability(edited)
+            .to(Arc::new(parsed));
+        file.set_text(&mut self.db)
+            .with_durability(edited)
+            .to(Arc::from(text));
+        file
     }
 
     /// Removes a file. Returns whether it was there.
@@ -238,7 +303,9 @@ impl Compiler {
             let files: Vec<SourceFile> = files.values().copied().collect();
             files
                 .par_iter()
-                .map_with(self.db.clone(), |db, file| diagnostics_for_file(db, *file).clone())
+                .map_with(self.db.clone(), |db, file| {
+                    diagnostics_for_file(db, *file).clone()
+                })
                 .collect()
         };
         for file_diagnostics in per_file {
@@ -254,7 +321,13 @@ impl Compiler {
 
 fn sort_key(d: &Diagnostic) -> (Name, u32, u32, &'static str, String) {
     match &d.primary.loc {
-        Loc::File { path, span } => (path.clone(), span.start, span.end, d.code, d.message.clone()),
+        Loc::File { path, span } => (
+            path.clone(),
+            span.start,
+            span.end,
+            d.code,
+            d.message.clone(),
+        ),
         _ => (Name::default(), 0, 0, d.code, d.message.clone()),
     }
 }
@@ -290,12 +363,17 @@ pub fn diagnostics_for_file(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
     if db::module_file(db, &module) != Some(file) {
         return Arc::new(out);
     }
-    let mut raw: Vec<Diagnostic> = crate::sema::check_module(db, ModuleKey::new(db, module.clone()))
-        .iter()
-        .cloned()
-        .collect();
-    for (id, _) in db::file_items(db, file).iter() {
-        raw.extend(crate::sema::check_item(db, ItemKey::new(db, id.clone())).iter().cloned());
+    let mut raw: Vec<Diagnostic> =
+        crate::sema::check_module(db, ModuleKey::new(db, module.clone()))
+            .iter()
+            .cloned()
+            .collect();
+    for (id, _) in file.items(db).iter() {
+        raw.extend(
+            crate::sema::check_item(db, ItemKey::new(db, id.clone()))
+                .iter()
+                .cloned(),
+        );
     }
     out.extend(raw.into_iter().map(|d| resolve_nodes(db, d, &path)));
     Arc::new(out)
@@ -305,28 +383,26 @@ pub fn diagnostics_for_file(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
 fn resolve_nodes(db: &dyn salsa::Database, mut diag: Diagnostic, path: &Name) -> Diagnostic {
     for label in std::iter::once(&mut diag.primary).chain(diag.secondary.iter_mut()) {
         label.loc = match &label.loc {
-            Loc::Node { item, node } => {
-                match db::module_file(db, &item.module) {
-                    Some(file) => {
-                        let items = db::file_items(db, file);
-                        let parsed = db::parse(db, file);
-                        let span = items
-                            .iter()
-                            .position(|(id, _)| id == item)
-                            .and_then(|i| parsed.source_maps.get(i))
-                            .map(|map| map.span(*node))
-                            .unwrap_or_default();
-                        Loc::File {
-                            path: file.path(db).clone(),
-                            span,
-                        }
+            Loc::Node { item, node } => match db::module_file(db, &item.module) {
+                Some(file) => {
+                    let items = file.items(db);
+                    let parsed = db::parse(db, file);
+                    let span = items
+                        .iter()
+                        .position(|(id, _)| id == item)
+                        .and_then(|i| parsed.source_maps.get(i))
+                        .map(|map| map.span(*node))
+                        .unwrap_or_default();
+                    Loc::File {
+                        path: file.path(db).clone(),
+                        span,
                     }
-                    None => Loc::File {
-                        path: path.clone(),
-                        span: Default::default(),
-                    },
                 }
-            }
+                None => Loc::File {
+                    path: path.clone(),
+                    span: Default::default(),
+                },
+            },
             Loc::Span(span) => Loc::File {
                 path: path.clone(),
                 span: *span,

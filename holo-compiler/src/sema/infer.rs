@@ -203,7 +203,7 @@ pub fn infer_body<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<Arc<InferenceResult>> {
-    let ast = db::item_ast(db, item).clone()?;
+    let ast = db::item_ast(db, item)?;
     let id = item.id(db).clone();
     let result = match &ast.kind {
         ItemKind::Fn(f) => {

@@ -122,7 +122,7 @@ pub fn fn_signature_full<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<Arc<Lowered<Arc<FnSignature>>>> {
-    let ast = db::item_ast(db, item).clone()?;
+    let ast = db::item_interface(db, item)?;
     let id = item.id(db).clone();
     let (func, owner_name) = match &ast.kind {
         ItemKind::Fn(f) => (f, None),
@@ -228,7 +228,7 @@ pub fn struct_info_full<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<Arc<Lowered<Arc<StructInfo>>>> {
-    let ast = db::item_ast(db, item).clone()?;
+    let ast = db::item_interface(db, item)?;
     let ItemKind::Struct(def) = &ast.kind else {
         return None;
     };
@@ -283,7 +283,7 @@ pub fn enum_info_full<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<Arc<Lowered<Arc<EnumInfo>>>> {
-    let ast = db::item_ast(db, item).clone()?;
+    let ast = db::item_interface(db, item)?;
     let ItemKind::Enum(def) = &ast.kind else {
         return None;
     };
@@ -334,7 +334,7 @@ pub fn const_info_full<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Option<Arc<Lowered<Arc<ConstInfo>>>> {
-    let ast = db::item_ast(db, item).clone()?;
+    let ast = db::item_interface(db, item)?;
     let ItemKind::Const(def) = &ast.kind else {
         return None;
     };

@@ -51,7 +51,7 @@ use std::sync::Arc;
 /// The diagnostics of one item (function, method, struct, enum, const), anchored to its nodes.
 #[salsa::tracked(returns(ref))]
 pub fn check_item<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Arc<Vec<Diagnostic>> {
-    let Some(ast) = db::item_ast(db, item).clone() else {
+    let Some(ast) = db::item_ast(db, item) else {
         return Arc::new(Vec::new());
     };
     let id = item.id(db);
@@ -178,7 +178,7 @@ fn check_attrs(id: &ItemId, ast: &Item, out: &mut Vec<Diagnostic>) {
 /// the references stay the same, however the initializer is edited otherwise.
 #[salsa::tracked(returns(ref))]
 pub fn const_refs<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Arc<Vec<ItemId>> {
-    match db::item_ast(db, item).as_deref().map(|i| &i.kind) {
+    match db::item_interface(db, item).as_deref().map(|i| &i.kind) {
         Some(ItemKind::Const(_)) => infer_body(db, item)
             .as_ref()
             .map(|b| Arc::new(b.const_refs.clone()))
@@ -224,7 +224,7 @@ pub fn item_import_uses<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
 ) -> Arc<Vec<ImportRef>> {
-    let Some(ast) = db::item_ast(db, item).clone() else {
+    let Some(ast) = db::item_ast(db, item) else {
         return Arc::default();
     };
     let mut uses: Vec<ImportRef> = Vec::new();

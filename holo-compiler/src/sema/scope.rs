@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! module_tree ─┐
-//! file_items ──┴► module_scope(M) ─► package_imports ─► module_imports(M) ─┐
+//! file_item_interfaces ┴► module_scope(M) ─► package_imports ─► module_imports(M) ─┐
 //!                        └─────────────────────────────────────────────────┴► module_member(M, name)
 //!                                                                              └► resolve_name(M, name)
 //! ```
@@ -228,7 +228,7 @@ pub fn module_scope<'db>(db: &'db dyn salsa::Database, module: ModuleKey<'db>) -
         return Arc::new(scope);
     };
     let mut method_firsts: HashMap<(Name, Name), (ItemId, NodeId)> = HashMap::new();
-    for (id, item) in db::file_items(db, file).iter() {
+    for (id, item) in db::file_item_interfaces(db, file).iter() {
         scope.items.push(id.clone());
         let (kind, name) = match &item.kind {
             ItemKind::Fn(f) => (DefKind::Fn, &f.name),

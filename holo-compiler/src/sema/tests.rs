@@ -1434,7 +1434,7 @@ fn b() {}
         let db = compiler.db();
         let run = ItemId::new(ModulePath::root(), "run");
         let key = ItemKey::new(db, run.clone());
-        let ast = crate::db::item_ast(db, key).clone().expect("`run` exists");
+        let ast = crate::db::item_ast(db, key).expect("`run` exists");
         let result = infer_body(db, key).clone().expect("`run` has a body");
         let ItemKind::Fn(f) = &ast.kind else {
             panic!("`run` is a function");
