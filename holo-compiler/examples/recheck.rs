@@ -49,7 +49,10 @@ fn main() {
     );
     let original = c.text(&target).expect("target file").to_string();
     let mut times = Vec::new();
-    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     for i in 0..rounds {
         let edited = if i % 2 == 0 {
             original.replacen("+ 1", "+ 2", 1)

@@ -337,21 +337,36 @@ pub enum ExprKind {
         value: Box<Expr>,
     },
     /// `callee(args)`: functions, `Type::function(…)`, tuple-like enum variants, fn values.
-    Call { callee: Box<Expr>, args: Vec<Expr> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// `receiver.method(args)`
     MethodCall {
         receiver: Box<Expr>,
         method: Ident,
         args: Vec<Expr>,
     },
-    Field { base: Box<Expr>, name: Ident },
-    Index { base: Box<Expr>, index: Box<Expr> },
+    Field {
+        base: Box<Expr>,
+        name: Ident,
+    },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `Point { x: 1, y }` — a shorthand field `y` is stored as `y: y` (a path expression).
-    StructLit { path: Path, fields: Vec<FieldInit> },
+    StructLit {
+        path: Path,
+        fields: Vec<FieldInit>,
+    },
     /// `[a, b, c]`, `[]`
     Array(Vec<Expr>),
     /// `a..b`, only meaningful as the iterable of a `for` loop.
-    Range { start: Box<Expr>, end: Box<Expr> },
+    Range {
+        start: Box<Expr>,
+        end: Box<Expr>,
+    },
     Block(Block),
     /// `if cond { … } else …` — `else_branch` is a `Block` or another `If`.
     If {
@@ -359,8 +374,13 @@ pub enum ExprKind {
         then_branch: Block,
         else_branch: Option<Box<Expr>>,
     },
-    While { cond: Box<Expr>, body: Block },
-    Loop { body: Block },
+    While {
+        cond: Box<Expr>,
+        body: Block,
+    },
+    Loop {
+        body: Block,
+    },
     /// `for binding in iterable { … }`
     For {
         binding: Ident,
