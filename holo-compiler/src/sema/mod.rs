@@ -309,21 +309,6 @@ pub fn check_module<'db>(
         }
     }
 
-    // A braced group none of whose names is used is not reported: it reads as a deliberate
-    // statement of what the module works with, and PRODUCT.md §4 pins an example that imports
-    // `geometry::{Point, area}` without using them and must check without any diagnostic. A
-    // group that is partly used reports its unused names; single imports always report.
-    let group_used = |use_item: &ItemId| {
-        scope
-            .uses
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| &e.use_item == use_item && e.in_group)
-            .any(|(i, e)| {
-                used.contains(&e.import_ref())
-                    || matches!(imports.outcomes.get(i), Some(ImportOutcome::Error(_)))
-            })
-    };
     for (index, entry) in scope.uses.iter().enumerate() {
         let outcome = imports.outcomes.get(index);
         if let Some(ImportOutcome::Error(error)) = outcome {
@@ -361,9 +346,7 @@ pub fn check_module<'db>(
                 );
             }
         }
-        let silent_group = entry.in_group && !group_used(&entry.use_item);
         if !conflict
-            && !silent_group
             && entry.vis == Visibility::Private
             && !used.contains(&entry.import_ref())
         {
