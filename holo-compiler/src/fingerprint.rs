@@ -11,7 +11,6 @@ use crate::db::{self, ItemKey};
 use crate::ids::ItemId;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 
 /// A 256-bit content hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,5 +128,56 @@ pub fn combine(parts: &BTreeMap<ItemId, ItemFingerprint>) -> Fingerprint {
     Fingerprint::of(&parts.iter().collect::<Vec<_>>())
 }
 
-/// Keeps `Arc` in the public API stable for callers that hold snapshots across threads.
-pub type Snapshot = Arc<BTreeMap<ItemId, ItemFingerprint>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Compiler, ModulePath, PackageKind};
+
+    fn snapshot(files: &[(&str, &str)]) -> BTreeMap<ItemId, ItemFingerprint> {
+        let mut c = Compiler::new(PackageKind::Bin);
+        for (p, t) in files {
+            c.set_file(p, t);
+        }
+        package_fingerprints(c.db())
+    }
+
+    fn id(name: &str) -> ItemId {
+        ItemId::new(ModulePath::root(), name)
+    }
+
+    const BASE: &str =
+        "fn main() {\n    println(f(1));\n}\n\nfn f(x: i64) -> i64 {\n    x + 1\n}\n";
+
+    #[test]
+    fn layout_and_comments_do_not_change_fingerprints() {
+        let a = snapshot(&[("src/main.holo", BASE)]);
+        let b = snapshot(&[(
+            "src/main.holo",
+            "// a comment\nfn main() { println(f(1)); }\n\n\n/* moved */ fn f(x: i64) -> i64 { x + 1 }",
+        )]);
+        assert_eq!(a, b);
+        assert!(diff(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn changes_are_classified_per_item() {
+        let a = snapshot(&[("src/main.holo", BASE)]);
+        let body = snapshot(&[("src/main.holo", &BASE.replace("x + 1", "x + 2"))]);
+        assert_eq!(diff(&a, &body), vec![(id("f"), ItemChange::Body)]);
+        let sig = snapshot(&[("src/main.holo", &BASE.replace("-> i64", "-> str"))]);
+        assert_eq!(diff(&a, &sig), vec![(id("f"), ItemChange::Interface)]);
+        let added = snapshot(&[("src/main.holo", &format!("{BASE}\nfn g() {{}}\n"))]);
+        assert_eq!(diff(&a, &added), vec![(id("g"), ItemChange::Added)]);
+        assert_eq!(diff(&added, &a), vec![(id("g"), ItemChange::Removed)]);
+    }
+
+    #[test]
+    fn fingerprints_are_deterministic_content_hashes() {
+        // The value is a content hash of the position-free tree: the same source gives the same
+        // fingerprint in any process, which is what lets later stages use it as a cache key.
+        let a = snapshot(&[("src/main.holo", BASE)]);
+        let b = snapshot(&[("src/main.holo", BASE)]);
+        assert_eq!(combine(&a), combine(&b));
+        assert_eq!(a[&id("f")].full.to_hex().len(), 64);
+    }
+}
