@@ -169,16 +169,28 @@ def cmd_watch(args):
         time.sleep(0.3)
         while not lines.empty():
             lines.get_nowait()
-        start = time.perf_counter()
-        toggle(args.workload, "holo", args.root)
-        after = next_status(start + args.timeout)
-        if after is None:
-            fail("watch: no status line after the edit:\n  " + "\n  ".join(seen[-20:]))
-        stamp, match = after
-        if match.group(1) != "✓" and not args.allow_errors:
-            fail(f"watch: the re-check reported errors: {match.group(0)}")
-        reported = float(match.group(3)) * (0.001 if match.group(4) == "ms" else 1.0)
-        print(f"{stamp - start:.6f} {reported:.6f}")
+        # The first save after start is timed on its own: it is the first edit of that function,
+        # which re-validates the package once (see ARCHITECTURE.md, durability); later saves of
+        # the same function are the steady state of an edit loop.
+        samples = []
+        for _ in range(max(1, args.saves)):
+            time.sleep(0.05)
+            while not lines.empty():
+                lines.get_nowait()
+            start = time.perf_counter()
+            toggle(args.workload, "holo", args.root)
+            after = next_status(start + args.timeout)
+            if after is None:
+                fail("watch: no status line after the edit:\n  " + "\n  ".join(seen[-20:]))
+            stamp, match = after
+            if match.group(1) != "✓" and not args.allow_errors:
+                fail(f"watch: the re-check reported errors: {match.group(0)}")
+            reported = float(match.group(3)) * (0.001 if match.group(4) == "ms" else 1.0)
+            samples.append((stamp - start, reported))
+        later = samples[1:] or samples
+        later_wall = statistics.median(w for w, _ in later)
+        later_self = statistics.median(r for _, r in later)
+        print(f"{samples[0][0]:.6f} {samples[0][1]:.6f} {later_wall:.6f} {later_self:.6f}")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -217,6 +229,8 @@ ROWS = [
     ("Cold check (build caches emptied)", "cold/go-std", "`go vet ./...` (`GOCACHE` holding only the standard library)", False),
     ("Re-check after a one-body edit (warm)", "edit/holo-watch-wall", "`holo check --watch`: save → status line (wall)", True),
     ("Re-check after a one-body edit (warm)", "edit/holo-watch-self", "`holo check --watch`: check time it reports", False),
+    ("Re-check after a one-body edit (warm)", "edit/holo-watch-later-wall", "`holo check --watch`, later saves: save → status line (wall)", False),
+    ("Re-check after a one-body edit (warm)", "edit/holo-watch-later-self", "`holo check --watch`, later saves: check time it reports", False),
     ("Re-check after a one-body edit (warm)", "edit/cargo", "`cargo check`", False),
     ("Re-check after a one-body edit (warm)", "edit/go", "`go build ./...`", False),
 ]
@@ -298,6 +312,7 @@ def main():
     p.add_argument("--root", required=True)
     p.add_argument("--env", action="append")
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--saves", type=int, default=1, help="saves to time in one watcher (the first is reported apart)")
     p.add_argument("--allow-errors", action="store_true", help="accept a check that reports errors")
     p.set_defaults(func=cmd_watch)
 

@@ -176,9 +176,13 @@ for size in $sizes; do
     for run in $(seq 1 "$runs"); do
         # holo: a fresh `holo check --watch`; after its first check, save the edit and time
         # until the status line (wall) and read the time the line reports (self).
-        read -r wall self < <("${measure[@]}" watch --holo "$holo" --workload "$work" --root "$dir/holo" --env HOLO_HOME="$home" "${watch_flags[@]}")
+        # Four saves per watcher (edit, revert, edit, revert): the first is reported on its own,
+        # the median of the other three as "later saves".
+        read -r wall self later_wall later_self < <("${measure[@]}" watch --holo "$holo" --workload "$work" --root "$dir/holo" --env HOLO_HOME="$home" --saves 4 "${watch_flags[@]}")
         record "$label" edit holo-watch-wall "$run" "$wall"
         record "$label" edit holo-watch-self "$run" "$self"
+        record "$label" edit holo-watch-later-wall "$run" "$later_wall"
+        record "$label" edit holo-watch-later-self "$run" "$later_self"
         "${measure[@]}" edit --workload "$work" --lang rust --root "$dir/rust" >/dev/null
         record "$label" edit cargo "$run" "$(timed --cwd "$dir/rust" -- cargo check -q)"
         if [ "$have_go" = 1 ]; then
