@@ -38,6 +38,15 @@ fn main() {
     let t = Instant::now();
     c.set_files(files.clone());
     let load = t.elapsed();
+    let rss = || {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("VmRSS"))
+            .unwrap_or("")
+            .to_string()
+    };
+    println!("after load: {}", rss());
     let t = Instant::now();
     let report = c.check();
     println!(
@@ -47,6 +56,7 @@ fn main() {
         t.elapsed(),
         report.diagnostics.len()
     );
+    println!("after check: {}", rss());
     let original = c.text(&target).expect("target file").to_string();
     let mut times = Vec::new();
     let rounds: usize = std::env::var("ROUNDS")
