@@ -278,65 +278,8 @@ fn expr_ids(expr: &Expr, ids: &mut Vec<NodeId>) {
     }
 }
 
-const CORE: &str = r#"use geometry::{Point, area};          // items of src/geometry.holo
-
-const LIMIT: i64 = 1_000;
-
-pub struct Counter {
-    name: str,
-    hits: i64,
-}
-
-pub enum Token {
-    Num(i64),
-    Plus,
-    Word(str),
-}
-
-impl Counter {
-    pub fn new(name: str) -> Counter {
-        Counter { name: name, hits: 0 }
-    }
-    pub fn describe(self) -> str {
-        self.name + ": " + self.hits.to_str()
-    }
-}
-
-fn value(t: Token) -> i64 {
-    match t {
-        Token::Num(n) => n,
-        Token::Plus => 0,
-        Token::Word(w) => w.len(),
-    }
-}
-
-fn sum_below(n: i64) -> i64 {
-    let mut total = 0;
-    for i in 0..n {
-        if i % 2 == 0 { continue; }
-        total = total + i;
-    }
-    total
-}
-
-fn main() {
-    let mut c = Counter::new("clicks");
-    c.hits = c.hits + 1;
-    let mut xs: [i64] = [];
-    xs.push(3);
-    xs.push(4);
-    let biggest = if xs[0] > xs[1] { xs[0] } else { xs[1] };
-    println(c.describe());
-    println("biggest = " + biggest.to_str() + ", count = " + xs.len().to_str());
-    println(2.5.to_i64());             // 2 (truncates); `n.to_f64()` goes the other way
-}
-
-#[test]
-fn sums_odd_numbers() {
-    assert_eq(sum_below(6), 9);
-    assert(value(Token::Word("abc")) == 3);
-}
-"#;
+/// The pinned core example of PRODUCT.md §4, verbatim (shared with the sema and robustness tests).
+const CORE: &str = include_str!("../../tests/fixtures/pinned_core.holo");
 
 // ----- lexer --------------------------------------------------------------------------------
 
