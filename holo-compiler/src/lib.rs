@@ -9,6 +9,8 @@ pub mod db;
 pub mod diagnostic;
 pub mod fingerprint;
 pub mod ids;
+pub mod ir;
+pub mod lower;
 pub mod sema;
 pub mod span;
 pub mod syntax;

@@ -28,13 +28,25 @@ pub enum RuntimeErrorKind {
     InvalidOperation(String),
 }
 
+/// One holo function on the stack of a runtime error: its name, its file and the line it was
+/// at (the failing expression for the innermost frame, the call for the others).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    pub file: String,
+    pub line: u32,
+}
+
 /// A runtime error with where it happened (`file:line:column` of the failing expression) and the
-/// stack of holo functions, innermost first, each with its line.
+/// stack of holo functions, innermost first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeError {
     pub kind: RuntimeErrorKind,
     pub location: Option<String>,
-    pub stack: Vec<(String, u32)>,
+    pub stack: Vec<Frame>,
+    /// Frames left out of `stack` in the middle of a very deep stack (a stack overflow), so that
+    /// the report stays readable.
+    pub omitted_frames: usize,
 }
 
 impl RuntimeError {
@@ -43,6 +55,7 @@ impl RuntimeError {
             kind,
             location: None,
             stack: Vec::new(),
+            omitted_frames: 0,
         }
     }
 }
@@ -65,20 +78,37 @@ impl fmt::Display for RuntimeErrorKind {
                 "assertion failed: left == right\n  left: {left}\n right: {right}"
             ),
             RuntimeErrorKind::Panic(msg) => write!(f, "panicked: {msg}"),
-            RuntimeErrorKind::StackOverflow => f.write_str("stack overflow"),
+            RuntimeErrorKind::StackOverflow => f.write_str(
+                "stack overflow: too many nested calls (is there a recursion without an end?)",
+            ),
             RuntimeErrorKind::InvalidOperation(msg) => f.write_str(msg),
         }
     }
 }
 
+/// The report printed after `error: `:
+///
+/// ```text
+/// index out of bounds: the index is 3 but the length is 2
+///   --> src/main.holo:4:13
+///    at get (src/main.holo:4)
+///    at main (src/main.holo:9)
+/// ```
 impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.kind)?;
         if let Some(loc) = &self.location {
             write!(f, "\n  --> {loc}")?;
         }
-        for (func, line) in &self.stack {
-            write!(f, "\n   at {func} (line {line})")?;
+        for (i, frame) in self.stack.iter().enumerate() {
+            write!(
+                f,
+                "\n   at {} ({}:{})",
+                frame.function, frame.file, frame.line
+            )?;
+            if self.omitted_frames > 0 && i + 1 == self.stack.len() / 2 {
+                write!(f, "\n   ... {} more frames ...", self.omitted_frames)?;
+            }
         }
         Ok(())
     }

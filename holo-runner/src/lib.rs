@@ -1,9 +1,13 @@
-//! The holo runtime: the semantics that compiled holo code calls into (number formatting, checked
-//! integer arithmetic, runtime errors). Native code generation with cranelift-jit, the test runner
-//! and hot reload build on this in the next stages.
+//! The holo runtime and native execution: lowering output (`holo_compiler::ir`) is compiled to
+//! machine code with cranelift-jit ([`jit`]) and runs against the runtime ([`rt`]): reference-
+//! counted values, built-in functions, printing, input, and runtime errors with stack traces.
 
 pub mod arith;
 pub mod error;
 pub mod format;
+pub mod jit;
+pub mod rt;
 
-pub use error::{RuntimeError, RuntimeErrorKind};
+pub use error::{Frame, RuntimeError, RuntimeErrorKind};
+pub use jit::{CompileStats, Jit, JitError};
+pub use rt::{CapturedOutput, RunContext};

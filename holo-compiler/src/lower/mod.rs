@@ -1,0 +1,283 @@
+//! Lowering of checked programs to holo's IR ([`crate::ir`]).
+//!
+//! Each function is lowered on its own by the salsa query [`lower_function`], which reads only
+//! that item's syntax tree and inference result, the layouts and constants it names, and its
+//! file's positions; so a later stage can cache lowered functions per item. [`lower_program`]
+//! assembles the package: it lowers every function, numbers them (sorted by key, so numbering is
+//! deterministic), links each body's callee table to those numbers, and adds the struct and enum
+//! layouts, the tests and `main`.
+//!
+//! Lowering assumes an error-free package: [`crate::Compiler::lower`] checks that first.
+
+mod body;
+mod consts;
+
+pub use consts::const_value;
+
+use crate::ast::ItemKind;
+use crate::db::{self, ItemKey, Package, PackageKind, SourceFile};
+use crate::ids::{ItemId, ModulePath};
+use crate::ir::{self, FuncIndex, Program, item_key};
+use crate::sema;
+use std::sync::Arc;
+
+/// Why a package could not be lowered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LowerError {
+    /// The package has errors; `holo check` shows them.
+    HasErrors { errors: usize },
+    /// Something the lowering did not expect in a checked program (a compiler bug).
+    Internal(String),
+}
+
+impl std::fmt::Display for LowerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LowerError::HasErrors { errors } => write!(
+                f,
+                "the package has {errors} error{} and cannot be compiled; run `holo check` to see {}",
+                if *errors == 1 { "" } else { "s" },
+                if *errors == 1 { "it" } else { "them" }
+            ),
+            LowerError::Internal(message) => write!(
+                f,
+                "internal compiler error while lowering: {message}; please report this as a bug"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LowerError {}
+
+/// The start offset of every line of a file (for 1-based line and column numbers).
+#[salsa::tracked(returns(ref))]
+pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<u32>> {
+    let text = file.text(db);
+    let mut starts = vec![0u32];
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i as u32 + 1),
+    );
+    Arc::new(starts)
+}
+
+/// 1-based `(line, column)` of a byte offset, columns counting characters.
+pub(crate) fn line_col(text: &str, starts: &[u32], offset: u32) -> (u32, u32) {
+    let offset = offset.min(text.len() as u32);
+    let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+    let start = starts.get(line).copied().unwrap_or(0) as usize;
+    let mut end = offset as usize;
+    while end > start && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let col = text.get(start..end).map_or(0, |s| s.chars().count()) as u32 + 1;
+    (line as u32 + 1, col)
+}
+
+/// One function lowered on its own, with its callee table unlinked (`links` empty).
+#[salsa::tracked(returns(ref))]
+pub fn lower_function<'db>(
+    db: &'db dyn salsa::Database,
+    item: ItemKey<'db>,
+) -> Option<Arc<Result<ir::Function, LowerError>>> {
+    let ast = db::item_ast(db, item)?;
+    if !matches!(ast.kind, ItemKind::Fn(_) | ItemKind::Method(_)) {
+        return None;
+    }
+    Some(Arc::new(body::lower(db, item, &ast)))
+}
+
+/// The IR type of a checked type.
+pub(crate) fn ir_ty(ty: &sema::Ty) -> ir::Ty {
+    match ty {
+        sema::Ty::I64 => ir::Ty::I64,
+        sema::Ty::F64 => ir::Ty::F64,
+        sema::Ty::Bool => ir::Ty::Bool,
+        sema::Ty::Str => ir::Ty::Str,
+        sema::Ty::Array(elem) => ir::Ty::Array(Box::new(ir_ty(elem))),
+        sema::Ty::Struct(id) => ir::Ty::Struct(item_key(id)),
+        sema::Ty::Enum(id) => ir::Ty::Enum(item_key(id)),
+        sema::Ty::Fn(f) => ir::Ty::Fn(Box::new(ir::FnTy {
+            params: f.params.iter().map(ir_ty).collect(),
+            ret: ir_ty(&f.ret),
+        })),
+        // `never` values do not exist, and checked programs have no error types: `()` is as
+        // good a representation as any for the locals that nominally have them.
+        sema::Ty::Unit | sema::Ty::Never | sema::Ty::Var(_) | sema::Ty::Error => ir::Ty::Unit,
+    }
+}
+
+/// The file and line of an item's name.
+pub(crate) fn item_position(
+    db: &dyn salsa::Database,
+    id: &ItemId,
+    name_node: crate::ast::NodeId,
+) -> (String, u32) {
+    let Some(file) = db::module_file(db, &id.module) else {
+        return (String::new(), 0);
+    };
+    let path = file.path(db).to_string();
+    let index = file.items(db).iter().position(|(i, _)| i == id);
+    let parsed = db::parse(db, file);
+    let span = index
+        .and_then(|i| parsed.source_maps.get(i))
+        .map(|m| m.span(name_node))
+        .unwrap_or_default();
+    let (line, _) = line_col(file.text(db), line_starts(db, file), span.start);
+    (path, line)
+}
+
+/// Every function, method and associated function of the package.
+pub fn function_items(db: &dyn salsa::Database) -> Vec<ItemId> {
+    let mut out = Vec::new();
+    for file in db::module_map(db).values() {
+        for (id, input) in file.items(db).iter() {
+            if matches!(
+                input.interface(db).kind,
+                ItemKind::Fn(_) | ItemKind::Method(_)
+            ) {
+                out.push(id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Lowers the whole package. The package must be free of errors. Function bodies already
+/// lowered (for example in parallel by [`crate::Compiler::lower`]) are reused.
+pub fn lower_program(db: &dyn salsa::Database) -> Result<Program, LowerError> {
+    let mut functions: Vec<ir::Function> = Vec::new();
+    let mut structs: Vec<ir::StructLayout> = Vec::new();
+    let mut enums: Vec<ir::EnumLayout> = Vec::new();
+    let mut fn_items: Vec<ItemId> = Vec::new();
+    for file in db::module_map(db).values() {
+        for (id, input) in file.items(db).iter() {
+            let key = ItemKey::new(db, id.clone());
+            match &input.interface(db).kind {
+                ItemKind::Fn(_) | ItemKind::Method(_) => fn_items.push(id.clone()),
+                ItemKind::Struct(_) => {
+                    let info = sema::struct_info(db, key).ok_or_else(|| {
+                        LowerError::Internal(format!("struct `{id}` has no field information"))
+                    })?;
+                    structs.push(ir::StructLayout {
+                        key: item_key(id),
+                        name: id.name.to_string(),
+                        fields: info
+                            .fields
+                            .iter()
+                            .map(|f| (f.name.to_string(), ir_ty(&f.ty)))
+                            .collect(),
+                    });
+                }
+                ItemKind::Enum(_) => {
+                    let info = sema::enum_info(db, key).ok_or_else(|| {
+                        LowerError::Internal(format!("enum `{id}` has no variant information"))
+                    })?;
+                    enums.push(ir::EnumLayout {
+                        key: item_key(id),
+                        name: id.name.to_string(),
+                        variants: info
+                            .variants
+                            .iter()
+                            .map(|v| ir::VariantLayout {
+                                name: v.name.to_string(),
+                                fields: v.fields.iter().map(ir_ty).collect(),
+                            })
+                            .collect(),
+                    });
+                }
+                ItemKind::Const(_) | ItemKind::Use(_) => {}
+            }
+        }
+    }
+    let lowered: Vec<Result<ir::Function, LowerError>> = fn_items
+        .iter()
+        .map(
+            |id| match lower_function(db, ItemKey::new(db, id.clone())) {
+                Some(result) => (**result).clone(),
+                None => Err(LowerError::Internal(format!("`{id}` is not a function"))),
+            },
+        )
+        .collect();
+    for f in lowered {
+        functions.push(f?);
+    }
+    functions.sort_by(|a, b| a.key.cmp(&b.key));
+    structs.sort_by(|a, b| a.key.cmp(&b.key));
+    enums.sort_by(|a, b| a.key.cmp(&b.key));
+    let indices: std::collections::HashMap<String, FuncIndex> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
+        .collect();
+    let index_of = |key: &str| -> Result<FuncIndex, LowerError> {
+        indices
+            .get(key)
+            .copied()
+            .ok_or_else(|| LowerError::Internal(format!("no function with key `{key}`")))
+    };
+    let mut all_links = Vec::with_capacity(functions.len());
+    for f in &functions {
+        let links = f
+            .body
+            .callees
+            .iter()
+            .map(|c| index_of(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        all_links.push(links);
+    }
+    for (f, links) in functions.iter_mut().zip(all_links) {
+        f.links = links;
+    }
+    let mut tests = Vec::new();
+    for test in sema::tests(db) {
+        let func = index_of(&item_key(&test))?;
+        let f = &functions[func as usize];
+        tests.push(ir::TestEntry {
+            name: test.display_path(),
+            func,
+            file: f.file.clone(),
+            line: f.line,
+        });
+    }
+    let main = if *Package::get(db).kind(db) == PackageKind::Bin {
+        Some(index_of(&item_key(&ItemId::new(
+            ModulePath::root(),
+            "main",
+        )))?)
+    } else {
+        None
+    };
+    Ok(Program {
+        functions,
+        structs,
+        enums,
+        tests,
+        main,
+    })
+}
+
+impl crate::Compiler {
+    /// Lowers the package to holo's IR for code generation. Fails if the package has errors
+    /// (checking first, which reuses everything still valid from earlier checks). Function
+    /// bodies are lowered in parallel, each by its own query.
+    pub fn lower(&self) -> Result<Program, LowerError> {
+        let report = self.check();
+        if report.errors() > 0 {
+            return Err(LowerError::HasErrors {
+                errors: report.errors(),
+            });
+        }
+        let db: &dyn salsa::Database = self.db();
+        let items = function_items(db);
+        {
+            use rayon::prelude::*;
+            items.par_iter().for_each_with(self.db().clone(), |db, id| {
+                lower_function(db, ItemKey::new(db, id.clone()));
+            });
+        }
+        lower_program(db)
+    }
+}

@@ -1,0 +1,440 @@
+//! Native execution: compiles holo IR with cranelift-jit and runs it.
+//!
+//! One compiled unit per holo function, compiled lazily: [`Jit::compile_reachable`] compiles
+//! only the functions reachable from the roots it is given (calls and functions used as values),
+//! skipping those already compiled. Functions are translated and compiled to machine code in
+//! parallel (rayon); the code has no relocations (see [`codegen`]), so the bytes are then
+//! copied into a fresh `JITModule` per batch. Every call between holo functions goes through the
+//! callee's slot in a dispatch table owned by the [`Jit`]: a later stage can compile a new
+//! version of one function and store its address in the slot without touching its callers.
+//!
+//! Runs happen on a thread of their own with a large stack, so that deep recursion reaches the
+//! call-depth limit (a runtime error) long before the native stack ends.
+
+pub mod codegen;
+
+use crate::error::{RuntimeError, RuntimeErrorKind};
+use crate::rt::desc::Descs;
+use crate::rt::heap::{self, IMMORTAL, Obj};
+use crate::rt::{Rt, RunContext, host};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module, default_libcall_names};
+use holo_compiler::ir::{Const, FuncIndex, Program, Ty};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The native stack of the thread a program runs on. Only what is touched is committed.
+const RUN_STACK_BYTES: usize = 1 << 30;
+/// Room kept free below the stack limit for host functions and the run's own frames.
+const STACK_RESERVE_BYTES: usize = 4 << 20;
+
+/// Why code could not be generated (the host is unsupported, or a compiler bug).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JitError(pub String);
+
+impl std::fmt::Display for JitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot generate native code: {}", self.0)
+    }
+}
+
+impl std::error::Error for JitError {}
+
+/// What [`Jit::compile_reachable`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CompileStats {
+    /// Functions compiled by this call.
+    pub compiled: usize,
+    /// Functions reachable from the roots that were compiled before.
+    pub reused: usize,
+}
+
+/// What compiled code and the runtime share: the program, its type descriptors, the dispatch
+/// table and the constants. Immutable after construction except for the table slots (atomic)
+/// and the constant pool (locked).
+pub struct Shared {
+    pub program: Program,
+    pub descs: Descs,
+    /// One slot per function: the address of its code (or of a stub that fails the run).
+    pub table: Box<[AtomicUsize]>,
+    consts: Mutex<ConstPool>,
+}
+
+/// Immortal heap objects for constants, freed with the [`Jit`].
+#[derive(Default)]
+struct ConstPool {
+    strings: HashMap<String, usize>,
+    arrays: Vec<usize>,
+    variants: HashMap<(String, u32), usize>,
+    /// Every object with its kind, to free at the end.
+    all: Vec<(usize, crate::rt::desc::Kind)>,
+}
+
+impl Shared {
+    /// The immortal object of a string or array constant.
+    pub fn const_object(&self, c: &Const) -> Result<Obj, codegen::CodegenError> {
+        let mut pool = self.consts.lock().unwrap_or_else(|e| e.into_inner());
+        self.const_object_locked(&mut pool, c)
+    }
+
+    fn const_object_locked(
+        &self,
+        pool: &mut ConstPool,
+        c: &Const,
+    ) -> Result<Obj, codegen::CodegenError> {
+        use crate::rt::desc::Kind;
+        match c {
+            Const::Str(s) => {
+                if let Some(&p) = pool.strings.get(s) {
+                    return Ok(p as Obj);
+                }
+                let obj = heap::new_str(s.as_bytes());
+                make_immortal(obj);
+                pool.strings.insert(s.clone(), obj as usize);
+                pool.all.push((obj as usize, Kind::Str));
+                Ok(obj)
+            }
+            Const::Array { elem, items } => {
+                let Some(d) = self.descs.get(elem) else {
+                    return Err(codegen::CodegenError(format!(
+                        "no type descriptor for `{elem}`"
+                    )));
+                };
+                let obj = heap::new_array(d, items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let w = match item {
+                        Const::I64(v) => *v,
+                        Const::F64(bits) => *bits as i64,
+                        Const::Bool(b) => i64::from(*b),
+                        Const::Unit => 0,
+                        Const::Str(_) | Const::Array { .. } => {
+                            self.const_object_locked(pool, item)? as i64
+                        }
+                    };
+                    // SAFETY: the array was just made with `items.len()` slots.
+                    unsafe { heap::array_slots(obj)[i] = w };
+                }
+                make_immortal(obj);
+                pool.arrays.push(obj as usize);
+                pool.all.push((obj as usize, Kind::Array));
+                Ok(obj)
+            }
+            other => Err(codegen::CodegenError(format!(
+                "{other:?} is not a heap constant"
+            ))),
+        }
+    }
+
+    /// The immortal object of a variant without payload.
+    pub fn unit_variant(&self, key: &str, variant: u32) -> Result<Obj, codegen::CodegenError> {
+        let mut pool = self.consts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&p) = pool.variants.get(&(key.to_string(), variant)) {
+            return Ok(p as Obj);
+        }
+        let Some(d) = self.descs.get(&Ty::Enum(key.to_string())) else {
+            return Err(codegen::CodegenError(format!("no enum `{key}`")));
+        };
+        // SAFETY: `d` is a live descriptor of this program.
+        let obj = unsafe { heap::new_enum(d, variant as usize) };
+        make_immortal(obj);
+        pool.variants
+            .insert((key.to_string(), variant), obj as usize);
+        pool.all.push((obj as usize, crate::rt::desc::Kind::Enum));
+        Ok(obj)
+    }
+}
+
+fn make_immortal(obj: Obj) {
+    // SAFETY: `obj` was just allocated; its first word is the count.
+    unsafe { (obj as *mut i64).write(IMMORTAL) };
+}
+
+impl Drop for ConstPool {
+    fn drop(&mut self) {
+        for &(obj, kind) in &self.all {
+            let obj = obj as Obj;
+            // The constants only hold other constants (or scalars): free each object alone,
+            // without releasing what it holds. Make sure nothing is released: empty arrays
+            // before freeing.
+            // SAFETY: no code that could use the constants runs any more (the `Jit` is being
+            // dropped, and runs borrow it).
+            unsafe {
+                if kind == crate::rt::desc::Kind::Array {
+                    heap::set_array_len(obj, 0);
+                }
+                if kind == crate::rt::desc::Kind::Enum {
+                    // Unit variants have no payload.
+                }
+                heap::free(obj, kind);
+            }
+        }
+    }
+}
+
+/// A program's native code and dispatch table.
+pub struct Jit {
+    shared: Arc<Shared>,
+    isa: OwnedTargetIsa,
+    /// Modules hold the machine code; they are kept until the `Jit` is dropped.
+    modules: Vec<JITModule>,
+    compiled: Vec<bool>,
+}
+
+impl Jit {
+    /// Prepares to compile and run `program` on this machine.
+    pub fn new(program: &Program) -> Result<Jit, JitError> {
+        let mut flags = settings::builder();
+        let set = |flags: &mut settings::Builder, k: &str, v: &str| {
+            flags
+                .set(k, v)
+                .map_err(|e| JitError(format!("cranelift setting {k}={v}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "is_pic", "false")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        let isa_builder = cranelift_native::builder()
+            .map_err(|e| JitError(format!("this machine is not supported: {e}")))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError(format!("this machine is not supported: {e}")))?;
+        let stub = host::holo_rt_not_compiled as *const u8 as usize;
+        let table: Box<[AtomicUsize]> = (0..program.functions.len())
+            .map(|_| AtomicUsize::new(stub))
+            .collect();
+        let descs = Descs::build(program);
+        Ok(Jit {
+            shared: Arc::new(Shared {
+                program: program.clone(),
+                descs,
+                table,
+                consts: Mutex::new(ConstPool::default()),
+            }),
+            isa,
+            modules: Vec::new(),
+            compiled: vec![false; program.functions.len()],
+        })
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.shared.program
+    }
+
+    /// Whether a function has been compiled.
+    pub fn is_compiled(&self, func: FuncIndex) -> bool {
+        self.compiled.get(func as usize).copied().unwrap_or(false)
+    }
+
+    /// Every function reachable from `roots` (including them), in index order.
+    pub fn reachable(&self, roots: &[FuncIndex]) -> Vec<FuncIndex> {
+        let program = &self.shared.program;
+        let mut seen = vec![false; program.functions.len()];
+        let mut stack: Vec<FuncIndex> = roots.to_vec();
+        while let Some(f) = stack.pop() {
+            let Some(flag) = seen.get_mut(f as usize) else {
+                continue;
+            };
+            if *flag {
+                continue;
+            }
+            *flag = true;
+            stack.extend(program.functions[f as usize].links.iter().copied());
+        }
+        (0..program.functions.len() as FuncIndex)
+            .filter(|&i| seen[i as usize])
+            .collect()
+    }
+
+    /// Compiles every function reachable from `roots` that is not compiled yet, in parallel,
+    /// and points their dispatch-table slots at the new code.
+    pub fn compile_reachable(&mut self, roots: &[FuncIndex]) -> Result<CompileStats, JitError> {
+        let reachable = self.reachable(roots);
+        let todo: Vec<FuncIndex> = reachable
+            .iter()
+            .copied()
+            .filter(|&f| !self.is_compiled(f))
+            .collect();
+        let stats = CompileStats {
+            compiled: todo.len(),
+            reused: reachable.len() - todo.len(),
+        };
+        self.compile(&todo)?;
+        Ok(stats)
+    }
+
+    /// Compiles every function of the program (for `holo build`).
+    pub fn compile_all(&mut self) -> Result<CompileStats, JitError> {
+        let all: Vec<FuncIndex> = (0..self.shared.program.functions.len() as FuncIndex).collect();
+        self.compile_reachable(&all)
+    }
+
+    fn compile(&mut self, funcs: &[FuncIndex]) -> Result<(), JitError> {
+        if funcs.is_empty() {
+            return Ok(());
+        }
+        use rayon::prelude::*;
+        let shared = &*self.shared;
+        let isa = &self.isa;
+        let call_conv = isa.default_call_conv();
+        let machine_code: Vec<Result<MachineCode, JitError>> = funcs
+            .par_iter()
+            .map_init(FunctionBuilderContext::new, |fctx, &f| {
+                compile_one(shared, isa, call_conv, f, fctx).map(|(bytes, align)| (f, bytes, align))
+            })
+            .collect();
+        let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+        builder.symbol(
+            "holo_rt_not_compiled",
+            host::holo_rt_not_compiled as *const u8,
+        );
+        let mut module = JITModule::new(builder);
+        let mut ids = Vec::with_capacity(funcs.len());
+        for result in machine_code {
+            let (f, bytes, align) = result?;
+            let name = format!("holo_fn_{f}");
+            let sig = codegen::signature(&shared.program.functions[f as usize].body, call_conv);
+            let id = module
+                .declare_function(&name, Linkage::Local, &sig)
+                .map_err(|e| JitError(format!("declaring `{name}`: {e}")))?;
+            module
+                .define_function_bytes(id, align, &bytes, &[])
+                .map_err(|e| JitError(format!("defining `{name}`: {e}")))?;
+            ids.push((f, id));
+        }
+        module
+            .finalize_definitions()
+            .map_err(|e| JitError(format!("finalizing code: {e}")))?;
+        for (f, id) in ids {
+            let ptr = module.get_finalized_function(id);
+            self.shared.table[f as usize].store(ptr as usize, Ordering::Release);
+            self.compiled[f as usize] = true;
+        }
+        self.modules.push(module);
+        Ok(())
+    }
+
+    /// Runs `fn main` (compiling what it needs first) and returns the program's exit code.
+    pub fn run_main(&mut self, ctx: &mut RunContext) -> Result<i64, RuntimeError> {
+        let Some(main) = self.shared.program.main else {
+            return Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                "this package has no `fn main` to run (it is a library)".to_string(),
+            )));
+        };
+        self.prepare(main)?;
+        self.run_function(main, ctx).map(|()| 0)
+    }
+
+    /// Compiles what `func` needs, reporting a failure as a runtime error.
+    fn prepare(&mut self, func: FuncIndex) -> Result<(), RuntimeError> {
+        self.compile_reachable(&[func]).map(|_| ()).map_err(|e| {
+            RuntimeError::new(RuntimeErrorKind::InvalidOperation(format!(
+                "internal compiler error: {e}; please report this as a bug"
+            )))
+        })
+    }
+
+    /// Runs one function that takes no arguments and returns `()` (a test, or `main`),
+    /// compiling what it needs first.
+    pub fn run_test(&mut self, func: FuncIndex, ctx: &mut RunContext) -> Result<(), RuntimeError> {
+        self.prepare(func)?;
+        self.run_function(func, ctx)
+    }
+
+    /// Runs one compiled function that takes no arguments and returns `()` (a test, or
+    /// `main`). Everything it can reach must have been compiled ([`Jit::compile_reachable`]).
+    pub fn run_function(&self, func: FuncIndex, ctx: &mut RunContext) -> Result<(), RuntimeError> {
+        let shared = &*self.shared;
+        let Some(f) = shared.program.functions.get(func as usize) else {
+            return Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                format!("there is no function number {func}"),
+            )));
+        };
+        if f.body.params != 0 || f.body.ret != Ty::Unit {
+            return Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                format!(
+                    "`{}` cannot be run: it takes arguments or returns a value",
+                    f.name
+                ),
+            )));
+        }
+        let entry = shared.table[func as usize].load(Ordering::Acquire);
+        let run = move || {
+            let marker = 0u8;
+            let here = &marker as *const u8 as usize;
+            let limit = here.saturating_sub(RUN_STACK_BYTES - STACK_RESERVE_BYTES);
+            let mut rt = Rt::new(&shared.program, ctx, limit);
+            // SAFETY: `entry` is the address of code compiled for this function's signature
+            // (`extern "C" fn(*mut Rt)`: no parameters, `()` result), or the stub that fails
+            // the run; `rt` outlives the call.
+            let code: extern "C" fn(*mut Rt) = unsafe { std::mem::transmute(entry) };
+            code(&mut rt);
+            rt.flush();
+            match rt.take_error() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        };
+        std::thread::scope(|scope| {
+            let handle = std::thread::Builder::new()
+                .name("holo-run".to_string())
+                .stack_size(RUN_STACK_BYTES)
+                .spawn_scoped(scope, run);
+            match handle {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                        "internal error: the run ended abnormally; please report this as a bug"
+                            .to_string(),
+                    )))
+                }),
+                Err(e) => Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                    format!("cannot start a thread to run the program: {e}"),
+                ))),
+            }
+        })
+    }
+}
+
+/// A compiled function: its index, code bytes and alignment.
+type MachineCode = (FuncIndex, Vec<u8>, u64);
+
+/// Translates and compiles one function to machine code (bytes and alignment).
+fn compile_one(
+    shared: &Shared,
+    isa: &OwnedTargetIsa,
+    call_conv: CallConv,
+    f: FuncIndex,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(Vec<u8>, u64), JitError> {
+    let name = shared
+        .program
+        .functions
+        .get(f as usize)
+        .map_or_else(String::new, |f| f.name.clone());
+    let mut ctx = cranelift_codegen::Context::new();
+    codegen::translate(
+        shared,
+        f,
+        &mut ctx.func,
+        fctx,
+        call_conv,
+        isa.frontend_config(),
+    )
+    .map_err(|e| JitError(format!("translating `{name}`: {}", e.0)))?;
+    let compiled = ctx
+        .compile(&**isa, &mut ControlPlane::default())
+        .map_err(|e| JitError(format!("compiling `{name}`: {:?}", e.inner)))?;
+    if !compiled.buffer.relocs().is_empty() {
+        return Err(JitError(format!(
+            "the code of `{name}` needs relocations, which this code generator does not support"
+        )));
+    }
+    let align = u64::from(compiled.buffer.alignment);
+    Ok((compiled.code_buffer().to_vec(), align))
+}
+
+#[cfg(test)]
+mod tests;

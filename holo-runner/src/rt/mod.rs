@@ -1,0 +1,168 @@
+//! The runtime: what compiled holo code calls into.
+//!
+//! - [`context`]: [`RunContext`], the program's view of the world (output, input, arguments,
+//!   clock, random numbers).
+//! - [`heap`]: reference-counted strings, arrays, structs and enums with copy on write.
+//! - [`desc`]: type descriptors, so that the runtime can free, copy, compare and print values.
+//! - [`host`]: the `extern "C"` functions generated code calls (built-ins, allocation, errors).
+//!
+//! Generated code receives a pointer to an [`Rt`] as its first argument and passes it on to
+//! every call. A runtime error sets [`Rt::failed`]; generated code checks the flag after every
+//! call that can fail and returns at once, each function adding itself to the stack trace on
+//! the way out (see `jit`).
+
+pub mod context;
+pub mod desc;
+pub mod heap;
+pub mod host;
+
+pub use context::{CapturedOutput, RunContext};
+
+use crate::error::{Frame, RuntimeError, RuntimeErrorKind};
+use holo_compiler::ir::Program;
+use std::io::Write;
+
+/// Byte offsets of the fields of [`Rt`] that generated code reads and writes.
+pub const RT_FAILED: i32 = 0;
+pub const RT_DEPTH: i32 = 8;
+pub const RT_MAX_DEPTH: i32 = 16;
+pub const RT_STACK_LIMIT: i32 = 24;
+
+/// How many frames of a very deep stack a runtime error keeps (half innermost, half outermost).
+const MAX_FRAMES: usize = 32;
+
+/// The state of one run, shared between generated code and host functions.
+#[repr(C)]
+pub struct Rt {
+    /// Non-zero once a runtime error happened.
+    pub failed: u64,
+    /// The number of holo calls in progress.
+    pub depth: u64,
+    pub max_depth: u64,
+    /// The lowest stack address generated code may use before it reports a stack overflow.
+    pub stack_limit: u64,
+    error: Option<RuntimeErrorKind>,
+    /// `(function, site)` of every frame unwound after the error, innermost first.
+    frames: Vec<(u32, u32)>,
+    /// Output not yet written to the context's stdout.
+    out: Vec<u8>,
+    ctx: *mut RunContext,
+    program: *const Program,
+}
+
+/// Output is flushed to the context's writer when this much has accumulated.
+const OUT_BUFFER: usize = 1 << 14;
+
+impl Rt {
+    /// A fresh state for a run of `program` in `ctx` whose native stack may grow down to
+    /// `stack_limit`.
+    pub fn new(program: &Program, ctx: &mut RunContext, stack_limit: usize) -> Rt {
+        Rt {
+            failed: 0,
+            depth: 0,
+            max_depth: u64::from(ctx.max_depth),
+            stack_limit: stack_limit as u64,
+            error: None,
+            frames: Vec::new(),
+            out: Vec::with_capacity(OUT_BUFFER),
+            ctx,
+            program,
+        }
+    }
+
+    pub(crate) fn ctx(&mut self) -> &mut RunContext {
+        // SAFETY: `ctx` is the exclusive borrow `Rt::new` was given, alive for the whole run.
+        unsafe { &mut *self.ctx }
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        // SAFETY: the program outlives every run of code compiled from it.
+        unsafe { &*self.program }
+    }
+
+    /// Records a runtime error (the first one wins; generated code stops at once anyway).
+    pub fn fail(&mut self, kind: RuntimeErrorKind) {
+        if self.failed == 0 {
+            self.failed = 1;
+            self.error = Some(kind);
+        }
+    }
+
+    /// Adds a frame to the stack trace of the current error.
+    pub fn trace(&mut self, func: u32, site: u32) {
+        self.frames.push((func, site));
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+        if self.out.len() >= OUT_BUFFER {
+            self.flush();
+        }
+    }
+
+    /// Writes buffered output to the context's stdout. A failing writer (a closed pipe) loses
+    /// the output but does not stop the program.
+    pub fn flush(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        let out = std::mem::take(&mut self.out);
+        let ctx = self.ctx();
+        let _ = ctx.stdout.write_all(&out);
+        let _ = ctx.stdout.flush();
+        self.out = out;
+        self.out.clear();
+    }
+
+    /// The error of a failed run, with its location and stack.
+    pub fn take_error(&mut self) -> Option<RuntimeError> {
+        if self.failed == 0 {
+            return None;
+        }
+        let kind = self
+            .error
+            .take()
+            .unwrap_or(RuntimeErrorKind::InvalidOperation(
+                "unknown runtime error".into(),
+            ));
+        let program = self.program();
+        let position = |func: u32, site: u32| {
+            let f = program.functions.get(func as usize)?;
+            let (line, col) = match f.body.sites.get(site as usize) {
+                Some(s) => (s.line, s.col),
+                None => (f.line, 1),
+            };
+            Some((f, line, col))
+        };
+        let location = self
+            .frames
+            .first()
+            .and_then(|&(func, site)| position(func, site))
+            .map(|(f, line, col)| format!("{}:{line}:{col}", f.file));
+        let frame = |&(func, site): &(u32, u32)| {
+            position(func, site).map(|(f, line, _)| Frame {
+                function: f.name.clone(),
+                file: f.file.clone(),
+                line,
+            })
+        };
+        let (stack, omitted_frames) = if self.frames.len() > MAX_FRAMES {
+            let half = MAX_FRAMES / 2;
+            let mut stack: Vec<Frame> = self.frames[..half].iter().filter_map(frame).collect();
+            stack.extend(
+                self.frames[self.frames.len() - half..]
+                    .iter()
+                    .filter_map(frame),
+            );
+            (stack, self.frames.len() - MAX_FRAMES)
+        } else {
+            (self.frames.iter().filter_map(frame).collect(), 0)
+        };
+        Some(RuntimeError {
+            kind,
+            location,
+            stack,
+            omitted_frames,
+        })
+    }
+}
