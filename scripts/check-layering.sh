@@ -16,8 +16,8 @@ forbid() {
     fi
 }
 
-for dep in redb clap lsp-server lsp-types tiny_http ureq notify notify-debouncer-full indicatif tracing-subscriber anstream holo-db holo-pkg holo-runner holo-cli; do
-    forbid holo-compiler "$dep" "the compiler does no IO and knows nothing of storage, the command line, LSP or HTTP"
+for dep in redb clap lsp-server lsp-types tiny_http ureq notify notify-debouncer-full indicatif tracing-subscriber anstream cranelift-codegen cranelift-jit holo-db holo-pkg holo-runner holo-cli; do
+    forbid holo-compiler "$dep" "the compiler does no IO and knows nothing of storage, the command line, LSP, HTTP or machine code"
 done
 for dep in holo-compiler holo-runner holo-pkg holo-cli clap salsa; do
     forbid holo-db "$dep" "the store knows nothing of the language or the command line"
