@@ -177,6 +177,7 @@ impl Sandbox {
         Holo {
             cmd,
             root: self.work.clone(),
+            input: None,
         }
     }
 }
@@ -185,6 +186,8 @@ impl Sandbox {
 pub struct Holo {
     cmd: Command,
     root: PathBuf,
+    /// What to write to the command's stdin (which is empty otherwise).
+    input: Option<Vec<u8>>,
 }
 
 impl Holo {
@@ -199,16 +202,44 @@ impl Holo {
         self
     }
 
+    /// Feeds `input` to the command's stdin (then closes it).
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Holo {
+        self.input = Some(input.into());
+        self
+    }
+
     /// Runs to completion.
     pub fn run(mut self) -> Run {
-        let out = self
-            .cmd
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", holo_bin().display()));
+        let start = Instant::now();
+        let out = match self.input.take() {
+            None => self.cmd.output(),
+            Some(input) => {
+                self.cmd
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                let mut child = self
+                    .cmd
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("cannot start {}: {e}", holo_bin().display()));
+                let mut stdin = child.stdin.take().expect("piped stdin");
+                // From a thread, so that a program that does not read all its input (or
+                // prints a lot first) cannot deadlock the test.
+                let writer = std::thread::spawn(move || {
+                    use std::io::Write;
+                    let _ = stdin.write_all(&input);
+                });
+                let out = child.wait_with_output();
+                let _ = writer.join();
+                out
+            }
+        }
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", holo_bin().display()));
         Run {
             code: out.status.code(),
             stdout: normalize(&String::from_utf8_lossy(&out.stdout), &self.root),
             stderr: normalize(&String::from_utf8_lossy(&out.stderr), &self.root),
+            elapsed: start.elapsed(),
         }
     }
 
@@ -242,6 +273,8 @@ pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// How long the command took.
+    pub elapsed: Duration,
 }
 
 impl Run {
@@ -284,6 +317,17 @@ impl Run {
     #[track_caller]
     pub fn stderr_is(&self, expected: &str) -> &Run {
         assert_eq!(self.stderr, expected, "\n--- stderr:\n{}", self.stderr);
+        self
+    }
+
+    /// Asserts that stdout is exactly `expected` (after normalisation).
+    #[track_caller]
+    pub fn stdout_is(&self, expected: &str) -> &Run {
+        assert_eq!(
+            self.stdout, expected,
+            "\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 

@@ -1,6 +1,7 @@
 //! The command-line interface, declared with clap's derive API.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// holo: a statically typed, Rust-like language whose toolchain re-checks your code the moment
@@ -50,6 +51,18 @@ pub enum Command {
     Init(InitArgs),
     /// Parse and type-check the package, reporting every error and warning.
     Check(CheckArgs),
+    /// Check the package and compile every function to native code.
+    Build(BuildArgs),
+    /// Run the package's `main` function.
+    Run(RunArgs),
+    /// Run the package's tests.
+    Test(TestArgs),
+    /// Internal: serve test and build requests from `holo` on stdin and stdout.
+    #[command(name = "__worker", hide = true)]
+    Worker,
+    /// Internal: run the program in FILE (written by `holo run`) with ARGS.
+    #[command(name = "__run", hide = true)]
+    RunChild(RunChildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,11 +102,83 @@ pub struct CheckArgs {
     pub manifest_path: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// How to report diagnostics.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// How to report diagnostics (the program's own output is not affected).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Arguments for the program, after `--`: `holo run -- input.txt --verbose`. The program
+    /// reads them with `args()`.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Run only the tests whose name contains FILTER (`geometry::` runs one module's tests).
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// With FILTER: run only the test whose name is exactly FILTER.
+    #[arg(long, requires = "filter")]
+    pub exact: bool,
+    /// Stop a test that runs longer than SECONDS and report it as timed out [default: the
+    /// `[test] timeout` of `holo.toml`, else 10].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
+    /// Run N tests at a time, each in its own worker process [default: the number of CPUs].
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Show what every test printed, not only what failing tests printed.
+    #[arg(long)]
+    pub nocapture: bool,
+    /// How to report diagnostics and test results.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunChildArgs {
+    /// The encoded program.
+    pub file: PathBuf,
+    /// The program's arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<OsString>,
+}
+
+/// `--timeout`: a positive number of seconds, at most a day.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400 (like `10` or `2.5`)"
+        )),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
-    /// Rendered diagnostics and status lines on stderr.
+    /// Rendered diagnostics and status lines on stderr (test results on stdout).
     Human,
-    /// One JSON object per line on stdout: diagnostics, errors, then a summary.
+    /// One JSON object per line on stdout: diagnostics, errors, test results, then a summary.
     Json,
 }
 

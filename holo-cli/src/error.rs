@@ -11,6 +11,9 @@ use std::sync::Arc;
 pub const EXIT_ENVIRONMENT: u8 = 2;
 /// Exit code when the package has errors (diagnostics).
 pub const EXIT_DIAGNOSTICS: u8 = 1;
+/// Exit code of `holo run` after a runtime error, and of any command after an internal error
+/// of holo itself (as rustc and Rust programs use 101).
+pub const EXIT_RUNTIME: u8 = 101;
 
 /// A place in a file that an error is about.
 #[derive(Clone, Debug)]
@@ -42,6 +45,19 @@ impl CliError {
             hint: None,
             site: None,
             exit_code: EXIT_ENVIRONMENT,
+        }
+    }
+
+    /// An error of holo itself, not of the package or the environment (exit code 101).
+    pub fn internal(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            hint: Some(
+                "This is a bug in holo; please report it together with the code that triggers it."
+                    .to_string(),
+            ),
+            site: None,
+            exit_code: EXIT_RUNTIME,
         }
     }
 

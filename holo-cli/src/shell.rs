@@ -19,6 +19,8 @@ const NOTE: Style = AnsiColor::BrightCyan.on_default().effects(Effects::BOLD);
 pub struct Shell {
     err: AutoStream<std::io::Stderr>,
     out: std::io::Stdout,
+    /// stdout for human-readable results (test reports), coloured when allowed.
+    styled_out: AutoStream<std::io::Stdout>,
     quiet: bool,
 }
 
@@ -32,6 +34,7 @@ impl Shell {
         Shell {
             err: AutoStream::new(std::io::stderr(), choice),
             out: std::io::stdout(),
+            styled_out: AutoStream::new(std::io::stdout(), choice),
             quiet,
         }
     }
@@ -92,6 +95,19 @@ impl Shell {
         if !text.ends_with('\n') {
             let _ = self.err.write_all(b"\n");
         }
+    }
+
+    /// Whether `--quiet` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Human-readable results on stdout (`test foo ... ok`), which may carry ANSI styles;
+    /// they are stripped when colours are off. Printed even with `--quiet`: they are the
+    /// command's result.
+    pub fn out_text(&mut self, text: &str) {
+        let _ = self.styled_out.write_all(text.as_bytes());
+        let _ = self.styled_out.flush();
     }
 
     /// Writes one JSON event to stdout and flushes it, so that a reader sees each event as soon

@@ -19,8 +19,10 @@ pub const MANIFEST_FILE: &str = "holo.toml";
 
 /// The keys allowed in `[package]`.
 const PACKAGE_KEYS: &[&str] = &["name", "version", "edition"];
+/// The keys allowed in `[test]`.
+const TEST_KEYS: &[&str] = &["timeout"];
 /// The tables allowed at the top level.
-const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies"];
+const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies", "test"];
 
 /// A validated `holo.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,16 @@ pub struct Manifest {
     pub edition: Edition,
     /// Declared dependencies by name. Parsed and validated, not yet resolved or used.
     pub dependencies: BTreeMap<String, Dependency>,
+    /// Settings for `holo test` from the `[test]` table.
+    pub test: TestSettings,
+}
+
+/// The `[test]` table: defaults for `holo test` that the command line can override.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestSettings {
+    /// How long one test may run before it is stopped and reported as timed out
+    /// (`timeout = 5` or `timeout = 2.5`, in seconds).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A language edition. Editions let later versions of holo change the language without breaking
@@ -152,11 +164,18 @@ impl std::error::Error for ManifestError {}
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a table of `[package]` and `[dependencies]`"
+    expecting = "a table of `[package]`, `[dependencies]` and `[test]`"
 )]
 struct RawManifest {
     package: Option<Spanned<RawPackage>>,
     dependencies: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    test: Option<RawTest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `[test]` table")]
+struct RawTest {
+    timeout: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -281,11 +300,22 @@ impl Manifest {
             dependencies.insert(name.clone(), Dependency { name, req: parsed });
         }
 
+        let test = match raw.test {
+            None => TestSettings::default(),
+            Some(test) => TestSettings {
+                timeout: test
+                    .timeout
+                    .map(|t| parse_timeout(t, &text, path))
+                    .transpose()?,
+            },
+        };
+
         Ok(Manifest {
             name: name.into_inner(),
             version,
             edition,
             dependencies,
+            test,
         })
     }
 
@@ -295,6 +325,29 @@ impl Manifest {
             "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"{}\"\n\n[dependencies]\n",
             Edition::LATEST
         )
+    }
+}
+
+/// `[test] timeout`: a positive number of seconds, integer or not, of at most a day.
+fn parse_timeout(
+    value: Spanned<toml::Value>,
+    text: &Arc<str>,
+    path: &Path,
+) -> Result<std::time::Duration, ManifestError> {
+    let span = value.span();
+    let seconds = match value.into_inner() {
+        toml::Value::Integer(n) => Some(n as f64),
+        toml::Value::Float(f) => Some(f),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(ManifestError::new(
+            path,
+            "`timeout` in `[test]` must be a positive number of seconds",
+        )
+        .at(text, span, "expected seconds, like `10` or `2.5`")
+        .hint("Give the longest time one test may run, in seconds and at most a day (86400): `timeout = 10`.")),
     }
 }
 
@@ -309,14 +362,19 @@ fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> Manif
         && let Some((key, expected)) = rest.split_once('`')
     {
         let in_package = expected.contains("`name`");
+        let in_test = expected.contains("`timeout`");
         let (message, allowed) = if in_package {
             (format!("unknown key `{key}` in `[package]`"), PACKAGE_KEYS)
+        } else if in_test {
+            (format!("unknown key `{key}` in `[test]`"), TEST_KEYS)
         } else {
             (format!("unknown top-level key `{key}`"), TOP_LEVEL_KEYS)
         };
         let allowed: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
         let place = if in_package {
             "`[package]` may contain"
+        } else if in_test {
+            "`[test]` may contain"
         } else {
             "The manifest may contain the tables"
         };
@@ -400,6 +458,33 @@ mod tests {
     }
 
     #[test]
+    fn the_test_table_sets_a_timeout() {
+        let m = parse("[package]\nname = \"a\"\n\n[test]\ntimeout = 5\n").unwrap();
+        assert_eq!(m.test.timeout, Some(std::time::Duration::from_secs(5)));
+        let m = parse("[package]\nname = \"a\"\n[test]\ntimeout = 0.25\n").unwrap();
+        assert_eq!(m.test.timeout, Some(std::time::Duration::from_millis(250)));
+        let m = parse("[package]\nname = \"a\"\n[test]\n").unwrap();
+        assert_eq!(m.test, TestSettings::default());
+
+        for bad in ["0", "-1", "\"5\"", "1e9", "nan"] {
+            let e = error(&format!(
+                "[package]\nname = \"a\"\n[test]\ntimeout = {bad}\n"
+            ));
+            assert_eq!(
+                e.message, "`timeout` in `[test]` must be a positive number of seconds",
+                "{bad}"
+            );
+            assert_eq!(pos(&e), (4, 11), "{bad}");
+        }
+        let e = error("[package]\nname = \"a\"\n[test]\ntimout = 5\n");
+        assert_eq!(e.message, "unknown key `timout` in `[test]`");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("`[test]` may contain only `timeout`; remove `timout` or check its spelling.")
+        );
+    }
+
+    #[test]
     fn the_template_is_a_valid_manifest() {
         let m = parse(&Manifest::template("hello")).unwrap();
         assert_eq!(m.name, "hello");
@@ -429,7 +514,11 @@ mod tests {
         let e = error("[package]\nname = \"a\"\n\n[dev-dependencies]\nx = \"1\"\n");
         assert_eq!(e.message, "unknown top-level key `dev-dependencies`");
         assert_eq!(pos(&e), (4, 2));
-        assert!(e.hint.unwrap().contains("`package` and `dependencies`"));
+        assert!(
+            e.hint
+                .unwrap()
+                .contains("`package`, `dependencies` and `test`")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod arith;
 pub mod error;
+pub mod exec;
 pub mod format;
 pub mod jit;
 pub mod rt;

@@ -7,4 +7,6 @@ mod help;
 mod init;
 mod new;
 mod packages;
+mod run;
+mod test;
 mod watch;

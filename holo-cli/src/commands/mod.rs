@@ -1,9 +1,13 @@
 //! One module per command. Each only turns its parsed arguments into a call of library code
 //! (`holo_pkg`, `crate::ops`) and reports the result.
 
+mod build;
 mod check;
 mod init;
 mod new;
+mod run;
+mod test;
+mod worker;
 
 use crate::cli::Command;
 use crate::error::CliError;
@@ -15,6 +19,11 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::New(args) => new::exec(shell, args),
         Command::Init(args) => init::exec(shell, args),
         Command::Check(args) => check::exec(shell, args),
+        Command::Build(args) => build::exec(shell, args),
+        Command::Run(args) => run::exec(shell, args),
+        Command::Test(args) => test::exec(shell, args),
+        Command::Worker => worker::worker(),
+        Command::RunChild(args) => worker::run_child(shell, args),
     }
 }
 

@@ -1,7 +1,11 @@
 //! The operations behind the commands. Each takes plain options and the shell, and returns the
 //! exit code or a [`crate::error::CliError`]; none of them parses arguments.
 
+pub mod build;
 pub mod check;
+pub mod compile;
 pub mod package;
+pub mod run;
 pub mod session;
+pub mod test;
 pub mod watch;

@@ -62,6 +62,11 @@ impl Session {
         &self.root
     }
 
+    /// The compiler holding the package (to lower it after a check without errors).
+    pub fn compiler(&self) -> &Compiler {
+        &self.compiler
+    }
+
     /// The compiler together with the source cache, for rendering diagnostics.
     pub fn render_parts(&mut self) -> (&Compiler, &mut Sources) {
         (&self.compiler, &mut self.sources)

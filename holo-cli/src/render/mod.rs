@@ -1,6 +1,7 @@
 //! Turning check results into what users and tools read: `human` renders rustc-style text,
 //! `json` builds the JSON-lines events of PRODUCT.md §4.
 
+pub mod exec;
 pub mod human;
 pub mod json;
 

@@ -1,0 +1,106 @@
+//! The real engine of worker processes and of `holo run`'s child: programs compiled to native
+//! code by [`crate::jit::Jit`], run with a [`RunContext`].
+
+use super::protocol::Failure;
+use super::worker::{Engine, on_execution_stack, worker_main};
+use crate::jit::Jit;
+use crate::rt::RunContext;
+use holo_compiler::ir::FuncIndex;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+/// The random seed of test runs: a test that uses `random_int` sees the same numbers every
+/// time, so its outcome does not change from run to run.
+const TEST_SEED: u64 = 0x5eed;
+
+/// A program loaded into a worker, with the code compiled so far.
+pub struct JitEngine {
+    jit: Jit,
+}
+
+impl Engine for JitEngine {
+    fn load(bytes: &[u8]) -> Result<Self, String> {
+        let program = super::decode_program(bytes)?;
+        let jit = Jit::new(&program).map_err(|e| e.to_string())?;
+        Ok(JitEngine { jit })
+    }
+
+    fn function_count(&self) -> u32 {
+        self.jit.program().functions.len() as u32
+    }
+
+    fn compile(&mut self, roots: Option<&[u32]>) -> Result<u32, String> {
+        let all: Vec<FuncIndex>;
+        let roots = match roots {
+            Some(roots) => roots,
+            None => {
+                all = (0..self.function_count()).collect();
+                &all
+            }
+        };
+        if let Some(bad) = roots.iter().find(|&&f| f >= self.function_count()) {
+            return Err(format!(
+                "the program has no function {bad} (it has {})",
+                self.function_count()
+            ));
+        }
+        self.jit
+            .compile_reachable(roots)
+            .map(|stats| stats.compiled as u32)
+            .map_err(|e| e.to_string())
+    }
+
+    fn run_test(&mut self, func: u32, stdout: Box<dyn Write + Send>) -> Result<(), Failure> {
+        let mut ctx = RunContext::new()
+            .with_stdout(stdout)
+            .with_input("")
+            .with_seed(TEST_SEED);
+        self.jit
+            .run_function(func, &mut ctx)
+            .map_err(|e| Failure::from_runtime_error(&e))
+    }
+}
+
+/// Serves worker requests on stdin and stdout with the JIT (`holo __worker`).
+pub fn serve_stdio() -> Result<(), String> {
+    worker_main::<JitEngine>()
+}
+
+/// Why `holo run`'s child did not finish normally.
+#[derive(Debug)]
+pub enum ChildError {
+    /// The program could not be read, decoded or compiled (a problem of holo, not of the
+    /// program).
+    Setup(String),
+    /// The program stopped with a runtime error.
+    Runtime(Failure),
+}
+
+/// Runs `main` of the program in `path` (written by [`super::run_program`]) with this
+/// process's stdin and stdout and the given arguments; returns `main`'s exit code.
+pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
+    let bytes = super::run::take_program_file(path).map_err(ChildError::Setup)?;
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    super::worker::exit_with_parent();
+    on_execution_stack(move || {
+        let program = super::decode_program(&bytes).map_err(ChildError::Setup)?;
+        let Some(main) = program.main else {
+            return Err(ChildError::Setup(
+                "the program has no `main` function".to_string(),
+            ));
+        };
+        let setup = |e: crate::jit::JitError| ChildError::Setup(e.to_string());
+        let mut jit = Jit::new(&program).map_err(setup)?;
+        jit.compile_reachable(&[main]).map_err(setup)?;
+        let mut ctx = RunContext::new().with_args(args);
+        let result = jit.run_main(&mut ctx);
+        // Everything the program printed comes before the error report.
+        let _ = ctx.stdout.flush();
+        result.map_err(|e| ChildError::Runtime(Failure::from_runtime_error(&e)))
+    })
+    .map_err(ChildError::Setup)?
+}

@@ -1,0 +1,459 @@
+//! Running a test suite in parallel worker processes: scheduling, time limits, crash
+//! containment, replacing dead workers, and reporting in a deterministic order.
+//!
+//! Each of N slots owns at most one worker process and runs tests in it one at a time, reusing
+//! the worker (and the code it compiled) from test to test. Tests are dealt out in contiguous
+//! runs of the suite's order, so that a worker runs neighbouring tests, which tend to reach the
+//! same code and so compile less; a slot whose run is done takes tests from the end of the
+//! longest remaining run. A test that outlives its time limit is stopped by killing its worker;
+//! a worker that dies takes only its current test with it. Either way the slot starts a new
+//! worker for its next test.
+//!
+//! Results are reported in the order of the `tests` given, whatever order they finish in: each
+//! result is passed on as soon as every test before it has been reported.
+
+use super::process::{Received, START_TIMEOUT, WorkerCommand, WorkerProcess};
+use super::protocol::{Failure, Request, Response, encode_frame};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::time::{Duration, Instant};
+
+/// A test to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestSpec {
+    /// The name users see: `geometry::area_of_unit_square`.
+    pub name: String,
+    /// The test function.
+    pub func: u32,
+    /// Where it is declared: file relative to the package root, 1-based line.
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestOptions {
+    /// How many tests run at the same time (each in its own worker process).
+    pub jobs: usize,
+    /// How long one test may run, not counting the compilation of its code.
+    pub timeout: Duration,
+    /// How to start a worker.
+    pub worker: WorkerCommand,
+    /// How many bytes of a test's output are kept; the rest is counted, not kept.
+    pub output_limit: usize,
+}
+
+/// How compiling the code a test reaches may take, beyond its time limit, before the test is
+/// reported as timed out. Compilation normally takes milliseconds; this only catches a code
+/// generator that hangs.
+pub const COMPILE_GRACE: Duration = Duration::from_secs(60);
+
+/// The default for [`TestOptions::output_limit`].
+pub const DEFAULT_OUTPUT_LIMIT: usize = 16 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    TimedOut,
+    Crashed,
+}
+
+impl Outcome {
+    /// The name in JSON events (PRODUCT.md §4).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::TimedOut => "timed-out",
+            Outcome::Crashed => "crashed",
+        }
+    }
+}
+
+/// The result of one test.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    pub outcome: Outcome,
+    /// How long the test ran (without compiling its code).
+    pub duration: Duration,
+    /// Why it did not pass: the runtime error, or what happened to its worker.
+    pub failure: Option<Failure>,
+    /// What it printed, up to [`TestOptions::output_limit`] bytes.
+    pub output: Vec<u8>,
+    /// How many more bytes it printed.
+    pub output_dropped: u64,
+}
+
+/// What [`run_tests`] reports while it runs.
+#[derive(Debug)]
+pub enum TestEvent<'a> {
+    /// Test `index` has started running (its code is compiled). Comes in any order.
+    Started { index: usize },
+    /// Test `index` ended. Comes in index order.
+    Finished {
+        index: usize,
+        result: &'a TestResult,
+    },
+}
+
+/// Runs `tests` of the program encoded in `program` (see [`crate::exec::encode_program`]) and
+/// returns their results, in the order of `tests`. Fails only when workers cannot be started
+/// or cannot load the program; what tests do never makes it fail.
+pub fn run_tests(
+    program: &[u8],
+    tests: &[TestSpec],
+    options: &TestOptions,
+    on_event: &mut dyn FnMut(TestEvent<'_>),
+) -> Result<Vec<TestResult>, String> {
+    if tests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let load = encode_frame(&Request::Load {
+        program: program.to_vec(),
+    })
+    .map_err(|e| format!("cannot encode the program for the workers: {e}"))?;
+    let slots = options.jobs.clamp(1, tests.len());
+    let queue = Queue::new(tests.len(), slots);
+    let abort = AtomicBool::new(false);
+    let (sender, events) = channel::<SlotEvent>();
+
+    let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
+    let mut reported = 0;
+    let mut fatal: Option<String> = None;
+    std::thread::scope(|scope| {
+        for slot in 0..slots {
+            let sender = sender.clone();
+            let (queue, abort, load) = (&queue, &abort, &load[..]);
+            let spawned = std::thread::Builder::new()
+                .name(format!("holo-test-slot-{slot}"))
+                .spawn_scoped(scope, move || {
+                    Slot {
+                        slot,
+                        tests,
+                        options,
+                        load,
+                        queue,
+                        abort,
+                        events: sender,
+                        worker: None,
+                    }
+                    .run()
+                });
+            if let Err(e) = spawned {
+                abort.store(true, Ordering::SeqCst);
+                fatal = Some(format!("cannot start a thread to run tests: {e}"));
+                break;
+            }
+        }
+        drop(sender);
+        for event in events {
+            match event {
+                SlotEvent::Started(index) => on_event(TestEvent::Started { index }),
+                SlotEvent::Finished(index, result) => {
+                    results[index] = Some(result);
+                    while let Some(Some(result)) = results.get(reported) {
+                        on_event(TestEvent::Finished {
+                            index: reported,
+                            result,
+                        });
+                        reported += 1;
+                    }
+                }
+                SlotEvent::Fatal(message) => {
+                    abort.store(true, Ordering::SeqCst);
+                    fatal.get_or_insert(message);
+                }
+            }
+        }
+    });
+    if let Some(message) = fatal {
+        return Err(message);
+    }
+    let results: Option<Vec<TestResult>> = results.into_iter().collect();
+    results.ok_or_else(|| "some tests were not run, for a reason holo did not record".to_string())
+}
+
+enum SlotEvent {
+    Started(usize),
+    Finished(usize, TestResult),
+    /// Workers cannot be started or cannot load the program: the run stops.
+    Fatal(String),
+}
+
+/// The tests still to run: one contiguous run of the suite per slot.
+struct Queue {
+    runs: Mutex<Vec<VecDeque<usize>>>,
+}
+
+impl Queue {
+    fn new(tests: usize, slots: usize) -> Queue {
+        let runs = (0..slots)
+            .map(|slot| (tests * slot / slots..tests * (slot + 1) / slots).collect())
+            .collect();
+        Queue {
+            runs: Mutex::new(runs),
+        }
+    }
+
+    /// The next test for `slot`: the front of its own run, else the back of the longest other.
+    fn next(&self, slot: usize) -> Option<usize> {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(index) = runs[slot].pop_front() {
+            return Some(index);
+        }
+        let longest = runs.iter_mut().max_by_key(|run| run.len())?;
+        longest.pop_back()
+    }
+}
+
+struct Slot<'a> {
+    slot: usize,
+    tests: &'a [TestSpec],
+    options: &'a TestOptions,
+    /// The `Load` frame, encoded once for every worker.
+    load: &'a [u8],
+    queue: &'a Queue,
+    abort: &'a AtomicBool,
+    events: Sender<SlotEvent>,
+    worker: Option<WorkerProcess>,
+}
+
+impl Slot<'_> {
+    fn run(mut self) {
+        while !self.abort.load(Ordering::SeqCst) {
+            let Some(index) = self.queue.next(self.slot) else {
+                return;
+            };
+            if self.worker.is_none() {
+                match start_worker(&self.options.worker, self.load) {
+                    Ok(worker) => self.worker = Some(worker),
+                    Err(message) => {
+                        let _ = self.events.send(SlotEvent::Fatal(message));
+                        return;
+                    }
+                }
+            }
+            let result = self.run_one(index);
+            if self
+                .events
+                .send(SlotEvent::Finished(index, result))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Runs test `index` in this slot's worker, which exists. Leaves `self.worker` empty if the
+    /// worker had to be stopped or died.
+    fn run_one(&mut self, index: usize) -> TestResult {
+        let Some(mut worker) = self.worker.take() else {
+            return Output::new(0).into_result(
+                Outcome::Crashed,
+                Duration::ZERO,
+                Some(Failure::message("no worker process was available")),
+            );
+        };
+        let (result, alive) = self.drive(&mut worker, index);
+        if alive {
+            self.worker = Some(worker);
+        } else {
+            worker.kill();
+        }
+        result
+    }
+
+    /// Runs test `index` in `worker`; returns its result and whether the worker can be reused.
+    fn drive(&self, worker: &mut WorkerProcess, index: usize) -> (TestResult, bool) {
+        let test = &self.tests[index];
+        let job = index as u64;
+        let timeout = self.options.timeout;
+        let mut output = Output::new(self.options.output_limit);
+        let mut started: Option<Instant> = None;
+        let mut deadline = Instant::now() + timeout + COMPILE_GRACE;
+        let mut pending = match worker.send(&Request::RunTest {
+            job,
+            func: test.func,
+        }) {
+            Ok(()) => None,
+            // The worker is gone; `recv` says how it ended.
+            Err(_) => Some(worker.recv(Instant::now() + Duration::from_secs(5))),
+        };
+        loop {
+            let received = match pending.take() {
+                Some(received) => received,
+                None => worker.recv(deadline),
+            };
+            let ran = started.map(|s| s.elapsed()).unwrap_or(Duration::ZERO);
+            let (outcome, failure) = match received {
+                Received::Response(Response::Started { job: j }) if j == job => {
+                    let now = Instant::now();
+                    started = Some(now);
+                    deadline = now + timeout;
+                    let _ = self.events.send(SlotEvent::Started(index));
+                    continue;
+                }
+                Received::Response(Response::Output { job: j, bytes }) if j == job => {
+                    output.push(&bytes);
+                    continue;
+                }
+                Received::Response(Response::Finished {
+                    job: j,
+                    micros,
+                    failure,
+                }) if j == job => {
+                    let outcome = if failure.is_some() {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Passed
+                    };
+                    let result =
+                        output.into_result(outcome, Duration::from_micros(micros), failure);
+                    return (result, true);
+                }
+                Received::Response(other) => (
+                    Outcome::Crashed,
+                    format!(
+                        "the worker running the test answered out of turn ({other:?}) and was stopped"
+                    ),
+                ),
+                Received::TimedOut => {
+                    let message = match started {
+                        Some(_) => format!(
+                            "the test did not finish within its time limit of {} and was stopped",
+                            describe_seconds(timeout)
+                        ),
+                        None => format!(
+                            "compiling the test's code took longer than {} and was stopped",
+                            describe_seconds(timeout + COMPILE_GRACE)
+                        ),
+                    };
+                    (Outcome::TimedOut, message)
+                }
+                Received::Died(how) => (
+                    Outcome::Crashed,
+                    format!("the test crashed: the worker process running it {how}"),
+                ),
+            };
+            let result = output.into_result(outcome, ran, Some(Failure::message(failure)));
+            return (result, false);
+        }
+    }
+}
+
+/// Starts a worker and loads the program into it.
+pub(crate) fn start_worker(command: &WorkerCommand, load: &[u8]) -> Result<WorkerProcess, String> {
+    let mut worker = WorkerProcess::spawn(command)?;
+    worker
+        .send_frame(load)
+        .map_err(|e| format!("cannot send the program to a worker: {e}"))?;
+    match worker.recv(Instant::now() + START_TIMEOUT) {
+        Received::Response(Response::Loaded { .. }) => Ok(worker),
+        Received::Response(Response::Error { message }) => {
+            Err(format!("a worker could not load the program: {message}"))
+        }
+        Received::Response(other) => {
+            worker.kill();
+            Err(format!(
+                "a worker answered the program with {other:?} instead of loading it"
+            ))
+        }
+        Received::TimedOut => {
+            worker.kill();
+            Err(format!(
+                "a worker did not load the program within {} s",
+                START_TIMEOUT.as_secs()
+            ))
+        }
+        Received::Died(how) => Err(format!("a worker {how} while loading the program")),
+    }
+}
+
+/// `10 s`, `1.5 s`, `0.25 s`.
+pub fn describe_seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    let text = format!("{s:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} s")
+}
+
+/// A test's output as it arrives, kept up to a limit.
+struct Output {
+    kept: Vec<u8>,
+    dropped: u64,
+    limit: usize,
+}
+
+impl Output {
+    fn new(limit: usize) -> Output {
+        Output {
+            kept: Vec::new(),
+            dropped: 0,
+            limit,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let room = self.limit.saturating_sub(self.kept.len());
+        let keep = room.min(bytes.len());
+        self.kept.extend_from_slice(&bytes[..keep]);
+        self.dropped += (bytes.len() - keep) as u64;
+    }
+
+    fn into_result(
+        self,
+        outcome: Outcome,
+        duration: Duration,
+        failure: Option<Failure>,
+    ) -> TestResult {
+        TestResult {
+            outcome,
+            duration,
+            failure,
+            output: self.kept,
+            output_dropped: self.dropped,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_deals_contiguous_runs_then_steals_from_the_longest() {
+        let queue = Queue::new(7, 3);
+        // Runs: [0, 1], [2, 3], [4, 5, 6].
+        assert_eq!(queue.next(0), Some(0));
+        assert_eq!(queue.next(1), Some(2));
+        assert_eq!(queue.next(2), Some(4));
+        assert_eq!(queue.next(0), Some(1));
+        // Slot 0's run is done: it takes the last test of the longest run, slot 2's.
+        assert_eq!(queue.next(0), Some(6));
+        // Runs [3] and [5] are equally long; the later one gives first.
+        assert_eq!(queue.next(0), Some(5));
+        assert_eq!(queue.next(0), Some(3));
+        assert_eq!(queue.next(1), None);
+        assert_eq!(queue.next(2), None);
+    }
+
+    #[test]
+    fn output_is_kept_up_to_the_limit() {
+        let mut out = Output::new(5);
+        out.push(b"abc");
+        out.push(b"defg");
+        out.push(b"h");
+        let result = out.into_result(Outcome::Passed, Duration::ZERO, None);
+        assert_eq!(result.output, b"abcde");
+        assert_eq!(result.output_dropped, 3);
+    }
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!(describe_seconds(Duration::from_secs(10)), "10 s");
+        assert_eq!(describe_seconds(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(describe_seconds(Duration::from_millis(250)), "0.25 s");
+    }
+}

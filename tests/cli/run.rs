@@ -1,0 +1,296 @@
+//! `holo run` and `holo build`: output, arguments, input, exit codes, runtime errors, and
+//! packages that cannot run.
+
+use crate::packages::TYPE_ERROR_MAIN;
+use holo_tests::Sandbox;
+use std::time::Duration;
+
+#[test]
+fn a_new_program_runs_and_prints_its_greeting() {
+    let sandbox = Sandbox::new();
+    sandbox.holo(&["new", "hello"]).run().code(0);
+    sandbox
+        .holo(&["run"])
+        .cwd("hello")
+        .run()
+        .code(0)
+        .stdout_is("Hello, world!\n")
+        .stderr_is("   Compiling hello v0.1.0 ([ROOT]/hello)\n     Running `hello`\n");
+    sandbox
+        .holo(&["run", "--quiet"])
+        .cwd("hello")
+        .run()
+        .code(0)
+        .stdout_is("Hello, world!\n")
+        .stderr_is("");
+}
+
+#[test]
+fn arguments_after_the_double_dash_reach_the_program() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "echo",
+        &[(
+            "src/main.holo",
+            r#"fn main() {
+    let xs = args();
+    println(xs.len());
+    for a in xs {
+        println("[" + a + "]");
+    }
+}
+"#,
+        )],
+    );
+    sandbox
+        .holo(&["run", "-q", "--", "one", "two words", "--flag", "-x", ""])
+        .run()
+        .code(0)
+        .stdout_is("5\n[one]\n[two words]\n[--flag]\n[-x]\n[]\n");
+    sandbox.holo(&["run", "-q"]).run().code(0).stdout_is("0\n");
+}
+
+#[test]
+fn the_program_reads_standard_input() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "upper",
+        &[(
+            "src/main.holo",
+            r#"fn main() {
+    let mut total = 0;
+    while !stdin_eof() {
+        let line = read_line();
+        if line == "" {
+            continue;
+        }
+        total = total + line.parse_i64();
+        println(line.to_upper());
+    }
+    println("total " + total.to_str());
+}
+"#,
+        )],
+    );
+    sandbox
+        .holo(&["run", "-q"])
+        .stdin("1\n20\n300\n")
+        .run()
+        .code(0)
+        .stdout_is("1\n20\n300\ntotal 321\n");
+    // No input at all: the first read sees the end.
+    sandbox
+        .holo(&["run", "-q"])
+        .run()
+        .code(0)
+        .stdout_is("total 0\n");
+}
+
+#[test]
+fn a_runtime_error_prints_where_and_exits_with_101() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "oops",
+        &[(
+            "src/main.holo",
+            r#"fn get(xs: [i64], i: i64) -> i64 {
+    xs[i]
+}
+
+fn main() {
+    println("before");
+    let xs = [1, 2, 3];
+    println(get(xs, 5));
+    println("after");
+}
+"#,
+        )],
+    );
+    let run = sandbox.holo(&["run", "-q"]).run();
+    run.code(101).stdout_is("before\n").stderr_is(
+        "error: index out of bounds: the index is 5 but the length is 3\n  --> src/main.holo:2:5\n   at get (src/main.holo:2)\n   at main (src/main.holo:8)\n",
+    );
+}
+
+#[test]
+fn assertion_failures_and_panics_end_the_program() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "asserts",
+        &[(
+            "src/main.holo",
+            r#"fn main() {
+    let args = args();
+    if args.len() > 0 {
+        panic("told to stop: " + args[0]);
+    }
+    assert_eq(1 + 1, 3);
+}
+"#,
+        )],
+    );
+    sandbox
+        .holo(&["run", "-q"])
+        .run()
+        .code(101)
+        .stderr_contains("error: assertion failed: left == right\n  left: 2\n right: 3\n  --> src/main.holo:6:5\n");
+    sandbox
+        .holo(&["run", "-q", "--", "now"])
+        .run()
+        .code(101)
+        .stderr_contains("error: panicked: told to stop: now\n  --> src/main.holo:4:9\n");
+}
+
+#[test]
+fn endless_recursion_is_a_stack_overflow_not_a_crash() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "deep",
+        &[(
+            "src/main.holo",
+            r#"fn down(n: i64) -> i64 {
+    down(n + 1) + 1
+}
+
+fn main() {
+    println(down(0));
+}
+"#,
+        )],
+    );
+    let run = sandbox.holo(&["run", "-q"]).run();
+    run.code(101)
+        .stderr_contains("error: stack overflow")
+        .stderr_contains("   at down (src/main.holo:2)");
+    assert!(
+        run.elapsed < Duration::from_secs(20),
+        "took {:?}",
+        run.elapsed
+    );
+    // The stack is shortened, not a hundred thousand lines.
+    assert!(
+        run.stderr.lines().count() < 200,
+        "{} lines",
+        run.stderr.lines().count()
+    );
+}
+
+#[test]
+fn compile_errors_stop_before_running() {
+    let sandbox = Sandbox::new();
+    sandbox.package("bad", &[("src/main.holo", TYPE_ERROR_MAIN)]);
+    let run = sandbox.holo(&["run"]).run();
+    run.code(1)
+        .stdout_is("")
+        .stderr_contains("error[E0308]: mismatched types")
+        .stderr_contains("error: could not compile `bad` due to 1 previous error");
+    assert!(!run.stderr.contains("Running"), "{}", run.stderr);
+
+    let run = sandbox.holo(&["run", "--message-format", "json"]).run();
+    run.code(1);
+    let events = run.json();
+    assert_eq!(events[0]["type"], "diagnostic");
+    assert_eq!(events[0]["code"], "E0308");
+    let last = events.last().unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["errors"], 1);
+}
+
+#[test]
+fn a_library_cannot_be_run() {
+    let sandbox = Sandbox::new();
+    sandbox.holo(&["new", "geometry", "--lib"]).run().code(0);
+    sandbox
+        .holo(&["run"])
+        .cwd("geometry")
+        .run()
+        .code(2)
+        .stdout_is("")
+        .stderr_contains(
+            "error: `holo run` needs a program, but `geometry` is a library: it has `src/lib.holo` and no `src/main.holo`",
+        )
+        .stderr_contains("holo test");
+}
+
+#[test]
+fn run_outside_a_package_is_an_environment_error() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .holo(&["run"])
+        .run()
+        .code(2)
+        .stderr_contains("could not find `holo.toml`");
+}
+
+#[test]
+fn output_is_complete_even_when_large() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "loud",
+        &[(
+            "src/main.holo",
+            r#"fn main() {
+    let line = "x".repeat(99);
+    for _i in 0..10000 {
+        println(line);
+    }
+    print("end");
+}
+"#,
+        )],
+    );
+    let run = sandbox.holo(&["run", "-q"]).run();
+    run.code(0);
+    assert_eq!(run.stdout.len(), 10_000 * 100 + 3);
+    assert!(run.stdout.ends_with("x\nend"));
+}
+
+#[test]
+fn build_compiles_every_function_and_says_how_many() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "shapes",
+        &[
+            (
+                "src/main.holo",
+                r#"fn unused_helper() -> i64 {
+    41 + 1
+}
+
+fn main() {
+    println(geometry::area(2, 3));
+}
+"#,
+            ),
+            (
+                "src/geometry.holo",
+                r#"pub fn area(w: i64, h: i64) -> i64 {
+    w * h
+}
+
+#[test]
+fn area_of_unit_square() {
+    assert_eq(area(1, 1), 1);
+}
+"#,
+            ),
+        ],
+    );
+    sandbox.holo(&["build"]).run().code(0).stderr_is(
+        "   Compiling shapes v0.1.0 ([ROOT])\n    Finished build of shapes (4 functions) in [TIME]\n",
+    );
+    let run = sandbox.holo(&["build", "--message-format", "json"]).run();
+    run.code(0);
+    let events = run.json();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["type"], "summary");
+    assert_eq!(events[0]["functions"], 4);
+    assert_eq!(events[0]["errors"], 0);
+
+    sandbox.write("src/main.holo", TYPE_ERROR_MAIN);
+    sandbox
+        .holo(&["build"])
+        .run()
+        .code(1)
+        .stderr_contains("could not compile `shapes` due to 1 previous error");
+}
