@@ -160,7 +160,9 @@ fn run(program: &[u8], options: &TestOptions) -> Result<Vec<TestResult>, String>
     let tests = specs(program);
     let mut finished = Vec::new();
     let results = run_tests(program, &tests, options, &mut |event| match event {
-        TestEvent::Started { index } => assert!(index < tests.len()),
+        TestEvent::Started { index } | TestEvent::Ended { index } => {
+            assert!(index < tests.len())
+        }
         TestEvent::Finished { index, result } => finished.push((index, result.outcome)),
     })?;
     let indices: Vec<usize> = finished.iter().map(|(i, _)| *i).collect();

@@ -294,3 +294,19 @@ fn area_of_unit_square() {
         .code(1)
         .stderr_contains("could not compile `shapes` due to 1 previous error");
 }
+
+#[test]
+fn run_and_build_have_help() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .holo(&["run", "--help"])
+        .run()
+        .code(0)
+        .stdout_contains("Usage: holo run [OPTIONS] [-- <ARGS>...]")
+        .stdout_contains("--manifest-path <PATH>");
+    sandbox
+        .holo(&["build", "--help"])
+        .run()
+        .code(0)
+        .stdout_contains("Usage: holo build [OPTIONS]");
+}

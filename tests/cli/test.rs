@@ -522,3 +522,23 @@ fn bad_options_are_usage_errors() {
         .code(2)
         .stderr_contains("`timeout` in `[test]` must be a positive number of seconds");
 }
+
+#[test]
+fn test_has_help() {
+    let run = Sandbox::new().holo(&["test", "--help"]).run();
+    run.code(0);
+    for needle in [
+        "Usage: holo test [OPTIONS] [FILTER]",
+        "--timeout <SECONDS>",
+        "--jobs <N>",
+        "--nocapture",
+        "--exact",
+        "--message-format <FMT>",
+    ] {
+        run.stdout_contains(needle);
+    }
+    // The internal commands are not advertised.
+    let run = Sandbox::new().holo(&["--help"]).run();
+    assert!(!run.stdout.contains("__worker"), "{}", run.stdout);
+    run.stdout_contains("test");
+}

@@ -102,10 +102,12 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             running.insert(index);
             bar.set_message(running_message(&selected, &running));
         }
-        TestEvent::Finished { index, result } => {
+        TestEvent::Ended { index } => {
             running.remove(&index);
             bar.set_message(running_message(&selected, &running));
             bar.inc(1);
+        }
+        TestEvent::Finished { index, result } => {
             counts.add(result.outcome);
             let spec = &selected[index];
             if result.outcome != Outcome::Passed {

@@ -89,8 +89,12 @@ pub struct TestResult {
 /// What [`run_tests`] reports while it runs.
 #[derive(Debug)]
 pub enum TestEvent<'a> {
-    /// Test `index` has started running (its code is compiled). Comes in any order.
+    /// Test `index` was handed to a worker, which compiles its code and runs it. Comes in any
+    /// order.
     Started { index: usize },
+    /// Test `index` has ended; its result follows in a [`TestEvent::Finished`] once every
+    /// test before it has been reported. Comes in any order, as tests end.
+    Ended { index: usize },
     /// Test `index` ended. Comes in index order.
     Finished {
         index: usize,
@@ -152,6 +156,7 @@ pub fn run_tests(
             match event {
                 SlotEvent::Started(index) => on_event(TestEvent::Started { index }),
                 SlotEvent::Finished(index, result) => {
+                    on_event(TestEvent::Ended { index });
                     results[index] = Some(result);
                     while let Some(Some(result)) = results.get(reported) {
                         on_event(TestEvent::Finished {
@@ -273,6 +278,7 @@ impl Slot<'_> {
         let mut output = Output::new(self.options.output_limit);
         let mut started: Option<Instant> = None;
         let mut deadline = Instant::now() + timeout + COMPILE_GRACE;
+        let _ = self.events.send(SlotEvent::Started(index));
         let mut pending = match worker.send(&Request::RunTest {
             job,
             func: test.func,
@@ -292,7 +298,6 @@ impl Slot<'_> {
                     let now = Instant::now();
                     started = Some(now);
                     deadline = now + timeout;
-                    let _ = self.events.send(SlotEvent::Started(index));
                     continue;
                 }
                 Received::Response(Response::Output { job: j, bytes }) if j == job => {
