@@ -7,7 +7,7 @@
 
 use super::protocol::{Failure, PROTOCOL_VERSION, Request, Response, read_frame, write_frame};
 use std::io::{self, Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// What a worker executes programs with.
@@ -50,6 +50,7 @@ pub fn serve<E: Engine>(
         protocol: PROTOCOL_VERSION,
     })?;
     let mut engine: Option<E> = None;
+    let flusher = Flusher::start();
     loop {
         let request = match read_frame::<Request>(&mut input) {
             Ok(Some(request)) => request,
@@ -98,10 +99,12 @@ pub fn serve<E: Engine>(
                     continue;
                 }
                 send(&Response::Started { job })?;
-                let capture = Capture::start(job, out.clone());
+                let capture = Capture::new(job, out.clone());
+                flusher.watch(Some(capture.clone()));
                 let start = Instant::now();
                 let result = engine.run_test(func, Box::new(capture.clone()));
                 let elapsed = start.elapsed();
+                flusher.watch(None);
                 capture
                     .finish()
                     .map_err(|e| format!("cannot write to holo: {e}"))?;
@@ -131,7 +134,7 @@ fn micros(d: Duration) -> u64 {
 /// the test, whatever the engine did with its copy.
 ///
 /// A write goes out at once unless another went out less than [`OUTPUT_LATENCY`] ago; then it
-/// waits in the buffer until the buffer is full or a flusher thread sends it, at most about
+/// waits in the buffer until the buffer is full or the [`Flusher`] sends it, at most about
 /// `OUTPUT_LATENCY` later. So a line printed just before a crash reaches `holo`, a burst of
 /// small writes becomes a few big frames, and output never waits long behind a test that goes
 /// on computing (or loops until it is stopped).
@@ -153,9 +156,8 @@ struct CaptureState {
 }
 
 impl Capture {
-    /// A capture for job `job`, with its flusher thread running.
-    fn start(job: u64, out: SharedOut) -> Capture {
-        let capture = Capture {
+    fn new(job: u64, out: SharedOut) -> Capture {
+        Capture {
             state: Arc::new(Mutex::new(CaptureState {
                 job,
                 buf: Vec::new(),
@@ -164,34 +166,86 @@ impl Capture {
                 broken: false,
                 finished: false,
             })),
-        };
-        let flusher = capture.clone();
-        // Without the flusher, buffered output still goes out with the next write or at the
-        // end of the test; only output just before a hang or crash could be lost.
-        let _ = std::thread::Builder::new()
-            .name("holo-output".to_string())
-            .spawn(move || flusher.flush_periodically());
-        capture
-    }
-
-    fn flush_periodically(&self) {
-        loop {
-            std::thread::sleep(OUTPUT_LATENCY);
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.finished {
-                return;
-            }
-            if !state.buf.is_empty() {
-                let _ = state.send();
-            }
         }
     }
 
-    /// Sends whatever is buffered and stops the flusher.
+    /// Sends what has waited in the buffer for [`OUTPUT_LATENCY`] or longer.
+    fn flush_stale(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let stale = state
+            .last_sent
+            .is_none_or(|t| t.elapsed() >= OUTPUT_LATENCY);
+        if stale && !state.finished {
+            let _ = state.send();
+        }
+    }
+
+    /// Sends whatever is buffered; later writes are dropped.
     fn finish(&self) -> io::Result<()> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.finished = true;
         state.send()
+    }
+}
+
+/// One thread per worker that sends the current test's buffered output when it has waited
+/// too long (see [`Capture`]). It sleeps on a condition variable while no test runs.
+struct Flusher {
+    shared: Arc<(Mutex<FlusherSlot>, Condvar)>,
+}
+
+#[derive(Default)]
+struct FlusherSlot {
+    current: Option<Capture>,
+    shutdown: bool,
+}
+
+impl Flusher {
+    fn start() -> Flusher {
+        let shared: Arc<(Mutex<FlusherSlot>, Condvar)> = Arc::default();
+        let thread_shared = shared.clone();
+        // Without the flusher, buffered output still goes out with the next write or at the
+        // end of the test; only output just before a hang or crash could be lost.
+        let _ = std::thread::Builder::new()
+            .name("holo-output".to_string())
+            .spawn(move || {
+                let (lock, wake) = &*thread_shared;
+                let mut slot = lock.lock().unwrap_or_else(|e| e.into_inner());
+                while !slot.shutdown {
+                    slot = match &slot.current {
+                        None => wake.wait(slot).unwrap_or_else(|e| e.into_inner()),
+                        Some(_) => {
+                            let (mut slot, _) = wake
+                                .wait_timeout(slot, OUTPUT_LATENCY)
+                                .unwrap_or_else(|e| e.into_inner());
+                            if let Some(capture) = slot.current.clone() {
+                                // Not holding the slot while sending: a slow pipe must not
+                                // hold up the next test's start.
+                                drop(slot);
+                                capture.flush_stale();
+                                slot = lock.lock().unwrap_or_else(|e| e.into_inner());
+                            }
+                            slot
+                        }
+                    };
+                }
+            });
+        Flusher { shared }
+    }
+
+    /// Makes `capture` the one to watch (`None`: no test is running).
+    fn watch(&self, capture: Option<Capture>) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).current = capture;
+        wake.notify_one();
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).shutdown = true;
+        wake.notify_one();
     }
 }
 
