@@ -9,19 +9,19 @@
 //!   call it indirectly, so a slot can be repointed without touching callers. Host functions are
 //!   called through their addresses as constants: the code has no relocations, so it can be
 //!   compiled on any thread and copied into a module afterwards.
-//! - On entry, the call depth in the `Rt` is incremented and checked against its limit, and the
-//!   stack pointer against the stack's end: exceeding either is a "stack overflow" runtime error.
+//! - On entry, the stack pointer is checked against the run's stack limit: going past it is a
+//!   "stack overflow" runtime error (never a crash).
 //! - After every call that can fail, the `Rt`'s error flag is tested; if set, the function
 //!   records its frame (function, site) through `holo_rt_trace` and returns at once. Nothing is
 //!   released on that path: the run is over.
-//! - On a normal return, every owned local still holding a value is released, the depth is
-//!   restored, and a `mut self` method leaves its receiver in the caller's slot.
+//! - On a normal return, every owned local still holding a value is released, and a `mut self`
+//!   method leaves its receiver in the caller's slot.
 
 use super::Shared;
 use crate::rt::desc::Kind;
 use crate::rt::heap;
 use crate::rt::host::{self, error_code, kind_code};
-use crate::rt::{RT_DEPTH, RT_FAILED, RT_MAX_DEPTH, RT_STACK_LIMIT};
+use crate::rt::{RT_FAILED, RT_STACK_LIMIT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, Signature, StackSlotData,
@@ -128,7 +128,6 @@ pub fn translate(
         vars: Vec::new(),
         blocks: HashMap::new(),
         rt: Value::from_u32(0),
-        depth: Value::from_u32(0),
         self_slot: None,
         exit: cranelift_codegen::ir::Block::from_u32(0),
         unwind: cranelift_codegen::ir::Block::from_u32(0),
@@ -149,8 +148,6 @@ struct Codegen<'a> {
     vars: Vec<Variable>,
     blocks: HashMap<u32, cranelift_codegen::ir::Block>,
     rt: Value,
-    /// The call depth on entry (restored on return).
-    depth: Value,
     /// For a `mut self` method: the address of the caller's receiver slot.
     self_slot: Option<Value>,
     exit: cranelift_codegen::ir::Block,
@@ -192,17 +189,13 @@ impl<'a> Codegen<'a> {
         self.unwind = b.create_block();
         b.append_block_param(self.unwind, types::I64);
 
-        // Stack overflow check: depth and native stack.
+        // Stack overflow check: the native stack may not grow past the run's limit. (A check
+        // of the stack pointer rather than a call counter: it needs no memory write, so calls
+        // do not form a dependency chain through memory.)
         let rt = self.rt;
-        self.depth = b.ins().load(types::I64, mem(), rt, RT_DEPTH);
-        let depth1 = b.ins().iadd_imm_s(self.depth, 1);
-        b.ins().store(mem(), depth1, rt, RT_DEPTH);
-        let max = b.ins().load(types::I64, mem(), rt, RT_MAX_DEPTH);
-        let too_deep = b.ins().icmp(IntCC::UnsignedGreaterThan, depth1, max);
         let sp = b.ins().get_stack_pointer(types::I64);
         let limit = b.ins().load(types::I64, mem(), rt, RT_STACK_LIMIT);
-        let too_low = b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
-        let bad = b.ins().bor(too_deep, too_low);
+        let bad = b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
         let overflow = b.create_block();
         let start = b.create_block();
         b.ins().brif(bad, overflow, &[], start, &[]);
@@ -233,7 +226,7 @@ impl<'a> Codegen<'a> {
             self.terminator(b, &ir_block.term)?;
         }
 
-        // Normal exit: release owned locals, restore the depth, hand back `mut self`.
+        // Normal exit: release owned locals, hand back `mut self`.
         b.switch_to_block(self.exit);
         let ret = b.block_params(self.exit).to_vec();
         for (i, local) in body.locals.iter().enumerate() {
@@ -249,7 +242,6 @@ impl<'a> Codegen<'a> {
             }
             self.release(b, v, kind_of(&local.ty))?;
         }
-        b.ins().store(mem(), self.depth, rt, RT_DEPTH);
         b.ins().return_(&ret);
 
         // Error exit: record this frame and return at once.

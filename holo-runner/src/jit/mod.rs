@@ -8,8 +8,9 @@
 //! callee's slot in a dispatch table owned by the [`Jit`]: a later stage can compile a new
 //! version of one function and store its address in the slot without touching its callers.
 //!
-//! Runs happen on a thread of their own with a large stack, so that deep recursion reaches the
-//! call-depth limit (a runtime error) long before the native stack ends.
+//! Runs happen on a thread of their own whose stack is larger than the limit generated code
+//! checks on every call ([`RunContext::max_stack_bytes`]), so that runaway recursion is a
+//! runtime error ("stack overflow") well before the native stack ends.
 
 pub mod codegen;
 
@@ -28,8 +29,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The native stack of the thread a program runs on. Only what is touched is committed.
-const RUN_STACK_BYTES: usize = 1 << 30;
 /// Room kept free below the stack limit for host functions and the run's own frames.
 const STACK_RESERVE_BYTES: usize = 4 << 20;
 
@@ -362,10 +361,11 @@ impl Jit {
             )));
         }
         let entry = shared.table[func as usize].load(Ordering::Acquire);
+        let allowed = ctx.max_stack_bytes.clamp(64 << 10, 1 << 34);
         let run = move || {
             let marker = 0u8;
             let here = &marker as *const u8 as usize;
-            let limit = here.saturating_sub(RUN_STACK_BYTES - STACK_RESERVE_BYTES);
+            let limit = here.saturating_sub(allowed);
             let mut rt = Rt::new(&shared.program, ctx, limit);
             // SAFETY: `entry` is the address of code compiled for this function's signature
             // (`extern "C" fn(*mut Rt)`: no parameters, `()` result), or the stub that fails
@@ -381,7 +381,7 @@ impl Jit {
         std::thread::scope(|scope| {
             let handle = std::thread::Builder::new()
                 .name("holo-run".to_string())
-                .stack_size(RUN_STACK_BYTES)
+                .stack_size(allowed + STACK_RESERVE_BYTES)
                 .spawn_scoped(scope, run);
             match handle {
                 Ok(h) => h.join().unwrap_or_else(|_| {

@@ -7,8 +7,9 @@
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
 
-/// The default limit on nested holo calls before a run stops with "stack overflow".
-pub const DEFAULT_MAX_DEPTH: u32 = 100_000;
+/// The default stack a run may use before it stops with "stack overflow": room for a few
+/// hundred thousand nested calls of typical functions.
+pub const DEFAULT_MAX_STACK_BYTES: usize = 64 << 20;
 
 /// The environment of one run of a holo program or test.
 pub struct RunContext {
@@ -23,8 +24,9 @@ pub struct RunContext {
     pub clock: Box<dyn FnMut() -> i64 + Send>,
     /// 64 random bits per call; `random_int` and `random_float` are derived from it.
     pub random: Box<dyn FnMut() -> u64 + Send>,
-    /// How many holo calls may be nested before the run stops with "stack overflow".
-    pub max_depth: u32,
+    /// How much native stack the program may use before the run stops with "stack overflow"
+    /// (which bounds the depth of recursion).
+    pub max_stack_bytes: usize,
 }
 
 impl RunContext {
@@ -37,7 +39,7 @@ impl RunContext {
             args: Vec::new(),
             clock: Box::new(system_clock_ms),
             random: Box::new(seeded_random(system_seed())),
-            max_depth: DEFAULT_MAX_DEPTH,
+            max_stack_bytes: DEFAULT_MAX_STACK_BYTES,
         }
     }
 
@@ -51,7 +53,7 @@ impl RunContext {
             args: Vec::new(),
             clock: Box::new(system_clock_ms),
             random: Box::new(seeded_random(0x5eed)),
-            max_depth: DEFAULT_MAX_DEPTH,
+            max_stack_bytes: DEFAULT_MAX_STACK_BYTES,
         };
         (ctx, out)
     }
@@ -91,8 +93,8 @@ impl RunContext {
         self.with_random(Box::new(seeded_random(seed)))
     }
 
-    pub fn with_max_depth(mut self, max_depth: u32) -> RunContext {
-        self.max_depth = max_depth;
+    pub fn with_max_stack_bytes(mut self, bytes: usize) -> RunContext {
+        self.max_stack_bytes = bytes;
         self
     }
 }

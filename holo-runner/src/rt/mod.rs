@@ -24,9 +24,7 @@ use std::io::Write;
 
 /// Byte offsets of the fields of [`Rt`] that generated code reads and writes.
 pub const RT_FAILED: i32 = 0;
-pub const RT_DEPTH: i32 = 8;
-pub const RT_MAX_DEPTH: i32 = 16;
-pub const RT_STACK_LIMIT: i32 = 24;
+pub const RT_STACK_LIMIT: i32 = 8;
 
 /// How many frames of a very deep stack a runtime error keeps (half innermost, half outermost).
 const MAX_FRAMES: usize = 32;
@@ -36,9 +34,6 @@ const MAX_FRAMES: usize = 32;
 pub struct Rt {
     /// Non-zero once a runtime error happened.
     pub failed: u64,
-    /// The number of holo calls in progress.
-    pub depth: u64,
-    pub max_depth: u64,
     /// The lowest stack address generated code may use before it reports a stack overflow.
     pub stack_limit: u64,
     error: Option<RuntimeErrorKind>,
@@ -59,8 +54,6 @@ impl Rt {
     pub fn new(program: &Program, ctx: &mut RunContext, stack_limit: usize) -> Rt {
         Rt {
             failed: 0,
-            depth: 0,
-            max_depth: u64::from(ctx.max_depth),
             stack_limit: stack_limit as u64,
             error: None,
             frames: Vec::new(),
