@@ -592,3 +592,42 @@ fn main() {
         );
     }
 }
+
+#[test]
+fn tests_of_a_library_run_one_by_one() {
+    let mut compiler = Compiler::new(PackageKind::Lib);
+    compiler.set_file(
+        "src/lib.holo",
+        "pub fn double(x: i64) -> i64 { x * 2 }
+#[test]
+fn doubles() { assert_eq(double(2), 4); }
+#[test]
+fn fails() { println(\"checking\"); assert_eq(double(2), 5); }",
+    );
+    compiler.set_file(
+        "src/geometry/shapes.holo",
+        "#[test]\nfn unit_square() { assert(1.0 * 1.0 == 1.0); }",
+    );
+    let program = compiler.lower().expect("the package checks");
+    let names: Vec<&str> = program.tests.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["doubles", "fails", "geometry::shapes::unit_square"]);
+    assert_eq!(program.main, None);
+    let mut jit = Jit::new(&program).expect("a JIT for this machine");
+    let fails = program.tests[1].func;
+    let stats = jit.compile_reachable(&[fails]).expect("compiles");
+    // Lazy: only `fails` and `double`.
+    assert_eq!(stats.compiled, 2);
+    for (i, test) in program.tests.iter().enumerate() {
+        let (mut ctx, out) = RunContext::captured();
+        let result = jit.run_test(test.func, &mut ctx);
+        match i {
+            1 => {
+                let e = result.expect_err("`fails` fails");
+                assert_eq!(out.text(), "checking\n");
+                assert_eq!(e.location.as_deref(), Some("src/lib.holo:5:35"));
+                assert_eq!(frames(&e), [("fails".to_string(), 5)]);
+            }
+            _ => assert_eq!(result, Ok(()), "{}", test.name),
+        }
+    }
+}
