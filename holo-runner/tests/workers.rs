@@ -71,6 +71,15 @@ impl Engine for Fake {
                 }
                 Ok(())
             }
+            b'm' => {
+                // Grows by 16 MiB every 10 ms, touching every page, without end.
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 16 << 20]);
+                    std::hint::black_box(&hoard);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
             b's' => {
                 std::thread::sleep(Duration::from_millis(300));
                 Ok(())
@@ -109,6 +118,7 @@ fn main() {
             "a_build_that_crashes_is_an_error",
             a_build_that_crashes_is_an_error,
         ),
+        ("runaway_memory_is_stopped", runaway_memory_is_stopped),
         (
             "a_worker_that_cannot_start_is_an_error",
             a_worker_that_cannot_start_is_an_error,
@@ -140,6 +150,7 @@ fn options(jobs: usize, timeout_ms: u64) -> TestOptions {
             ["--worker"],
         ),
         output_limit: 1 << 20,
+        memory_limit: None,
     }
 }
 
@@ -278,4 +289,23 @@ fn a_worker_that_cannot_start_is_an_error() {
     opts.worker = WorkerCommand::new("/nonexistent/holo", ["__worker"]);
     let err = run(b"pp", &opts).unwrap_err();
     assert!(err.contains("cannot start a worker process"), "{err}");
+}
+
+fn runaway_memory_is_stopped() {
+    let mut opts = options(2, 20_000);
+    opts.memory_limit = Some(200 << 20);
+    let start = Instant::now();
+    let results = run(b"pmp", &opts).unwrap();
+    use Outcome::*;
+    assert_eq!(outcomes(&results), [Passed, Crashed, Passed]);
+    assert!(
+        message(&results[1]).contains("used more than its memory limit of 200 MiB and was stopped"),
+        "{}",
+        message(&results[1])
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
 }

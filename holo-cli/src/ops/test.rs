@@ -15,7 +15,7 @@ use crate::render::exec::{
 };
 use crate::render::{format_duration, plural};
 use crate::shell::Shell;
-use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, describe_seconds};
+use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, default_memory_limit, describe_seconds};
 use holo_runner::exec::{Outcome, TestEvent, TestOptions, TestResult, TestSpec};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
@@ -93,6 +93,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
         timeout,
         worker: self_command("__worker")?,
         output_limit: DEFAULT_OUTPUT_LIMIT,
+        memory_limit: default_memory_limit(jobs),
     };
     let bar = progress_bar(shell, selected.len());
     let mut running: BTreeSet<usize> = BTreeSet::new();

@@ -165,6 +165,21 @@ impl WorkerProcess {
         self.child.id()
     }
 
+    /// How much memory the worker uses now (its resident set), where the system tells
+    /// (Linux's `/proc`).
+    pub fn resident_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    }
+
     /// Sends a request.
     pub fn send(&mut self, request: &Request) -> Result<(), String> {
         let frame = encode_frame(request).map_err(|e| format!("cannot encode a request: {e}"))?;

@@ -42,6 +42,43 @@ pub struct TestOptions {
     pub worker: WorkerCommand,
     /// How many bytes of a test's output are kept; the rest is counted, not kept.
     pub output_limit: usize,
+    /// How much memory (resident, in bytes) a worker may use while it runs a test; a test
+    /// whose worker grows beyond it is stopped and reported as crashed. `None`: no limit.
+    /// See [`default_memory_limit`].
+    pub memory_limit: Option<u64>,
+}
+
+/// How often the memory of a worker running a test is looked at.
+const MEMORY_POLL: Duration = Duration::from_millis(50);
+
+/// The memory limit per worker when running `jobs` tests at a time: half of the machine's
+/// memory shared among the workers, at least 1 GiB, so that a test that allocates without end
+/// is stopped long before the machine starts swapping or killing processes. `None` where the
+/// machine's memory cannot be read (only Linux's `/proc/meminfo` is read).
+pub fn default_memory_limit(jobs: usize) -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let total_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    let share = total_kib * 1024 / 2 / jobs.max(1) as u64;
+    Some(share.max(1 << 30))
+}
+
+/// `1.5 GiB`, `300 MiB`.
+pub fn describe_bytes(bytes: u64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    const MIB: f64 = (1u64 << 20) as f64;
+    let b = bytes as f64;
+    if b >= GIB {
+        format!("{:.1} GiB", b / GIB)
+    } else {
+        format!("{:.0} MiB", b / MIB)
+    }
 }
 
 /// How compiling the code a test reaches may take, beyond its time limit, before the test is
@@ -290,7 +327,24 @@ impl Slot<'_> {
         loop {
             let received = match pending.take() {
                 Some(received) => received,
-                None => worker.recv(deadline),
+                None => match self.options.memory_limit {
+                    None => worker.recv(deadline),
+                    Some(limit) => {
+                        let wake = (Instant::now() + MEMORY_POLL).min(deadline);
+                        match worker.recv(wake) {
+                            Received::TimedOut if Instant::now() < deadline => {
+                                match worker.resident_bytes() {
+                                    Some(used) if used > limit => Received::Died(format!(
+                                        "used more than its memory limit of {} and was stopped",
+                                        describe_bytes(limit)
+                                    )),
+                                    _ => continue,
+                                }
+                            }
+                            received => received,
+                        }
+                    }
+                },
             };
             let ran = started.map(|s| s.elapsed()).unwrap_or(Duration::ZERO);
             let (outcome, failure) = match received {
@@ -453,6 +507,13 @@ mod tests {
         let result = out.into_result(Outcome::Passed, Duration::ZERO, None);
         assert_eq!(result.output, b"abcde");
         assert_eq!(result.output_dropped, 3);
+    }
+
+    #[test]
+    fn memory_reads_naturally() {
+        assert_eq!(describe_bytes(300 << 20), "300 MiB");
+        assert_eq!(describe_bytes(3 << 29), "1.5 GiB");
+        assert!(default_memory_limit(2).is_none_or(|l| l >= 1 << 30));
     }
 
     #[test]
