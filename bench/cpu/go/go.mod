@@ -1,0 +1,3 @@
+module cpubench
+
+go 1.19
