@@ -249,8 +249,20 @@ fn run_path(bin: &Path, path: &Path) -> CaseResult {
         Ok(actual) => actual,
         Err(e) => return CaseResult::Broken(e),
     };
-    let problems = compare(&case, &actual);
-    let builtins = builtins_called(&case);
+    let mut problems = compare(&case, &actual);
+    // The in-process checker must not take the whole run down with it.
+    let builtins = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        builtins_called(&case)
+    })) {
+        Ok(builtins) => builtins,
+        Err(_) => {
+            problems.push(
+                "the compiler panicked when the harness checked the case in-process (to list the built-ins it calls)"
+                    .to_string(),
+            );
+            BTreeSet::new()
+        }
+    };
     CaseResult::Ran {
         case: Box::new(case),
         actual,
