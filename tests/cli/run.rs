@@ -310,3 +310,56 @@ fn run_and_build_have_help() {
         .code(0)
         .stdout_contains("Usage: holo build [OPTIONS]");
 }
+
+#[test]
+fn a_program_stops_when_its_reader_goes_away() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "endless",
+        &[(
+            "src/main.holo",
+            r#"fn main() {
+    let mut i = 0;
+    while true {
+        println(i);
+        i = i + 1;
+    }
+}
+"#,
+        )],
+    );
+    // `holo run | head -c 10`: the reader takes a few bytes and closes the pipe.
+    let mut child = Command::new(holo_tests::holo_bin())
+        .args(["run", "-q"])
+        .current_dir(sandbox.root())
+        .env("HOLO_HOME", sandbox.home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start holo");
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .take()
+        .expect("piped stdout")
+        .read_exact(&mut first)
+        .expect("read the first bytes");
+    assert_eq!(&first, b"0\n1\n2\n3\n4\n");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for holo") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the program kept running after its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // As a shell reports a process ended by SIGPIPE.
+    assert_eq!(status.code(), Some(141));
+}

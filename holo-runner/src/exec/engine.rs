@@ -96,11 +96,43 @@ pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
         let setup = |e: crate::jit::JitError| ChildError::Setup(e.to_string());
         let mut jit = Jit::new(&program).map_err(setup)?;
         jit.compile_reachable(&[main]).map_err(setup)?;
-        let mut ctx = RunContext::new().with_args(args);
+        let mut ctx = RunContext::new()
+            .with_stdout(Box::new(ExitOnBrokenPipe(std::io::stdout())))
+            .with_args(args);
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.
         let _ = ctx.stdout.flush();
         result.map_err(|e| ChildError::Runtime(Failure::from_runtime_error(&e)))
     })
     .map_err(ChildError::Setup)?
+}
+
+/// The exit status of a program whose output was closed by its reader, as shells report a
+/// process killed by SIGPIPE (128 + 13).
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// The program's stdout. When the reader goes away (`holo run | head -1`), the program ends,
+/// as Unix programs do on SIGPIPE; Rust ignores SIGPIPE, so without this a program printing in
+/// a loop would run forever, its every write failing.
+struct ExitOnBrokenPipe(std::io::Stdout);
+
+impl ExitOnBrokenPipe {
+    fn check<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                std::process::exit(EXIT_BROKEN_PIPE)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for ExitOnBrokenPipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::check(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::check(self.0.flush())
+    }
 }
