@@ -194,6 +194,12 @@ pub enum Inst {
     },
     /// Fails at run time (for example a constant whose value overflows).
     Trap { error: TrapKind, site: SiteId },
+    /// Gives up the owned local `src`'s reference *without freeing* the value (its count may
+    /// reach 0), copies the value into the borrowed local `dst`, and leaves `src` empty. Only
+    /// emitted right before a direct call that passes `dst` to a `mut` parameter, which takes a
+    /// reference of its own on entry: in `xs = sort(xs)`, the callee then holds the array alone
+    /// and changes it in place instead of copying it.
+    Disown { dst: LocalId, src: LocalId },
 }
 
 /// A runtime error known when lowering.

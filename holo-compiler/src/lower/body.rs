@@ -143,7 +143,7 @@ pub(super) fn lower(
         }
     }
     let ret = ir_ty(&infer.ret);
-    let value = cx.block(&func.body)?;
+    let value = cx.function_body(&func.body)?;
     if let Some(v) = value {
         let op = cx.owning(v);
         cx.terminate(Terminator::Return(op));
@@ -456,6 +456,11 @@ impl<'a> Lower<'a> {
 
     /// Lowers a block; `None` if it cannot complete normally.
     fn block(&mut self, b: &AstBlock) -> Res<Option<Val>> {
+        self.block_with(b, false)
+    }
+
+    /// Lowers a block whose value is returned from the function if `returned`.
+    fn block_with(&mut self, b: &AstBlock, returned: bool) -> Res<Option<Val>> {
         for stmt in &b.stmts {
             if self.current.is_none() {
                 return Ok(None);
@@ -498,6 +503,7 @@ impl<'a> Lower<'a> {
             return Ok(None);
         }
         match &b.tail {
+            Some(tail) if returned => self.returned_value(tail),
             Some(tail) => self.expr(tail),
             None => Ok(Some(Val::Borrowed(Operand::Const(Const::Unit)))),
         }
@@ -698,7 +704,7 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Return(value) => {
                 let op = match value {
-                    Some(v) => match self.expr(v)? {
+                    Some(v) => match self.returned_value(v)? {
                         Some(v) => self.owning(v),
                         None => return Ok(None),
                     },
@@ -710,6 +716,19 @@ impl<'a> Lower<'a> {
             ExprKind::Match { scrutinee, arms } => self.match_expr(e, scrutinee, arms),
             ExprKind::Error => internal("an expression that failed to parse"),
         }
+    }
+
+    /// A returned value: a call in that position may hand over variables, which are dead.
+    fn returned_value(&mut self, e: &Expr) -> Res<Option<Val>> {
+        match self.call_disowning(e, None)? {
+            Some(v) => Ok(v),
+            None => self.expr(e),
+        }
+    }
+
+    /// The function's body block, whose tail is returned.
+    fn function_body(&mut self, b: &AstBlock) -> Res<Option<Val>> {
+        self.block_with(b, true)
     }
 
     fn unit_if_live(&self) -> Option<Val> {
@@ -1150,6 +1169,9 @@ impl<'a> Lower<'a> {
         {
             return self.assign(e, Some(*bop), target, r);
         }
+        if op.is_none() && self.pass_and_replace(target, value)? {
+            return Ok(());
+        }
         // The value is computed first, then the place (as Rust does for `place = value`).
         let Some(v) = self.expr(value)? else {
             return Ok(());
@@ -1223,6 +1245,146 @@ impl<'a> Lower<'a> {
             });
         }
         Ok(())
+    }
+
+    /// `x = f(.., x, ..)` where `f`'s parameter is `mut`: the variable's value is about to be
+    /// replaced, so its reference is handed to the callee (see [`Inst::Disown`]) and the callee
+    /// can change the value in place. Returns whether the assignment was lowered this way.
+    fn pass_and_replace(&mut self, target: &Expr, value: &Expr) -> Res<bool> {
+        let Some(Resolution::Local(var)) = (match &target.kind {
+            ExprKind::Path(_) => self.infer.resolution(target.id).cloned(),
+            _ => None,
+        }) else {
+            return Ok(false);
+        };
+        let Ok(x) = self.local_of(var) else {
+            return Ok(false);
+        };
+        match self.call_disowning(value, Some(var))? {
+            None => Ok(false),
+            Some(None) => Ok(true),
+            Some(Some(v)) => {
+                let op = self.owning(v);
+                let site = self.site(value.id);
+                self.emit(Inst::Assign {
+                    dst: x,
+                    value: Rvalue::Use(op),
+                    site,
+                });
+                Ok(true)
+            }
+        }
+    }
+
+    /// A direct call that hands a variable's reference to a `mut` parameter of the callee (see
+    /// [`Inst::Disown`]), when the variable is not used afterwards: it is `only` (about to be
+    /// assigned), or, with `only` absent, any variable (the call is returned). `None` if the
+    /// call does not qualify; else its lowered value.
+    fn call_disowning(
+        &mut self,
+        value: &Expr,
+        only: Option<sema::LocalId>,
+    ) -> Res<Option<Option<Val>>> {
+        let ExprKind::Call { args, .. } = &value.kind else {
+            return Ok(None);
+        };
+        let Some(Resolution::Fn(id) | Resolution::AssocFn(id)) =
+            self.infer.resolution(value.id).cloned()
+        else {
+            return Ok(None);
+        };
+        let mutable: Vec<bool> =
+            match db::item_interface(self.db, ItemKey::new(self.db, (*id).clone()))
+                .as_deref()
+                .map(|i| &i.kind)
+            {
+                Some(ItemKind::Fn(f)) => f.params.iter().map(|p| p.mutable).collect(),
+                Some(ItemKind::Method(m)) => m.func.params.iter().map(|p| p.mutable).collect(),
+                _ => return Ok(None),
+            };
+        let infer = self.infer;
+        let var_of = |e: &Expr| match (&e.kind, infer.resolution(e.id)) {
+            (ExprKind::Path(_), Some(Resolution::Local(v))) => Some(*v),
+            _ => None,
+        };
+        let mentions = |e: &Expr, var: sema::LocalId| {
+            let mut found = false;
+            visit(e, &mut |y| {
+                if matches!(&y.kind, ExprKind::Path(_) | ExprKind::SelfValue)
+                    && infer.resolution(y.id) == Some(&Resolution::Local(var))
+                {
+                    found = true;
+                }
+            });
+            found
+        };
+        let mut chosen = None;
+        for (i, a) in args.iter().enumerate() {
+            let Some(var) = var_of(a) else {
+                continue;
+            };
+            if only.is_some_and(|o| o != var) || !mutable.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let Ok(x) = self.local_of(var) else {
+                continue;
+            };
+            let decl = &self.locals[x as usize];
+            if !decl.owned || !decl.ty.is_heap() {
+                continue;
+            }
+            let clean = args
+                .iter()
+                .enumerate()
+                .all(|(j, b)| j == i || (!mentions(b, var) && !may_mutate(infer, b)));
+            if clean {
+                chosen = Some((i, x));
+                break;
+            }
+        }
+        let Some((position, x)) = chosen else {
+            return Ok(None);
+        };
+        let mut vals = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            if i == position {
+                vals.push(None);
+                continue;
+            }
+            match self.expr(a)? {
+                Some(v) => vals.push(Some(v)),
+                None => {
+                    for v in vals.into_iter().flatten() {
+                        self.release(v);
+                    }
+                    return Ok(Some(None));
+                }
+            }
+        }
+        let alias = self.alias(self.local_ty(x));
+        self.emit(Inst::Disown { dst: alias, src: x });
+        let ops = vals
+            .iter()
+            .map(|v| match v {
+                Some(v) => self.borrow(v),
+                None => Operand::Copy(alias),
+            })
+            .collect();
+        let c = self.callee(&id);
+        let site = self.site(value.id);
+        let ty = self.ty(value.id);
+        let out = self.assign_temp(
+            ty,
+            Rvalue::Call {
+                callee: Callee::Func(c),
+                args: ops,
+            },
+            site,
+        );
+        for v in vals.into_iter().flatten() {
+            self.release(v);
+        }
+        Ok(Some(Some(out)))
     }
 
     // ----- calls --------------------------------------------------------------------------

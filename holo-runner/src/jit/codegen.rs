@@ -615,6 +615,17 @@ impl<'a> Codegen<'a> {
                 args,
                 site,
             } => self.call_mut(b, *dst, callee, receiver, args, *site),
+            Inst::Disown { dst, src } => {
+                let src_var = self.var(*src)?;
+                let v = b.use_var(src_var);
+                let rc = b.ins().load(types::I64, mem(), v, heap::RC);
+                let rc = b.ins().iadd_imm_s(rc, -1);
+                b.ins().store(mem(), rc, v, heap::RC);
+                b.def_var(self.var(*dst)?, v);
+                let z = b.ins().iconst(types::I64, 0);
+                b.def_var(src_var, z);
+                Ok(())
+            }
             Inst::Trap { error, site } => {
                 let (code, a, c) = match error {
                     ir::TrapKind::Overflow { op, lhs, rhs } => {

@@ -631,3 +631,26 @@ fn fails() { println(\"checking\"); assert_eq(double(2), 5); }",
         }
     }
 }
+
+#[test]
+fn handing_a_variable_to_a_mut_parameter_keeps_value_semantics() {
+    let src = "fn add_one(mut xs: [i64], extra: i64) -> [i64] { xs.push(extra); xs }
+fn keep_first(mut xs: [i64]) -> i64 { xs.push(0); xs[0] }
+fn last_of(mut xs: [i64]) -> i64 { xs.push(7); keep_first(xs) + xs.len() }
+fn main() {
+    let mut a = [1];
+    let b = a;
+    a = add_one(a, 2);
+    a = add_one(a, a.len());
+    println(a.len() * 10 + b.len());
+    let mut c = [5];
+    c = add_one(c, 6);
+    println(keep_first(c) + c.len());
+    println(last_of(c));
+    let mut s = [[1]];
+    s = add_nested(s);
+    println(s.len());
+}
+fn add_nested(mut xss: [[i64]]) -> [[i64]] { xss.push([2]); xss }";
+    assert_eq!(run(src), "31\n7\n8\n2\n");
+}
