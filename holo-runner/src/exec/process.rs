@@ -180,6 +180,12 @@ impl WorkerProcess {
         Some(kib * 1024)
     }
 
+    /// Whether the process is still running (it may have been killed from outside while
+    /// idle).
+    pub fn is_running(&mut self) -> bool {
+        self.ended.is_none() && matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Sends a request.
     pub fn send(&mut self, request: &Request) -> Result<(), String> {
         let frame = encode_frame(request).map_err(|e| format!("cannot encode a request: {e}"))?;

@@ -268,6 +268,11 @@ impl Slot<'_> {
             let Some(index) = self.queue.next(self.slot) else {
                 return;
             };
+            // A worker that died while idle (killed from outside) is replaced before it is
+            // given a test, so that no test is blamed for it.
+            if self.worker.as_mut().is_some_and(|w| !w.is_running()) {
+                self.worker = None;
+            }
             if self.worker.is_none() {
                 match start_worker(&self.options.worker, self.load) {
                     Ok(worker) => self.worker = Some(worker),
