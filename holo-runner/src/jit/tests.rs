@@ -7,6 +7,14 @@ use holo_compiler::{Compiler, PackageKind};
 
 /// Compiles a package from `(path, text)` files and runs `main` with `input` on stdin.
 fn run_files(files: &[(&str, &str)], input: &str) -> (String, Result<i64, RuntimeError>) {
+    run_files_with_args(files, input, vec!["a1".into(), "a2".into()])
+}
+
+fn run_files_with_args(
+    files: &[(&str, &str)],
+    input: &str,
+    args: Vec<String>,
+) -> (String, Result<i64, RuntimeError>) {
     let mut compiler = Compiler::new(PackageKind::Bin);
     for (path, text) in files {
         compiler.set_file(path, text);
@@ -17,9 +25,7 @@ fn run_files(files: &[(&str, &str)], input: &str) -> (String, Result<i64, Runtim
     };
     let mut jit = Jit::new(&program).expect("a JIT for this machine");
     let (ctx, out) = RunContext::captured();
-    let mut ctx = ctx
-        .with_input(input)
-        .with_args(vec!["a1".into(), "a2".into()]);
+    let mut ctx = ctx.with_input(input).with_args(args);
     let result = jit.run_main(&mut ctx);
     (out.text(), result)
 }
@@ -653,4 +659,80 @@ fn main() {
 }
 fn add_nested(mut xss: [[i64]]) -> [[i64]] { xss.push([2]); xss }";
     assert_eq!(run(src), "31\n7\n8\n2\n");
+}
+
+/// Every complete single-file program of the book (a `holo` block without attributes) runs
+/// with empty input and no arguments; where the book shows the run (a `text` block right after
+/// with `$ holo run`), the output and any runtime error report match it.
+#[test]
+fn book_programs_run() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src");
+    let mut paths = vec![dir];
+    let mut programs: Vec<(String, String, Option<String>)> = Vec::new();
+    while let Some(path) = paths.pop() {
+        if let Ok(entries) = std::fs::read_dir(&path) {
+            paths.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].trim() != "```holo" {
+                i += 1;
+                continue;
+            }
+            let start = i + 1;
+            let mut end = start;
+            while end < lines.len() && lines[end].trim() != "```" {
+                end += 1;
+            }
+            let code = lines[start..end.min(lines.len())].join("\n");
+            let mut next = end + 1;
+            while next < lines.len() && lines[next].trim().is_empty() {
+                next += 1;
+            }
+            let shown = if lines.get(next).is_some_and(|l| l.trim() == "```text") {
+                let body: Vec<&str> = lines[next + 1..]
+                    .iter()
+                    .take_while(|l| l.trim() != "```")
+                    .copied()
+                    .collect();
+                Some(body.join("\n")).filter(|b| b.starts_with("$ holo run"))
+            } else {
+                None
+            };
+            programs.push((path.display().to_string(), code, shown));
+            i = end + 1;
+        }
+    }
+    assert!(!programs.is_empty());
+    for (file, src, shown) in programs {
+        if !src.contains("fn main") {
+            continue;
+        }
+        let (out, result) = run_files_with_args(&[("src/main.holo", &src)], "", Vec::new());
+        match (&result, &shown) {
+            (Ok(_), _) => {}
+            (Err(e), Some(shown)) => {
+                let report = format!("error: {e}");
+                assert!(
+                    shown.contains(&report),
+                    "{file}: the book shows\n{shown}\nbut the run reported\n{report}"
+                );
+                for line in out.lines() {
+                    assert!(
+                        shown.lines().any(|l| l == line),
+                        "{file}: output line {line:?} is not in the book"
+                    );
+                }
+            }
+            (Err(e), None) => panic!("{file}:\n{src}\nfailed: {e}\n{out}"),
+        }
+    }
 }
