@@ -1011,6 +1011,37 @@ impl<'a> Codegen<'a> {
             BuiltinId::F64Ceil => return Ok(b.ins().ceil(arg(0)?)),
             _ => {}
         }
+        // `push` onto an array held alone with room to spare: inline.
+        let mut done = None;
+        if entry.id == BuiltinId::ArrayPush
+            && let (Some(slot), Some(elem)) = (slot, elem)
+        {
+            let value = arg(0)?;
+            let arr = self.load_word(b, slot, 0);
+            let rc = self.load_word(b, arr, heap::RC);
+            let len = self.load_word(b, arr, heap::ARR_LEN);
+            let cap = self.load_word(b, arr, heap::ARR_CAP);
+            let unique = b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
+            let room = b.ins().icmp(IntCC::SignedLessThan, len, cap);
+            let fast_ok = b.ins().band(unique, room);
+            let fast = b.create_block();
+            let slow = b.create_block();
+            let join = b.create_block();
+            b.ins().brif(fast_ok, fast, &[], slow, &[]);
+            b.switch_to_block(fast);
+            if elem.is_heap() {
+                self.retain(b, value);
+            }
+            let w = self.to_word(b, value);
+            let off = b.ins().ishl_imm_u(len, 3);
+            let addr = b.ins().iadd(arr, off);
+            b.ins().store(mem(), w, addr, heap::ARR_DATA);
+            let len1 = b.ins().iadd_imm_s(len, 1);
+            b.ins().store(mem(), len1, arr, heap::ARR_LEN);
+            b.ins().jump(join, &[]);
+            b.switch_to_block(slow);
+            done = Some(join);
+        }
         let Some(h) = host::host_fn(entry.symbol) else {
             return err(format!("no host function `{}`", entry.symbol));
         };
@@ -1031,6 +1062,12 @@ impl<'a> Codegen<'a> {
         let w = self.call_host(b, entry.symbol, &words)?;
         if h.fallible {
             self.check(b, site);
+        }
+        if let Some(join) = done {
+            // `push` returns `()`.
+            b.ins().jump(join, &[]);
+            b.switch_to_block(join);
+            return Ok(zero(b, cl_type(ret_ty)));
         }
         Ok(self.word_to_value(b, w, ret_ty))
     }
