@@ -286,8 +286,7 @@ fn z_last() {
 }
 
 #[test]
-#[ignore = "the runtime keeps up to 16 KiB of output in its own buffer until the test ends, so \
-            what a test printed before it hangs never reaches the worker"]
+
 fn output_printed_before_a_hang_is_shown() {
     let sandbox = Sandbox::new();
     sandbox.package(

@@ -96,8 +96,11 @@ pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
         let setup = |e: crate::jit::JitError| ChildError::Setup(e.to_string());
         let mut jit = Jit::new(&program).map_err(setup)?;
         jit.compile_reachable(&[main]).map_err(setup)?;
+        // Line by line on a terminal, in blocks into a pipe or file (as C's stdio does).
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
         let mut ctx = RunContext::new()
             .with_stdout(Box::new(ExitOnBrokenPipe(std::io::stdout())))
+            .with_line_buffering(terminal)
             .with_args(args);
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.

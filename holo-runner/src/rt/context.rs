@@ -14,8 +14,13 @@ pub const DEFAULT_MAX_STACK_BYTES: usize = 64 << 20;
 /// The environment of one run of a holo program or test.
 pub struct RunContext {
     /// Where `print` and `println` write. Output is buffered during the run and flushed when
-    /// the run ends (normally or with a runtime error).
+    /// the run ends (normally or with a runtime error), when the buffer is full, before input is
+    /// read, and — with `line_buffered` — after every line.
     pub stdout: Box<dyn Write + Send>,
+    /// Flush after every line written. On for a terminal (a program that prints and then
+    /// computes shows its output at once) and for sinks that stream to `holo` (so that what a
+    /// test printed before it hangs or crashes is not lost with the worker).
+    pub line_buffered: bool,
     /// Where `read_line`, `read_lines` and `stdin_eof` read.
     pub stdin: Box<dyn BufRead + Send>,
     /// What `args()` returns.
@@ -33,8 +38,10 @@ impl RunContext {
     /// A context on the process's own standard output and input, the system clock and a
     /// random seed taken from the clock.
     pub fn new() -> RunContext {
+        use std::io::IsTerminal;
         RunContext {
             stdout: Box::new(std::io::stdout()),
+            line_buffered: std::io::stdout().is_terminal(),
             stdin: Box::new(std::io::BufReader::new(std::io::stdin())),
             args: Vec::new(),
             clock: Box::new(system_clock_ms),
@@ -49,6 +56,7 @@ impl RunContext {
         let out = CapturedOutput::default();
         let ctx = RunContext {
             stdout: Box::new(out.clone()),
+            line_buffered: false,
             stdin: Box::new(std::io::Cursor::new(Vec::new())),
             args: Vec::new(),
             clock: Box::new(system_clock_ms),
@@ -58,8 +66,16 @@ impl RunContext {
         (ctx, out)
     }
 
+    /// Output to `stdout`, flushed after every line (see [`RunContext::line_buffered`]): sinks
+    /// given here usually forward output elsewhere as it comes.
     pub fn with_stdout(mut self, stdout: Box<dyn Write + Send>) -> RunContext {
         self.stdout = stdout;
+        self.line_buffered = true;
+        self
+    }
+
+    pub fn with_line_buffering(mut self, line_buffered: bool) -> RunContext {
+        self.line_buffered = line_buffered;
         self
     }
 

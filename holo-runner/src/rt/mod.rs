@@ -41,6 +41,8 @@ pub struct Rt {
     frames: Vec<(u32, u32)>,
     /// Output not yet written to the context's stdout.
     out: Vec<u8>,
+    /// A copy of `RunContext::line_buffered`, read on every write.
+    line_buffered: bool,
     ctx: *mut RunContext,
     program: *const Program,
 }
@@ -58,6 +60,7 @@ impl Rt {
             error: None,
             frames: Vec::new(),
             out: Vec::with_capacity(OUT_BUFFER),
+            line_buffered: ctx.line_buffered,
             ctx,
             program,
         }
@@ -88,7 +91,7 @@ impl Rt {
 
     pub(crate) fn write(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
-        if self.out.len() >= OUT_BUFFER {
+        if self.out.len() >= OUT_BUFFER || (self.line_buffered && bytes.contains(&b'\n')) {
             self.flush();
         }
     }
