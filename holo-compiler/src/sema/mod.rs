@@ -346,10 +346,7 @@ pub fn check_module<'db>(
                 );
             }
         }
-        if !conflict
-            && entry.vis == Visibility::Private
-            && !used.contains(&entry.import_ref())
-        {
+        if !conflict && entry.vis == Visibility::Private && !used.contains(&entry.import_ref()) {
             let redundant = match (outcome, &entry.binding) {
                 (Some(ImportOutcome::Bound { def, .. }), Some(binding)) => {
                     scope::redundant_module_import(module.path(db), &binding.name, def)
