@@ -37,6 +37,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 holo="$repo/target/release/holo"
 [ -x "$holo" ] || die "$holo is missing (build it with: cargo build --release -p holo-cli)"
+# Measure a copy: a rebuild of target/release/holo during the runs (the target folder may be shared)
+# must not change, or break, what is measured.
+cp "$holo" "$out/holo-under-test"
+holo="$out/holo-under-test"
 
 log "building the Rust programs (dev and release profiles)"
 rust_target="$out/cpu-target"

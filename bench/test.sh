@@ -37,8 +37,12 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     (cd "$repo" && cargo build --release -q -p holo-cli -p holo-bench-gen)
 fi
 holo="$repo/target/release/holo"
-gen="$repo/target/release/holo-bench-gen"
 [ -x "$holo" ] || die "$holo is missing (build it with: cargo build --release -p holo-cli)"
+# Measure a copy: a rebuild of target/release/holo during the runs (the target folder may be shared)
+# must not change, or break, what is measured.
+cp "$holo" "$out/holo-under-test"
+holo="$out/holo-under-test"
+gen="$repo/target/release/holo-bench-gen"
 [ -x "$gen" ] || die "$gen is missing (build it with: cargo build --release -p holo-bench-gen)"
 
 # A Go build cache holding only what the standard library contributes to `go test` (fmt,
