@@ -194,6 +194,9 @@ impl Jit {
                 .map_err(|e| JitError(format!("cranelift setting {k}={v}: {e}")))
         };
         set(&mut flags, "opt_level", "speed")?;
+        // The verifier re-checks every function cranelift builds; our IR is checked before it
+        // gets here, and the verifier cost a noticeable share of compile time.
+        set(&mut flags, "enable_verifier", "false")?;
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         let isa_builder = cranelift_native::builder()
@@ -281,9 +284,21 @@ impl Jit {
         let call_conv = isa.default_call_conv();
         let machine_code: Vec<Result<MachineCode, JitError>> = funcs
             .par_iter()
-            .map_init(FunctionBuilderContext::new, |fctx, &f| {
-                compile_one(shared, isa, call_conv, f, fctx).map(|(bytes, align)| (f, bytes, align))
-            })
+            // One builder and one codegen context per rayon thread, cleared between functions:
+            // a fresh `Context` per function re-allocated (and the kernel re-zeroed) the
+            // register allocator's buffers every time.
+            .map_init(
+                || {
+                    (
+                        FunctionBuilderContext::new(),
+                        cranelift_codegen::Context::new(),
+                    )
+                },
+                |(fctx, ctx), &f| {
+                    compile_one(shared, isa, call_conv, f, fctx, ctx)
+                        .map(|(bytes, align)| (f, bytes, align))
+                },
+            )
             .collect();
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbol(
@@ -408,13 +423,14 @@ fn compile_one(
     call_conv: CallConv,
     f: FuncIndex,
     fctx: &mut FunctionBuilderContext,
+    ctx: &mut cranelift_codegen::Context,
 ) -> Result<(Vec<u8>, u64), JitError> {
     let name = shared
         .program
         .functions
         .get(f as usize)
         .map_or_else(String::new, |f| f.name.clone());
-    let mut ctx = cranelift_codegen::Context::new();
+    ctx.clear();
     codegen::translate(
         shared,
         f,
