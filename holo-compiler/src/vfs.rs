@@ -412,3 +412,47 @@ fn resolve_nodes(db: &dyn salsa::Database, mut diag: Diagnostic, path: &Name) ->
     }
     diag
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn set_files_replaces_the_package_and_keeps_unchanged_inputs() {
+        let mut c = Compiler::new(PackageKind::Bin);
+        c.set_files(files(&[
+            ("src/main.holo", "fn main() { println(util::f()); }"),
+            ("src/util.holo", "pub fn f() -> i64 { 1 }"),
+            ("src/old.holo", "pub fn g() {}"),
+        ]));
+        assert_eq!(c.check().errors(), 0);
+        let util = c.package.files(&c.db)["src/util.holo"];
+
+        c.set_files(files(&[
+            ("src/main.holo", "fn main() { println(util::f()); }"),
+            ("src/util.holo", "pub fn f() -> str { \"x\" }"),
+        ]));
+        assert_eq!(
+            c.file_paths(),
+            vec![Name::from("src/main.holo"), Name::from("src/util.holo")],
+            "a file not given is removed"
+        );
+        assert_eq!(
+            c.package.files(&c.db)["src/util.holo"],
+            util,
+            "a changed file keeps its input, so unchanged items keep theirs"
+        );
+        assert_eq!(c.check().errors(), 0, "println takes a str as well");
+
+        c.set_files(files(&[("src/main.holo", "fn main() { util::f(); }")]));
+        let report = c.check();
+        assert_eq!(report.errors(), 1, "{:#?}", report.diagnostics);
+    }
+}
