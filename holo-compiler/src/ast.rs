@@ -18,7 +18,9 @@ use smol_str::SmolStr;
 pub type Name = SmolStr;
 
 /// The identity of a syntax node within its item; index into [`ItemSourceMap::spans`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeId(pub u32);
 
 /// An identifier with its node (so that it can be pointed at by diagnostics).

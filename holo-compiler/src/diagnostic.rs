@@ -9,7 +9,9 @@ use crate::ast::{Name, NodeId};
 use crate::ids::ItemId;
 use crate::span::Span;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Error,
     Warning,
@@ -25,7 +27,7 @@ impl Severity {
 }
 
 /// Where a label points.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Loc {
     /// A node of an item (resolved through that item's source map).
     Node { item: ItemId, node: NodeId },
@@ -36,7 +38,7 @@ pub enum Loc {
     File { path: Name, span: Span },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub loc: Loc,
     /// May be empty for the primary label when the message says it all.
@@ -301,5 +303,48 @@ mod tests {
             assert!(code.len() == 5 && (code.starts_with('E') || code.starts_with('W')));
             assert!(!summary.is_empty());
         }
+    }
+}
+
+/// A diagnostic as stored between processes: like [`Diagnostic`], with the code by name.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredDiagnostic {
+    code: String,
+    severity: Severity,
+    message: String,
+    primary: Label,
+    secondary: Vec<Label>,
+    hint: Option<String>,
+}
+
+impl From<&Diagnostic> for StoredDiagnostic {
+    fn from(d: &Diagnostic) -> StoredDiagnostic {
+        StoredDiagnostic {
+            code: d.code.to_owned(),
+            severity: d.severity,
+            message: d.message.clone(),
+            primary: d.primary.clone(),
+            secondary: d.secondary.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+impl StoredDiagnostic {
+    /// The diagnostic back, or `None` if its code is not one this build knows (a stored value
+    /// from another toolchain is never shown with a made-up code).
+    pub fn restore(self) -> Option<Diagnostic> {
+        let code = codes::ALL
+            .iter()
+            .map(|(code, _)| *code)
+            .find(|code| *code == self.code)?;
+        Some(Diagnostic {
+            code,
+            severity: self.severity,
+            message: self.message,
+            primary: self.primary,
+            secondary: self.secondary,
+            hint: self.hint,
+        })
     }
 }

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 /// A 256-bit content hash.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Fingerprint(pub [u8; 32]);
 
 impl std::fmt::Debug for Fingerprint {

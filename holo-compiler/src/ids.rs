@@ -10,7 +10,18 @@ use std::fmt;
 
 /// A module path relative to the package root: `""` for the root module (`src/main.holo` or
 /// `src/lib.holo`), `"geometry::shapes"` for `src/geometry/shapes.holo`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct ModulePath(pub Name);
 
 impl ModulePath {
@@ -68,7 +79,9 @@ pub fn is_identifier(s: &str) -> bool {
 }
 
 /// An item of the package: a function, struct, enum, constant or method, or a `use` declaration.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ItemId {
     pub module: ModulePath,
     /// The item's name; for a method, the name of the type in `impl Type`; for a `use`

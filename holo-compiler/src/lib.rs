@@ -5,6 +5,7 @@
 //! HTTP; see `ARCHITECTURE.md`.
 
 pub mod ast;
+pub mod cache;
 pub mod db;
 pub mod diagnostic;
 pub mod fingerprint;
@@ -14,6 +15,7 @@ pub mod lower;
 pub mod sema;
 pub mod span;
 pub mod syntax;
+pub mod testmap;
 mod vfs;
 
 pub use db::PackageKind;

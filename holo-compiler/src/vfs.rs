@@ -290,26 +290,30 @@ impl Compiler {
 
     /// Checks the whole package, reusing everything still valid from earlier checks.
     pub fn check(&self) -> CheckReport {
+        self.report_with(|db, file| diagnostics_for_file(db, file).as_ref().clone())
+    }
+
+    /// The package's diagnostics, sorted, with `per_file` giving each file's own (resolved)
+    /// diagnostics. Files are handled in parallel on cloned database handles; salsa shares
+    /// memoized results between them and blocks a thread that needs a query another one is
+    /// computing.
+    pub(crate) fn report_with(
+        &self,
+        per_file: impl Fn(&RootDatabase, SourceFile) -> Vec<Diagnostic> + Sync,
+    ) -> CheckReport {
+        use rayon::prelude::*;
         let db: &dyn salsa::Database = &self.db;
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
         for (path, diag) in db::package_diagnostics(db) {
             diagnostics.push(resolve_in(diag, &path));
         }
-        let files = self.package.files(db);
-        // Files are checked in parallel on cloned database handles; salsa shares memoized
-        // results between them and blocks a thread that needs a query another one is computing.
-        let per_file: Vec<Arc<Vec<Diagnostic>>> = {
-            use rayon::prelude::*;
-            let files: Vec<SourceFile> = files.values().copied().collect();
-            files
-                .par_iter()
-                .map_with(self.db.clone(), |db, file| {
-                    diagnostics_for_file(db, *file).clone()
-                })
-                .collect()
-        };
+        let files: Vec<SourceFile> = self.package.files(db).values().copied().collect();
+        let per_file: Vec<Vec<Diagnostic>> = files
+            .par_iter()
+            .map_with(self.db.clone(), |db, file| per_file(db, *file))
+            .collect();
         for file_diagnostics in per_file {
-            diagnostics.extend(file_diagnostics.iter().cloned());
+            diagnostics.extend(file_diagnostics);
         }
         diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         CheckReport {
@@ -349,6 +353,52 @@ fn resolve_in(mut diag: Diagnostic, path: &Name) -> Diagnostic {
 /// whitespace edits, but only to map node ids to spans again.
 #[salsa::tracked(returns(ref))]
 pub fn diagnostics_for_file(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let raw = semantic_diagnostics(db, file);
+    Arc::new(resolve_file_diagnostics(db, file, raw))
+}
+
+/// Whether a file is the source of a module whose items are checked: its path is a valid module
+/// path and it is the file chosen for that module (not a `src/lib.holo` beside `src/main.holo`).
+pub(crate) fn is_module_file(db: &dyn salsa::Database, file: SourceFile) -> bool {
+    ModulePath::from_file_path(file.path(db))
+        .is_some_and(|module| db::module_file(db, &module) == Some(file))
+}
+
+/// The diagnostics of checking a file's module and items, as the checker reports them: against
+/// item nodes ([`Loc::Node`]), so they do not depend on positions. Empty for files that are not
+/// checked (see [`is_module_file`]). Everything this reads is covered by
+/// [`crate::cache::module_key`], which is what lets a later process reuse it from a store.
+#[salsa::tracked(returns(ref))]
+pub fn semantic_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    if !is_module_file(db, file) {
+        return Arc::new(Vec::new());
+    }
+    let module = module_path_of_checked(db, file);
+    let mut raw: Vec<Diagnostic> = crate::sema::check_module(db, ModuleKey::new(db, module))
+        .iter()
+        .cloned()
+        .collect();
+    for (id, _) in file.items(db).iter() {
+        raw.extend(
+            crate::sema::check_item(db, ItemKey::new(db, id.clone()))
+                .iter()
+                .cloned(),
+        );
+    }
+    Arc::new(raw)
+}
+
+fn module_path_of_checked(db: &dyn salsa::Database, file: SourceFile) -> ModulePath {
+    ModulePath::from_file_path(file.path(db)).unwrap_or_default()
+}
+
+/// A file's syntax errors followed by `semantic` (its checker diagnostics, computed now or read
+/// from a store), every location resolved to a span in the current texts.
+pub(crate) fn resolve_file_diagnostics(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    semantic: &[Diagnostic],
+) -> Vec<Diagnostic> {
     let path = file.path(db).clone();
     let parsed = db::parse(db, file);
     let mut out: Vec<Diagnostic> = parsed
@@ -357,26 +407,13 @@ pub fn diagnostics_for_file(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
         .cloned()
         .map(|d| resolve_in(d, &path))
         .collect();
-    let Some(module) = ModulePath::from_file_path(&path) else {
-        return Arc::new(out);
-    };
-    if db::module_file(db, &module) != Some(file) {
-        return Arc::new(out);
-    }
-    let mut raw: Vec<Diagnostic> =
-        crate::sema::check_module(db, ModuleKey::new(db, module.clone()))
+    out.extend(
+        semantic
             .iter()
             .cloned()
-            .collect();
-    for (id, _) in file.items(db).iter() {
-        raw.extend(
-            crate::sema::check_item(db, ItemKey::new(db, id.clone()))
-                .iter()
-                .cloned(),
-        );
-    }
-    out.extend(raw.into_iter().map(|d| resolve_nodes(db, d, &path)));
-    Arc::new(out)
+            .map(|d| resolve_nodes(db, d, &path)),
+    );
+    out
 }
 
 /// Resolves `Loc::Node` and `Loc::Span` labels to `Loc::File`.

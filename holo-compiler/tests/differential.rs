@@ -1,5 +1,8 @@
 //! The oracle for incrementality: after any sequence of edits, the diagnostics of a warm,
-//! incrementally updated compiler equal those of a fresh compiler given the same files.
+//! incrementally updated compiler equal those of a fresh compiler given the same files — and so
+//! do those of a fresh compiler reading results stored by every earlier step (a new process with
+//! a persistent store), whose lowered program and test fingerprints must also equal a clean
+//! build's.
 //!
 //! A seeded generator builds multi-module projects and applies random edits to a model of them —
 //! body edits, signature changes, adding, removing, renaming and moving functions, toggling `pub`,
@@ -7,6 +10,7 @@
 //! compares after every step. `HOLO_DIFF_SEEDS` / `HOLO_DIFF_STEPS` scale it up (defaults are
 //! bounded for CI; `HOLO_SLOW_TESTS=1` runs many more).
 
+use holo_compiler::cache::{MemoryStore, ResultStore};
 use holo_compiler::{Compiler, PackageKind};
 use std::collections::BTreeMap;
 
@@ -58,13 +62,21 @@ struct Module {
 struct Project {
     modules: BTreeMap<String, Module>,
     next_name: usize,
+    /// Render calls to match their callees (argument count, return type, visibility), skipping
+    /// calls to functions that are gone: the package then stays free of errors except for
+    /// broken syntax, so that lowering and test fingerprints are compared on most steps.
+    consistent: bool,
 }
+
+/// What a call site needs to know about its callee: parameter count and return type.
+type Signatures = BTreeMap<(String, String), (usize, &'static str, bool)>;
 
 impl Project {
     fn generate(rng: &mut Rng) -> Project {
         let mut p = Project {
             modules: BTreeMap::new(),
             next_name: 0,
+            consistent: rng.chance(50),
         };
         for m in ["main", "alpha", "beta", "gamma"] {
             p.modules.insert(
@@ -246,6 +258,17 @@ impl Project {
 
     fn render(&self) -> BTreeMap<String, String> {
         let mut files = BTreeMap::new();
+        let signatures: Option<Signatures> =
+            self.consistent.then(|| {
+                self.modules
+                    .iter()
+                    .flat_map(|(m, module)| {
+                        module.funcs.iter().filter(|f| !f.test).map(move |f| {
+                            ((m.clone(), f.name.clone()), (f.params, f.ret, f.public))
+                        })
+                    })
+                    .collect()
+            });
         for (name, module) in &self.modules {
             let path = if name == "main" {
                 "src/main.holo".to_string()
@@ -257,7 +280,7 @@ impl Project {
                 text.push_str("fn main() {\n    println(\"hi\");\n}\n\n");
             }
             for f in &module.funcs {
-                render_func(&mut text, name, f);
+                render_func(&mut text, name, f, signatures.as_ref());
             }
             if let Some((offset, junk)) = module.corruption {
                 let mut at = offset.min(text.len());
@@ -272,7 +295,7 @@ impl Project {
     }
 }
 
-fn render_func(out: &mut String, module: &str, f: &Func) {
+fn render_func(out: &mut String, module: &str, f: &Func, signatures: Option<&Signatures>) {
     let sp = " ".repeat(f.spacing + 1);
     if let Some(c) = &f.comment {
         out.push_str(&format!("// {c}\n"));
@@ -297,6 +320,19 @@ fn render_func(out: &mut String, module: &str, f: &Func) {
     let first = if f.params > 0 { "p0" } else { "1" };
     out.push_str(&format!("    let mut v ={sp}{first} + {};\n", f.constant));
     for (cm, cf) in &f.calls {
+        let mut args = "v % 7".to_string();
+        let mut suffix = "";
+        if let Some(signatures) = signatures {
+            match signatures.get(&(cm.clone(), cf.clone())) {
+                Some(&(params, ret, public)) if public || cm == module => {
+                    args = vec!["v % 7"; params].join(", ");
+                    if ret == "str" {
+                        suffix = ".len()";
+                    }
+                }
+                _ => continue,
+            }
+        }
         let path = if cm == module {
             cf.clone()
         } else if cm == "main" {
@@ -304,7 +340,7 @@ fn render_func(out: &mut String, module: &str, f: &Func) {
         } else {
             format!("{cm}::{cf}")
         };
-        out.push_str(&format!("    v = v + {path}(v % 7);\n"));
+        out.push_str(&format!("    v = v + {path}({args}){suffix};\n"));
     }
     match f.ret {
         "str" => out.push_str("    v.to_str()\n"),
@@ -314,12 +350,25 @@ fn render_func(out: &mut String, module: &str, f: &Func) {
     out.push_str("}\n\n");
 }
 
-fn clean_check(files: &BTreeMap<String, String>) -> Vec<holo_compiler::Diagnostic> {
+fn clean_compiler(files: &BTreeMap<String, String>) -> Compiler {
     let mut c = Compiler::new(PackageKind::Bin);
     for (p, t) in files {
         c.set_file(p, t);
     }
-    c.check().diagnostics
+    c
+}
+
+/// What a package compiles to, for comparisons: the program and each test's reach fingerprint.
+fn compiled(
+    c: &Compiler,
+    store: &dyn ResultStore,
+) -> Option<(holo_compiler::ir::Program, Vec<(String, String)>)> {
+    let lowered = c.lower_with(store).ok()?;
+    let reach = holo_compiler::testmap::test_reach(&lowered.program, &lowered.fingerprints)
+        .into_iter()
+        .map(|t| (t.name, t.fingerprint.to_hex()))
+        .collect();
+    Some((lowered.program, reach))
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -330,11 +379,14 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 #[test]
-fn incremental_diagnostics_equal_a_clean_check() {
+fn incremental_and_stored_results_equal_a_clean_build() {
     let slow = std::env::var("HOLO_SLOW_TESTS").is_ok_and(|v| v == "1");
     let seeds = env_usize("HOLO_DIFF_SEEDS", if slow { 400 } else { 24 });
     let steps = env_usize("HOLO_DIFF_STEPS", if slow { 150 } else { 40 });
     let mut compared = 0;
+    let mut lowered = 0;
+    // One store for every seed: keys must never let one project's results leak into another's.
+    let store = MemoryStore::new();
     for seed in 0..seeds as u64 {
         let mut rng = Rng::new(seed + 1);
         let mut project = Project::generate(&mut rng);
@@ -351,22 +403,60 @@ fn incremental_diagnostics_equal_a_clean_check() {
                 warm.set_file(p, t);
             }
             let incremental = warm.check().diagnostics;
-            let clean = clean_check(&files);
+            let clean_compiler = clean_compiler(&files);
+            let clean = clean_compiler.check().diagnostics;
+            // A fresh compiler that reads and writes the store every earlier step (and seed)
+            // filled, as a new process would, and the warm one through the store too.
+            let mut fresh = Compiler::new(PackageKind::Bin);
+            fresh.set_files(files.iter().map(|(p, t)| (p.clone(), t.clone())));
+            let from_store = fresh.check_with(&store).0.diagnostics;
+            let warm_from_store = warm.check_with(&store).0.diagnostics;
             compared += 1;
+            let mut failure = None;
             if incremental != clean {
+                failure = Some(format!(
+                    "incremental: {incremental:#?}\nclean: {clean:#?}\n"
+                ));
+            } else if from_store != clean {
+                failure = Some(format!(
+                    "fresh process with a store: {from_store:#?}\nclean: {clean:#?}\n"
+                ));
+            } else if warm_from_store != clean {
+                failure = Some(format!(
+                    "warm with a store: {warm_from_store:#?}\nclean: {clean:#?}\n"
+                ));
+            } else if clean
+                .iter()
+                .all(|d| d.severity != holo_compiler::Severity::Error)
+            {
+                let expected = compiled(&clean_compiler, &holo_compiler::cache::NoStore);
+                let got = compiled(&fresh, &store);
+                let warm_got = compiled(&warm, &store);
+                lowered += 1;
+                if got != expected || warm_got != expected {
+                    failure = Some(format!(
+                        "lowered programs or test fingerprints differ from a clean build's\nclean tests: {:#?}\nfresh tests: {:#?}\nwarm tests: {:#?}\n",
+                        expected.as_ref().map(|e| &e.1),
+                        got.as_ref().map(|e| &e.1),
+                        warm_got.as_ref().map(|e| &e.1),
+                    ));
+                }
+            }
+            if let Some(detail) = failure {
                 let mut msg = format!(
-                    "seed {seed}, step {step}: incremental diagnostics differ from a clean check\nedits: {history:#?}\n"
+                    "seed {seed}, step {step}: results differ from a clean build's\nedits: {history:#?}\n"
                 );
                 for (p, t) in &files {
                     msg.push_str(&format!("--- {p}\n{t}\n"));
                 }
-                msg.push_str(&format!(
-                    "incremental: {incremental:#?}\nclean: {clean:#?}\n"
-                ));
+                msg.push_str(&detail);
                 panic!("{msg}");
             }
             history.push(project.edit(&mut rng));
         }
     }
-    eprintln!("differential: {seeds} seeds x {steps} steps = {compared} comparisons, all equal");
+    eprintln!(
+        "differential: {seeds} seeds x {steps} steps = {compared} comparisons ({lowered} also lowered), all equal; store: {} entries",
+        store.len()
+    );
 }

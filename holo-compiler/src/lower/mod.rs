@@ -145,18 +145,49 @@ pub fn function_items(db: &dyn salsa::Database) -> Vec<ItemId> {
     out
 }
 
+/// The functions of one file, lowered (callee tables unlinked), in source order.
+pub fn lower_file_functions(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Vec<ir::Function>, LowerError> {
+    let mut out = Vec::new();
+    for (id, input) in file.items(db).iter() {
+        if matches!(
+            input.interface(db).kind,
+            ItemKind::Fn(_) | ItemKind::Method(_)
+        ) {
+            match lower_function(db, ItemKey::new(db, id.clone())) {
+                Some(result) => out.push((**result).clone()?),
+                None => return Err(LowerError::Internal(format!("`{id}` is not a function"))),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Lowers the whole package. The package must be free of errors. Function bodies already
 /// lowered (for example in parallel by [`crate::Compiler::lower`]) are reused.
 pub fn lower_program(db: &dyn salsa::Database) -> Result<Program, LowerError> {
-    let mut functions: Vec<ir::Function> = Vec::new();
+    let mut functions = Vec::new();
+    for file in db::module_map(db).values() {
+        functions.extend(lower_file_functions(db, *file)?);
+    }
+    link_program(db, functions)
+}
+
+/// Assembles a program from every function of the package (lowered now or read from a store):
+/// numbers the functions (sorted by key, so numbering is deterministic), links each body's
+/// callee table to those numbers, and adds the struct and enum layouts, the tests and `main`.
+pub fn link_program(
+    db: &dyn salsa::Database,
+    mut functions: Vec<ir::Function>,
+) -> Result<Program, LowerError> {
     let mut structs: Vec<ir::StructLayout> = Vec::new();
     let mut enums: Vec<ir::EnumLayout> = Vec::new();
-    let mut fn_items: Vec<ItemId> = Vec::new();
     for file in db::module_map(db).values() {
         for (id, input) in file.items(db).iter() {
             let key = ItemKey::new(db, id.clone());
             match &input.interface(db).kind {
-                ItemKind::Fn(_) | ItemKind::Method(_) => fn_items.push(id.clone()),
                 ItemKind::Struct(_) => {
                     let info = sema::struct_info(db, key).ok_or_else(|| {
                         LowerError::Internal(format!("struct `{id}` has no field information"))
@@ -188,21 +219,9 @@ pub fn lower_program(db: &dyn salsa::Database) -> Result<Program, LowerError> {
                             .collect(),
                     });
                 }
-                ItemKind::Const(_) | ItemKind::Use(_) => {}
+                ItemKind::Fn(_) | ItemKind::Method(_) | ItemKind::Const(_) | ItemKind::Use(_) => {}
             }
         }
-    }
-    let lowered: Vec<Result<ir::Function, LowerError>> = fn_items
-        .iter()
-        .map(
-            |id| match lower_function(db, ItemKey::new(db, id.clone())) {
-                Some(result) => (**result).clone(),
-                None => Err(LowerError::Internal(format!("`{id}` is not a function"))),
-            },
-        )
-        .collect();
-    for f in lowered {
-        functions.push(f?);
     }
     functions.sort_by(|a, b| a.key.cmp(&b.key));
     structs.sort_by(|a, b| a.key.cmp(&b.key));

@@ -26,7 +26,7 @@ pub mod exhaustive;
 mod infer;
 pub mod items;
 pub mod scope;
-mod suggest;
+pub(crate) mod suggest;
 pub mod ty;
 
 #[cfg(test)]

@@ -1,0 +1,435 @@
+//! Persistent results: the content-addressed key of each module's results, and checking and
+//! lowering through a [`ResultStore`], so that a new process reuses what an earlier one (in any
+//! project, on any machine with the same toolchain) computed from the same inputs.
+//!
+//! # What a module's results depend on, and its key
+//!
+//! Checking and lowering a module read (see the invariants in `db.rs`): the module's own file
+//! (its items, bodies and positions), the *interfaces* of the items of the modules it can name,
+//! the set of top-level module names (for resolution and "did you mean"), the package kind, and
+//! the toolchain. [`module_key`] hashes exactly that:
+//!
+//! - the file's path and a hash of its whole text (so positions are covered);
+//! - the names its paths start with, and the top-level modules with those names or names similar
+//!   enough to be suggested for them;
+//! - for every module in the *dependency closure*: its path, its file's path and the interface
+//!   fingerprint of its items ([`module_interface`]);
+//! - the package kind.
+//!
+//! The closure is found syntactically ([`module_refs`]): a path can only reach another module
+//! through its first segment (a top-level module, or `crate`), so every identifier that starts a
+//! `::` path or appears in a `use` names a candidate, and every module under a candidate is
+//! included — then the same for those modules, transitively, because a signature in one module
+//! may name a type of another. This over-approximates (an unused import still counts), which
+//! only costs sharing, never correctness. Body edits change no interface, so they change only
+//! the edited module's key: every other module's results are reused.
+//!
+//! The toolchain's build id is mixed in by the store (`holo_db::Store::result_key`), not here:
+//! the compiler does not know which build it is.
+
+use crate::db::{self, Package, SourceFile};
+use crate::diagnostic::{Diagnostic, StoredDiagnostic};
+use crate::fingerprint::{Fingerprint, item_fingerprint};
+use crate::ids::ModulePath;
+use crate::ir;
+use crate::syntax::lexer::{self, TokenKind};
+use crate::vfs::{self, CheckReport, Compiler};
+use crate::{ast::Name, db::ItemKey};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Kinds of stored results (the store mixes the kind into the key).
+pub mod kinds {
+    /// A module's checker diagnostics, position-free (`Vec<Diagnostic>`).
+    pub const CHECK: &str = "check-module";
+    /// A module's lowered functions with their fingerprints (`Vec<LoweredFunction>`).
+    pub const LOWER: &str = "lower-module";
+}
+
+/// Where results computed once are kept for later processes. Implemented by the CLI over the
+/// redb store, and in memory by [`MemoryStore`] for tests. Implementations decide how to handle
+/// their own failures: a store that cannot answer returns `None`, and results are recomputed.
+pub trait ResultStore: Sync {
+    /// The values stored under `keys` (same order), `None` where there is none.
+    fn get_many(&self, kind: &'static str, keys: &[Fingerprint]) -> Vec<Option<Vec<u8>>>;
+    /// Stores values; implementations may buffer them until the command ends.
+    fn put_many(&self, kind: &'static str, entries: Vec<(Fingerprint, Vec<u8>)>);
+}
+
+/// A store that keeps nothing: every result is computed.
+pub struct NoStore;
+
+impl ResultStore for NoStore {
+    fn get_many(&self, _: &'static str, keys: &[Fingerprint]) -> Vec<Option<Vec<u8>>> {
+        vec![None; keys.len()]
+    }
+    fn put_many(&self, _: &'static str, _: Vec<(Fingerprint, Vec<u8>)>) {}
+}
+
+/// An in-memory [`ResultStore`] (tests; a warm process that wants to share results between
+/// compilers).
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: std::sync::Mutex<BTreeMap<(&'static str, Fingerprint), Vec<u8>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(&'static str, Fingerprint), Vec<u8>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ResultStore for MemoryStore {
+    fn get_many(&self, kind: &'static str, keys: &[Fingerprint]) -> Vec<Option<Vec<u8>>> {
+        let entries = self.lock();
+        keys.iter()
+            .map(|key| entries.get(&(kind, *key)).cloned())
+            .collect()
+    }
+    fn put_many(&self, kind: &'static str, new: Vec<(Fingerprint, Vec<u8>)>) {
+        let mut entries = self.lock();
+        for (key, value) in new {
+            entries.insert((kind, key), value);
+        }
+    }
+}
+
+/// How many module results were read from the store and how many were computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReuseStats {
+    pub reused: usize,
+    pub computed: usize,
+}
+
+/// The names through which a module can reach other modules (see the module docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ModuleRefs {
+    /// First segments of `::` paths and every name in `use` declarations.
+    pub names: BTreeSet<Name>,
+    /// The module mentions `crate`, so it can reach any module.
+    pub whole_package: bool,
+}
+
+/// The names a file's text can use to reach other modules. Works on tokens rather than the
+/// syntax tree so that it covers every path, including those in code that does not parse.
+#[salsa::tracked(returns(ref))]
+pub fn module_refs(db: &dyn salsa::Database, file: SourceFile) -> ModuleRefs {
+    let text = file.text(db);
+    let tokens = lexer::lex(text).tokens;
+    let mut refs = ModuleRefs::default();
+    let mut in_use = false;
+    for (i, token) in tokens.iter().enumerate() {
+        match token.kind {
+            TokenKind::Use => in_use = true,
+            TokenKind::Semi => in_use = false,
+            TokenKind::Ident => {
+                let starts_path = tokens
+                    .get(i + 1)
+                    .is_some_and(|t| t.kind == TokenKind::ColonColon)
+                    && (i == 0 || tokens[i - 1].kind != TokenKind::ColonColon);
+                if !(in_use || starts_path) {
+                    continue;
+                }
+                let name = &text[token.span.start as usize..token.span.end as usize];
+                if name == "crate" {
+                    refs.whole_package = true;
+                } else {
+                    refs.names.insert(Name::from(name));
+                }
+            }
+            _ => {}
+        }
+    }
+    refs
+}
+
+/// A fingerprint of what other modules can see of a module: its items' ids and interfaces.
+#[salsa::tracked(returns(copy))]
+pub fn module_interface(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
+    let parts: Vec<(&crate::ids::ItemId, Option<Fingerprint>)> = file
+        .items(db)
+        .iter()
+        .map(|(id, _)| {
+            let fp = item_fingerprint(db, ItemKey::new(db, id.clone())).map(|f| f.interface);
+            (id, fp)
+        })
+        .collect();
+    Fingerprint::of(&parts)
+}
+
+fn first_segment(module: &ModulePath) -> &str {
+    module.0.split("::").next().unwrap_or("")
+}
+
+/// The key of a file's checked and lowered results (see the module docs for what it covers).
+#[salsa::tracked(returns(copy))]
+pub fn module_key(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
+    let modules = db::module_map(db);
+    let top: BTreeSet<&str> = modules
+        .keys()
+        .filter(|m| !m.is_root())
+        .map(first_segment)
+        .collect();
+    // The top-level module names the module's results can depend on without reaching the
+    // module: those its paths start with (present or absent), and those similar enough to one of
+    // them to be offered by "did you mean". Other modules can come and go without touching the
+    // module's results — which is what lets two projects share them.
+    let refs = module_refs(db, file);
+    let visible_top: BTreeSet<&str> = top
+        .iter()
+        .copied()
+        .filter(|t| {
+            refs.names
+                .iter()
+                .any(|r| r.as_str() == *t || crate::sema::suggest::similar(r, [*t]).is_some())
+        })
+        .collect();
+    let own = db::module_path_of(db, file);
+    let mut closure: BTreeSet<&ModulePath> = BTreeSet::new();
+    let mut work: Vec<SourceFile> = vec![file];
+    if let Some((path, _)) = modules.get_key_value(&own) {
+        closure.insert(path);
+    }
+    while let Some(next) = work.pop() {
+        let refs = module_refs(db, next);
+        for (path, dep) in modules.iter() {
+            let reached = refs.whole_package
+                || (!path.is_root()
+                    && refs.names.contains(first_segment(path))
+                    && top.contains(first_segment(path)));
+            if reached && closure.insert(path) {
+                work.push(*dep);
+            }
+        }
+    }
+    let deps: Vec<(&ModulePath, &Name, Fingerprint)> = closure
+        .iter()
+        .map(|m| {
+            let dep = modules[*m];
+            (*m, dep.path(db), module_interface(db, dep))
+        })
+        .collect();
+    let kind = match Package::get(db).kind(db) {
+        db::PackageKind::Bin => 0u8,
+        db::PackageKind::Lib => 1u8,
+    };
+    let text_hash = Fingerprint(*blake3::hash(file.text(db).as_bytes()).as_bytes());
+    Fingerprint::of(&(
+        "holo module results v1",
+        kind,
+        file.path(db),
+        text_hash,
+        vfs::is_module_file(db, file),
+        refs,
+        visible_top,
+        deps,
+    ))
+}
+
+/// One lowered function as stored: the function (callees unlinked) and its behaviour
+/// fingerprint ([`function_fingerprint`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LoweredFunction {
+    pub function: ir::Function,
+    pub fingerprint: Fingerprint,
+}
+
+/// A fingerprint of what a lowered function does, without where it is: its IR with the file,
+/// line and source sites blanked and its links (numbers that depend on the rest of the program)
+/// removed. Two functions with the same fingerprint behave the same given the same callees
+/// and layouts; runtime error locations are mapped back through the current sites.
+pub fn function_fingerprint(function: &ir::Function) -> Fingerprint {
+    let mut f = function.clone();
+    f.file.clear();
+    f.line = 0;
+    f.links.clear();
+    for site in &mut f.body.sites {
+        site.line = 0;
+        site.col = 0;
+    }
+    fingerprint_bytes(&postcard_bytes(&f))
+}
+
+/// A fingerprint of a serializable value through its postcard encoding (IR values contain
+/// floats, so they cannot derive `Hash`).
+pub fn fingerprint_of_value<T: serde::Serialize>(value: &T) -> Fingerprint {
+    fingerprint_bytes(&postcard_bytes(value))
+}
+
+fn fingerprint_bytes(bytes: &[u8]) -> Fingerprint {
+    Fingerprint(*blake3::hash(bytes).as_bytes())
+}
+
+fn postcard_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Encoding plain in-memory IR into a Vec cannot fail; an empty encoding would only make a
+    // fingerprint collide with other failures, never with a real value.
+    postcard::to_allocvec(value).unwrap_or_default()
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    postcard_bytes(value)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    postcard::from_bytes(bytes).ok()
+}
+
+fn decode_diagnostics(bytes: &[u8]) -> Option<Vec<Diagnostic>> {
+    decode::<Vec<StoredDiagnostic>>(bytes)?
+        .into_iter()
+        .map(StoredDiagnostic::restore)
+        .collect()
+}
+
+/// The files whose items are checked and lowered, with their keys, computed in parallel.
+fn keyed_files(compiler: &Compiler) -> Vec<(SourceFile, Fingerprint)> {
+    use rayon::prelude::*;
+    let db = compiler.db();
+    let files: Vec<SourceFile> = Package::get(db)
+        .files(db)
+        .values()
+        .copied()
+        .filter(|f| vfs::is_module_file(db, *f))
+        .collect();
+    files
+        .par_iter()
+        .map_with(db.clone(), |db, file| (*file, module_key(db, *file)))
+        .collect()
+}
+
+impl Compiler {
+    /// Checks the package like [`Compiler::check`], but reads each module's checker results
+    /// from `store` when it has them under the module's key, and stores those it computes.
+    /// Syntax errors and locations are always taken from the current parse.
+    pub fn check_with(&self, store: &dyn ResultStore) -> (CheckReport, ReuseStats) {
+        use rayon::prelude::*;
+        let keyed = keyed_files(self);
+        let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
+        let stored = store.get_many(kinds::CHECK, &keys);
+        let reused = AtomicUsize::new(0);
+        let fresh: std::sync::Mutex<Vec<(Fingerprint, Vec<u8>)>> = Default::default();
+        let semantic: BTreeMap<Name, Arc<Vec<Diagnostic>>> = keyed
+            .par_iter()
+            .zip(stored.into_par_iter())
+            .map_with(self.db().clone(), |db, ((file, key), bytes)| {
+                let path = file.path(db).clone();
+                if let Some(raw) = bytes.and_then(|b| decode_diagnostics(&b)) {
+                    reused.fetch_add(1, Ordering::Relaxed);
+                    return (path, Arc::new(raw));
+                }
+                let raw = vfs::semantic_diagnostics(db, *file).clone();
+                fresh.lock().unwrap_or_else(|e| e.into_inner()).push((
+                    *key,
+                    encode(&raw.iter().map(StoredDiagnostic::from).collect::<Vec<_>>()),
+                ));
+                (path, raw)
+            })
+            .collect();
+        let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        let stats = ReuseStats {
+            reused: reused.into_inner(),
+            computed: fresh.len(),
+        };
+        if !fresh.is_empty() {
+            store.put_many(kinds::CHECK, fresh);
+        }
+        let report = self.report_with(|db, file| match semantic.get(file.path(db)) {
+            Some(raw) => vfs::resolve_file_diagnostics(db, file, raw),
+            None => vfs::resolve_file_diagnostics(db, file, &[]),
+        });
+        (report, stats)
+    }
+
+    /// Lowers the package like [`Compiler::lower`], reading each module's lowered functions from
+    /// `store` when it has them and storing those it lowers. Also returns every function's
+    /// behaviour fingerprint by key, for the test-to-code map.
+    pub fn lower_with(
+        &self,
+        store: &dyn ResultStore,
+    ) -> Result<LoweredProgram, crate::lower::LowerError> {
+        use rayon::prelude::*;
+        let (report, check_stats) = self.check_with(store);
+        if report.errors() > 0 {
+            return Err(crate::lower::LowerError::HasErrors {
+                errors: report.errors(),
+            });
+        }
+        let keyed = keyed_files(self);
+        let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
+        let stored = store.get_many(kinds::LOWER, &keys);
+        let reused = AtomicUsize::new(0);
+        let fresh: std::sync::Mutex<Vec<(Fingerprint, Vec<u8>)>> = Default::default();
+        let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> = keyed
+            .par_iter()
+            .zip(stored.into_par_iter())
+            .map_with(self.db().clone(), |db, ((file, key), bytes)| {
+                if let Some(functions) = bytes.and_then(|b| decode::<Vec<LoweredFunction>>(&b)) {
+                    reused.fetch_add(1, Ordering::Relaxed);
+                    return Ok(functions);
+                }
+                let functions = crate::lower::lower_file_functions(db, *file)?;
+                let functions: Vec<LoweredFunction> = functions
+                    .into_iter()
+                    .map(|function| LoweredFunction {
+                        fingerprint: function_fingerprint(&function),
+                        function,
+                    })
+                    .collect();
+                fresh
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((*key, encode(&functions)));
+                Ok(functions)
+            })
+            .collect();
+        let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        let lower_stats = ReuseStats {
+            reused: reused.into_inner(),
+            computed: fresh.len(),
+        };
+        if !fresh.is_empty() {
+            store.put_many(kinds::LOWER, fresh);
+        }
+        let mut functions = Vec::new();
+        let mut fingerprints = BTreeMap::new();
+        for file in per_file {
+            for lowered in file? {
+                fingerprints.insert(lowered.function.key.clone(), lowered.fingerprint);
+                functions.push(lowered.function);
+            }
+        }
+        let program = crate::lower::link_program(self.db(), functions)?;
+        Ok(LoweredProgram {
+            program,
+            fingerprints,
+            warnings: report.warnings(),
+            check: check_stats,
+            lower: lower_stats,
+        })
+    }
+}
+
+/// A lowered package with what the test-to-code map needs.
+pub struct LoweredProgram {
+    pub program: ir::Program,
+    /// Every function's behaviour fingerprint ([`function_fingerprint`]), by function key.
+    pub fingerprints: BTreeMap<String, Fingerprint>,
+    pub warnings: usize,
+    /// How many modules' checker results were reused.
+    pub check: ReuseStats,
+    /// How many modules' lowered functions were reused.
+    pub lower: ReuseStats,
+}

@@ -1,0 +1,136 @@
+//! The static test-to-code map: for each test, everything it can reach, and one fingerprint of
+//! all of it.
+//!
+//! A test reaches its own function, every function those call (through the call graph of the
+//! lowered program, where a function used as a value is in its user's callee table too), and the
+//! layouts of every struct and enum that any of those functions has values of (transitively
+//! through fields). Constants are folded into the functions that use them, and built-ins are
+//! named in the IR, so the fingerprint of a function's IR ([`crate::cache::function_fingerprint`])
+//! already covers both; the built-ins' behaviour is the toolchain's, which the caller mixes into
+//! the final key. If two versions of a package give a test the same fingerprint, the test runs
+//! the very same code on the very same data: its recorded result is its result.
+
+use crate::fingerprint::Fingerprint;
+use crate::ir::{self, Program, Ty};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What one test can reach.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestReach {
+    /// The test's name (`geometry::area_of_unit_square`).
+    pub name: String,
+    /// A fingerprint of `items` (keys and fingerprints).
+    pub fingerprint: Fingerprint,
+    /// Every function and layout the test reaches, by key (functions are item keys such as
+    /// `geometry::area`; layouts are prefixed `type ` to keep the two apart), with the
+    /// fingerprint of each, sorted by key.
+    pub items: Vec<(String, Fingerprint)>,
+}
+
+/// The reach of every test of `program`, in the program's test order. `fingerprints` gives each
+/// function's behaviour fingerprint by key; a function without one is fingerprinted here.
+pub fn test_reach(
+    program: &Program,
+    fingerprints: &BTreeMap<String, Fingerprint>,
+) -> Vec<TestReach> {
+    let layouts = layout_fingerprints(program);
+    let fn_fp = |f: &ir::Function| {
+        fingerprints
+            .get(&f.key)
+            .copied()
+            .unwrap_or_else(|| crate::cache::function_fingerprint(f))
+    };
+    program
+        .tests
+        .iter()
+        .map(|test| {
+            let mut items: BTreeMap<String, Fingerprint> = BTreeMap::new();
+            let mut types: BTreeSet<&str> = BTreeSet::new();
+            let mut seen: BTreeSet<ir::FuncIndex> = BTreeSet::new();
+            let mut work = vec![test.func];
+            while let Some(index) = work.pop() {
+                if !seen.insert(index) {
+                    continue;
+                }
+                let Some(f) = program.functions.get(index as usize) else {
+                    continue;
+                };
+                items.insert(f.key.clone(), fn_fp(f));
+                for local in &f.body.locals {
+                    collect_types(&local.ty, &mut types);
+                }
+                collect_types(&f.body.ret, &mut types);
+                work.extend(f.links.iter().copied());
+            }
+            // Layouts reach further layouts through their fields.
+            let mut type_work: Vec<&str> = types.iter().copied().collect();
+            while let Some(key) = type_work.pop() {
+                let mut nested = BTreeSet::new();
+                if let Some(s) = program.struct_layout(key) {
+                    for (_, ty) in &s.fields {
+                        collect_types(ty, &mut nested);
+                    }
+                } else if let Some(e) = program.enum_layout(key) {
+                    for v in &e.variants {
+                        for ty in &v.fields {
+                            collect_types(ty, &mut nested);
+                        }
+                    }
+                }
+                for n in nested {
+                    if types.insert(n) {
+                        type_work.push(n);
+                    }
+                }
+            }
+            for key in types {
+                let fp = layouts
+                    .get(key)
+                    .copied()
+                    .unwrap_or_else(|| Fingerprint::of(&("missing layout", key)));
+                items.insert(format!("type {key}"), fp);
+            }
+            let items: Vec<(String, Fingerprint)> = items.into_iter().collect();
+            TestReach {
+                name: test.name.clone(),
+                fingerprint: Fingerprint::of(&("holo test reach v1", &items)),
+                items,
+            }
+        })
+        .collect()
+}
+
+fn layout_fingerprints(program: &Program) -> BTreeMap<&str, Fingerprint> {
+    let mut out = BTreeMap::new();
+    for s in &program.structs {
+        out.insert(s.key.as_str(), crate::cache::fingerprint_of_value(s));
+    }
+    for e in &program.enums {
+        out.insert(e.key.as_str(), crate::cache::fingerprint_of_value(e));
+    }
+    out
+}
+
+fn collect_types<'a>(ty: &'a Ty, out: &mut BTreeSet<&'a str>) {
+    match ty {
+        Ty::Struct(key) | Ty::Enum(key) => {
+            out.insert(key.as_str());
+        }
+        Ty::Array(elem) => collect_types(elem, out),
+        Ty::Fn(f) => {
+            for p in &f.params {
+                collect_types(p, out);
+            }
+            collect_types(&f.ret, out);
+        }
+        Ty::I64 | Ty::F64 | Ty::Bool | Ty::Unit | Ty::Str => {}
+    }
+}
+
+/// The display name of a reached item key for explanations: `calc::mul`, `type geometry::Point`
+/// → `geometry::Point`.
+pub fn display_item(key: &str) -> String {
+    let key = key.strip_prefix("type ").unwrap_or(key);
+    let key = key.strip_prefix("crate::").unwrap_or(key);
+    key.replace('.', "::")
+}

@@ -1,0 +1,162 @@
+//! Reuse through a result store: a new compiler (a new process) on unchanged sources checks and
+//! lowers nothing; an edit recomputes exactly the modules whose key it changes; modules are shared
+//! between packages that contain them. (That reused results are *right* is the differential
+//! test's job.)
+
+use holo_compiler::cache::{MemoryStore, ReuseStats};
+use holo_compiler::{Compiler, PackageKind};
+
+const MAIN: &str = "fn main() {\n    println(calc::add(1, 2));\n}\n\n#[test]\nfn adds() {\n    assert_eq(calc::add(1, 2), 3);\n}\n";
+const CALC: &str = "pub fn add(a: i64, b: i64) -> i64 {\n    a + b\n}\n\npub fn mul(a: i64, b: i64) -> i64 {\n    a * b\n}\n\n#[test]\nfn muls() {\n    assert_eq(mul(2, 3), 6);\n}\n";
+const SHAPES: &str = "pub struct Point {\n    pub x: i64,\n    pub y: i64,\n}\n\npub fn origin() -> Point {\n    Point { x: 0, y: 0 }\n}\n";
+
+fn compiler(files: &[(&str, &str)]) -> Compiler {
+    let mut c = Compiler::new(PackageKind::Bin);
+    c.set_files(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    c
+}
+
+fn stats(files: &[(&str, &str)], store: &MemoryStore) -> (ReuseStats, ReuseStats) {
+    let lowered = compiler(files).lower_with(store).expect("lowers");
+    (lowered.check, lowered.lower)
+}
+
+fn reuse(reused: usize, computed: usize) -> ReuseStats {
+    ReuseStats { reused, computed }
+}
+
+#[test]
+fn a_new_compiler_on_unchanged_sources_recomputes_nothing() {
+    let store = MemoryStore::new();
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    assert_eq!(stats(&files, &store), (reuse(0, 3), reuse(0, 3)));
+    assert_eq!(stats(&files, &store), (reuse(3, 0), reuse(3, 0)));
+}
+
+#[test]
+fn a_body_edit_recomputes_only_its_module() {
+    let store = MemoryStore::new();
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    stats(&files, &store);
+    let edited = CALC.replace("a * b", "b * a");
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", edited.as_str()),
+        ("src/shapes.holo", SHAPES),
+    ];
+    assert_eq!(stats(&files, &store), (reuse(2, 1), reuse(2, 1)));
+}
+
+#[test]
+fn a_signature_edit_recomputes_the_module_and_its_users_only() {
+    let store = MemoryStore::new();
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    stats(&files, &store);
+    let edited = CALC.replace(
+        "pub fn mul(a: i64, b: i64)",
+        "pub fn mul(a: i64, b: i64, c: i64)",
+    );
+    let edited = edited.replace("mul(2, 3)", "mul(2, 3, 1)");
+    let edited = edited.replace("a * b", "a * b * c");
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", edited.as_str()),
+        ("src/shapes.holo", SHAPES),
+    ];
+    // calc changed; main uses calc; shapes does not.
+    assert_eq!(stats(&files, &store), (reuse(1, 2), reuse(1, 2)));
+}
+
+#[test]
+fn whitespace_recomputes_only_the_file_and_moves_positions() {
+    let store = MemoryStore::new();
+    let files = [("src/main.holo", MAIN), ("src/calc.holo", CALC)];
+    let before = compiler(&files).lower_with(&store).expect("lowers");
+    let moved = format!("\n\n// a comment\n{CALC}");
+    let files = [("src/main.holo", MAIN), ("src/calc.holo", moved.as_str())];
+    let after = compiler(&files).lower_with(&store).expect("lowers");
+    assert_eq!((after.check, after.lower), (reuse(1, 1), reuse(1, 1)));
+    let line = |p: &holo_compiler::ir::Program| {
+        let i = p.function_by_key("calc::mul").expect("mul") as usize;
+        p.functions[i].line
+    };
+    assert_eq!(line(&after.program), line(&before.program) + 3);
+    // The behaviour fingerprints ignore positions.
+    assert_eq!(before.fingerprints, after.fingerprints);
+}
+
+#[test]
+fn modules_are_shared_between_packages_that_contain_them() {
+    let store = MemoryStore::new();
+    stats(
+        &[
+            ("src/main.holo", MAIN),
+            ("src/calc.holo", CALC),
+            ("src/shapes.holo", SHAPES),
+        ],
+        &store,
+    );
+    // Another package with the same `calc` and `shapes` and other modules besides.
+    let other_main =
+        "fn main() {\n    println(calc::mul(2, 2));\n    println(extra::hello());\n}\n";
+    let extra = "pub fn hello() -> str {\n    \"hello\"\n}\n";
+    let (check, lower) = stats(
+        &[
+            ("src/main.holo", other_main),
+            ("src/calc.holo", CALC),
+            ("src/shapes.holo", SHAPES),
+            ("src/extra.holo", extra),
+        ],
+        &store,
+    );
+    assert_eq!((check, lower), (reuse(2, 2), reuse(2, 2)));
+}
+
+#[test]
+fn a_new_module_that_a_path_names_invalidates_that_path_s_users() {
+    // `main` names `util`, which does not exist: an error. Adding `util` must recompute main.
+    let store = MemoryStore::new();
+    let main = "fn main() {\n    println(util::one());\n}\n";
+    let first = compiler(&[("src/main.holo", main)]).check_with(&store).0;
+    assert_eq!(first.errors(), 1);
+    let util = "pub fn one() -> i64 {\n    1\n}\n";
+    let second = compiler(&[("src/main.holo", main), ("src/util.holo", util)])
+        .check_with(&store)
+        .0;
+    assert_eq!(second.errors(), 0, "{:?}", second.diagnostics);
+}
+
+#[test]
+fn test_fingerprints_change_only_for_tests_that_reach_the_edit() {
+    let store = MemoryStore::new();
+    let reach = |files: &[(&str, &str)]| {
+        let lowered = compiler(files).lower_with(&store).expect("lowers");
+        holo_compiler::testmap::test_reach(&lowered.program, &lowered.fingerprints)
+    };
+    let before = reach(&[("src/main.holo", MAIN), ("src/calc.holo", CALC)]);
+    let edited = CALC.replace("a * b", "b * a");
+    let after = reach(&[("src/main.holo", MAIN), ("src/calc.holo", edited.as_str())]);
+    let names: Vec<&str> = before.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["adds", "calc::muls"]);
+    assert_eq!(
+        before[0].fingerprint, after[0].fingerprint,
+        "`adds` does not reach `mul`"
+    );
+    assert_ne!(
+        before[1].fingerprint, after[1].fingerprint,
+        "`muls` reaches `mul`"
+    );
+    assert!(before[1].items.iter().any(|(k, _)| k == "calc::mul"));
+}
