@@ -1,46 +1,29 @@
-//! The store: one redb file with a versioned header, content-addressed blobs and per-project
-//! bookkeeping, shared by every holo process that opens it, and rebuilt when it is damaged.
+//! Opening a store: one redb file with a versioned header, shared by every holo process that
+//! opens it, verified on open and rebuilt when it is damaged; and the [`Store`] handle with its
+//! per-process bookkeeping (lookup counters, access marks waiting for `gc`).
 //!
-//! Layout (schema version [`SCHEMA_VERSION`]):
-//!
-//! | table | key → value | what |
-//! | --- | --- | --- |
-//! | `holo_header` | `&str` → bytes | `format` = `holo-db`, `schema_version` (u64 LE), `created_by`, `last_build` |
-//! | `blobs` | 32-byte fingerprint → bytes | content-addressed results; a key names its value forever |
-//! | `meta` | `&str` → bytes | small per-project bookkeeping owned by the caller |
-//!
-//! The header table's name and types never change, so any future holo can read any store's
-//! version and decide. A store of another schema version is moved aside, not migrated: it is a
-//! cache, and [`store_file_name`] puts the version in the file name so that two installed
-//! versions of holo sharing one `HOLO_HOME` use two files instead of moving each other's aside.
+//! The tables are described in `tables.rs`; the operations on them live in `blobs.rs`
+//! (content-addressed results, bookkeeping, run statistics), `gc.rs` (last use, garbage
+//! collection, compaction) and `project.rs` (test results and the test-to-code map).
 
 use crate::error::{Damage, StoreError, Warning};
 use crate::fingerprint::{Fingerprinter, Key};
+use crate::tables::{
+    BLOB_INFO, BLOBS, FORMAT_TAG, HEADER, HEADER_CREATED_BY, HEADER_FORMAT, HEADER_LAST_BUILD,
+    HEADER_SCHEMA, ITEM_TESTS, META, RUNS, SCHEMA_VERSION, TEST_MAP, TEST_RESULTS,
+};
 use redb::{
     ConcurrencyMode, Database, ReadTransaction, ReadableDatabase, ReadableTable,
-    ReadableTableMetadata, TableDefinition, TableError,
+    ReadableTableMetadata, TableError,
 };
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::ErrorKind;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The version of the table layout above. Bump it whenever a table's meaning or encoding
-/// changes; stores with another version are moved aside and rebuilt.
-pub const SCHEMA_VERSION: u64 = 1;
-
-/// The value of the header's `format` entry, which tells a holo store from other redb files.
-const FORMAT_TAG: &[u8] = b"holo-db";
-
-const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("holo_header");
-const BLOBS: TableDefinition<&Key, &[u8]> = TableDefinition::new("blobs");
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-
-const HEADER_FORMAT: &str = "format";
-const HEADER_SCHEMA: &str = "schema_version";
-const HEADER_CREATED_BY: &str = "created_by";
-const HEADER_LAST_BUILD: &str = "last_build";
 
 /// redb's page cache per open handle. Its default (1 GiB) is sized for one big process; holo
 /// runs several small ones (CLI, daemon, LSP) against the same file.
@@ -49,16 +32,12 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The read-only look before the read-write open reads a few pages only.
 const PRECHECK_CACHE_BYTES: usize = 1024 * 1024;
 
-/// The file name for a store of this schema version, e.g. `holo-v1.redb`.
-pub fn store_file_name() -> String {
-    format!("holo-v{SCHEMA_VERSION}.redb")
-}
-
 /// How to open a store. [`Store::open`] is `OpenOptions::new(build_id).open(path)`.
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
     build_id: String,
     verify_integrity: bool,
+    fixed_time: Option<u64>,
 }
 
 impl OpenOptions {
@@ -69,7 +48,16 @@ impl OpenOptions {
         OpenOptions {
             build_id: build_id.to_owned(),
             verify_integrity: true,
+            fixed_time: None,
         }
+    }
+
+    /// Makes the handle use `unix_secs` as the current time instead of the system clock: for
+    /// the last-use days that `gc` compares and the time of recorded runs. For tests and tools
+    /// that need a store to age without waiting; never for normal use.
+    pub fn fixed_time(mut self, unix_secs: u64) -> OpenOptions {
+        self.fixed_time = Some(unix_secs);
+        self
     }
 
     /// Whether to verify every page checksum on open (the default). Without it, a file
@@ -190,9 +178,12 @@ impl OpenOptions {
             .create(path)
             .map_err(|e| classify(path, existed, "opening it", e.into()))?;
         let store = Store {
-            db,
+            db: RwLock::new(db),
             path: path.to_owned(),
             build_id: self.build_id.clone(),
+            fixed_time: self.fixed_time,
+            counters: Counters::default(),
+            pending_access: Mutex::new(HashSet::new()),
         };
         store.validate_header()?;
         Ok(store)
@@ -333,10 +324,11 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     })
 }
 
-/// What `stats()` reports.
+/// What [`Store::stats`] reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreStats {
-    /// Size of the file on disk (redb does not shrink files when entries are removed).
+    /// Size of the file on disk (redb does not shrink files when entries are removed; `gc`
+    /// compacts them).
     pub file_bytes: u64,
     /// Number of content-addressed entries.
     pub blobs: u64,
@@ -344,6 +336,12 @@ pub struct StoreStats {
     pub blob_bytes: u64,
     /// Number of bookkeeping entries.
     pub meta_entries: u64,
+    /// Number of tests with a recorded result.
+    pub tests_recorded: u64,
+    /// Number of tests with an entry in the test-to-code map.
+    pub tests_mapped: u64,
+    /// Number of (item, test) pairs in the test-to-code map.
+    pub map_links: u64,
     pub schema_version: u64,
     /// The build id of the toolchain that created the store.
     pub created_by: String,
@@ -351,12 +349,70 @@ pub struct StoreStats {
     pub last_build: String,
 }
 
+/// This handle's lookups since it was opened (or since [`Store::reset_session_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Lookups (`get`, `get_many`, `contains`) that found their key.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// Blobs this handle added to the store (keys that were already present do not count).
+    pub writes: u64,
+}
+
+impl SessionStats {
+    /// Hits as a fraction of all lookups, or `None` if there were none.
+    pub fn hit_rate(&self) -> Option<f64> {
+        hit_rate(self.hits, self.misses)
+    }
+}
+
+/// The counters of one run, as [`Store::record_run`] saved them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunStats {
+    /// What the run was, as the caller named it (for example `test`).
+    pub command: String,
+    /// When it was recorded, in seconds since the Unix epoch.
+    pub recorded_at: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub writes: u64,
+}
+
+impl RunStats {
+    /// Hits as a fraction of all lookups, or `None` if there were none.
+    pub fn hit_rate(&self) -> Option<f64> {
+        hit_rate(self.hits, self.misses)
+    }
+}
+
+fn hit_rate(hits: u64, misses: u64) -> Option<f64> {
+    let total = hits + misses;
+    (total > 0).then(|| hits as f64 / total as f64)
+}
+
+/// The lookup counters of a handle; relaxed atomics, since they are only ever summed.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) hits: AtomicU64,
+    pub(crate) misses: AtomicU64,
+    pub(crate) writes: AtomicU64,
+}
+
 /// An open store. Cheap to share between threads (`&Store` is enough; it is `Send + Sync`), and
 /// several processes may hold the same file open.
 pub struct Store {
-    db: Database,
+    /// Behind a lock only so that `gc` can get the `&mut Database` that compaction needs; every
+    /// other operation holds the read side just long enough to begin a transaction.
+    db: RwLock<Database>,
     path: PathBuf,
     build_id: String,
+    fixed_time: Option<u64>,
+    pub(crate) counters: Counters,
+    /// Keys this handle found, whose last-use day is written in one transaction later
+    /// (`record_run`, `flush_access`, or when the handle is dropped): a commit per hit would
+    /// cost an fsync each.
+    pub(crate) pending_access: Mutex<HashSet<Key>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -405,135 +461,6 @@ impl Store {
         parts.iter().fold(prefix, |f, part| f.part(part)).finish()
     }
 
-    /// The blob stored under `key`, if any.
-    pub fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
-        let read = self.begin_read()?;
-        let table = read
-            .open_table(BLOBS)
-            .map_err(|e| self.engine("opening the blob table", e))?;
-        let value = table
-            .get(key)
-            .map_err(|e| self.engine("reading a blob", e))?;
-        Ok(value.map(|guard| guard.value().to_vec()))
-    }
-
-    pub fn contains(&self, key: &Key) -> Result<bool, StoreError> {
-        let read = self.begin_read()?;
-        let table = read
-            .open_table(BLOBS)
-            .map_err(|e| self.engine("opening the blob table", e))?;
-        let found = table
-            .get(key)
-            .map_err(|e| self.engine("reading a blob", e))?
-            .is_some();
-        Ok(found)
-    }
-
-    /// Stores one blob. Prefer [`Store::put_batch`] for several: each call is one durable commit
-    /// (an fsync, about 1 ms).
-    pub fn put(&self, key: &Key, value: &[u8]) -> Result<bool, StoreError> {
-        Ok(self.put_batch([(key, value)])? == 1)
-    }
-
-    /// Stores blobs in one short write transaction and returns how many were new.
-    ///
-    /// Keys are content addresses: a key that is already present names the same bytes, so it is
-    /// left as it is rather than rewritten (which would copy its pages for nothing).
-    pub fn put_batch<'a, I>(&self, entries: I) -> Result<usize, StoreError>
-    where
-        I: IntoIterator<Item = (&'a Key, &'a [u8])>,
-    {
-        let mut entries = entries.into_iter().peekable();
-        if entries.peek().is_none() {
-            // Not even a transaction: beginning one waits for every other writer.
-            return Ok(0);
-        }
-        let write = self
-            .db
-            .begin_write()
-            .map_err(|e| self.engine("starting a write", e))?;
-        let mut added = 0;
-        {
-            let mut table = write
-                .open_table(BLOBS)
-                .map_err(|e| self.engine("opening the blob table", e))?;
-            for (key, value) in entries {
-                let present = table
-                    .get(key)
-                    .map_err(|e| self.engine("reading a blob", e))?
-                    .is_some();
-                if !present {
-                    table
-                        .insert(key, value)
-                        .map_err(|e| self.engine("writing a blob", e))?;
-                    added += 1;
-                }
-            }
-        }
-        if added == 0 {
-            write
-                .abort()
-                .map_err(|e| self.engine("ending a write", e))?;
-        } else {
-            write
-                .commit()
-                .map_err(|e| self.engine("committing blobs", e))?;
-        }
-        Ok(added)
-    }
-
-    /// A bookkeeping value (per-project state owned by the caller).
-    pub fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let read = self.begin_read()?;
-        let table = read
-            .open_table(META)
-            .map_err(|e| self.engine("opening the bookkeeping table", e))?;
-        let value = table
-            .get(key)
-            .map_err(|e| self.engine("reading a bookkeeping entry", e))?;
-        Ok(value.map(|guard| guard.value().to_vec()))
-    }
-
-    /// Sets a bookkeeping value, replacing any previous one.
-    pub fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let write = self
-            .db
-            .begin_write()
-            .map_err(|e| self.engine("starting a write", e))?;
-        {
-            let mut table = write
-                .open_table(META)
-                .map_err(|e| self.engine("opening the bookkeeping table", e))?;
-            table
-                .insert(key, value)
-                .map_err(|e| self.engine("writing a bookkeeping entry", e))?;
-        }
-        write
-            .commit()
-            .map_err(|e| self.engine("committing a bookkeeping entry", e))
-    }
-
-    /// Removes a bookkeeping value; returns whether there was one.
-    pub fn remove_meta(&self, key: &str) -> Result<bool, StoreError> {
-        let write = self
-            .db
-            .begin_write()
-            .map_err(|e| self.engine("starting a write", e))?;
-        let removed = {
-            let mut table = write
-                .open_table(META)
-                .map_err(|e| self.engine("opening the bookkeeping table", e))?;
-            table
-                .remove(key)
-                .map_err(|e| self.engine("removing a bookkeeping entry", e))?
-                .is_some()
-        };
-        write
-            .commit()
-            .map_err(|e| self.engine("committing a bookkeeping removal", e))?;
-        Ok(removed)
-    }
-
     /// Sizes and counts, for `holo cache stats`.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let file_bytes = std::fs::metadata(&self.path)
@@ -557,6 +484,15 @@ impl Store {
         let meta = read
             .open_table(META)
             .map_err(|e| self.engine("opening the bookkeeping table", e))?;
+        let results = read
+            .open_table(TEST_RESULTS)
+            .map_err(|e| self.engine("opening the test results", e))?;
+        let map = read
+            .open_table(TEST_MAP)
+            .map_err(|e| self.engine("opening the test-to-code map", e))?;
+        let links = read
+            .open_multimap_table(ITEM_TESTS)
+            .map_err(|e| self.engine("opening the test-to-code map", e))?;
         Ok(StoreStats {
             file_bytes,
             blobs: blobs.len().map_err(|e| self.engine("counting blobs", e))?,
@@ -567,19 +503,61 @@ impl Store {
             meta_entries: meta
                 .len()
                 .map_err(|e| self.engine("counting bookkeeping entries", e))?,
+            tests_recorded: results
+                .len()
+                .map_err(|e| self.engine("counting test results", e))?,
+            tests_mapped: map
+                .len()
+                .map_err(|e| self.engine("counting the test-to-code map", e))?,
+            map_links: links
+                .len()
+                .map_err(|e| self.engine("counting the test-to-code map", e))?,
             schema_version: header.schema_version,
             created_by: header.created_by,
             last_build: header.last_build,
         })
     }
 
-    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
-        self.db
+    /// The database, for beginning a transaction. The guard must not be held across anything
+    /// slow: `gc` waits for it to compact.
+    pub(crate) fn db(&self) -> RwLockReadGuard<'_, Database> {
+        self.db.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The database for compaction, which needs it exclusively.
+    pub(crate) fn db_mut(&self) -> std::sync::RwLockWriteGuard<'_, Database> {
+        self.db.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        self.db()
             .begin_read()
             .map_err(|e| self.engine("starting a read", e))
     }
 
-    fn engine(&self, action: &'static str, error: impl Into<redb::Error>) -> StoreError {
+    pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        self.db()
+            .begin_write()
+            .map_err(|e| self.engine("starting a write", e))
+    }
+
+    /// The current time in seconds since the Unix epoch (or the fixed time of
+    /// [`OpenOptions::fixed_time`]).
+    pub(crate) fn now(&self) -> u64 {
+        self.fixed_time.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        })
+    }
+
+    /// The current day, counted from the Unix epoch: the unit of last use.
+    pub(crate) fn today(&self) -> u32 {
+        u32::try_from(self.now() / 86_400).unwrap_or(u32::MAX)
+    }
+
+    pub(crate) fn engine(&self, action: &'static str, error: impl Into<redb::Error>) -> StoreError {
         StoreError::Engine {
             action,
             path: self.path.clone(),
@@ -591,7 +569,7 @@ impl Store {
     /// brand-new (table-less) redb file, and records this build as the last to open it.
     fn validate_header(&self) -> Result<(), Attempt> {
         let classify = |e: redb::Error| classify(&self.path, true, "reading its header", e);
-        let read = self.db.begin_read().map_err(|e| classify(e.into()))?;
+        let read = self.db().begin_read().map_err(|e| classify(e.into()))?;
         let state = inspect_header(&read).map_err(classify)?;
         drop(read);
         match state {
@@ -615,7 +593,7 @@ impl Store {
     /// inside its write transaction and validates that instead.
     fn initialize(&self) -> Result<(), Attempt> {
         let classify = |e: redb::Error| classify(&self.path, true, "initializing it", e);
-        let write = self.db.begin_write().map_err(|e| classify(e.into()))?;
+        let write = self.db().begin_write().map_err(|e| classify(e.into()))?;
         {
             let mut header = write.open_table(HEADER).map_err(|e| classify(e.into()))?;
             let initialized = header
@@ -638,13 +616,24 @@ impl Store {
                 header.insert(key, value).map_err(|e| classify(e.into()))?;
             }
             write.open_table(BLOBS).map_err(|e| classify(e.into()))?;
+            write
+                .open_table(BLOB_INFO)
+                .map_err(|e| classify(e.into()))?;
             write.open_table(META).map_err(|e| classify(e.into()))?;
+            write.open_table(RUNS).map_err(|e| classify(e.into()))?;
+            write
+                .open_table(TEST_RESULTS)
+                .map_err(|e| classify(e.into()))?;
+            write.open_table(TEST_MAP).map_err(|e| classify(e.into()))?;
+            write
+                .open_multimap_table(ITEM_TESTS)
+                .map_err(|e| classify(e.into()))?;
         }
         write.commit().map_err(|e| classify(e.into()))
     }
 
     fn write_header(&self, entries: &[(&str, &[u8])]) -> Result<(), redb::Error> {
-        let write = self.db.begin_write()?;
+        let write = self.db().begin_write()?;
         {
             let mut header = write.open_table(HEADER)?;
             for (key, value) in entries {
@@ -695,6 +684,9 @@ fn inspect_header(read: &ReadTransaction) -> Result<HeaderState, redb::Error> {
             expected: SCHEMA_VERSION,
         }));
     }
+    if let Some(damage) = check_tables(read)? {
+        return Ok(HeaderState::Invalid(damage));
+    }
     let text =
         |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
     Ok(HeaderState::Valid(Header {
@@ -702,4 +694,40 @@ fn inspect_header(read: &ReadTransaction) -> Result<HeaderState, redb::Error> {
         created_by: text(get(HEADER_CREATED_BY)?),
         last_build: text(get(HEADER_LAST_BUILD)?),
     }))
+}
+
+/// Checks that every table of this schema exists with its key and value types. A store of this
+/// schema version always has all of them (they are created with the header, in one
+/// transaction), so a missing or different table means the file was damaged or forged, and it
+/// is found here rather than as a failure in the middle of a command.
+fn check_tables(read: &ReadTransaction) -> Result<Option<Damage>, redb::Error> {
+    use redb::{MultimapTableHandle, TableHandle};
+    fn verdict<T>(
+        name: &str,
+        opened: Result<T, TableError>,
+    ) -> Result<Option<Damage>, redb::Error> {
+        match opened {
+            Ok(_) => Ok(None),
+            Err(TableError::TableDoesNotExist(_)) => Ok(Some(Damage::Corrupt {
+                detail: format!("its table `{name}` is missing"),
+            })),
+            Err(
+                TableError::TableTypeMismatch { .. }
+                | TableError::TypeDefinitionChanged { .. }
+                | TableError::TableIsMultimap(_)
+                | TableError::TableIsNotMultimap(_),
+            ) => Ok(Some(Damage::NotAHoloStore)),
+            Err(error) => Err(error.into()),
+        }
+    }
+    let checks = [
+        verdict(BLOBS.name(), read.open_table(BLOBS))?,
+        verdict(BLOB_INFO.name(), read.open_table(BLOB_INFO))?,
+        verdict(META.name(), read.open_table(META))?,
+        verdict(RUNS.name(), read.open_table(RUNS))?,
+        verdict(TEST_RESULTS.name(), read.open_table(TEST_RESULTS))?,
+        verdict(TEST_MAP.name(), read.open_table(TEST_MAP))?,
+        verdict(ITEM_TESTS.name(), read.open_multimap_table(ITEM_TESTS))?,
+    ];
+    Ok(checks.into_iter().flatten().next())
 }

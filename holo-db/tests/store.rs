@@ -520,3 +520,83 @@ fn store_is_shareable_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Store>();
 }
+
+#[test]
+fn a_store_of_schema_version_1_is_moved_aside() {
+    // The layout holo wrote before the test tables and last-use rows existed.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    {
+        const HEADER: redb::TableDefinition<&str, &[u8]> =
+            redb::TableDefinition::new("holo_header");
+        const BLOBS: redb::TableDefinition<&[u8; 32], &[u8]> = redb::TableDefinition::new("blobs");
+        const META: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+        let mut builder = redb::Database::builder();
+        builder.set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+        let db = builder.create(&path).unwrap();
+        let write = db.begin_write().unwrap();
+        {
+            let mut header = write.open_table(HEADER).unwrap();
+            header.insert("format", &b"holo-db"[..]).unwrap();
+            header
+                .insert("schema_version", &1u64.to_le_bytes()[..])
+                .unwrap();
+            header.insert("created_by", &b"holo 0.0.1"[..]).unwrap();
+            header.insert("last_build", &b"holo 0.0.1"[..]).unwrap();
+            write
+                .open_table(BLOBS)
+                .unwrap()
+                .insert(&key(1), &b"old"[..])
+                .unwrap();
+            write.open_table(META).unwrap();
+        }
+        write.commit().unwrap();
+    }
+    const { assert!(SCHEMA_VERSION > 1) };
+    assert_recovers(&path, |d| {
+        *d == Damage::ForeignSchema {
+            found: 1,
+            expected: SCHEMA_VERSION,
+        }
+    });
+}
+
+#[test]
+fn a_valid_header_over_foreign_tables_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    drop(open_fresh(&path));
+    // Replace one table by a table of the same name and other types, as a forged or
+    // half-migrated file would have.
+    {
+        const BLOB_INFO: redb::TableDefinition<&[u8; 32], (u32, u64)> =
+            redb::TableDefinition::new("blob_info");
+        const WRONG: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("blob_info");
+        let mut builder = redb::Database::builder();
+        builder.set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+        let db = builder.open(&path).unwrap();
+        let write = db.begin_write().unwrap();
+        write.delete_table(BLOB_INFO).unwrap();
+        write.open_table(WRONG).unwrap().insert(1, 2).unwrap();
+        write.commit().unwrap();
+    }
+    assert_recovers(&path, |d| *d == Damage::NotAHoloStore);
+
+    // A table that is missing altogether.
+    let other = dir.path().join("other.redb");
+    drop(open_fresh(&other));
+    {
+        const RUNS: redb::TableDefinition<&str, (&str, u64, u64, u64, u64)> =
+            redb::TableDefinition::new("runs");
+        let mut builder = redb::Database::builder();
+        builder.set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+        let db = builder.open(&other).unwrap();
+        let write = db.begin_write().unwrap();
+        write.delete_table(RUNS).unwrap();
+        write.commit().unwrap();
+    }
+    assert_recovers(
+        &other,
+        |d| matches!(d, Damage::Corrupt { detail } if detail.contains("`runs`")),
+    );
+}

@@ -1,0 +1,257 @@
+//! A project's test state: the last result of each test, and the test-to-code map (which items
+//! each test can reach, and the reverse: which tests reach an item).
+//!
+//! holo-db does not interpret any of it. A test is a name, an item is a key string chosen by the
+//! compiler, a reach fingerprint is a [`Key`], and a result's payload is bytes. What it does
+//! guarantee is consistency: every write here is one transaction, so the forward map and the
+//! reverse map always agree, and a result is never seen half-written.
+
+use crate::error::StoreError;
+use crate::fingerprint::Key;
+use crate::store::Store;
+use crate::tables::{ITEM_TESTS, TEST_MAP, TEST_RESULTS};
+use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The recorded result of one test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestRecord {
+    /// The fingerprint of everything the test could reach when it ran: the result is valid for
+    /// exactly that code.
+    pub reach: Key,
+    /// When the test ran, in seconds since the Unix epoch.
+    pub recorded_at: u64,
+    /// The caller's encoding of the outcome; opaque to holo-db.
+    pub data: Vec<u8>,
+}
+
+impl Store {
+    /// Records test results, replacing earlier ones of the same tests, in one transaction.
+    pub fn put_test_results(&self, records: &[(String, TestRecord)]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let write = self.begin_write()?;
+        {
+            let mut table = write
+                .open_table(TEST_RESULTS)
+                .map_err(|e| self.engine("opening the test results", e))?;
+            for (name, record) in records {
+                table
+                    .insert(
+                        name.as_str(),
+                        (&record.reach, record.recorded_at, record.data.as_slice()),
+                    )
+                    .map_err(|e| self.engine("writing a test result", e))?;
+            }
+        }
+        write
+            .commit()
+            .map_err(|e| self.engine("committing test results", e))
+    }
+
+    /// Every recorded test result, by test name.
+    pub fn test_results(&self) -> Result<BTreeMap<String, TestRecord>, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_table(TEST_RESULTS)
+            .map_err(|e| self.engine("opening the test results", e))?;
+        let fail = |e| self.engine("reading the test results", e);
+        let mut out = BTreeMap::new();
+        for row in table.iter().map_err(fail)? {
+            let (name, value) = row.map_err(fail)?;
+            let (reach, recorded_at, data) = value.value();
+            out.insert(
+                name.value().to_owned(),
+                TestRecord {
+                    reach: *reach,
+                    recorded_at,
+                    data: data.to_vec(),
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Forgets every test not in `names` (tests that were removed or renamed): its result and
+    /// its test-to-code map entry. Returns how many tests were forgotten.
+    pub fn retain_tests(&self, names: &BTreeSet<String>) -> Result<usize, StoreError> {
+        let stale = {
+            let read = self.begin_read()?;
+            let results = read
+                .open_table(TEST_RESULTS)
+                .map_err(|e| self.engine("opening the test results", e))?;
+            let map = read
+                .open_table(TEST_MAP)
+                .map_err(|e| self.engine("opening the test-to-code map", e))?;
+            let fail = |e| self.engine("reading the test results", e);
+            let mut stale = BTreeSet::new();
+            for row in results.iter().map_err(fail)? {
+                let name = row.map_err(fail)?.0;
+                if !names.contains(name.value()) {
+                    stale.insert(name.value().to_owned());
+                }
+            }
+            for row in map.iter().map_err(fail)? {
+                let name = row.map_err(fail)?.0;
+                if !names.contains(name.value()) {
+                    stale.insert(name.value().to_owned());
+                }
+            }
+            stale
+        };
+        if stale.is_empty() {
+            // The common case, answered without a write transaction.
+            return Ok(0);
+        }
+        let write = self.begin_write()?;
+        {
+            let mut tables = MapTables::open(self, &write)?;
+            let mut results = write
+                .open_table(TEST_RESULTS)
+                .map_err(|e| self.engine("opening the test results", e))?;
+            for name in &stale {
+                // Removed by the name read above; another process may have changed the store
+                // in between, which only makes these removals no-ops.
+                results
+                    .remove(name.as_str())
+                    .map_err(|e| self.engine("removing a test result", e))?;
+                tables.remove(self, name)?;
+            }
+        }
+        write
+            .commit()
+            .map_err(|e| self.engine("committing the removal of tests", e))?;
+        Ok(stale.len())
+    }
+
+    /// Sets the test-to-code map entries of the given tests: `(test, reach fingerprint, item
+    /// keys it reaches)`, each replacing that test's previous entry, and the reverse map with it,
+    /// in one transaction. Items are stored sorted and without duplicates. An entry equal to the
+    /// stored one is not rewritten.
+    pub fn put_test_map(&self, entries: &[(String, Key, Vec<String>)]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let write = self.begin_write()?;
+        let mut changed = false;
+        {
+            let mut tables = MapTables::open(self, &write)?;
+            for (test, reach, items) in entries {
+                let items: BTreeSet<&str> = items.iter().map(String::as_str).collect();
+                changed |= tables.put(self, test, reach, &items)?;
+            }
+        }
+        if changed {
+            write
+                .commit()
+                .map_err(|e| self.engine("committing the test-to-code map", e))
+        } else {
+            write.abort().map_err(|e| self.engine("ending a write", e))
+        }
+    }
+
+    /// The tests that reach `item`, sorted by name.
+    pub fn tests_reaching(&self, item: &str) -> Result<Vec<String>, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_multimap_table(ITEM_TESTS)
+            .map_err(|e| self.engine("opening the test-to-code map", e))?;
+        let fail = |e| self.engine("reading the test-to-code map", e);
+        let mut tests = Vec::new();
+        for test in table.get(item).map_err(fail)? {
+            tests.push(test.map_err(fail)?.value().to_owned());
+        }
+        Ok(tests)
+    }
+
+    /// The reach fingerprint and the items (sorted) of `test`'s map entry, if it has one.
+    pub fn test_items(&self, test: &str) -> Result<Option<(Key, Vec<String>)>, StoreError> {
+        let read = self.begin_read()?;
+        let table = read
+            .open_table(TEST_MAP)
+            .map_err(|e| self.engine("opening the test-to-code map", e))?;
+        let entry = table
+            .get(test)
+            .map_err(|e| self.engine("reading the test-to-code map", e))?;
+        Ok(entry.map(|guard| {
+            let (reach, items) = guard.value();
+            (*reach, items.into_iter().map(str::to_owned).collect())
+        }))
+    }
+}
+
+/// The forward and reverse map tables of one write transaction, changed together.
+struct MapTables<'txn> {
+    map: Table<'txn, &'static str, (&'static Key, Vec<&'static str>)>,
+    reverse: MultimapTable<'txn, &'static str, &'static str>,
+}
+
+impl<'txn> MapTables<'txn> {
+    fn open(store: &Store, write: &'txn WriteTransaction) -> Result<MapTables<'txn>, StoreError> {
+        let fail = |e| store.engine("opening the test-to-code map", e);
+        Ok(MapTables {
+            map: write.open_table(TEST_MAP).map_err(fail)?,
+            reverse: write.open_multimap_table(ITEM_TESTS).map_err(fail)?,
+        })
+    }
+
+    /// The stored entry of `test`, owned.
+    fn entry(&self, store: &Store, test: &str) -> Result<Option<(Key, Vec<String>)>, StoreError> {
+        let entry = self
+            .map
+            .get(test)
+            .map_err(|e| store.engine("reading the test-to-code map", e))?;
+        Ok(entry.map(|guard| {
+            let (reach, items) = guard.value();
+            (*reach, items.into_iter().map(str::to_owned).collect())
+        }))
+    }
+
+    /// Replaces `test`'s entry; returns whether anything changed.
+    fn put(
+        &mut self,
+        store: &Store,
+        test: &str,
+        reach: &Key,
+        items: &BTreeSet<&str>,
+    ) -> Result<bool, StoreError> {
+        if let Some((old_reach, old_items)) = self.entry(store, test)? {
+            if old_reach == *reach
+                && old_items
+                    .iter()
+                    .map(String::as_str)
+                    .eq(items.iter().copied())
+            {
+                return Ok(false);
+            }
+            let fail = |e| store.engine("updating the test-to-code map", e);
+            for item in &old_items {
+                if !items.contains(item.as_str()) {
+                    self.reverse.remove(item.as_str(), test).map_err(fail)?;
+                }
+            }
+        }
+        let fail = |e| store.engine("writing the test-to-code map", e);
+        let list: Vec<&str> = items.iter().copied().collect();
+        self.map.insert(test, (reach, list)).map_err(fail)?;
+        for item in items {
+            // A pair that is already present is left as it is.
+            self.reverse.insert(*item, test).map_err(fail)?;
+        }
+        Ok(true)
+    }
+
+    /// Removes `test`'s entry and its reverse pairs.
+    fn remove(&mut self, store: &Store, test: &str) -> Result<(), StoreError> {
+        let Some((_, items)) = self.entry(store, test)? else {
+            return Ok(());
+        };
+        let fail = |e| store.engine("removing from the test-to-code map", e);
+        self.map.remove(test).map_err(fail)?;
+        for item in &items {
+            self.reverse.remove(item.as_str(), test).map_err(fail)?;
+        }
+        Ok(())
+    }
+}
