@@ -355,18 +355,13 @@ impl Compiler {
 
     /// Lowers the package like [`Compiler::lower`], reading each module's lowered functions from
     /// `store` when it has them and storing those it lowers. Also returns every function's
-    /// behaviour fingerprint by key, for the test-to-code map.
+    /// behaviour fingerprint by key, for the test-to-code map. The package must have been
+    /// checked free of errors (with [`Compiler::check_with`] or [`Compiler::check`]) first.
     pub fn lower_with(
         &self,
         store: &dyn ResultStore,
     ) -> Result<LoweredProgram, crate::lower::LowerError> {
         use rayon::prelude::*;
-        let (report, check_stats) = self.check_with(store);
-        if report.errors() > 0 {
-            return Err(crate::lower::LowerError::HasErrors {
-                errors: report.errors(),
-            });
-        }
         let keyed = keyed_files(self);
         let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
         let stored = store.get_many(kinds::LOWER, &keys);
@@ -415,9 +410,7 @@ impl Compiler {
         Ok(LoweredProgram {
             program,
             fingerprints,
-            warnings: report.warnings(),
-            check: check_stats,
-            lower: lower_stats,
+            reuse: lower_stats,
         })
     }
 }
@@ -427,9 +420,6 @@ pub struct LoweredProgram {
     pub program: ir::Program,
     /// Every function's behaviour fingerprint ([`function_fingerprint`]), by function key.
     pub fingerprints: BTreeMap<String, Fingerprint>,
-    pub warnings: usize,
-    /// How many modules' checker results were reused.
-    pub check: ReuseStats,
     /// How many modules' lowered functions were reused.
-    pub lower: ReuseStats,
+    pub reuse: ReuseStats,
 }

@@ -363,6 +363,9 @@ fn compiled(
     c: &Compiler,
     store: &dyn ResultStore,
 ) -> Option<(holo_compiler::ir::Program, Vec<(String, String)>)> {
+    if c.check_with(store).0.errors() > 0 {
+        return None;
+    }
     let lowered = c.lower_with(store).ok()?;
     let reach = holo_compiler::testmap::test_reach(&lowered.program, &lowered.fingerprints)
         .into_iter()

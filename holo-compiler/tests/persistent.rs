@@ -3,7 +3,7 @@
 //! between packages that contain them. (That reused results are *right* is the differential
 //! test's job.)
 
-use holo_compiler::cache::{MemoryStore, ReuseStats};
+use holo_compiler::cache::{LoweredProgram, MemoryStore, ReuseStats};
 use holo_compiler::{Compiler, PackageKind};
 
 const MAIN: &str = "fn main() {\n    println(calc::add(1, 2));\n}\n\n#[test]\nfn adds() {\n    assert_eq(calc::add(1, 2), 3);\n}\n";
@@ -16,9 +16,16 @@ fn compiler(files: &[(&str, &str)]) -> Compiler {
     c
 }
 
+fn lowered(files: &[(&str, &str)], store: &MemoryStore) -> (ReuseStats, LoweredProgram) {
+    let c = compiler(files);
+    let (report, check) = c.check_with(store);
+    assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
+    (check, c.lower_with(store).expect("lowers"))
+}
+
 fn stats(files: &[(&str, &str)], store: &MemoryStore) -> (ReuseStats, ReuseStats) {
-    let lowered = compiler(files).lower_with(store).expect("lowers");
-    (lowered.check, lowered.lower)
+    let (check, lowered) = lowered(files, store);
+    (check, lowered.reuse)
 }
 
 fn reuse(reused: usize, computed: usize) -> ReuseStats {
@@ -83,11 +90,11 @@ fn a_signature_edit_recomputes_the_module_and_its_users_only() {
 fn whitespace_recomputes_only_the_file_and_moves_positions() {
     let store = MemoryStore::new();
     let files = [("src/main.holo", MAIN), ("src/calc.holo", CALC)];
-    let before = compiler(&files).lower_with(&store).expect("lowers");
+    let (_, before) = lowered(&files, &store);
     let moved = format!("\n\n// a comment\n{CALC}");
     let files = [("src/main.holo", MAIN), ("src/calc.holo", moved.as_str())];
-    let after = compiler(&files).lower_with(&store).expect("lowers");
-    assert_eq!((after.check, after.lower), (reuse(1, 1), reuse(1, 1)));
+    let (check, after) = lowered(&files, &store);
+    assert_eq!((check, after.reuse), (reuse(1, 1), reuse(1, 1)));
     let line = |p: &holo_compiler::ir::Program| {
         let i = p.function_by_key("calc::mul").expect("mul") as usize;
         p.functions[i].line
@@ -142,7 +149,7 @@ fn a_new_module_that_a_path_names_invalidates_that_path_s_users() {
 fn test_fingerprints_change_only_for_tests_that_reach_the_edit() {
     let store = MemoryStore::new();
     let reach = |files: &[(&str, &str)]| {
-        let lowered = compiler(files).lower_with(&store).expect("lowers");
+        let (_, lowered) = lowered(files, &store);
         holo_compiler::testmap::test_reach(&lowered.program, &lowered.fingerprints)
     };
     let before = reach(&[("src/main.holo", MAIN), ("src/calc.holo", CALC)]);

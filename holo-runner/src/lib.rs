@@ -6,6 +6,7 @@ pub mod arith;
 pub mod error;
 pub mod exec;
 pub mod format;
+pub mod impact;
 pub mod jit;
 pub mod rt;
 
