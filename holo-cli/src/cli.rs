@@ -146,6 +146,13 @@ pub struct TestArgs {
     /// Show what every test printed, not only what failing tests printed.
     #[arg(long)]
     pub nocapture: bool,
+    /// Run only the tests that can observe a change since their recorded result; report the
+    /// others from the record as `cached` (a recorded failure still fails the run).
+    #[arg(long)]
+    pub affected: bool,
+    /// Say for each test why it ran or why its recorded result was used.
+    #[arg(long)]
+    pub explain: bool,
     /// How to report diagnostics and test results.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,

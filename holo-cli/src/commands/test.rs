@@ -1,4 +1,4 @@
-//! `holo test [FILTER] [--exact] [--timeout SECONDS] [--jobs N] [--nocapture]
+//! `holo test [FILTER] [--exact] [--affected] [--explain] [--timeout SECONDS] [--jobs N] [--nocapture]
 //! [--message-format human|json] [--manifest-path PATH]`.
 
 use crate::cli::TestArgs;
@@ -16,6 +16,8 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
             timeout: args.timeout,
             jobs: args.jobs.map(|n| n as usize),
             nocapture: args.nocapture,
+            affected: args.affected,
+            explain: args.explain,
             format: args.message_format,
             manifest_path: args.manifest_path,
         },

@@ -23,6 +23,7 @@ pub fn build(shell: &mut Shell, options: BuildOptions) -> Result<ExitCode, CliEr
     };
     let package = match compile(
         shell,
+        "holo build",
         options.manifest_path.as_deref(),
         options.format,
         start,

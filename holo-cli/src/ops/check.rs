@@ -3,6 +3,7 @@
 use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS, EXIT_ENVIRONMENT};
 use crate::ops::package::{self, PackageLocation};
+use crate::ops::results::SharedResults;
 use crate::ops::session::{Checked, Session};
 use crate::ops::watch;
 use crate::render::json::{ErrorEvent, SummaryEvent, diagnostic_event};
@@ -56,7 +57,16 @@ fn check_once(
     if report_problems(shell, &session, format, start.elapsed()) {
         return Ok(ExitCode::from(EXIT_ENVIRONMENT));
     }
-    let report = session.check();
+    let shared = crate::ops::store::open_shared_store(shell);
+    let results = SharedResults::new(shared.as_ref());
+    let (report, reuse) = session.check_with(&results);
+    results.flush();
+    crate::ops::compile::record_run(shared.as_ref(), "holo check");
+    tracing::debug!(
+        reused = reuse.reused,
+        computed = reuse.computed,
+        "checked modules"
+    );
     let elapsed = start.elapsed();
     emit_diagnostics(shell, &mut session, &report, format);
     if format == MessageFormat::Json {

@@ -6,14 +6,27 @@ use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS, EXIT_ENVIRONMENT};
 use crate::ops::check::{emit_diagnostics, report_problems};
 use crate::ops::package;
+use crate::ops::results::SharedResults;
 use crate::ops::session::Session;
 use crate::render::json::ErrorEvent;
 use crate::render::plural;
 use crate::shell::Shell;
 use crate::vfs::SRC_DIR;
+use holo_compiler::fingerprint::Fingerprint;
 use holo_compiler::ir::Program;
+use holo_db::Store;
 use holo_pkg::Manifest;
-use std::path::Path;
+
+/// Keeps this run's cache hits and misses for `holo cache stats`; a failure only loses them.
+pub fn record_run(store: Option<&Store>, command: &str) {
+    if let Some(store) = store
+        && let Err(e) = store.record_run(command)
+    {
+        tracing::warn!("could not record the cache statistics of this run: {e}");
+    }
+}
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -23,6 +36,10 @@ pub struct CompiledPackage {
     pub program: Program,
     /// How many warnings were reported.
     pub warnings: usize,
+    /// The package's root folder.
+    pub root: PathBuf,
+    /// Every function's behaviour fingerprint by key (for the test-to-code map).
+    pub fingerprints: BTreeMap<String, Fingerprint>,
 }
 
 /// What [`compile`] ended with.
@@ -42,6 +59,7 @@ pub type SummaryWriter<'a> = &'a dyn Fn(&mut Shell, usize, usize, Duration);
 /// 2 (as an `Err` for `main` to print when nothing was printed yet).
 pub fn compile(
     shell: &mut Shell,
+    command: &str,
     manifest_path: Option<&Path>,
     format: MessageFormat,
     start: Instant,
@@ -72,16 +90,26 @@ pub fn compile(
         ),
     );
     let name = manifest.name.clone();
+    let root = location.root.clone();
     let mut session = Session::new(location, Ok(manifest.clone()));
     session.scan(SRC_DIR);
     // In JSON mode this writes `holo check`'s summary; the problems are what matter here.
     if report_problems(shell, &session, format, start.elapsed()) {
         return Ok(Compiled::Stopped(ExitCode::from(EXIT_ENVIRONMENT)));
     }
-    let report = session.check();
+    let shared = crate::ops::store::open_shared_store(shell);
+    let results = SharedResults::new(shared.as_ref());
+    let (report, reuse) = session.check_with(&results);
+    tracing::debug!(
+        reused = reuse.reused,
+        computed = reuse.computed,
+        "checked modules"
+    );
     emit_diagnostics(shell, &mut session, &report, format);
     let (errors, warnings) = (report.errors(), report.warnings());
     if errors > 0 {
+        results.flush();
+        record_run(shared.as_ref(), command);
         if format == MessageFormat::Json {
             summary(shell, errors, warnings, start.elapsed());
         }
@@ -103,9 +131,11 @@ pub fn compile(
         ));
     }
     let lower_start = Instant::now();
-    let lowered = session.compiler().lower();
-    tracing::debug!(elapsed = ?lower_start.elapsed(), "lowered the package");
-    let program = lowered.map_err(|e| {
+    let lowered = session.compiler().lower_with(&results);
+    let written = results.flush();
+    record_run(shared.as_ref(), command);
+    tracing::debug!(elapsed = ?lower_start.elapsed(), written, "lowered the package");
+    let lowered = lowered.map_err(|e| {
         fatal(
             shell,
             CliError::internal(format!(
@@ -113,10 +143,17 @@ pub fn compile(
             )),
         )
     })?;
+    tracing::debug!(
+        reused = lowered.reuse.reused,
+        computed = lowered.reuse.computed,
+        "lowered modules"
+    );
     Ok(Compiled::Ready(Box::new(CompiledPackage {
         manifest,
-        program,
+        program: lowered.program,
         warnings,
+        root,
+        fingerprints: lowered.fingerprints,
     })))
 }
 

@@ -28,6 +28,7 @@ pub fn run(shell: &mut Shell, options: RunOptions) -> Result<ExitCode, CliError>
     };
     let package = match compile(
         shell,
+        "holo run",
         options.manifest_path.as_deref(),
         options.format,
         start,

@@ -10,6 +10,7 @@ use crate::error::CliError;
 use crate::ops::package::PackageLocation;
 use crate::render::Sources;
 use crate::vfs::{DiskVfs, ReadOutcome, SRC_DIR, SourceError};
+use holo_compiler::cache::{ResultStore, ReuseStats};
 use holo_compiler::{Compiler, Diagnostic, PackageKind, Severity, VfsError};
 use holo_pkg::{MANIFEST_FILE, Manifest};
 use std::collections::BTreeMap;
@@ -136,8 +137,27 @@ impl Session {
         for path in gone {
             changed |= self.forget(&path);
         }
-        for path in found {
-            changed |= self.refresh(&path);
+        if self.files.is_empty() {
+            // The first load: read everything, then parse in parallel in one change.
+            let mut texts = Vec::with_capacity(found.len());
+            for path in found {
+                match self.vfs.read_source(&path) {
+                    Ok(ReadOutcome::Text(text)) => {
+                        self.files.insert(path.clone(), FileState::Loaded);
+                        texts.push((path, text));
+                    }
+                    Ok(ReadOutcome::Missing) => {}
+                    Err(e) => {
+                        self.files.insert(path, FileState::Unreadable(e));
+                    }
+                }
+            }
+            changed |= !texts.is_empty() || !self.files.is_empty();
+            self.compiler.set_files(texts);
+        } else {
+            for path in found {
+                changed |= self.refresh(&path);
+            }
         }
         changed | self.update_kind()
     }
@@ -233,6 +253,18 @@ impl Session {
             diagnostics: report.diagnostics,
             files: report.files,
         }
+    }
+
+    /// Checks the package like [`Session::check`], reusing the results `store` has for modules
+    /// whose inputs are unchanged (and storing the others).
+    pub fn check_with(&mut self, store: &dyn ResultStore) -> (Checked, ReuseStats) {
+        let (report, stats) = self.compiler.check_with(store);
+        self.sources.prune(&self.compiler);
+        let checked = Checked {
+            diagnostics: report.diagnostics,
+            files: report.files,
+        };
+        (checked, stats)
     }
 }
 

@@ -8,16 +8,20 @@
 
 use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS};
-use crate::ops::compile::{Compiled, compile, encode, self_command};
+use crate::ops::compile::{Compiled, CompiledPackage, compile, encode, self_command};
 use crate::render::exec::{
-    Counts, TestEvent as JsonTestEvent, TestSummaryEvent, captured_output, render_failure,
-    test_line,
+    Counts, TestEvent as JsonTestEvent, TestSummaryEvent, cached_test_line, captured_output,
+    render_failure, test_line,
 };
 use crate::render::{format_duration, plural};
 use crate::shell::Shell;
+use holo_compiler::testmap::TestReach;
+use holo_db::{Key, Store, TestRecord};
 use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, default_memory_limit, describe_seconds};
 use holo_runner::exec::{Outcome, TestEvent, TestOptions, TestResult, TestSpec};
+use holo_runner::impact::{self, Reason};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -33,6 +37,10 @@ pub struct TestCommandOptions {
     pub timeout: Option<Duration>,
     pub jobs: Option<usize>,
     pub nocapture: bool,
+    /// Run only the tests whose reach changed since their recorded result.
+    pub affected: bool,
+    /// Say why each test ran or not.
+    pub explain: bool,
     pub format: MessageFormat,
     pub manifest_path: Option<PathBuf>,
 }
@@ -49,6 +57,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
     };
     let package = match compile(
         shell,
+        "holo test",
         options.manifest_path.as_deref(),
         options.format,
         start,
@@ -81,42 +90,98 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             .unwrap_or(1)
     });
     let human = options.format == MessageFormat::Human;
-    let mut status = plural(selected.len(), "test");
+
+    // Which tests must run, and what is already known about the others.
+    let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
+    let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
+    let build_id = crate::ops::store::build_id();
+    let state = crate::ops::store::open_project_state(shell, &package.root);
+    let stored: BTreeMap<String, TestRecord> = match &state {
+        Some(state) => state.test_results().unwrap_or_else(|e| {
+            shell.warn(format!(
+                "could not read the recorded test results: {e}; running every selected test"
+            ));
+            BTreeMap::new()
+        }),
+        None => BTreeMap::new(),
+    };
+    let mut plans: Vec<Plan> = Vec::with_capacity(selected.len());
+    for spec in &selected {
+        let Some(test_reach) = reach.get(spec.name.as_str()).copied() else {
+            return Err(CliError::internal(format!(
+                "the test-to-code map has no entry for test `{}`",
+                spec.name
+            )));
+        };
+        let key = reach_key(build_id, test_reach);
+        let (reason, record) = if options.affected {
+            let stored = stored
+                .get(&spec.name)
+                .map(|r| (&r.reach, r.recorded_at, r.data.as_slice()));
+            impact::decide(test_reach, &key, stored)
+        } else {
+            (Reason::NotAffectedMode, None)
+        };
+        plans.push(Plan {
+            reach: test_reach,
+            key,
+            reason,
+            record,
+        });
+    }
+    let to_run: Vec<usize> = (0..selected.len())
+        .filter(|&i| plans[i].reason.runs())
+        .collect();
+    let run_specs: Vec<TestSpec> = to_run.iter().map(|&i| selected[i].clone()).collect();
+    let cached = selected.len() - to_run.len();
+    let mut status = plural(to_run.len(), "test");
+    if cached > 0 {
+        status.push_str(&format!(", {cached} from recorded results"));
+    }
     if counts.filtered_out > 0 {
         status.push_str(&format!(" ({} filtered out)", counts.filtered_out));
     }
     shell.status("Running", status);
 
-    let encoded = encode(&package.program)?;
-    let run_options = TestOptions {
-        jobs,
-        timeout,
-        worker: self_command("__worker")?,
-        output_limit: DEFAULT_OUTPUT_LIMIT,
-        memory_limit: default_memory_limit(jobs),
-    };
-    let bar = progress_bar(shell, selected.len());
-    let mut running: BTreeSet<usize> = BTreeSet::new();
+    // Results in the order of `selected`: recorded ones now, the others as they finish.
+    let mut results: Vec<Option<TestResult>> = plans
+        .iter()
+        .map(|p| {
+            p.record
+                .as_ref()
+                .map(|r| impact::replay(&package.program, r))
+        })
+        .collect();
+    let mut reported = 0;
     let mut failures: Vec<usize> = Vec::new();
-    let mut on_event = |event: TestEvent<'_>| match event {
-        TestEvent::Started { index } => {
-            running.insert(index);
-            bar.set_message(running_message(&selected, &running));
-        }
-        TestEvent::Ended { index } => {
-            running.remove(&index);
-            bar.set_message(running_message(&selected, &running));
-            bar.inc(1);
-        }
-        TestEvent::Finished { index, result } => {
-            counts.add(result.outcome);
+    let mut report_ready = |shell: &mut Shell,
+                            results: &[Option<TestResult>],
+                            counts: &mut Counts,
+                            failures: &mut Vec<usize>| {
+        while let Some(Some(result)) = results.get(reported) {
+            let index = reported;
+            reported += 1;
+            let plan = &plans[index];
             let spec = &selected[index];
+            let from_record = !plan.reason.runs();
+            if from_record {
+                counts.add_cached(result.outcome);
+            } else {
+                counts.add(result.outcome);
+            }
             if result.outcome != Outcome::Passed {
                 failures.push(index);
             }
-            bar.suspend(|| match options.format {
+            match options.format {
                 MessageFormat::Human => {
-                    let mut text = test_line(&spec.name, result.outcome);
+                    let mut text = if from_record {
+                        cached_test_line(&spec.name, result.outcome)
+                    } else {
+                        test_line(&spec.name, result.outcome)
+                    };
+                    if options.explain {
+                        text.push_str(&format!("    {}\n", plan.reason.describe()));
+                    }
                     if options.nocapture {
                         text.push_str(&captured_output(result));
                         if !text.ends_with('\n') {
@@ -126,25 +191,67 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
                     shell.out_text(&text);
                 }
                 MessageFormat::Json => {
-                    shell.json(&JsonTestEvent::new(spec, result, options.nocapture));
+                    let mut event = JsonTestEvent::new(spec, result, options.nocapture);
+                    if from_record {
+                        event = event.cached();
+                    }
+                    if options.explain {
+                        event.reason = Some(plan.reason.describe());
+                    }
+                    shell.json(&event);
                 }
-            });
+            }
         }
     };
-    let run_start = Instant::now();
-    let results = holo_runner::exec::run_tests(&encoded, &selected, &run_options, &mut on_event);
-    tracing::debug!(tests = selected.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");
-    bar.finish_and_clear();
-    let results = results.map_err(|e| {
-        let err = CliError::new(format!("could not run the tests: {e}")).with_hint(
-            "holo runs tests in worker processes; check that the holo executable is still in place and that processes can be started.",
-        );
-        if !human {
-            shell.json(&crate::render::json::ErrorEvent::new(&err));
-            summary(shell, 1, package.warnings, start.elapsed());
-        }
-        err
-    })?;
+    report_ready(shell, &results, &mut counts, &mut failures);
+
+    let ran = if run_specs.is_empty() {
+        Vec::new()
+    } else {
+        let encoded = encode(&package.program)?;
+        let run_options = TestOptions {
+            jobs,
+            timeout,
+            worker: self_command("__worker")?,
+            output_limit: DEFAULT_OUTPUT_LIMIT,
+            memory_limit: default_memory_limit(jobs),
+        };
+        let bar = progress_bar(shell, run_specs.len());
+        let mut running: BTreeSet<usize> = BTreeSet::new();
+        let mut on_event = |event: TestEvent<'_>| match event {
+            TestEvent::Started { index } => {
+                running.insert(index);
+                bar.set_message(running_message(&run_specs, &running));
+            }
+            TestEvent::Ended { index } => {
+                running.remove(&index);
+                bar.set_message(running_message(&run_specs, &running));
+                bar.inc(1);
+            }
+            TestEvent::Finished { index, result } => {
+                results[to_run[index]] = Some(result.clone());
+                bar.suspend(|| report_ready(shell, &results, &mut counts, &mut failures));
+            }
+        };
+        let run_start = Instant::now();
+        let ran = holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event);
+        tracing::debug!(tests = run_specs.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");
+        bar.finish_and_clear();
+        ran.map_err(|e| {
+            let err = CliError::new(format!("could not run the tests: {e}")).with_hint(
+                "holo runs tests in worker processes; check that the holo executable is still in place and that processes can be started.",
+            );
+            if !human {
+                shell.json(&crate::render::json::ErrorEvent::new(&err));
+                summary(shell, 1, package.warnings, start.elapsed());
+            }
+            err
+        })?
+    };
+    if let Some(state) = &state {
+        record_results(shell, state, &package, &selected, &plans, &to_run, &ran);
+    }
+    let results: Vec<TestResult> = results.into_iter().flatten().collect();
     let elapsed = start.elapsed();
 
     if human {
@@ -161,7 +268,12 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             }
             text.push_str("\nfailures:\n");
             for &index in &failures {
-                text.push_str(&format!("    {}\n", selected[index].name));
+                let note = if plans[index].reason.runs() {
+                    ""
+                } else {
+                    " (cached)"
+                };
+                text.push_str(&format!("    {}{note}\n", selected[index].name));
             }
         }
         text.push_str(&format!(
@@ -177,6 +289,80 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(EXIT_DIAGNOSTICS))
+    }
+}
+
+/// What happens to one selected test.
+struct Plan<'a> {
+    reach: &'a TestReach,
+    /// The reach fingerprint mixed with the toolchain: what a record must match.
+    key: Key,
+    reason: Reason,
+    /// The record answering for the test, when it does not run.
+    record: Option<impact::RecordedResult>,
+}
+
+/// The key a test's result is recorded under: its reach fingerprint and the toolchain build
+/// (built-ins and code generation are the toolchain's).
+fn reach_key(build_id: &str, reach: &TestReach) -> Key {
+    holo_db::fingerprint(&[
+        b"holo test result",
+        build_id.as_bytes(),
+        &reach.fingerprint.0,
+    ])
+}
+
+/// Records the results of the tests that ran, and their test-to-code map entries, in one
+/// transaction each; forgets tests that no longer exist. Failures only cost the record.
+fn record_results(
+    shell: &mut Shell,
+    state: &Store,
+    package: &CompiledPackage,
+    selected: &[TestSpec],
+    plans: &[Plan<'_>],
+    to_run: &[usize],
+    ran: &[TestResult],
+) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut records = Vec::new();
+    let mut map = Vec::new();
+    for (&index, result) in to_run.iter().zip(ran) {
+        let plan = &plans[index];
+        let name = selected[index].name.clone();
+        map.push((
+            name.clone(),
+            plan.key,
+            plan.reach.items.iter().map(|(k, _)| k.clone()).collect(),
+        ));
+        if let Some(record) = impact::record(&package.program, plan.reach, result)
+            && let Ok(data) = postcard::to_allocvec(&record)
+        {
+            records.push((
+                name,
+                TestRecord {
+                    reach: plan.key,
+                    recorded_at: now,
+                    data,
+                },
+            ));
+        }
+    }
+    let names: BTreeSet<String> = package
+        .program
+        .tests
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let outcome = state
+        .retain_tests(&names)
+        .and_then(|_| state.put_test_map(&map))
+        .and_then(|_| state.put_test_results(&records));
+    if let Err(e) = outcome {
+        shell.warn(format!(
+            "could not record the test results: {e}; the next `holo test --affected` will run these tests again"
+        ));
     }
 }
 

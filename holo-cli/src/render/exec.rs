@@ -41,13 +41,23 @@ pub fn render_failure(failure: &Failure) -> String {
 
 /// `test geometry::area ... ok`, with the outcome coloured.
 pub fn test_line(name: &str, outcome: Outcome) -> String {
-    let (style, word) = match outcome {
+    let (style, word) = outcome_word(outcome);
+    format!("test {name} ... {style}{word}{style:#}\n")
+}
+
+/// `test geometry::area ... ok (cached)`: a result reported from the record.
+pub fn cached_test_line(name: &str, outcome: Outcome) -> String {
+    let (style, word) = outcome_word(outcome);
+    format!("test {name} ... {style}{word}{style:#} {DIM}(cached){DIM:#}\n")
+}
+
+fn outcome_word(outcome: Outcome) -> (Style, &'static str) {
+    match outcome {
         Outcome::Passed => (OK, "ok"),
         Outcome::Failed => (BAD, "FAILED"),
         Outcome::TimedOut => (BAD, "TIMED OUT"),
         Outcome::Crashed => (BAD, "CRASHED"),
-    };
-    format!("test {name} ... {style}{word}{style:#}\n")
+    }
 }
 
 /// A test's captured output as text, with a note when some of it was not kept.
@@ -74,9 +84,20 @@ pub struct Counts {
     pub timed_out: usize,
     pub crashed: usize,
     pub filtered_out: usize,
+    /// Results reported from the record (`--affected`), by whether they passed.
+    pub cached_passed: usize,
+    pub cached_failed: usize,
 }
 
 impl Counts {
+    /// Counts a result reported from the record.
+    pub fn add_cached(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Passed => self.cached_passed += 1,
+            _ => self.cached_failed += 1,
+        }
+    }
+
     pub fn add(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Passed => self.passed += 1,
@@ -87,7 +108,7 @@ impl Counts {
     }
 
     pub fn all_passed(&self) -> bool {
-        self.failed == 0 && self.timed_out == 0 && self.crashed == 0
+        self.failed == 0 && self.timed_out == 0 && self.crashed == 0 && self.cached_failed == 0
     }
 
     /// `3 passed, 1 failed, 1 timed out, 2 filtered out`: passed and failed always, the rest
@@ -97,14 +118,20 @@ impl Counts {
             format!("{} passed", self.passed),
             format!("{} failed", self.failed),
         ];
-        for (n, what) in [
-            (self.timed_out, "timed out"),
-            (self.crashed, "crashed"),
-            (self.filtered_out, "filtered out"),
-        ] {
+        for (n, what) in [(self.timed_out, "timed out"), (self.crashed, "crashed")] {
             if n > 0 {
                 parts.push(format!("{n} {what}"));
             }
+        }
+        let cached = self.cached_passed + self.cached_failed;
+        if cached > 0 {
+            parts.push(match self.cached_failed {
+                0 => format!("{cached} cached"),
+                failed => format!("{cached} cached ({failed} failed)"),
+            });
+        }
+        if self.filtered_out > 0 {
+            parts.push(format!("{} filtered out", self.filtered_out));
         }
         parts.join(", ")
     }
@@ -128,6 +155,9 @@ pub struct TestEvent<'a> {
     /// The holo functions that were running when the test failed, innermost first.
     pub stack: Vec<FrameJson<'a>>,
     pub output: Option<String>,
+    /// With `--explain`: why the test ran or was answered from the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,7 +194,18 @@ impl<'a> TestEvent<'a> {
                 })
                 .unwrap_or_default(),
             output: show_output.then(|| captured_output(result)),
+            reason: None,
         }
+    }
+
+    /// The event of a result reported from the record: `cached-passed` or `cached-failed`.
+    pub fn cached(mut self) -> TestEvent<'a> {
+        self.outcome = if self.outcome == "passed" {
+            "cached-passed"
+        } else {
+            "cached-failed"
+        };
+        self
     }
 }
 
@@ -181,6 +222,8 @@ pub struct TestSummaryEvent {
     pub timed_out: usize,
     pub crashed: usize,
     pub cached: usize,
+    /// How many of the `cached` results are failures.
+    pub cached_failed: usize,
     pub filtered_out: usize,
     pub duration_ms: f64,
 }
@@ -195,7 +238,8 @@ impl TestSummaryEvent {
             failed: counts.failed,
             timed_out: counts.timed_out,
             crashed: counts.crashed,
-            cached: 0,
+            cached: counts.cached_passed + counts.cached_failed,
+            cached_failed: counts.cached_failed,
             filtered_out: counts.filtered_out,
             duration_ms: duration_ms(duration),
         }

@@ -1,0 +1,79 @@
+//! Where holo keeps what outlives a command, and opening it: the shared cache under
+//! `$HOLO_HOME` (default `~/.holo`) and the per-project state under the package's `target/`.
+//!
+//! A cache problem never fails a command: a store that cannot be opened is reported once as a
+//! warning and the command goes on without it, computing everything.
+
+use crate::error::CliError;
+use crate::shell::Shell;
+use holo_db::Store;
+use std::path::{Path, PathBuf};
+
+/// The toolchain build id: the version and a hash of holo's sources (see `build.rs`). Cached
+/// results are keyed with it, so a different build never reuses them.
+pub fn build_id() -> &'static str {
+    env!("HOLO_BUILD_ID")
+}
+
+/// `$HOLO_HOME`, else `~/.holo`.
+pub fn holo_home() -> Result<PathBuf, CliError> {
+    if let Some(home) = std::env::var_os("HOLO_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".holo")),
+        None => Err(CliError::new(
+            "cannot find a place for holo's cache: neither HOLO_HOME nor HOME is set",
+        )
+        .with_hint("Set HOLO_HOME to a folder holo may write to.")),
+    }
+}
+
+/// The shared cache file: `$HOLO_HOME/cache/holo-v<schema>.redb`.
+pub fn shared_store_path() -> Result<PathBuf, CliError> {
+    Ok(holo_home()?.join("cache").join(holo_db::store_file_name()))
+}
+
+/// The project's state file: `<root>/target/holo/state-v<schema>.redb`.
+pub fn project_state_path(root: &Path) -> PathBuf {
+    root.join("target")
+        .join("holo")
+        .join(holo_db::state_file_name())
+}
+
+/// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
+/// cannot be opened at all, warns and returns `None`: the command goes on without it.
+pub fn open_store(shell: &mut Shell, path: &Path) -> Option<Store> {
+    match Store::open(path, build_id()) {
+        Ok((store, warning)) => {
+            if let Some(warning) = warning {
+                shell.warn(warning.to_string());
+            }
+            Some(store)
+        }
+        Err(e) => {
+            shell.warn(format!(
+                "cannot use the cache at {}: {e}; continuing without it",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// The shared cache, or `None` (with a warning) when it cannot be used.
+pub fn open_shared_store(shell: &mut Shell) -> Option<Store> {
+    match shared_store_path() {
+        Ok(path) => open_store(shell, &path),
+        Err(e) => {
+            shell.warn(format!("{}; continuing without the cache", e.message));
+            None
+        }
+    }
+}
+
+/// The project's state (recorded test results and the test-to-code map), or `None` (with a
+/// warning) when it cannot be used.
+pub fn open_project_state(shell: &mut Shell, root: &Path) -> Option<Store> {
+    open_store(shell, &project_state_path(root))
+}
