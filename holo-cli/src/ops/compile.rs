@@ -40,6 +40,8 @@ pub struct CompiledPackage {
     pub root: PathBuf,
     /// Every function's behaviour fingerprint by key (for the test-to-code map).
     pub fingerprints: BTreeMap<String, Fingerprint>,
+    /// The key of the sources that were compiled (see `ops/snapshot.rs`).
+    pub source_key: Option<holo_db::Key>,
 }
 
 /// What [`compile`] ended with.
@@ -154,6 +156,7 @@ pub fn compile(
         warnings,
         root,
         fingerprints: lowered.fingerprints,
+        source_key: session.snapshot_key(crate::ops::store::build_id()),
     })))
 }
 

@@ -8,6 +8,7 @@ pub mod package;
 pub mod results;
 pub mod run;
 pub mod session;
+pub mod snapshot;
 pub mod store;
 pub mod test;
 pub mod watch;

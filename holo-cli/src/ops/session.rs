@@ -245,6 +245,24 @@ impl Session {
         out
     }
 
+    /// The key of the sources as loaded (see `ops/snapshot.rs`), or `None` if some file could
+    /// not be loaded.
+    pub fn snapshot_key(&self, build_id: &str) -> Option<holo_db::Key> {
+        let manifest = self.manifest_bytes.as_deref()?;
+        let mut texts = Vec::with_capacity(self.files.len());
+        for (path, state) in &self.files {
+            match state {
+                FileState::Loaded => texts.push((path.as_str(), self.compiler.text(path)?)),
+                FileState::Unreadable(_) => return None,
+            }
+        }
+        Some(crate::ops::snapshot::key_of(
+            build_id,
+            manifest,
+            texts.iter().map(|(p, t)| (*p, &**t)),
+        ))
+    }
+
     /// Checks the package (only meaningful when [`Session::problems`] is empty).
     pub fn check(&mut self) -> Checked {
         let report = self.compiler.check();

@@ -9,6 +9,7 @@
 use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS};
 use crate::ops::compile::{Compiled, CompiledPackage, compile, encode, self_command};
+use crate::ops::snapshot::{self, Snapshot, SnapshotResult, SnapshotTest};
 use crate::render::exec::{
     Counts, TestEvent as JsonTestEvent, TestSummaryEvent, cached_test_line, captured_output,
     render_failure, test_line,
@@ -47,6 +48,11 @@ pub struct TestCommandOptions {
 
 pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, CliError> {
     let start = Instant::now();
+    if options.affected
+        && let Some(code) = answer_from_snapshot(shell, &options, start)
+    {
+        return Ok(code);
+    }
     let summary = |shell: &mut Shell, errors, warnings, elapsed| {
         shell.json(&TestSummaryEvent::new(
             errors,
@@ -172,35 +178,14 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             if result.outcome != Outcome::Passed {
                 failures.push(index);
             }
-            match options.format {
-                MessageFormat::Human => {
-                    let mut text = if from_record {
-                        cached_test_line(&spec.name, result.outcome)
-                    } else {
-                        test_line(&spec.name, result.outcome)
-                    };
-                    if options.explain {
-                        text.push_str(&format!("    {}\n", plan.reason.describe()));
-                    }
-                    if options.nocapture {
-                        text.push_str(&captured_output(result));
-                        if !text.ends_with('\n') {
-                            text.push('\n');
-                        }
-                    }
-                    shell.out_text(&text);
-                }
-                MessageFormat::Json => {
-                    let mut event = JsonTestEvent::new(spec, result, options.nocapture);
-                    if from_record {
-                        event = event.cached();
-                    }
-                    if options.explain {
-                        event.reason = Some(plan.reason.describe());
-                    }
-                    shell.json(&event);
-                }
-            }
+            report_test(
+                shell,
+                &options,
+                spec,
+                result,
+                from_record,
+                &plan.reason.describe(),
+            );
         }
     };
     report_ready(shell, &results, &mut counts, &mut failures);
@@ -248,48 +233,231 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             err
         })?
     };
-    if let Some(state) = &state {
-        record_results(shell, state, &package, &selected, &plans, &to_run, &ran);
-    }
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
-    let elapsed = start.elapsed();
+    if let Some(state) = &state {
+        let now = unix_now();
+        record_results(
+            shell, state, &package, &selected, &plans, &to_run, &ran, now,
+        );
+        if package.warnings == 0
+            && let Some(key) = package.source_key
+        {
+            let snapshot = build_snapshot(
+                key, &package, &all, &selected, &plans, &results, &stored, now,
+            );
+            snapshot::save(state, &snapshot);
+        }
+    }
+    let cached: Vec<bool> = plans.iter().map(|p| !p.reason.runs()).collect();
+    Ok(final_report(
+        shell,
+        &options,
+        FinalReport {
+            selected: &selected,
+            results: &results,
+            cached: &cached,
+            failures: &failures,
+            counts,
+            timeout,
+            warnings: package.warnings,
+            elapsed: start.elapsed(),
+        },
+    ))
+}
 
-    if human {
+/// What the end of a test run reports on.
+struct FinalReport<'a> {
+    selected: &'a [TestSpec],
+    results: &'a [TestResult],
+    /// Whether each result came from the record.
+    cached: &'a [bool],
+    /// Indices of the results that are not passes, in report order.
+    failures: &'a [usize],
+    counts: Counts,
+    timeout: Duration,
+    warnings: usize,
+    elapsed: Duration,
+}
+
+/// The failures with their details and the `test result:` line (human), or the summary event
+/// (JSON); returns the exit code.
+fn final_report(shell: &mut Shell, options: &TestCommandOptions, r: FinalReport<'_>) -> ExitCode {
+    if options.format == MessageFormat::Human {
         let mut text = String::new();
-        if !failures.is_empty() {
+        if !r.failures.is_empty() {
             text.push_str("\nfailures:\n");
-            for &index in &failures {
+            for &index in r.failures {
                 text.push_str(&failure_section(
-                    &selected[index],
-                    &results[index],
-                    timeout,
+                    &r.selected[index],
+                    &r.results[index],
+                    r.timeout,
                     options.nocapture,
                 ));
             }
             text.push_str("\nfailures:\n");
-            for &index in &failures {
-                let note = if plans[index].reason.runs() {
-                    ""
-                } else {
-                    " (cached)"
-                };
-                text.push_str(&format!("    {}{note}\n", selected[index].name));
+            for &index in r.failures {
+                let note = if r.cached[index] { " (cached)" } else { "" };
+                text.push_str(&format!("    {}{note}\n", r.selected[index].name));
             }
         }
         text.push_str(&format!(
             "\ntest result: {}; finished in {}\n",
-            counts.describe(),
-            format_duration(elapsed)
+            r.counts.describe(),
+            format_duration(r.elapsed)
         ));
         shell.out_text(&text);
     } else {
-        shell.json(&TestSummaryEvent::new(0, package.warnings, counts, elapsed));
+        shell.json(&TestSummaryEvent::new(0, r.warnings, r.counts, r.elapsed));
     }
-    if counts.all_passed() {
-        Ok(ExitCode::SUCCESS)
+    if r.counts.all_passed() {
+        ExitCode::SUCCESS
     } else {
-        Ok(ExitCode::from(EXIT_DIAGNOSTICS))
+        ExitCode::from(EXIT_DIAGNOSTICS)
     }
+}
+
+/// One test's report line (and, with `--explain`, its reason; with `--nocapture`, its output).
+fn report_test(
+    shell: &mut Shell,
+    options: &TestCommandOptions,
+    spec: &TestSpec,
+    result: &TestResult,
+    from_record: bool,
+    reason: &str,
+) {
+    match options.format {
+        MessageFormat::Human => {
+            let mut text = if from_record {
+                cached_test_line(&spec.name, result.outcome)
+            } else {
+                test_line(&spec.name, result.outcome)
+            };
+            if options.explain {
+                text.push_str(&format!("    {reason}\n"));
+            }
+            if options.nocapture {
+                text.push_str(&captured_output(result));
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+            shell.out_text(&text);
+        }
+        MessageFormat::Json => {
+            let mut event = JsonTestEvent::new(spec, result, options.nocapture);
+            if from_record {
+                event = event.cached();
+            }
+            if options.explain {
+                event.reason = Some(reason.to_string());
+            }
+            shell.json(&event);
+        }
+    }
+}
+
+/// `holo test --affected` on sources that are exactly those of the last snapshot: every
+/// selected test is answered from it without loading the package. `None` when that is not the
+/// case, and the normal path runs.
+fn answer_from_snapshot(
+    shell: &mut Shell,
+    options: &TestCommandOptions,
+    start: Instant,
+) -> Option<ExitCode> {
+    let location = crate::ops::package::locate(options.manifest_path.as_deref()).ok()?;
+    let state_path = crate::ops::store::project_state_path(&location.root);
+    if !state_path.is_file() {
+        return None;
+    }
+    let build_id = crate::ops::store::build_id();
+    let key = snapshot::current_key(&location, build_id)?;
+    let (state, warning) = Store::open(&state_path, build_id).ok()?;
+    if warning.is_some() {
+        return None;
+    }
+    let snap = snapshot::load(&state)?;
+    if snap.key != key {
+        return None;
+    }
+    let manifest = crate::ops::package::load_manifest(&location).ok()?;
+    let all = snap.tests.len();
+    let mut selected = Vec::new();
+    let mut results = Vec::new();
+    let mut recorded = Vec::new();
+    for test in &snap.tests {
+        let chosen = match &options.filter {
+            None => true,
+            Some(f) if options.exact => test.name == *f,
+            Some(f) => test.name.contains(f.as_str()),
+        };
+        if !chosen {
+            continue;
+        }
+        let stored = test.result.as_ref()?;
+        selected.push(TestSpec {
+            name: test.name.clone(),
+            func: 0,
+            file: test.file.clone(),
+            line: test.line,
+        });
+        results.push(TestResult {
+            outcome: match stored.outcome.as_str() {
+                "passed" => Outcome::Passed,
+                "crashed" => Outcome::Crashed,
+                _ => Outcome::Failed,
+            },
+            duration: Duration::ZERO,
+            failure: stored.failure.clone(),
+            output: stored.output.clone(),
+            output_dropped: stored.output_dropped,
+        });
+        recorded.push(stored.recorded_at);
+    }
+    shell.status(
+        "Fresh",
+        format!(
+            "{} v{} ({})",
+            manifest.name,
+            manifest.version,
+            location.root.display()
+        ),
+    );
+    let mut status = format!("0 tests, {} from recorded results", selected.len());
+    if all > selected.len() {
+        status.push_str(&format!(" ({} filtered out)", all - selected.len()));
+    }
+    shell.status("Running", status);
+    let mut counts = Counts {
+        filtered_out: all - selected.len(),
+        ..Counts::default()
+    };
+    let mut failures = Vec::new();
+    for (i, (spec, result)) in selected.iter().zip(&results).enumerate() {
+        counts.add_cached(result.outcome);
+        if result.outcome != Outcome::Passed {
+            failures.push(i);
+        }
+        let reason = Reason::Cached {
+            recorded_at: recorded[i],
+        }
+        .describe();
+        report_test(shell, options, spec, result, true, &reason);
+    }
+    let cached = vec![true; selected.len()];
+    Some(final_report(
+        shell,
+        options,
+        FinalReport {
+            selected: &selected,
+            results: &results,
+            cached: &cached,
+            failures: &failures,
+            counts,
+            timeout: DEFAULT_TIMEOUT,
+            warnings: 0,
+            elapsed: start.elapsed(),
+        },
+    ))
 }
 
 /// What happens to one selected test.
@@ -312,8 +480,85 @@ fn reach_key(build_id: &str, reach: &TestReach) -> Key {
     ])
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// What this run knows of every test for exactly the sources it compiled: the results it
+/// reported, and for tests it did not select, their records if still valid.
+#[allow(clippy::too_many_arguments)]
+fn build_snapshot(
+    key: Key,
+    package: &CompiledPackage,
+    all: &[TestSpec],
+    selected: &[TestSpec],
+    plans: &[Plan<'_>],
+    results: &[TestResult],
+    stored: &BTreeMap<String, TestRecord>,
+    now: u64,
+) -> Snapshot {
+    let build_id = crate::ops::store::build_id();
+    let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
+    let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
+    let selected_index: BTreeMap<&str, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let snapshot_result = |result: &TestResult, recorded_at: u64| {
+        let outcome = match result.outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Crashed => "crashed",
+            Outcome::TimedOut => return None,
+        };
+        Some(SnapshotResult {
+            outcome: outcome.to_string(),
+            failure: result.failure.clone(),
+            output: result.output.clone(),
+            output_dropped: result.output_dropped,
+            recorded_at,
+        })
+    };
+    let tests = all
+        .iter()
+        .map(|spec| {
+            let result = match selected_index.get(spec.name.as_str()) {
+                Some(&i) => {
+                    let recorded_at = if plans[i].reason.runs() {
+                        now
+                    } else {
+                        stored.get(&spec.name).map_or(now, |r| r.recorded_at)
+                    };
+                    results.get(i).and_then(|r| snapshot_result(r, recorded_at))
+                }
+                None => stored.get(&spec.name).and_then(|record| {
+                    let test_reach = reach.get(spec.name.as_str())?;
+                    if record.reach != reach_key(build_id, test_reach) {
+                        return None;
+                    }
+                    let recorded: impact::RecordedResult =
+                        postcard::from_bytes(&record.data).ok()?;
+                    let result = impact::replay(&package.program, &recorded);
+                    snapshot_result(&result, record.recorded_at)
+                }),
+            };
+            SnapshotTest {
+                name: spec.name.clone(),
+                file: spec.file.clone(),
+                line: spec.line,
+                result,
+            }
+        })
+        .collect();
+    Snapshot { key, tests }
+}
+
 /// Records the results of the tests that ran, and their test-to-code map entries, in one
 /// transaction each; forgets tests that no longer exist. Failures only cost the record.
+#[allow(clippy::too_many_arguments)]
 fn record_results(
     shell: &mut Shell,
     state: &Store,
@@ -322,10 +567,8 @@ fn record_results(
     plans: &[Plan<'_>],
     to_run: &[usize],
     ran: &[TestResult],
+    now: u64,
 ) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let mut records = Vec::new();
     let mut map = Vec::new();
     for (&index, result) in to_run.iter().zip(ran) {
