@@ -167,3 +167,41 @@ fn test_fingerprints_change_only_for_tests_that_reach_the_edit() {
     );
     assert!(before[1].items.iter().any(|(k, _)| k == "calc::mul"));
 }
+
+#[test]
+fn a_warm_compiler_with_unchanged_sources_executes_no_query() {
+    let store = MemoryStore::new();
+    let db = holo_compiler::db::RootDatabase::new(true);
+    let mut c = Compiler::with_db(db, PackageKind::Bin);
+    c.set_files(
+        [("src/main.holo", MAIN), ("src/calc.holo", CALC)]
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string())),
+    );
+    c.check_with(&store);
+    c.lower_with(&store).expect("lowers");
+    c.db().take_log();
+    // Same sources again: salsa answers every key and result from memory.
+    let (report, _) = c.check_with(&store);
+    assert_eq!(report.errors(), 0);
+    c.lower_with(&store).expect("lowers");
+    let log = c.db().take_log();
+    assert!(log.is_empty(), "re-executed: {log:#?}");
+    // A body edit in `calc` re-executes only queries about `calc`'s file and its items.
+    c.set_file("src/calc.holo", &CALC.replace("a * b", "b * a"));
+    c.check_with(&store);
+    c.lower_with(&store).expect("lowers");
+    let log = c.db().take_log();
+    let count = |query: &str| log.iter().filter(|q| q.starts_with(query)).count();
+    // Only the edited function is re-inferred and re-checked, only its file's diagnostics are
+    // gathered again; lowering re-runs for that file's functions (their positions are read from
+    // its new text) and for no other.
+    assert_eq!(count("infer_body("), 1, "{log:#?}");
+    assert_eq!(count("check_item("), 1, "{log:#?}");
+    assert_eq!(count("semantic_diagnostics("), 1, "{log:#?}");
+    assert_eq!(
+        count("lower_function("),
+        3,
+        "calc has three functions: {log:#?}"
+    );
+}
