@@ -25,6 +25,9 @@ pub struct TestReach {
     /// `geometry::area`; layouts are prefixed `type ` to keep the two apart), with the
     /// fingerprint of each, sorted by key.
     pub items: Vec<(String, Fingerprint)>,
+    /// The test can read the clock or random numbers, so its outcome may differ between two
+    /// runs of the same code: its results are never reused.
+    pub reads_environment: bool,
 }
 
 /// The reach of every test of `program`, in the program's test order. `fingerprints` gives each
@@ -48,6 +51,7 @@ pub fn test_reach(
             let mut types: BTreeSet<&str> = BTreeSet::new();
             let mut seen: BTreeSet<ir::FuncIndex> = BTreeSet::new();
             let mut work = vec![test.func];
+            let mut reads_environment = false;
             while let Some(index) = work.pop() {
                 if !seen.insert(index) {
                     continue;
@@ -56,6 +60,7 @@ pub fn test_reach(
                     continue;
                 };
                 items.insert(f.key.clone(), fn_fp(f));
+                reads_environment |= calls_environment(f);
                 for local in &f.body.locals {
                     collect_types(&local.ty, &mut types);
                 }
@@ -95,9 +100,33 @@ pub fn test_reach(
                 name: test.name.clone(),
                 fingerprint: Fingerprint::of(&("holo test reach v1", &items)),
                 items,
+                reads_environment,
             }
         })
         .collect()
+}
+
+/// Whether a function calls a built-in whose result depends on the moment it runs.
+fn calls_environment(f: &ir::Function) -> bool {
+    use crate::sema::builtins::BuiltinId;
+    let nondeterministic = |callee: &ir::Callee| {
+        matches!(
+            callee.builtin_entry().map(|b| b.id),
+            Some(BuiltinId::ClockMs | BuiltinId::RandomInt | BuiltinId::RandomFloat)
+        )
+    };
+    f.body
+        .blocks
+        .iter()
+        .flat_map(|b| &b.insts)
+        .any(|inst| match inst {
+            ir::Inst::Assign {
+                value: ir::Rvalue::Call { callee, .. },
+                ..
+            }
+            | ir::Inst::CallMut { callee, .. } => nondeterministic(callee),
+            _ => false,
+        })
 }
 
 fn layout_fingerprints(program: &Program) -> BTreeMap<&str, Fingerprint> {

@@ -92,6 +92,12 @@ pub fn decide(
     key: &[u8; 32],
     stored: Option<(&[u8; 32], u64, &[u8])>,
 ) -> (Reason, Option<RecordedResult>) {
+    if reach.reads_environment {
+        return (
+            Reason::NotReusable("it reads the clock or random numbers, so every run counts"),
+            None,
+        );
+    }
     let Some((stored_key, recorded_at, data)) = stored else {
         return (Reason::NewTest, None);
     };

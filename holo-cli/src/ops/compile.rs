@@ -42,6 +42,8 @@ pub struct CompiledPackage {
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The key of the sources that were compiled (see `ops/snapshot.rs`).
     pub source_key: Option<holo_db::Key>,
+    /// The shared cache, when it could be opened (test results are shared through it too).
+    pub shared: Option<Store>,
 }
 
 /// What [`compile`] ended with.
@@ -157,6 +159,7 @@ pub fn compile(
         root,
         fingerprints: lowered.fingerprints,
         source_key: session.snapshot_key(crate::ops::store::build_id()),
+        shared,
     })))
 }
 

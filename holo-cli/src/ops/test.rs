@@ -135,6 +135,29 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             record,
         });
     }
+    // A result recorded under the same reach key anywhere — an earlier state of this project
+    // (an edit undone), or another project — is as valid as this project's own.
+    if options.affected
+        && let Some(shared) = &package.shared
+    {
+        let wanted: Vec<usize> = (0..plans.len())
+            .filter(|&i| plans[i].reason.runs() && !plans[i].reach.reads_environment)
+            .collect();
+        let keys: Vec<Key> = wanted
+            .iter()
+            .map(|&i| shared.result_key(SHARED_RESULT_KIND, &[&plans[i].key]))
+            .collect();
+        if let Ok(found) = shared.get_many(&keys) {
+            for (&i, bytes) in wanted.iter().zip(found) {
+                if let Some((recorded_at, record)) = bytes
+                    .and_then(|b| postcard::from_bytes::<(u64, impact::RecordedResult)>(&b).ok())
+                {
+                    plans[i].reason = Reason::Cached { recorded_at };
+                    plans[i].record = Some(record);
+                }
+            }
+        }
+    }
     let to_run: Vec<usize> = (0..selected.len())
         .filter(|&i| plans[i].reason.runs())
         .collect();
@@ -460,6 +483,9 @@ fn answer_from_snapshot(
     ))
 }
 
+/// The kind of shared-cache entries holding a test result by reach key.
+const SHARED_RESULT_KIND: &str = "test-result";
+
 /// What happens to one selected test.
 struct Plan<'a> {
     reach: &'a TestReach,
@@ -525,12 +551,15 @@ fn build_snapshot(
     let tests = all
         .iter()
         .map(|spec| {
+            let reusable = reach
+                .get(spec.name.as_str())
+                .is_some_and(|r| !r.reads_environment);
             let result = match selected_index.get(spec.name.as_str()) {
+                _ if !reusable => None,
                 Some(&i) => {
-                    let recorded_at = if plans[i].reason.runs() {
-                        now
-                    } else {
-                        stored.get(&spec.name).map_or(now, |r| r.recorded_at)
+                    let recorded_at = match plans[i].reason {
+                        Reason::Cached { recorded_at } => recorded_at,
+                        _ => now,
                     };
                     results.get(i).and_then(|r| snapshot_result(r, recorded_at))
                 }
@@ -590,6 +619,22 @@ fn record_results(
                     data,
                 },
             ));
+        }
+    }
+    if let Some(shared) = &package.shared {
+        let entries: Vec<(Key, Vec<u8>)> = records
+            .iter()
+            .filter_map(|(_, record)| {
+                let recorded: impact::RecordedResult = postcard::from_bytes(&record.data).ok()?;
+                let bytes = postcard::to_allocvec(&(record.recorded_at, recorded)).ok()?;
+                Some((
+                    shared.result_key(SHARED_RESULT_KIND, &[&record.reach]),
+                    bytes,
+                ))
+            })
+            .collect();
+        if let Err(e) = shared.put_batch(entries.iter().map(|(k, v)| (k, v.as_slice()))) {
+            tracing::warn!("could not share the test results through the cache: {e}");
         }
     }
     let names: BTreeSet<String> = package

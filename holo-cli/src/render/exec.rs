@@ -373,7 +373,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_string(&summary).unwrap(),
-            r#"{"type":"summary","errors":0,"warnings":1,"passed":1,"failed":0,"timed_out":0,"crashed":0,"cached":0,"filtered_out":0,"duration_ms":3.0}"#
+            r#"{"type":"summary","errors":0,"warnings":1,"passed":1,"failed":0,"timed_out":0,"crashed":0,"cached":0,"cached_failed":0,"filtered_out":0,"duration_ms":3.0}"#
         );
     }
 }
