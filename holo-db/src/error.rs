@@ -117,12 +117,24 @@ impl fmt::Display for StoreError {
                 action,
                 path,
                 source,
-            } => write!(
-                f,
-                "The store {} failed while {action}: {source}. If this repeats, run `holo clean` \
-                 (or remove the file) to start with an empty store.",
-                path.display()
-            ),
+            } => {
+                write!(
+                    f,
+                    "The store {} failed while {action}: {source}. ",
+                    path.display()
+                )?;
+                if is_out_of_space(source) {
+                    f.write_str(
+                        "The disk (or this process's file size limit) is full: free some space, \
+                         for example with `holo cache gc --max-size SIZE`, and try again.",
+                    )
+                } else {
+                    f.write_str(
+                        "If this repeats, remove the file to start with an empty store (`holo \
+                         clean` does that for a package's state).",
+                    )
+                }
+            }
             StoreError::InUse { path } => write!(
                 f,
                 "The store {} is held by another process that does not share it (a program \
@@ -145,6 +157,19 @@ impl fmt::Display for StoreError {
             ),
         }
     }
+}
+
+/// Whether a write failed because there is no room left for the file.
+fn is_out_of_space(error: &redb::Error) -> bool {
+    use std::io::ErrorKind;
+    let io = match error {
+        redb::Error::Io(io) => io,
+        _ => return false,
+    };
+    matches!(
+        io.kind(),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge
+    )
 }
 
 impl std::error::Error for StoreError {

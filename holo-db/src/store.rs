@@ -16,13 +16,14 @@ use redb::{
     ConcurrencyMode, Database, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableError,
 };
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::ErrorKind;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, Once, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// redb's page cache per open handle. Its default (1 GiB) is sized for one big process; holo
@@ -154,10 +155,11 @@ impl OpenOptions {
                 }));
             }
         };
-        // redb reports the damage it detects as errors, but a damaged page that slipped past
-        // (verification off) can still reach an `unreachable!` inside it. The open is the one
-        // place where that is recoverable: nothing has been handed out yet.
-        match catch_unwind(AssertUnwindSafe(|| self.open_and_validate(path, exists))) {
+        // redb reports the damage it detects as errors, but a damaged page read without
+        // verification (the read-only look of `precheck`, or any read with verification off)
+        // can reach an `unwrap` or `unreachable!` inside it. The open is the one place where
+        // that is recoverable: nothing has been handed out yet.
+        match catch_quietly(|| self.open_and_validate(path, exists)) {
             Ok(result) => result,
             Err(_) => Err(Attempt::Damaged(Damage::Corrupt {
                 detail: "the storage engine failed while reading it".to_owned(),
@@ -188,6 +190,34 @@ impl OpenOptions {
         store.validate_header()?;
         Ok(store)
     }
+}
+
+thread_local! {
+    /// Set while this thread runs code whose panics [`catch_quietly`] turns into recovery.
+    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err` without the panic message that the default hook would
+/// print: a panic inside redb while reading a damaged file is not a crash of holo but a finding
+/// that leads to moving the file aside, and the user should see that warning only.
+///
+/// The first call chains a panic hook in front of the one installed at that moment. It stays
+/// silent only for panics on a thread inside `catch_quietly`; every other panic, on any
+/// thread, goes to the previous hook as before.
+fn catch_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = QUIET_PANICS.with(|quiet| quiet.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET_PANICS.with(|quiet| quiet.set(outer));
+    result
 }
 
 /// Looks at an existing file through a read-only handle before the read-write open, because
