@@ -57,6 +57,11 @@ pub enum Command {
     Run(RunArgs),
     /// Run the package's tests.
     Test(TestArgs),
+    /// Show or trim the shared cache of results that every package reuses.
+    Cache(CacheArgs),
+    /// Remove what holo wrote under the package's `target/` folder (recorded test results and
+    /// the test-to-code map).
+    Clean(CleanArgs),
     /// Internal: serve test and build requests from `holo` on stdin and stdout.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -163,6 +168,64 @@ pub struct TestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "The shared cache is `$HOLO_HOME/cache` (HOLO_HOME defaults to `~/.holo`). It holds \
+                  results keyed by what they were computed from, so every package and every later \
+                  command can reuse them."
+)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Show the shared cache's size, the package's recorded test state, and how many lookups
+    /// the last command answered from the cache.
+    Stats(CacheStatsArgs),
+    /// Remove cached results not used recently (and the least recently used ones beyond a size
+    /// limit), then give the space back to the file system.
+    Gc(CacheGcArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheStatsArgs {
+    /// How to report: human-readable text, or one JSON object on stdout.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package whose state to show; by default the `holo.toml` in the current folder or
+    /// its parents, if there is one.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheGcArgs {
+    /// Remove results not used for more than DAYS days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub max_age: u32,
+    /// Then remove the least recently used results until the rest take at most SIZE: a number
+    /// of bytes, or with a unit: `500MB`, `2GB`, `1.5GiB` (KB, MB, GB are powers of 1000; KiB,
+    /// MiB, GiB powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+    /// How to report: human-readable text, or one JSON object on stdout.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// How to report: human-readable text, or one JSON object on stdout.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct RunChildArgs {
     /// The encoded program.
     pub file: PathBuf,
@@ -179,6 +242,17 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
             "`{text}` is not a number of seconds between 0 and 86400 (like `10` or `2.5`)"
         )),
     }
+}
+
+/// `--max-size`: bytes, with an optional decimal (`KB`, `MB`, …) or binary (`KiB`, `MiB`, …)
+/// unit.
+fn parse_size(text: &str) -> Result<u64, String> {
+    crate::ops::cache::parse_size(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a size: give a number of bytes, or a number with a unit such as \
+             `500MB`, `2GB` or `1.5GiB`"
+        )
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

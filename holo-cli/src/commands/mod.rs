@@ -2,7 +2,9 @@
 //! (`holo_pkg`, `crate::ops`) and reports the result.
 
 mod build;
+mod cache;
 mod check;
+mod clean;
 mod init;
 mod new;
 mod run;
@@ -22,6 +24,8 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Build(args) => build::exec(shell, args),
         Command::Run(args) => run::exec(shell, args),
         Command::Test(args) => test::exec(shell, args),
+        Command::Cache(args) => cache::exec(shell, args),
+        Command::Clean(args) => clean::exec(shell, args),
         Command::Worker => worker::worker(),
         Command::RunChild(args) => worker::run_child(shell, args),
     }

@@ -2,7 +2,9 @@
 //! exit code or a [`crate::error::CliError`]; none of them parses arguments.
 
 pub mod build;
+pub mod cache;
 pub mod check;
+pub mod clean;
 pub mod compile;
 pub mod package;
 pub mod results;

@@ -7,7 +7,9 @@
 use crate::error::CliError;
 use crate::shell::Shell;
 use holo_db::Store;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// The toolchain build id: the version and a hash of holo's sources (see `build.rs`). Cached
 /// results are keyed with it, so a different build never reuses them.
@@ -15,10 +17,14 @@ pub fn build_id() -> &'static str {
     env!("HOLO_BUILD_ID")
 }
 
-/// `$HOLO_HOME`, else `~/.holo`.
+/// `$HOLO_HOME`, else `~/.holo`. A relative `HOLO_HOME` is taken from the current folder.
 pub fn holo_home() -> Result<PathBuf, CliError> {
     if let Some(home) = std::env::var_os("HOLO_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(home));
+        let home = PathBuf::from(home);
+        return std::path::absolute(&home).map_err(|e| {
+            CliError::new(format!("cannot use HOLO_HOME `{}`: {e}", home.display()))
+                .with_hint("Set HOLO_HOME to an absolute path of a folder holo may write to.")
+        });
     }
     match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".holo")),
@@ -34,11 +40,15 @@ pub fn shared_store_path() -> Result<PathBuf, CliError> {
     Ok(holo_home()?.join("cache").join(holo_db::store_file_name()))
 }
 
+/// The folder of everything holo keeps for the package at `root`: `<root>/target/holo`.
+/// `holo clean` removes it.
+pub fn holo_target_dir(root: &Path) -> PathBuf {
+    root.join("target").join("holo")
+}
+
 /// The project's state file: `<root>/target/holo/state-v<schema>.redb`.
 pub fn project_state_path(root: &Path) -> PathBuf {
-    root.join("target")
-        .join("holo")
-        .join(holo_db::state_file_name())
+    holo_target_dir(root).join(holo_db::state_file_name())
 }
 
 /// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
@@ -52,13 +62,25 @@ pub fn open_store(shell: &mut Shell, path: &Path) -> Option<Store> {
             Some(store)
         }
         Err(e) => {
-            shell.warn(format!(
-                "cannot use the cache at {}: {e}; continuing without it",
-                path.display()
-            ));
+            if first_problem_with(path) {
+                shell.warn(format!(
+                    "cannot use the cache at {}; continuing without it. {e}",
+                    path.display()
+                ));
+            }
             None
         }
     }
+}
+
+/// Whether this is the first time this process cannot open the store at `path`: a watching
+/// command opens its stores again for every change, and one warning is enough.
+fn first_problem_with(path: &Path) -> bool {
+    static WARNED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    WARNED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(path.to_owned())
 }
 
 /// The shared cache, or `None` (with a warning) when it cannot be used.
@@ -66,7 +88,9 @@ pub fn open_shared_store(shell: &mut Shell) -> Option<Store> {
     match shared_store_path() {
         Ok(path) => open_store(shell, &path),
         Err(e) => {
-            shell.warn(format!("{}; continuing without the cache", e.message));
+            if first_problem_with(Path::new("$HOLO_HOME")) {
+                shell.warn(format!("{}; continuing without the cache", e.message));
+            }
             None
         }
     }
