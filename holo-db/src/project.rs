@@ -31,23 +31,56 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
+        self.record_tests(None, &[], records).map(drop)
+    }
+
+    /// Everything `holo test` records at the end of a run, in one transaction (one disk sync,
+    /// and no reader ever sees the map of one run with the results of another):
+    ///
+    /// - with `keep`, forgets every test not in it, as [`Store::retain_tests`];
+    /// - sets the `map` entries, as [`Store::put_test_map`];
+    /// - records the `results`, as [`Store::put_test_results`].
+    ///
+    /// Returns how many tests were forgotten. Nothing is written if nothing changes.
+    pub fn record_tests(
+        &self,
+        keep: Option<&BTreeSet<String>>,
+        map: &[(String, Key, Vec<String>)],
+        results: &[(String, TestRecord)],
+    ) -> Result<usize, StoreError> {
+        if keep.is_none() && map.is_empty() && results.is_empty() {
+            // Not even a transaction: beginning one waits for every other writer.
+            return Ok(0);
+        }
         let write = self.begin_write()?;
+        let mut changed = false;
+        let forgotten;
         {
-            let mut table = write
-                .open_table(TEST_RESULTS)
-                .map_err(|e| self.engine("opening the test results", e))?;
-            for (name, record) in records {
-                table
-                    .insert(
-                        name.as_str(),
-                        (&record.reach, record.recorded_at, record.data.as_slice()),
-                    )
-                    .map_err(|e| self.engine("writing a test result", e))?;
+            let mut tables = TestTables::open(self, &write)?;
+            forgotten = match keep {
+                Some(keep) => tables.forget_all_but(self, keep)?,
+                None => 0,
+            };
+            changed |= forgotten > 0;
+            for (test, reach, items) in map {
+                let items: BTreeSet<&str> = items.iter().map(String::as_str).collect();
+                changed |= tables.put_map(self, test, reach, &items)?;
+            }
+            for (name, record) in results {
+                tables.put_result(self, name, record)?;
+                changed = true;
             }
         }
-        write
-            .commit()
-            .map_err(|e| self.engine("committing test results", e))
+        if changed {
+            write
+                .commit()
+                .map_err(|e| self.engine("committing test results", e))?;
+        } else {
+            write
+                .abort()
+                .map_err(|e| self.engine("ending a write", e))?;
+        }
+        Ok(forgotten)
     }
 
     /// Every recorded test result, by test name.
@@ -104,25 +137,9 @@ impl Store {
             // The common case, answered without a write transaction.
             return Ok(0);
         }
-        let write = self.begin_write()?;
-        {
-            let mut tables = MapTables::open(self, &write)?;
-            let mut results = write
-                .open_table(TEST_RESULTS)
-                .map_err(|e| self.engine("opening the test results", e))?;
-            for name in &stale {
-                // Removed by the name read above; another process may have changed the store
-                // in between, which only makes these removals no-ops.
-                results
-                    .remove(name.as_str())
-                    .map_err(|e| self.engine("removing a test result", e))?;
-                tables.remove(self, name)?;
-            }
-        }
-        write
-            .commit()
-            .map_err(|e| self.engine("committing the removal of tests", e))?;
-        Ok(stale.len())
+        // Found again inside the write transaction: another process may have changed the
+        // store since the look above.
+        self.record_tests(Some(names), &[], &[])
     }
 
     /// Sets the test-to-code map entries of the given tests: `(test, reach fingerprint, item
@@ -133,22 +150,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let write = self.begin_write()?;
-        let mut changed = false;
-        {
-            let mut tables = MapTables::open(self, &write)?;
-            for (test, reach, items) in entries {
-                let items: BTreeSet<&str> = items.iter().map(String::as_str).collect();
-                changed |= tables.put(self, test, reach, &items)?;
-            }
-        }
-        if changed {
-            write
-                .commit()
-                .map_err(|e| self.engine("committing the test-to-code map", e))
-        } else {
-            write.abort().map_err(|e| self.engine("ending a write", e))
-        }
+        self.record_tests(None, entries, &[]).map(drop)
     }
 
     /// The tests that reach `item`, sorted by name.
@@ -181,22 +183,75 @@ impl Store {
     }
 }
 
-/// The forward and reverse map tables of one write transaction, changed together.
-struct MapTables<'txn> {
+/// The test tables of one write transaction: results, the map and its reverse, changed
+/// together.
+struct TestTables<'txn> {
+    results: Table<'txn, &'static str, (&'static Key, u64, &'static [u8])>,
     map: Table<'txn, &'static str, (&'static Key, Vec<&'static str>)>,
     reverse: MultimapTable<'txn, &'static str, &'static str>,
 }
 
-impl<'txn> MapTables<'txn> {
-    fn open(store: &Store, write: &'txn WriteTransaction) -> Result<MapTables<'txn>, StoreError> {
-        let fail = |e| store.engine("opening the test-to-code map", e);
-        Ok(MapTables {
-            map: write.open_table(TEST_MAP).map_err(fail)?,
-            reverse: write.open_multimap_table(ITEM_TESTS).map_err(fail)?,
+impl<'txn> TestTables<'txn> {
+    fn open(store: &Store, write: &'txn WriteTransaction) -> Result<TestTables<'txn>, StoreError> {
+        Ok(TestTables {
+            results: write
+                .open_table(TEST_RESULTS)
+                .map_err(|e| store.engine("opening the test results", e))?,
+            map: write
+                .open_table(TEST_MAP)
+                .map_err(|e| store.engine("opening the test-to-code map", e))?,
+            reverse: write
+                .open_multimap_table(ITEM_TESTS)
+                .map_err(|e| store.engine("opening the test-to-code map", e))?,
         })
     }
 
-    /// The stored entry of `test`, owned.
+    fn put_result(
+        &mut self,
+        store: &Store,
+        name: &str,
+        record: &TestRecord,
+    ) -> Result<(), StoreError> {
+        self.results
+            .insert(
+                name,
+                (&record.reach, record.recorded_at, record.data.as_slice()),
+            )
+            .map_err(|e| store.engine("writing a test result", e))?;
+        Ok(())
+    }
+
+    /// Forgets the result and the map entry of every test not in `keep`; returns how many
+    /// tests that was.
+    fn forget_all_but(
+        &mut self,
+        store: &Store,
+        keep: &BTreeSet<String>,
+    ) -> Result<usize, StoreError> {
+        let fail = |e| store.engine("reading the test results", e);
+        let mut stale = BTreeSet::new();
+        for row in self.results.iter().map_err(fail)? {
+            let name = row.map_err(fail)?.0;
+            if !keep.contains(name.value()) {
+                stale.insert(name.value().to_owned());
+            }
+        }
+        for row in self.map.iter().map_err(fail)? {
+            let name = row.map_err(fail)?.0;
+            if !keep.contains(name.value()) {
+                stale.insert(name.value().to_owned());
+            }
+        }
+        for name in &stale {
+            self.results
+                .remove(name.as_str())
+                .map_err(|e| store.engine("removing a test result", e))?;
+            self.remove_map(store, name)?;
+        }
+        Ok(stale.len())
+    }
+
+    /// The stored map entry of `test`, owned.
     fn entry(&self, store: &Store, test: &str) -> Result<Option<(Key, Vec<String>)>, StoreError> {
         let entry = self
             .map
@@ -208,8 +263,8 @@ impl<'txn> MapTables<'txn> {
         }))
     }
 
-    /// Replaces `test`'s entry; returns whether anything changed.
-    fn put(
+    /// Replaces `test`'s map entry; returns whether anything changed.
+    fn put_map(
         &mut self,
         store: &Store,
         test: &str,
@@ -242,8 +297,8 @@ impl<'txn> MapTables<'txn> {
         Ok(true)
     }
 
-    /// Removes `test`'s entry and its reverse pairs.
-    fn remove(&mut self, store: &Store, test: &str) -> Result<(), StoreError> {
+    /// Removes `test`'s map entry and its reverse pairs.
+    fn remove_map(&mut self, store: &Store, test: &str) -> Result<(), StoreError> {
         let Some((_, items)) = self.entry(store, test)? else {
             return Ok(());
         };

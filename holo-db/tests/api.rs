@@ -443,3 +443,55 @@ fn a_large_test_map_is_written_in_one_transaction() {
     assert_eq!(reaching.len(), 10);
     assert!(reaching.contains(&"tests::t50".to_owned()));
 }
+
+#[test]
+fn record_tests_forgets_maps_and_records_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("state.redb"));
+    let r = fingerprint(&[b"r"]);
+    store
+        .record_tests(
+            None,
+            &[
+                ("old".to_owned(), r, items(&["x"])),
+                ("kept".to_owned(), r, items(&["x", "y"])),
+            ],
+            &[
+                ("old".to_owned(), record(1, 1, "passed")),
+                ("kept".to_owned(), record(2, 1, "passed")),
+            ],
+        )
+        .unwrap();
+    assert_eq!(store.tests_reaching("x").unwrap(), ["kept", "old"]);
+
+    // The next run: `old` is gone, `new` appears, `kept` changes.
+    let keep: BTreeSet<String> = ["kept".to_owned(), "new".to_owned()].into();
+    let forgotten = store
+        .record_tests(
+            Some(&keep),
+            &[
+                ("kept".to_owned(), r, items(&["y"])),
+                ("new".to_owned(), r, items(&["x"])),
+            ],
+            &[
+                ("kept".to_owned(), record(3, 2, "failed")),
+                ("new".to_owned(), record(4, 2, "passed")),
+            ],
+        )
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    assert_eq!(store.tests_reaching("x").unwrap(), ["new"]);
+    assert_eq!(store.tests_reaching("y").unwrap(), ["kept"]);
+    let results = store.test_results().unwrap();
+    assert_eq!(results.keys().collect::<Vec<_>>(), ["kept", "new"]);
+    assert_eq!(results["kept"], record(3, 2, "failed"));
+    let stats = store.stats().unwrap();
+    assert_eq!(
+        (stats.tests_recorded, stats.tests_mapped, stats.map_links),
+        (2, 2, 2)
+    );
+
+    // Nothing to do is no error.
+    assert_eq!(store.record_tests(None, &[], &[]).unwrap(), 0);
+    assert_eq!(store.record_tests(Some(&keep), &[], &[]).unwrap(), 0);
+}
