@@ -29,7 +29,7 @@
 
 use crate::db::{self, Package, SourceFile};
 use crate::diagnostic::{Diagnostic, StoredDiagnostic};
-use crate::fingerprint::{Fingerprint, item_fingerprint};
+use crate::fingerprint::{Fingerprint, item_interface_fingerprint};
 use crate::ids::ModulePath;
 use crate::ir;
 use crate::syntax::lexer::{self, TokenKind};
@@ -163,7 +163,7 @@ pub fn module_interface(db: &dyn salsa::Database, file: SourceFile) -> Fingerpri
         .items(db)
         .iter()
         .map(|(id, _)| {
-            let fp = item_fingerprint(db, ItemKey::new(db, id.clone())).map(|f| f.interface);
+            let fp = item_interface_fingerprint(db, ItemKey::new(db, id.clone()));
             (id, fp)
         })
         .collect();
@@ -174,53 +174,75 @@ fn first_segment(module: &ModulePath) -> &str {
     module.0.split("::").next().unwrap_or("")
 }
 
+/// The package's modules grouped by the first segment of their path (`a` holds `a`, `a::b`,
+/// …), with every top-level module name; the root module is under the empty name.
+#[salsa::tracked(returns(ref))]
+pub fn modules_by_top(db: &dyn salsa::Database) -> BTreeMap<Name, Vec<(ModulePath, SourceFile)>> {
+    let mut out: BTreeMap<Name, Vec<(ModulePath, SourceFile)>> = BTreeMap::new();
+    for (path, file) in db::module_map(db) {
+        out.entry(Name::from(first_segment(path)))
+            .or_default()
+            .push((path.clone(), *file));
+    }
+    out
+}
+
 /// The key of a file's checked and lowered results (see the module docs for what it covers).
 #[salsa::tracked(returns(copy))]
 pub fn module_key(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
-    let modules = db::module_map(db);
-    let top: BTreeSet<&str> = modules
-        .keys()
-        .filter(|m| !m.is_root())
-        .map(first_segment)
-        .collect();
-    // The top-level module names the module's results can depend on without reaching the
-    // module: those its paths start with (present or absent), and those similar enough to one of
-    // them to be offered by "did you mean". Other modules can come and go without touching the
-    // module's results — which is what lets two projects share them.
+    let groups = modules_by_top(db);
     let refs = module_refs(db, file);
-    let visible_top: BTreeSet<&str> = top
+    // The top-level module names the module's results can depend on without reaching the
+    // module: those its paths start with (present or absent), and for each of those the one
+    // "did you mean" would offer among the top-level names (suggestions pick the most similar
+    // candidate, so that one is all a diagnostic can show). Other modules can come and go
+    // without touching the module's results — which is what lets two projects share them.
+    let tops: Vec<&str> = groups
+        .keys()
+        .filter(|t| !t.is_empty())
+        .map(|t| t.as_str())
+        .collect();
+    let visible_top: Vec<(&Name, bool, Option<&str>)> = refs
+        .names
         .iter()
-        .copied()
-        .filter(|t| {
-            refs.names
-                .iter()
-                .any(|r| r.as_str() == *t || crate::sema::suggest::similar(r, [*t]).is_some())
+        .map(|r| {
+            // A name that is a top-level module resolves, so no suggestion is ever made for it.
+            let exists = groups.contains_key(r);
+            let suggested =
+                (!exists).then(|| crate::sema::suggest::similar(r, tops.iter().copied()));
+            (r, exists, suggested.flatten())
         })
         .collect();
+    // The closure: this module, every module under a top-level name its paths start with, and
+    // the same for those, transitively (`crate` reaches everything).
     let own = db::module_path_of(db, file);
-    let mut closure: BTreeSet<&ModulePath> = BTreeSet::new();
+    let mut closure: BTreeMap<&ModulePath, SourceFile> = BTreeMap::new();
+    let mut seen_names: BTreeSet<&str> = BTreeSet::new();
     let mut work: Vec<SourceFile> = vec![file];
-    if let Some((path, _)) = modules.get_key_value(&own) {
-        closure.insert(path);
+    if let Some((path, f)) = db::module_map(db).get_key_value(&own) {
+        closure.insert(path, *f);
     }
     while let Some(next) = work.pop() {
-        let refs = module_refs(db, next);
-        for (path, dep) in modules.iter() {
-            let reached = refs.whole_package
-                || (!path.is_root()
-                    && refs.names.contains(first_segment(path))
-                    && top.contains(first_segment(path)));
-            if reached && closure.insert(path) {
-                work.push(*dep);
+        let next_refs = module_refs(db, next);
+        let names: Vec<&str> = if next_refs.whole_package {
+            groups.keys().map(|n| n.as_str()).collect()
+        } else {
+            next_refs.names.iter().map(|n| n.as_str()).collect()
+        };
+        for name in names {
+            if !seen_names.insert(name) {
+                continue;
+            }
+            for (path, dep) in groups.get(name).map(Vec::as_slice).unwrap_or_default() {
+                if closure.insert(path, *dep).is_none() {
+                    work.push(*dep);
+                }
             }
         }
     }
     let deps: Vec<(&ModulePath, &Name, Fingerprint)> = closure
         .iter()
-        .map(|m| {
-            let dep = modules[*m];
-            (*m, dep.path(db), module_interface(db, dep))
-        })
+        .map(|(m, dep)| (*m, dep.path(db), module_interface(db, *dep)))
         .collect();
     let kind = match Package::get(db).kind(db) {
         db::PackageKind::Bin => 0u8,
@@ -228,7 +250,7 @@ pub fn module_key(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
     };
     let text_hash = Fingerprint(*blake3::hash(file.text(db).as_bytes()).as_bytes());
     Fingerprint::of(&(
-        "holo module results v1",
+        "holo module results v2",
         kind,
         file.path(db),
         text_hash,

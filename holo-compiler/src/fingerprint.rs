@@ -76,6 +76,17 @@ pub fn item_fingerprint<'db>(
     })
 }
 
+/// The interface fingerprint of one item alone (cheaper than [`item_fingerprint`], which also
+/// hashes the body), or `None` if it no longer exists.
+#[salsa::tracked(returns(copy))]
+pub fn item_interface_fingerprint<'db>(
+    db: &'db dyn salsa::Database,
+    item: ItemKey<'db>,
+) -> Option<Fingerprint> {
+    let input = db::item_input(db, item)?;
+    Some(Fingerprint::of(&**input.interface(db)))
+}
+
 /// The fingerprints of every item of the package.
 pub fn package_fingerprints(db: &dyn salsa::Database) -> BTreeMap<ItemId, ItemFingerprint> {
     let mut out = BTreeMap::new();

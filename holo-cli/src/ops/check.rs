@@ -69,6 +69,9 @@ fn check_once(
     );
     let elapsed = start.elapsed();
     emit_diagnostics(shell, &mut session, &report, format);
+    // Freeing a large package's trees and memo tables takes longer than building them; the
+    // process ends right after this, and the OS takes the memory back at once.
+    std::mem::forget(session);
     if format == MessageFormat::Json {
         shell.json(&SummaryEvent::new(
             report.errors(),

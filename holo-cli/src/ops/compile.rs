@@ -152,13 +152,17 @@ pub fn compile(
         computed = lowered.reuse.computed,
         "lowered modules"
     );
+    let source_key = session.snapshot_key(crate::ops::store::build_id());
+    // The syntax trees and salsa's memo tables of a large package take longer to free than to
+    // build; the process ends soon after the command, and the OS takes the memory back at once.
+    std::mem::forget(session);
     Ok(Compiled::Ready(Box::new(CompiledPackage {
         manifest,
         program: lowered.program,
         warnings,
         root,
         fingerprints: lowered.fingerprints,
-        source_key: session.snapshot_key(crate::ops::store::build_id()),
+        source_key,
         shared,
     })))
 }
