@@ -163,3 +163,57 @@ pub fn display_item(key: &str) -> String {
     let key = key.strip_prefix("crate::").unwrap_or(key);
     key.replace('.', "::")
 }
+
+/// The part of `program` that the functions `roots` can reach, renumbered (function order and
+/// so [`Program::function_by_key`] are kept), with only the tests whose functions are among
+/// `roots`, and no `main` unless it is reachable. Returns it with the new index of each root.
+/// Worker processes then decode and hold only what the tests they run can execute.
+pub fn reachable_part(program: &Program, roots: &[ir::FuncIndex]) -> (Program, Vec<ir::FuncIndex>) {
+    let mut keep = vec![false; program.functions.len()];
+    let mut work: Vec<ir::FuncIndex> = roots.to_vec();
+    while let Some(index) = work.pop() {
+        let Some(slot) = keep.get_mut(index as usize) else {
+            continue;
+        };
+        if std::mem::replace(slot, true) {
+            continue;
+        }
+        work.extend(program.functions[index as usize].links.iter().copied());
+    }
+    let mut new_index = vec![ir::FuncIndex::MAX; program.functions.len()];
+    let mut functions = Vec::new();
+    for (i, f) in program.functions.iter().enumerate() {
+        if keep[i] {
+            new_index[i] = functions.len() as ir::FuncIndex;
+            functions.push(f.clone());
+        }
+    }
+    for f in &mut functions {
+        for link in &mut f.links {
+            *link = new_index[*link as usize];
+        }
+    }
+    let root_set: BTreeSet<ir::FuncIndex> = roots.iter().copied().collect();
+    let tests = program
+        .tests
+        .iter()
+        .filter(|t| root_set.contains(&t.func))
+        .map(|t| ir::TestEntry {
+            func: new_index[t.func as usize],
+            ..t.clone()
+        })
+        .collect();
+    let main = program
+        .main
+        .filter(|m| keep.get(*m as usize).copied().unwrap_or(false))
+        .map(|m| new_index[m as usize]);
+    let part = Program {
+        functions,
+        structs: program.structs.clone(),
+        enums: program.enums.clone(),
+        tests,
+        main,
+    };
+    let roots = roots.iter().map(|r| new_index[*r as usize]).collect();
+    (part, roots)
+}

@@ -161,7 +161,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
     let to_run: Vec<usize> = (0..selected.len())
         .filter(|&i| plans[i].reason.runs())
         .collect();
-    let run_specs: Vec<TestSpec> = to_run.iter().map(|&i| selected[i].clone()).collect();
+    let mut run_specs: Vec<TestSpec> = to_run.iter().map(|&i| selected[i].clone()).collect();
     let cached = selected.len() - to_run.len();
     let mut status = plural(to_run.len(), "test");
     if cached > 0 {
@@ -216,7 +216,13 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
     let ran = if run_specs.is_empty() {
         Vec::new()
     } else {
-        let encoded = encode(&package.program)?;
+        // Workers get only what the tests to run can reach.
+        let roots: Vec<u32> = run_specs.iter().map(|s| s.func).collect();
+        let (part, part_roots) = holo_compiler::testmap::reachable_part(&package.program, &roots);
+        for (spec, func) in run_specs.iter_mut().zip(part_roots) {
+            spec.func = func;
+        }
+        let encoded = encode(&part)?;
         let run_options = TestOptions {
             jobs,
             timeout,
@@ -643,10 +649,7 @@ fn record_results(
         .iter()
         .map(|t| t.name.clone())
         .collect();
-    let outcome = state
-        .retain_tests(&names)
-        .and_then(|_| state.put_test_map(&map))
-        .and_then(|_| state.put_test_results(&records));
+    let outcome = state.record_tests(Some(&names), &map, &records);
     if let Err(e) = outcome {
         shell.warn(format!(
             "could not record the test results: {e}; the next `holo test --affected` will run these tests again"
