@@ -272,7 +272,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             && let Some(key) = package.source_key
         {
             let snapshot = build_snapshot(
-                key, &package, &all, &selected, &plans, &results, &stored, now,
+                key, &package, &reach, &all, &selected, &plans, &results, &stored, now,
             );
             snapshot::save(state, &snapshot);
         }
@@ -524,6 +524,7 @@ fn unix_now() -> u64 {
 fn build_snapshot(
     key: Key,
     package: &CompiledPackage,
+    reach: &BTreeMap<&str, &TestReach>,
     all: &[TestSpec],
     selected: &[TestSpec],
     plans: &[Plan<'_>],
@@ -532,8 +533,6 @@ fn build_snapshot(
     now: u64,
 ) -> Snapshot {
     let build_id = crate::ops::store::build_id();
-    let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
-    let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
     let selected_index: BTreeMap<&str, usize> = selected
         .iter()
         .enumerate()
