@@ -52,6 +52,23 @@ fn check_once(
         ),
     );
     let name = manifest.name.clone();
+    if let Some(files) = crate::ops::snapshot::clean_state(&location, crate::ops::store::build_id())
+    {
+        // Exactly the sources of the last clean `holo test`: no diagnostics, nothing to load.
+        let elapsed = start.elapsed();
+        if format == MessageFormat::Json {
+            shell.json(&SummaryEvent::new(0, 0, files, elapsed));
+        }
+        shell.status(
+            "Finished",
+            format!(
+                "checking {name} ({}) in {}",
+                plural(files, "file"),
+                format_duration(elapsed)
+            ),
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut session = Session::new(location, Ok(manifest));
     session.scan(SRC_DIR);
     if report_problems(shell, &session, format, start.elapsed()) {

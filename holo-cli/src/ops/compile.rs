@@ -42,6 +42,8 @@ pub struct CompiledPackage {
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The key of the sources that were compiled (see `ops/snapshot.rs`).
     pub source_key: Option<holo_db::Key>,
+    /// How many source files the package has.
+    pub files: usize,
     /// The shared cache, when it could be opened (test results are shared through it too).
     pub shared: Option<Store>,
 }
@@ -163,6 +165,7 @@ pub fn compile(
         root,
         fingerprints: lowered.fingerprints,
         source_key,
+        files: report.files,
         shared,
     })))
 }

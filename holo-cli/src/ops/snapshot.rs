@@ -22,6 +22,8 @@ const META_KEY: &str = "test-snapshot";
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Snapshot {
     pub key: Key,
+    /// How many source files the package has (for `holo check`'s report).
+    pub files: usize,
     /// Every test of the package, in report order, with what is known of it.
     pub tests: Vec<SnapshotTest>,
 }
@@ -101,4 +103,21 @@ pub fn save(state: &Store, snapshot: &Snapshot) {
     if let Err(e) = state.put_meta(META_KEY, &bytes) {
         tracing::warn!("could not save the test snapshot: {e}");
     }
+}
+
+/// When the package's sources on disk are exactly those of the stored snapshot — which is only
+/// made for packages without errors or warnings — the number of source files, so that
+/// `holo check` can answer at once. `None` in every other case.
+pub fn clean_state(location: &PackageLocation, build_id: &str) -> Option<usize> {
+    let state_path = crate::ops::store::project_state_path(&location.root);
+    if !state_path.is_file() {
+        return None;
+    }
+    let key = current_key(location, build_id)?;
+    let (state, warning) = Store::open(&state_path, build_id).ok()?;
+    if warning.is_some() {
+        return None;
+    }
+    let snapshot = load(&state)?;
+    (snapshot.key == key).then_some(snapshot.files)
 }

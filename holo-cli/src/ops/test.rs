@@ -587,7 +587,11 @@ fn build_snapshot(
             }
         })
         .collect();
-    Snapshot { key, tests }
+    Snapshot {
+        key,
+        files: package.files,
+        tests,
+    }
 }
 
 /// Records the results of the tests that ran, and their test-to-code map entries, in one
