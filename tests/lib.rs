@@ -9,6 +9,8 @@
 //! once per test process with `cargo build -p holo-cli`, so the tests never run a stale
 //! `holo`. Set `HOLO_BIN` to test another binary instead.
 
+pub mod random_project;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
