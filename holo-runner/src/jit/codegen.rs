@@ -131,6 +131,7 @@ pub fn translate(
         self_slot: None,
         exit: cranelift_codegen::ir::Block::from_u32(0),
         unwind: cranelift_codegen::ir::Block::from_u32(0),
+        error: cranelift_codegen::ir::Block::from_u32(0),
         host_sigs: HashMap::new(),
     };
     cx.build(&mut b)?;
@@ -152,6 +153,9 @@ struct Codegen<'a> {
     self_slot: Option<Value>,
     exit: cranelift_codegen::ir::Block,
     unwind: cranelift_codegen::ir::Block,
+    /// Reports an error detected inline; its parameters are the error code, two operands for
+    /// the message and the site (see [`Codegen::fail_if`]).
+    error: cranelift_codegen::ir::Block,
     host_sigs: HashMap<usize, cranelift_codegen::ir::SigRef>,
 }
 
@@ -167,18 +171,17 @@ impl<'a> Codegen<'a> {
             let v = b.declare_var(cl_type(&local.ty));
             self.vars.push(v);
         }
-        // Every local starts out empty (0); parameters take their arguments.
-        for (i, local) in body.locals.iter().enumerate() {
-            let v = if i < body.params as usize {
-                let p = params[i + 1];
-                if i == 0 && body.self_mode == SelfMode::Mut {
-                    self.self_slot = Some(p);
-                    b.ins().load(types::I64, mem(), p, 0)
-                } else {
-                    p
-                }
+        // Parameters take their arguments. Every other local starts out empty (0): the
+        // frontend defines a variable read before any definition as zero, and does so only for
+        // the variables that are read that way (defining all of them here would hand the code
+        // generator one constant per local).
+        for i in 0..body.params as usize {
+            let p = params[i + 1];
+            let v = if i == 0 && body.self_mode == SelfMode::Mut {
+                self.self_slot = Some(p);
+                b.ins().load(types::I64, mem(), p, 0)
             } else {
-                zero(b, cl_type(&local.ty))
+                p
             };
             b.def_var(self.vars[i], v);
         }
@@ -188,6 +191,12 @@ impl<'a> Codegen<'a> {
         }
         self.unwind = b.create_block();
         b.append_block_param(self.unwind, types::I64);
+        // One block reports every error detected inline: checks branch to it with the error's
+        // code, its two operands and the site, so each check is a single branch.
+        self.error = b.create_block();
+        for _ in 0..4 {
+            b.append_block_param(self.error, types::I64);
+        }
 
         // Stack overflow check: the native stack may not grow past the run's limit. (A check
         // of the stack pointer rather than a call counter: it needs no memory write, so calls
@@ -201,11 +210,8 @@ impl<'a> Codegen<'a> {
         b.ins().brif(bad, overflow, &[], start, &[]);
         b.switch_to_block(overflow);
         b.set_cold_block(overflow);
-        let code = b.ins().iconst(types::I64, error_code::STACK_OVERFLOW);
         let z = b.ins().iconst(types::I64, 0);
-        self.call_host(b, "holo_rt_error", &[code, z, z])?;
-        let entry_site = b.ins().iconst(types::I64, u32::MAX as i64);
-        b.ins().jump(self.unwind, &[BlockArg::Value(entry_site)]);
+        self.fail_here(b, error_code::STACK_OVERFLOW, z, z, u32::MAX)?;
 
         // The body's blocks, those reachable from its entry.
         let reachable = reachable_blocks(body);
@@ -243,6 +249,13 @@ impl<'a> Codegen<'a> {
             self.release(b, v, kind_of(&local.ty))?;
         }
         b.ins().return_(&ret);
+
+        // Errors detected inline: report, then leave through the error exit.
+        b.switch_to_block(self.error);
+        b.set_cold_block(self.error);
+        let p = b.block_params(self.error).to_vec();
+        self.call_host(b, "holo_rt_error", &[p[0], p[1], p[2]])?;
+        b.ins().jump(self.unwind, &[BlockArg::Value(p[3])]);
 
         // Error exit: record this frame and return at once.
         b.switch_to_block(self.unwind);
@@ -348,14 +361,12 @@ impl<'a> Codegen<'a> {
         c: Value,
         site: u32,
     ) -> Res<()> {
-        let code = b.ins().iconst(types::I64, code);
-        self.call_host(b, "holo_rt_error", &[code, a, c])?;
-        let site = b.ins().iconst(types::I64, i64::from(site));
-        b.ins().jump(self.unwind, &[BlockArg::Value(site)]);
+        let args = self.error_args(b, code, a, c, site);
+        b.ins().jump(self.error, &args);
         Ok(())
     }
 
-    /// Branches to a cold block that reports an error when `cond` holds.
+    /// Branches to the error block, reporting an error, when `cond` holds.
     fn fail_if(
         &mut self,
         b: &mut FunctionBuilder,
@@ -365,14 +376,29 @@ impl<'a> Codegen<'a> {
         c: Value,
         site: u32,
     ) -> Res<()> {
-        let bad = b.create_block();
+        let args = self.error_args(b, code, a, c, site);
         let ok = b.create_block();
-        b.ins().brif(cond, bad, &[], ok, &[]);
-        b.switch_to_block(bad);
-        b.set_cold_block(bad);
-        self.fail_here(b, code, a, c, site)?;
+        b.ins().brif(cond, self.error, &args, ok, &[]);
         b.switch_to_block(ok);
         Ok(())
+    }
+
+    fn error_args(
+        &mut self,
+        b: &mut FunctionBuilder,
+        code: i64,
+        a: Value,
+        c: Value,
+        site: u32,
+    ) -> [BlockArg; 4] {
+        let code = b.ins().iconst(types::I64, code);
+        let site = b.ins().iconst(types::I64, i64::from(site));
+        [
+            BlockArg::Value(code),
+            BlockArg::Value(a),
+            BlockArg::Value(c),
+            BlockArg::Value(site),
+        ]
     }
 
     // ----- reference counts ---------------------------------------------------------------
@@ -385,6 +411,11 @@ impl<'a> Codegen<'a> {
 
     /// Releases a heap value (null is ignored).
     fn release(&mut self, b: &mut FunctionBuilder, v: Value, kind: Kind) -> Res<()> {
+        // A local that is still empty on this path holds the constant 0: nothing to release
+        // (common for the first assignment of a variable, and for moved-out locals at exit).
+        if const_of(b, v) == Some(0) {
+            return Ok(());
+        }
         let nonnull = b.create_block();
         let free = b.create_block();
         let done = b.create_block();
@@ -806,6 +837,15 @@ impl<'a> Codegen<'a> {
                     self.fail_if(b, of, code, x, y, site)?;
                     v
                 }
+                BinOp::Div | BinOp::Rem if matches!(const_of(b, y), Some(d) if d != 0 && d != -1) =>
+                {
+                    // A constant divisor other than 0 and -1: nothing can fail.
+                    if op == BinOp::Div {
+                        b.ins().sdiv(x, y)
+                    } else {
+                        b.ins().srem(x, y)
+                    }
+                }
                 BinOp::Div | BinOp::Rem => {
                     let zero = b.ins().icmp_imm_s(IntCC::Equal, y, 0);
                     self.fail_if(b, zero, error_code::DIVISION_BY_ZERO, x, y, site)?;
@@ -1193,6 +1233,19 @@ impl<'a> Codegen<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The value of an integer constant, if `v` is one.
+fn const_of(b: &FunctionBuilder, v: Value) -> Option<i64> {
+    let v = b.func.dfg.resolve_aliases(v);
+    let inst = b.func.dfg.value_def(v).inst()?;
+    match b.func.dfg.insts[inst] {
+        cranelift_codegen::ir::InstructionData::UnaryImm {
+            opcode: cranelift_codegen::ir::Opcode::Iconst,
+            imm,
+        } => Some(imm.bits()),
+        _ => None,
     }
 }
 
