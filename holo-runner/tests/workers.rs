@@ -6,7 +6,7 @@
 //! as a test. Without `--worker` it runs the scenarios below (there is no libtest harness, so
 //! that the worker's stdout carries only protocol frames).
 
-use holo_runner::exec::protocol::Failure;
+use holo_runner::exec::protocol::{Failure, LoadOptions};
 use holo_runner::exec::worker::{Engine, worker_main};
 use holo_runner::exec::{Outcome, TestEvent, TestOptions, TestResult, TestSpec, WorkerCommand};
 use holo_runner::exec::{compile_all, run_tests};
@@ -18,7 +18,7 @@ struct Fake {
 }
 
 impl Engine for Fake {
-    fn load(program: &[u8]) -> Result<Self, String> {
+    fn load(program: &[u8], _options: &LoadOptions) -> Result<Self, String> {
         if program.contains(&b'!') {
             return Err("this program cannot be loaded".into());
         }

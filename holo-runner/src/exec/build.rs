@@ -2,8 +2,9 @@
 //! so that a code generator that crashes or hangs takes down the worker, not `holo`.
 
 use super::process::{Received, WorkerCommand};
-use super::protocol::{Request, Response, encode_frame};
+use super::protocol::{LoadOptions, Request, Response, encode_frame};
 use super::testrun::start_worker;
+use crate::jit::Tier;
 use std::time::{Duration, Instant};
 
 /// What compiling a whole program did.
@@ -22,6 +23,11 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 pub fn compile_all(program: &[u8], worker: &WorkerCommand) -> Result<BuildStats, String> {
     let load = encode_frame(&Request::Load {
         program: program.to_vec(),
+        // Built code is what `holo run` runs: optimized, compiled on every core.
+        options: LoadOptions {
+            tier: Tier::Optimized,
+            threads: 0,
+        },
     })
     .map_err(|e| format!("cannot encode the program for the worker: {e}"))?;
     let mut worker = start_worker(worker, &load)?;

@@ -1,9 +1,9 @@
 //! The real engine of worker processes and of `holo run`'s child: programs compiled to native
 //! code by [`crate::jit::Jit`], run with a [`RunContext`].
 
-use super::protocol::Failure;
+use super::protocol::{Failure, LoadOptions};
 use super::worker::{Engine, on_execution_stack, worker_main};
-use crate::jit::Jit;
+use crate::jit::{Jit, Tier};
 use crate::rt::RunContext;
 use holo_compiler::ir::FuncIndex;
 use std::ffi::OsString;
@@ -20,9 +20,11 @@ pub struct JitEngine {
 }
 
 impl Engine for JitEngine {
-    fn load(bytes: &[u8]) -> Result<Self, String> {
+    fn load(bytes: &[u8], options: &LoadOptions) -> Result<Self, String> {
         let program = super::decode_program(bytes)?;
-        let jit = Jit::new(&program).map_err(|e| e.to_string())?;
+        let mut jit = Jit::with_tier(program, options.tier).map_err(|e| e.to_string())?;
+        jit.set_threads(options.threads as usize)
+            .map_err(|e| e.to_string())?;
         Ok(JitEngine { jit })
     }
 
@@ -94,7 +96,7 @@ pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
             ));
         };
         let setup = |e: crate::jit::JitError| ChildError::Setup(e.to_string());
-        let mut jit = Jit::new(&program).map_err(setup)?;
+        let mut jit = Jit::with_tier(program, Tier::Optimized).map_err(setup)?;
         jit.compile_reachable(&[main]).map_err(setup)?;
         // Line by line on a terminal, in blocks into a pipe or file (as C's stdio does).
         let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());

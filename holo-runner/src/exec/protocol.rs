@@ -9,13 +9,14 @@
 //! to every worker, and the output of tests (a test may print megabytes), which postcard copies
 //! as they are while JSON would spell every byte as a number.
 
+use crate::jit::Tier;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Bumped whenever a message changes shape. A worker answers [`Response::Hello`] with its
 /// version, so that a `holo` binary replaced on disk while tests run (a rebuild) is detected
 /// instead of being fed messages it decodes wrongly.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first two bytes of every frame.
 const MAGIC: [u8; 2] = *b"HW";
@@ -32,6 +33,7 @@ pub enum Request {
     Load {
         #[serde(with = "bytes")]
         program: Vec<u8>,
+        options: LoadOptions,
     },
     /// Compile the functions reachable from `roots` (every function when `roots` is `None`);
     /// answered with [`Response::Compiled`] or [`Response::Error`].
@@ -39,6 +41,16 @@ pub enum Request {
     /// Run the test function `func` as job `job`; answered with [`Response::Started`] once its
     /// code is compiled, any number of [`Response::Output`]s, then [`Response::Finished`].
     RunTest { job: u64, func: u32 },
+}
+
+/// How a worker compiles the program it loads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadOptions {
+    /// The code quality: [`Tier::Baseline`] for tests, [`Tier::Optimized`] for builds.
+    pub tier: Tier,
+    /// How many threads compile (0: one per core). Workers running tests side by side get
+    /// their share of the cores each.
+    pub threads: u32,
 }
 
 /// What a worker tells `holo`.
@@ -287,6 +299,10 @@ mod tests {
     fn every_message_survives_a_frame() {
         round_trip(Request::Load {
             program: vec![0, 1, 2, 255],
+            options: LoadOptions {
+                tier: Tier::Baseline,
+                threads: 1,
+            },
         });
         round_trip(Request::Compile { roots: None });
         round_trip(Request::RunTest { job: 7, func: 3 });
@@ -321,10 +337,12 @@ mod tests {
     fn bytes_travel_as_one_blob() {
         let frame = encode_frame(&Request::Load {
             program: vec![7; 100_000],
+            options: LoadOptions::default(),
         })
         .unwrap();
-        // Magic, length, variant tag, a 3-byte varint length, the bytes.
-        assert_eq!(frame.len(), 2 + 4 + 1 + 3 + 100_000);
+        // Magic, length, variant tag, a 3-byte varint length, the bytes, the options (a tier
+        // and a thread count of one byte each).
+        assert_eq!(frame.len(), 2 + 4 + 1 + 3 + 100_000 + 2);
     }
 
     #[test]

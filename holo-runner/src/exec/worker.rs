@@ -5,7 +5,9 @@
 //! process machinery can be tested with a fake engine; `holo __worker` runs it with the JIT
 //! (see [`crate::exec::serve_stdio`]).
 
-use super::protocol::{Failure, PROTOCOL_VERSION, Request, Response, read_frame, write_frame};
+use super::protocol::{
+    Failure, LoadOptions, PROTOCOL_VERSION, Request, Response, read_frame, write_frame,
+};
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 /// What a worker executes programs with.
 pub trait Engine: Sized {
     /// Decodes the program sent with [`Request::Load`]; the error is a full sentence.
-    fn load(program: &[u8]) -> Result<Self, String>;
+    fn load(program: &[u8], options: &LoadOptions) -> Result<Self, String>;
     /// How many functions the program has.
     fn function_count(&self) -> u32;
     /// Compiles the functions reachable from `roots` (all functions when `None`) that are not
@@ -58,7 +60,7 @@ pub fn serve<E: Engine>(
             Err(e) => return Err(format!("cannot read a request from holo: {e}")),
         };
         match request {
-            Request::Load { program } => match E::load(&program) {
+            Request::Load { program, options } => match E::load(&program, &options) {
                 Ok(loaded) => {
                     let functions = loaded.function_count();
                     engine = Some(loaded);
@@ -360,7 +362,7 @@ mod tests {
     }
 
     impl Engine for Fake {
-        fn load(program: &[u8]) -> Result<Self, String> {
+        fn load(program: &[u8], _options: &LoadOptions) -> Result<Self, String> {
             if program.is_empty() {
                 return Err("the program is empty".into());
             }
@@ -441,6 +443,7 @@ mod tests {
             Request::RunTest { job: 0, func: 0 },
             Request::Load {
                 program: b"pfo".to_vec(),
+                options: LoadOptions::default(),
             },
             Request::RunTest { job: 1, func: 0 },
             Request::RunTest { job: 2, func: 1 },
@@ -488,6 +491,7 @@ mod tests {
         let responses = exchange(&[
             Request::Load {
                 program: b"o".to_vec(),
+                options: LoadOptions::default(),
             },
             Request::RunTest { job: 9, func: 0 },
         ]);
@@ -507,9 +511,13 @@ mod tests {
     #[test]
     fn a_bad_program_is_an_error_and_the_worker_stays() {
         let responses = exchange(&[
-            Request::Load { program: vec![] },
+            Request::Load {
+                program: vec![],
+                options: LoadOptions::default(),
+            },
             Request::Load {
                 program: b"p".to_vec(),
+                options: LoadOptions::default(),
             },
         ]);
         assert!(
@@ -523,6 +531,7 @@ mod tests {
         let responses = exchange(&[
             Request::Load {
                 program: b"p".to_vec(),
+                options: LoadOptions::default(),
             },
             Request::RunTest { job: 3, func: 5 },
         ]);

@@ -25,6 +25,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use holo_compiler::ir::{Const, FuncIndex, Program, Ty};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -182,18 +183,99 @@ pub struct Jit {
     /// Modules hold the machine code; they are kept until the `Jit` is dropped.
     modules: Vec<JITModule>,
     compiled: Vec<bool>,
+    /// Whether to name compiled functions in `/tmp/perf-PID.map` (`HOLO_PERF_MAP=1`), so that
+    /// `perf report` shows holo function names instead of raw addresses.
+    perf_map: bool,
+    /// Where functions are compiled: `None` for rayon's global pool (see [`Jit::set_threads`]).
+    pool: Option<CompilePool>,
+    tier: Tier,
+}
+
+/// The threads a [`Jit`] compiles on.
+enum CompilePool {
+    /// The calling thread only.
+    Serial,
+    Threads(rayon::ThreadPool),
+}
+
+impl CompilePool {
+    fn new(threads: usize) -> Result<CompilePool, JitError> {
+        if threads <= 1 {
+            return Ok(CompilePool::Serial);
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("holo-compile-{i}"))
+            .build()
+            .map(CompilePool::Threads)
+            .map_err(|e| JitError(format!("cannot start threads to compile on: {e}")))
+    }
+}
+
+/// Appends lines to this process's perf map file (the format `perf` reads for JIT code:
+/// `START SIZE NAME` in hex). Profiling aid only: a failure to write is ignored.
+fn write_perf_map(lines: &str) {
+    use std::io::Write;
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(lines.as_bytes());
+    }
+}
+
+/// How hard Cranelift works on the code: a trade between compile time and the speed of the
+/// code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tier {
+    /// Fast compilation: no optimization passes and single-pass register allocation. About
+    /// half the compile time of [`Tier::Optimized`] for code that runs up to about twice as
+    /// slow. For test suites, whose many small functions mostly run once (what a debug build
+    /// is to `cargo test`).
+    Baseline,
+    /// Optimized code: Cranelift's optimizer (`opt_level=speed`) and its backtracking
+    /// register allocator. For `holo run` and `holo build`.
+    #[default]
+    Optimized,
+}
+
+impl Tier {
+    /// How much more stack than optimized code this tier's code may use before a run ends
+    /// with a stack overflow. Baseline code keeps most values in stack slots, so its frames
+    /// are larger (a small recursive function: 224 bytes instead of 48); scaling the limit
+    /// keeps the recursion depth a program can reach about the same in tests and in runs.
+    /// Only the stack pages a run touches cost memory.
+    pub fn stack_factor(self) -> usize {
+        match self {
+            Tier::Baseline => 4,
+            Tier::Optimized => 1,
+        }
+    }
 }
 
 impl Jit {
-    /// Prepares to compile and run `program` on this machine.
+    /// Prepares to compile and run `program` on this machine, with optimized code.
     pub fn new(program: &Program) -> Result<Jit, JitError> {
+        Jit::with_tier(program.clone(), Tier::Optimized)
+    }
+
+    /// Prepares to compile and run `program` (taken over: a big program is not copied) on
+    /// this machine, with code of the given tier.
+    pub fn with_tier(program: Program, tier: Tier) -> Result<Jit, JitError> {
         let mut flags = settings::builder();
         let set = |flags: &mut settings::Builder, k: &str, v: &str| {
             flags
                 .set(k, v)
                 .map_err(|e| JitError(format!("cranelift setting {k}={v}: {e}")))
         };
-        set(&mut flags, "opt_level", "speed")?;
+        let (opt_level, regalloc) = match tier {
+            Tier::Baseline => ("none", "single_pass"),
+            Tier::Optimized => ("speed", "backtracking"),
+        };
+        set(&mut flags, "opt_level", opt_level)?;
+        set(&mut flags, "regalloc_algorithm", regalloc)?;
         // The verifier re-checks every function cranelift builds; our IR is checked before it
         // gets here, and the verifier cost a noticeable share of compile time.
         set(&mut flags, "enable_verifier", "false")?;
@@ -208,18 +290,35 @@ impl Jit {
         let table: Box<[AtomicUsize]> = (0..program.functions.len())
             .map(|_| AtomicUsize::new(stub))
             .collect();
-        let descs = Descs::build(program);
+        let descs = Descs::build(&program);
+        let functions = program.functions.len();
         Ok(Jit {
             shared: Arc::new(Shared {
-                program: program.clone(),
+                program,
                 descs,
                 table,
                 consts: Mutex::new(ConstPool::default()),
             }),
             isa,
             modules: Vec::new(),
-            compiled: vec![false; program.functions.len()],
+            compiled: vec![false; functions],
+            perf_map: std::env::var_os("HOLO_PERF_MAP").is_some_and(|v| v == "1"),
+            pool: None,
+            tier,
         })
+    }
+
+    /// Compiles on `threads` threads of a pool of this `Jit`'s own (1: on the calling thread,
+    /// without a pool) instead of rayon's global pool, which has a thread per core. A test
+    /// worker is one of several processes sharing the cores: more compiling threads than its
+    /// share only makes them wait for each other.
+    pub fn set_threads(&mut self, threads: usize) -> Result<(), JitError> {
+        self.pool = if threads == 0 {
+            None
+        } else {
+            Some(CompilePool::new(threads)?)
+        };
+        Ok(())
     }
 
     pub fn program(&self) -> &Program {
@@ -282,24 +381,34 @@ impl Jit {
         let shared = &*self.shared;
         let isa = &self.isa;
         let call_conv = isa.default_call_conv();
-        let machine_code: Vec<Result<MachineCode, JitError>> = funcs
-            .par_iter()
-            // One builder and one codegen context per rayon thread, cleared between functions:
-            // a fresh `Context` per function re-allocated (and the kernel re-zeroed) the
-            // register allocator's buffers every time.
-            .map_init(
-                || {
-                    (
-                        FunctionBuilderContext::new(),
-                        cranelift_codegen::Context::new(),
-                    )
-                },
-                |(fctx, ctx), &f| {
-                    compile_one(shared, isa, call_conv, f, fctx, ctx)
-                        .map(|(bytes, align)| (f, bytes, align))
-                },
+        // One builder and one codegen context per thread, cleared between functions: a fresh
+        // `Context` per function re-allocated (and the kernel re-zeroed) the register
+        // allocator's buffers every time.
+        let contexts = || {
+            (
+                FunctionBuilderContext::new(),
+                cranelift_codegen::Context::new(),
             )
-            .collect();
+        };
+        let one = |(fctx, ctx): &mut (FunctionBuilderContext, cranelift_codegen::Context),
+                   f: FuncIndex| {
+            compile_one(shared, isa, call_conv, f, fctx, ctx)
+                .map(|(bytes, align)| (f, bytes, align))
+        };
+        let parallel = || -> Vec<Result<MachineCode, JitError>> {
+            funcs
+                .par_iter()
+                .map_init(contexts, |cx, &f| one(cx, f))
+                .collect()
+        };
+        let machine_code: Vec<Result<MachineCode, JitError>> = match &self.pool {
+            None => parallel(),
+            Some(CompilePool::Threads(pool)) => pool.install(parallel),
+            Some(CompilePool::Serial) => {
+                let mut cx = contexts();
+                funcs.iter().map(|&f| one(&mut cx, f)).collect()
+            }
+        };
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbol(
             "holo_rt_not_compiled",
@@ -317,18 +426,60 @@ impl Jit {
             module
                 .define_function_bytes(id, align, &bytes, &[])
                 .map_err(|e| JitError(format!("defining `{name}`: {e}")))?;
-            ids.push((f, id));
+            ids.push((f, id, bytes.len()));
         }
         module
             .finalize_definitions()
             .map_err(|e| JitError(format!("finalizing code: {e}")))?;
-        for (f, id) in ids {
+        let mut perf_map = String::new();
+        for (f, id, size) in ids {
             let ptr = module.get_finalized_function(id);
             self.shared.table[f as usize].store(ptr as usize, Ordering::Release);
             self.compiled[f as usize] = true;
+            if self.perf_map {
+                let name = &shared.program.functions[f as usize].name;
+                perf_map.push_str(&format!("{:x} {size:x} holo::{name}\n", ptr as usize));
+            }
+        }
+        if self.perf_map {
+            write_perf_map(&perf_map);
         }
         self.modules.push(module);
         Ok(())
+    }
+
+    /// The code generated for one function, for people working on the code generator: the
+    /// Cranelift IR as translated, then the machine code as disassembled by Cranelift.
+    pub fn describe_code(&self, func: FuncIndex) -> Result<String, JitError> {
+        let shared = &*self.shared;
+        let name = shared
+            .program
+            .functions
+            .get(func as usize)
+            .map(|f| f.name.clone())
+            .ok_or_else(|| JitError(format!("there is no function number {func}")))?;
+        let mut fctx = FunctionBuilderContext::new();
+        let mut ctx = cranelift_codegen::Context::new();
+        let call_conv = self.isa.default_call_conv();
+        codegen::translate(
+            shared,
+            func,
+            &mut ctx.func,
+            &mut fctx,
+            call_conv,
+            self.isa.frontend_config(),
+        )
+        .map_err(|e| JitError(format!("translating `{name}`: {}", e.0)))?;
+        let clif = ctx.func.display().to_string();
+        ctx.set_disasm(true);
+        let compiled = ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| JitError(format!("compiling `{name}`: {:?}", e.inner)))?;
+        let disasm = compiled.vcode.clone().unwrap_or_default();
+        Ok(format!(
+            "; {name}: Cranelift IR\n{clif}\n; {name}: machine code ({} bytes)\n{disasm}",
+            compiled.code_buffer().len()
+        ))
     }
 
     /// Runs `fn main` (compiling what it needs first) and returns the program's exit code.
@@ -376,7 +527,10 @@ impl Jit {
             )));
         }
         let entry = shared.table[func as usize].load(Ordering::Acquire);
-        let allowed = ctx.max_stack_bytes.clamp(64 << 10, 1 << 34);
+        let allowed = ctx
+            .max_stack_bytes
+            .saturating_mul(self.tier.stack_factor())
+            .clamp(64 << 10, 1 << 36);
         let run = move || {
             let marker = 0u8;
             let here = &marker as *const u8 as usize;

@@ -1,7 +1,7 @@
 //! Tests of native execution: real holo programs through `Compiler` → `lower` → `Jit`.
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
-use crate::jit::Jit;
+use crate::jit::{Jit, Tier};
 use crate::rt::RunContext;
 use holo_compiler::{Compiler, PackageKind};
 
@@ -23,11 +23,38 @@ fn run_files_with_args(
         Ok(p) => p,
         Err(e) => panic!("{e}: {:#?}", compiler.check().diagnostics),
     };
-    let mut jit = Jit::new(&program).expect("a JIT for this machine");
-    let (ctx, out) = RunContext::captured();
-    let mut ctx = ctx.with_input(input).with_args(args);
-    let result = jit.run_main(&mut ctx);
-    (out.text(), result)
+    // Every program runs with both tiers of code, which must behave the same.
+    let mut runs = [Tier::Optimized, Tier::Baseline].map(|tier| {
+        let mut jit = Jit::with_tier(program.clone(), tier).expect("a JIT for this machine");
+        let (ctx, out) = RunContext::captured();
+        let mut ctx = ctx.with_input(input).with_args(args.clone());
+        let result = jit.run_main(&mut ctx);
+        (out.text(), result)
+    });
+    let [optimized, baseline] = &mut runs;
+    // Their frames differ in size, so a stack overflow leaves out different numbers of frames
+    // from the middle of the stack.
+    let key = |r: &Result<i64, RuntimeError>| -> Result<i64, String> {
+        r.as_ref().copied().map_err(|e| {
+            format!(
+                "{:?}",
+                RuntimeError {
+                    omitted_frames: 0,
+                    ..e.clone()
+                }
+            )
+        })
+    };
+    assert_eq!(
+        optimized.0, baseline.0,
+        "optimized and baseline code print differently"
+    );
+    assert_eq!(
+        key(&optimized.1),
+        key(&baseline.1),
+        "optimized and baseline code end differently"
+    );
+    std::mem::replace(optimized, (String::new(), Ok(0)))
 }
 
 fn run_with(src: &str, input: &str) -> (String, Result<i64, RuntimeError>) {
