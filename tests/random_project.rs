@@ -678,11 +678,20 @@ impl Project {
                 format!("{} now returns {:?}{frozen}", f.name, f.ret)
             }
             8 => {
-                // Whitespace only.
+                // Whitespace only: one function, or a whole file as a formatter would.
+                let layout = rng.below(4) as u8;
+                if rng.chance(50) {
+                    let m = self.random_module(rng);
+                    for item in &mut self.modules.get_mut(&m).expect("module").items {
+                        if let Item::Func(f) = item {
+                            f.layout = layout;
+                        }
+                    }
+                    return format!("layout {layout} for every function of {m}");
+                }
                 let Some(id) = self.pick_id(rng, any_fn) else {
                     return self.add_function(rng, false);
                 };
-                let layout = rng.below(4) as u8;
                 let f = self.func_mut(id).expect("picked");
                 f.layout = layout;
                 format!("layout {layout} for {}", f.name)

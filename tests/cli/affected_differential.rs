@@ -321,7 +321,8 @@ struct DiffCounts {
 }
 
 /// Runs the differential on `seeds` with `steps` steps each; panics at the first difference.
-fn differential(seeds: std::ops::Range<u64>, steps: usize) -> DiffCounts {
+/// `repro_seeds` is the seed count that reproduces this run, for the failure message.
+fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> DiffCounts {
     // One HOLO_HOME for every seed of this run.
     let sandbox = Sandbox::new();
     let mut counts = DiffCounts::default();
@@ -363,8 +364,9 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize) -> DiffCounts {
                     "{}",
                     failure(
                         &format!(
-                            "seed {seed}, step {step}: `holo test --affected` differs from a clean build after `{}`",
-                            edit.description
+                            "seed {seed}, step {step}: `holo test --affected` differs from a clean build after `{}` \
+                             (this run again: HOLO_AFFECTED_SEEDS={} HOLO_AFFECTED_STEPS={steps})",
+                            edit.description, repro_seeds
                         ),
                         &history,
                         &files,
@@ -411,12 +413,12 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize) -> DiffCounts {
 }
 
 fn run_differential(shard: u64, shards: u64) {
-    let seeds = env_usize("HOLO_AFFECTED_SEEDS", if slow() { 60 } else { 4 }) as u64;
-    let steps = env_usize("HOLO_AFFECTED_STEPS", if slow() { 40 } else { 12 });
+    let seeds = env_usize("HOLO_AFFECTED_SEEDS", if slow() { 60 } else { 6 }) as u64;
+    let steps = env_usize("HOLO_AFFECTED_STEPS", if slow() { 40 } else { 15 });
     let per = seeds.div_ceil(shards);
     let range = (shard * per).min(seeds)..((shard + 1) * per).min(seeds);
     let n = range.end - range.start;
-    let c = differential(range, steps);
+    let c = differential(range, steps, seeds);
     eprintln!(
         "affected differential (shard {shard}): {n} seeds x {steps} steps = {} steps, {} of them compiled; \
          {} test results compared with a clean build ({} ran, {} from the record, {} of those recorded failures); \
@@ -450,8 +452,8 @@ struct MutationCounts {
 
 #[test]
 fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
-    let seeds = env_usize("HOLO_MUTATION_SEEDS", if slow() { 30 } else { 3 }) as u64;
-    let per_seed = env_usize("HOLO_MUTANTS", if slow() { 40 } else { 8 });
+    let seeds = env_usize("HOLO_MUTATION_SEEDS", if slow() { 30 } else { 4 }) as u64;
+    let per_seed = env_usize("HOLO_MUTANTS", if slow() { 40 } else { 10 });
     let sandbox = Sandbox::new();
     let mut c = MutationCounts::default();
     for seed in 0..seeds {
