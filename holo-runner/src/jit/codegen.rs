@@ -542,27 +542,83 @@ impl<'a> Codegen<'a> {
 
     // ----- places -------------------------------------------------------------------------
 
-    /// The address of the slot `proj` selects inside the heap object `obj` (bounds-checked).
+    /// The slot `proj` selects inside the heap object `obj`, of type `container`
+    /// (bounds-checked).
     fn proj_addr(
         &mut self,
         b: &mut FunctionBuilder,
         obj: Value,
+        container: &Ty,
         proj: &Proj,
         site: u32,
-    ) -> Res<(Value, i32)> {
+    ) -> Res<Slot> {
         Ok(match proj {
-            Proj::Field(i) => (obj, heap::STRUCT_FIELDS + 8 * *i as i32),
-            Proj::Payload { field, .. } => (obj, heap::ENUM_PAYLOAD + 8 * *field as i32),
+            Proj::Field(i) => Slot::word(obj, heap::STRUCT_FIELDS + 8 * *i as i32),
+            Proj::Payload { field, .. } => Slot::word(obj, heap::ENUM_PAYLOAD + 8 * *field as i32),
             Proj::Index(op) => {
+                let Ty::Array(elem) = container else {
+                    return err(format!("an index into a value of type `{container}`"));
+                };
+                let width = heap::elem_width(kind_of(elem));
                 let i = self.operand(b, op)?;
                 let len = self.load_word(b, obj, heap::ARR_LEN);
                 let out = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
                 self.fail_if(b, out, error_code::INDEX_OUT_OF_BOUNDS, i, len, site)?;
-                let off = b.ins().ishl_imm_u(i, 3);
+                let off = if width == 1 {
+                    i
+                } else {
+                    b.ins().ishl_imm_u(i, 3)
+                };
                 let addr = b.ins().iadd(obj, off);
-                (addr, heap::ARR_DATA)
+                Slot {
+                    base: addr,
+                    off: heap::ARR_DATA,
+                    byte: width == 1,
+                }
             }
         })
+    }
+
+    /// The type of the value `proj` selects inside a value of type `container`.
+    fn proj_ty(&self, container: &Ty, proj: &Proj) -> Res<Ty> {
+        let program = &self.shared.program;
+        let found = match (container, proj) {
+            (Ty::Array(elem), Proj::Index(_)) => Some((**elem).clone()),
+            (Ty::Struct(key), Proj::Field(i)) => program
+                .struct_layout(key)
+                .and_then(|s| s.fields.get(*i as usize))
+                .map(|(_, t)| t.clone()),
+            (Ty::Enum(key), Proj::Payload { variant, field }) => program
+                .enum_layout(key)
+                .and_then(|e| e.variants.get(*variant as usize))
+                .and_then(|v| v.fields.get(*field as usize))
+                .cloned(),
+            _ => None,
+        };
+        match found {
+            Some(t) => Ok(t),
+            None => err(format!(
+                "{proj:?} does not apply to a value of type `{container}`"
+            )),
+        }
+    }
+
+    /// Loads the word in a slot (a byte-wide slot is zero-extended).
+    fn load_slot(&self, b: &mut FunctionBuilder, slot: Slot) -> Value {
+        if slot.byte {
+            b.ins().uload8(types::I64, mem(), slot.base, slot.off)
+        } else {
+            self.load_word(b, slot.base, slot.off)
+        }
+    }
+
+    /// Stores a word in a slot (a byte-wide slot takes its low byte).
+    fn store_slot(&self, b: &mut FunctionBuilder, w: Value, slot: Slot) {
+        if slot.byte {
+            b.ins().istore8(mem(), w, slot.base, slot.off);
+        } else {
+            b.ins().store(mem(), w, slot.base, slot.off);
+        }
     }
 
     /// The kind of heap object a projection applies to.
@@ -577,38 +633,39 @@ impl<'a> Codegen<'a> {
     /// Reads the word at a place (no reference taken).
     fn read_place(&mut self, b: &mut FunctionBuilder, place: &Place, site: u32) -> Res<Value> {
         let mut cur = b.use_var(self.var(place.local)?);
+        let mut ty = self.local(place.local)?.ty.clone();
         for p in &place.proj {
-            let (addr, off) = self.proj_addr(b, cur, p, site)?;
-            cur = self.load_word(b, addr, off);
+            let slot = self.proj_addr(b, cur, &ty, p, site)?;
+            cur = self.load_slot(b, slot);
+            ty = self.proj_ty(&ty, p)?;
         }
         Ok(cur)
     }
 
     /// Makes every object on the path to `place` unique, writing copies back, and returns the
-    /// address (base, offset) of the place's slot. The place must have projections.
-    fn place_slot(
-        &mut self,
-        b: &mut FunctionBuilder,
-        place: &Place,
-        site: u32,
-    ) -> Res<(Value, i32)> {
+    /// place's slot and the type of its value. The place must have projections.
+    fn place_slot(&mut self, b: &mut FunctionBuilder, place: &Place, site: u32) -> Res<(Slot, Ty)> {
         let var = self.var(place.local)?;
         let Some((last, path)) = place.proj.split_last() else {
             return err("a store to a place without projections");
         };
         let root = b.use_var(var);
+        let mut ty = self.local(place.local)?.ty.clone();
         let kind = Self::container_kind(place.proj.first().unwrap_or(last));
         let mut cur = self.unique(b, root, kind)?;
         b.def_var(var, cur);
         for (i, p) in path.iter().enumerate() {
-            let (addr, off) = self.proj_addr(b, cur, p, site)?;
-            let child = self.load_word(b, addr, off);
+            // Containers on the path hold heap values: word-wide slots.
+            let slot = self.proj_addr(b, cur, &ty, p, site)?;
+            let child = self.load_slot(b, slot);
             let next = place.proj.get(i + 1).unwrap_or(last);
             let child = self.unique(b, child, Self::container_kind(next))?;
-            b.ins().store(mem(), child, addr, off);
+            self.store_slot(b, child, slot);
             cur = child;
+            ty = self.proj_ty(&ty, p)?;
         }
-        self.proj_addr(b, cur, last, site)
+        let slot = self.proj_addr(b, cur, &ty, last, site)?;
+        Ok((slot, self.proj_ty(&ty, last)?))
     }
 
     // ----- instructions -------------------------------------------------------------------
@@ -617,14 +674,15 @@ impl<'a> Codegen<'a> {
         match inst {
             Inst::Assign { dst, value, site } => self.assign(b, *dst, value, *site),
             Inst::Store { place, value, site } => {
-                let ty = self.operand_ty(value)?;
                 let v = self.owned_operand(b, value)?;
                 let w = self.to_word(b, v);
-                let (addr, off) = self.place_slot(b, place, *site)?;
-                let old = self.load_word(b, addr, off);
-                b.ins().store(mem(), w, addr, off);
+                let (slot, ty) = self.place_slot(b, place, *site)?;
                 if ty.is_heap() {
+                    let old = self.load_slot(b, slot);
+                    self.store_slot(b, w, slot);
                     self.release(b, old, kind_of(&ty))?;
+                } else {
+                    self.store_slot(b, w, slot);
                 }
                 Ok(())
             }
@@ -779,10 +837,16 @@ impl<'a> Codegen<'a> {
                 let d = b.ins().iconst(types::I64, d);
                 let n = b.ins().iconst(types::I64, items.len() as i64);
                 let obj = self.call_host(b, "holo_rt_new_array", &[d, n])?;
+                let width = heap::elem_width(kind_of(elem));
                 for (i, item) in items.iter().enumerate() {
                     let v = self.owned_operand(b, item)?;
                     let w = self.to_word(b, v);
-                    b.ins().store(mem(), w, obj, heap::ARR_DATA + 8 * i as i32);
+                    let slot = Slot {
+                        base: obj,
+                        off: heap::ARR_DATA + (width * i) as i32,
+                        byte: width == 1,
+                    };
+                    self.store_slot(b, w, slot);
                 }
                 obj
             }
@@ -1073,9 +1137,19 @@ impl<'a> Codegen<'a> {
                 self.retain(b, value);
             }
             let w = self.to_word(b, value);
-            let off = b.ins().ishl_imm_u(len, 3);
+            let byte = heap::elem_width(kind_of(elem)) == 1;
+            let off = if byte {
+                len
+            } else {
+                b.ins().ishl_imm_u(len, 3)
+            };
             let addr = b.ins().iadd(arr, off);
-            b.ins().store(mem(), w, addr, heap::ARR_DATA);
+            let slot = Slot {
+                base: addr,
+                off: heap::ARR_DATA,
+                byte,
+            };
+            self.store_slot(b, w, slot);
             let len1 = b.ins().iadd_imm_s(len, 1);
             b.ins().store(mem(), len1, arr, heap::ARR_LEN);
             b.ins().jump(join, &[]);
@@ -1131,8 +1205,8 @@ impl<'a> Codegen<'a> {
             b.ins().stack_store(types::I64, v, ss, 0);
             (b.ins().stack_addr(types::I64, ss, 0), Some(ss))
         } else {
-            let (base, off) = self.place_slot(b, receiver, site)?;
-            (b.ins().iadd_imm_s(base, i64::from(off)), None)
+            let (slot, _) = self.place_slot(b, receiver, site)?;
+            (b.ins().iadd_imm_s(slot.base, i64::from(slot.off)), None)
         };
         let mut vals = Vec::with_capacity(args.len());
         for a in args {
@@ -1246,6 +1320,25 @@ fn const_of(b: &FunctionBuilder, v: Value) -> Option<i64> {
             imm,
         } => Some(imm.bits()),
         _ => None,
+    }
+}
+
+/// A slot in a heap object: the address `base + off`, holding a word or (elements of `[bool]`
+/// and `[()]`) a byte.
+#[derive(Clone, Copy)]
+struct Slot {
+    base: Value,
+    off: i32,
+    byte: bool,
+}
+
+impl Slot {
+    fn word(base: Value, off: i32) -> Slot {
+        Slot {
+            base,
+            off,
+            byte: false,
+        }
     }
 }
 

@@ -105,7 +105,8 @@ impl Shared {
                         "no type descriptor for `{elem}`"
                     )));
                 };
-                let obj = heap::new_array(d, items.len());
+                // SAFETY: `d` is a descriptor of this program, alive as long as the `Jit`.
+                let obj = unsafe { heap::new_array(d, items.len()) };
                 for (i, item) in items.iter().enumerate() {
                     let w = match item {
                         Const::I64(v) => *v,
@@ -116,8 +117,8 @@ impl Shared {
                             self.const_object_locked(pool, item)? as i64
                         }
                     };
-                    // SAFETY: the array was just made with `items.len()` slots.
-                    unsafe { heap::array_slots(obj)[i] = w };
+                    // SAFETY: the array was just made with `items.len()` elements.
+                    unsafe { heap::array_set(obj, i, w) };
                 }
                 make_immortal(obj);
                 pool.arrays.push(obj as usize);

@@ -2,12 +2,14 @@
 //! printing of strings, arrays, structs and enums.
 //!
 //! Every heap object starts with a reference count (one 8-byte word). Values are 8-byte words
-//! everywhere (in fields, payloads and array slots): an `i64`, the bits of an `f64`, 0 or 1 for a
-//! `bool`, 0 for `()`, a function's index, or a pointer to a heap object.
+//! in fields, payloads and most array slots: an `i64`, the bits of an `f64`, 0 or 1 for a
+//! `bool`, 0 for `()`, a function's index, or a pointer to a heap object. Arrays of `bool` and
+//! of `()` are the exception: their elements take one byte each (see [`elem_width`]), so a
+//! `[bool]` of a million flags takes a megabyte, as in Go or Rust, not eight.
 //!
 //! ```text
 //! str     [rc][len][cap][bytes …]
-//! array   [rc][len][cap][elem desc][slots …]
+//! array   [rc][len][cap][elem desc][elements …]   (8 or 1 bytes each, by element type)
 //! struct  [rc][desc][fields …]
 //! enum    [rc][desc][tag][payload …]
 //! ```
@@ -162,12 +164,13 @@ pub unsafe fn free(obj: Obj, kind: Kind) {
                 Kind::Array => {
                     let elem = word(obj, ARR_ELEM) as *const TypeDesc;
                     let len = word(obj, ARR_LEN);
-                    if TypeDesc::get(elem).kind.is_heap() {
+                    let elem_kind = TypeDesc::get(elem).kind;
+                    if elem_kind.is_heap() {
                         for i in 0..len {
-                            children(word(obj, ARR_DATA + 8 * i as i32), elem);
+                            children(array_get(obj, i as usize), elem);
                         }
                     }
-                    ARR_DATA as usize + 8 * word(obj, ARR_CAP) as usize
+                    ARR_DATA as usize + elem_width(elem_kind) * word(obj, ARR_CAP) as usize
                 }
                 Kind::Struct => {
                     let desc = TypeDesc::get(word(obj, STRUCT_DESC) as *const TypeDesc);
@@ -293,21 +296,41 @@ pub unsafe fn str_append(a: Obj, b: Obj) -> Obj {
 
 // ----- arrays -------------------------------------------------------------------------------
 
-/// A new array of `len` zeroed slots (count 1, capacity `len`).
-pub fn new_array(elem: *const TypeDesc, len: usize) -> Obj {
-    array_with_capacity(elem, len, len)
+/// The size in bytes of one element of an array whose elements are of kind `kind`: one byte
+/// for `bool` and `()`, a word for everything else. Generated code uses the same widths
+/// (`jit::codegen`).
+pub fn elem_width(kind: Kind) -> usize {
+    match kind {
+        Kind::Bool | Kind::Unit => 1,
+        _ => 8,
+    }
 }
 
-pub fn array_with_capacity(elem: *const TypeDesc, len: usize, cap: usize) -> Obj {
+/// A new array of `len` zeroed elements (count 1, capacity `len`).
+///
+/// # Safety
+/// `elem` must be a live descriptor.
+pub unsafe fn new_array(elem: *const TypeDesc, len: usize) -> Obj {
+    // SAFETY: as documented.
+    unsafe { array_with_capacity(elem, len, len) }
+}
+
+/// A new array of `len` zeroed elements with room for `cap` (count 1).
+///
+/// # Safety
+/// `elem` must be a live descriptor.
+pub unsafe fn array_with_capacity(elem: *const TypeDesc, len: usize, cap: usize) -> Obj {
     let cap = cap.max(len);
-    let obj = alloc_bytes(checked_size(ARR_DATA as usize, cap, 8));
-    // SAFETY: freshly allocated with room for the header and `cap` slots.
+    // SAFETY: as documented.
+    let width = elem_width(unsafe { TypeDesc::get(elem) }.kind);
+    let obj = alloc_bytes(checked_size(ARR_DATA as usize, cap, width));
+    // SAFETY: freshly allocated with room for the header and `cap` elements.
     unsafe {
         set_word(obj, RC, 1);
         set_word(obj, ARR_LEN, len as i64);
         set_word(obj, ARR_CAP, cap as i64);
         set_word(obj, ARR_ELEM, elem as i64);
-        std::ptr::write_bytes(obj.add(ARR_DATA as usize), 0, 8 * len);
+        std::ptr::write_bytes(obj.add(ARR_DATA as usize), 0, width * len);
     }
     obj
 }
@@ -326,14 +349,82 @@ pub unsafe fn array_elem(obj: Obj) -> *const TypeDesc {
     unsafe { word(obj, ARR_ELEM) as *const TypeDesc }
 }
 
-/// The slots of an array.
+/// The width in bytes of the elements of an array (see [`elem_width`]).
 ///
 /// # Safety
-/// `obj` must be a live array that outlives the slice and is not resized meanwhile.
-pub unsafe fn array_slots<'a>(obj: Obj) -> &'a mut [i64] {
+/// `obj` must be a live array.
+pub unsafe fn array_width(obj: Obj) -> usize {
+    // SAFETY: as documented; an array's element descriptor lives as long as the program.
+    unsafe { elem_width(TypeDesc::get(array_elem(obj)).kind) }
+}
+
+/// Element `i` of an array, as a word.
+///
+/// # Safety
+/// `obj` must be a live array and `i` below its length.
+pub unsafe fn array_get(obj: Obj, i: usize) -> i64 {
     // SAFETY: as documented.
     unsafe {
+        let data = obj.add(ARR_DATA as usize);
+        if array_width(obj) == 1 {
+            i64::from(data.add(i).read())
+        } else {
+            (data as *const i64).add(i).read()
+        }
+    }
+}
+
+/// Sets element `i` of an array to the word `value` (nothing is retained or released).
+///
+/// # Safety
+/// `obj` must be a live array and `i` below its capacity.
+pub unsafe fn array_set(obj: Obj, i: usize, value: i64) {
+    // SAFETY: as documented.
+    unsafe {
+        let data = obj.add(ARR_DATA as usize);
+        if array_width(obj) == 1 {
+            data.add(i).write(value as u8);
+        } else {
+            (data as *mut i64).add(i).write(value);
+        }
+    }
+}
+
+/// The elements of an array, as words.
+///
+/// # Safety
+/// `obj` must be a live array that is not changed while the iterator is used.
+pub unsafe fn array_iter(obj: Obj) -> impl Iterator<Item = i64> {
+    // SAFETY: as documented.
+    let len = unsafe { array_len(obj) };
+    // SAFETY: every index is below the length.
+    (0..len).map(move |i| unsafe { array_get(obj, i) })
+}
+
+/// The elements of an array of word-wide elements (any element type but `bool` and `()`).
+///
+/// # Safety
+/// `obj` must be a live array with 8-byte elements that outlives the slice and is not resized
+/// meanwhile.
+pub unsafe fn array_words<'a>(obj: Obj) -> &'a mut [i64] {
+    // SAFETY: as documented.
+    unsafe {
+        debug_assert_eq!(array_width(obj), 8);
         std::slice::from_raw_parts_mut(obj.add(ARR_DATA as usize) as *mut i64, array_len(obj))
+    }
+}
+
+/// Moves elements `from..len` of an array to start at `to` (within its capacity), as
+/// `copy_within` does.
+///
+/// # Safety
+/// `obj` must be a live array; `from <= len`, and `to + (len - from)` at most its capacity.
+pub unsafe fn array_move(obj: Obj, from: usize, len: usize, to: usize) {
+    // SAFETY: as documented.
+    unsafe {
+        let w = array_width(obj);
+        let data = obj.add(ARR_DATA as usize);
+        std::ptr::copy(data.add(from * w), data.add(to * w), (len - from) * w);
     }
 }
 
@@ -349,11 +440,12 @@ pub unsafe fn array_reserve(obj: Obj, extra: usize) -> Obj {
         if len + extra <= cap {
             return obj;
         }
+        let w = array_width(obj);
         let new_cap = (len + extra).max(cap * 2).max(4);
-        let old = layout(ARR_DATA as usize + 8 * cap);
-        let p = realloc(obj, old, checked_size(ARR_DATA as usize, new_cap, 8));
+        let old = layout(ARR_DATA as usize + w * cap);
+        let p = realloc(obj, old, checked_size(ARR_DATA as usize, new_cap, w));
         if p.is_null() {
-            std::alloc::handle_alloc_error(layout(ARR_DATA as usize + 8 * new_cap));
+            std::alloc::handle_alloc_error(layout(ARR_DATA as usize + w * new_cap));
         }
         set_word(p, ARR_CAP, new_cap as i64);
         p
@@ -453,14 +545,18 @@ pub unsafe fn shallow_copy(obj: Obj, kind: Kind, extra: usize) -> Obj {
                 let elem = array_elem(obj);
                 let len = array_len(obj);
                 let copy = array_with_capacity(elem, len, len + extra);
-                let heap = TypeDesc::get(elem).kind.is_heap();
-                let (from, to) = (array_slots(obj), array_slots(copy));
-                for (i, &v) in from.iter().enumerate() {
-                    if heap && v != 0 {
-                        retain(v as Obj);
+                if TypeDesc::get(elem).kind.is_heap() {
+                    for v in array_iter(obj) {
+                        if v != 0 {
+                            retain(v as Obj);
+                        }
                     }
-                    to[i] = v;
                 }
+                std::ptr::copy_nonoverlapping(
+                    obj.add(ARR_DATA as usize),
+                    copy.add(ARR_DATA as usize),
+                    len * array_width(obj),
+                );
                 copy
             }
             Kind::Struct => {
@@ -511,8 +607,10 @@ pub unsafe fn equal(a: i64, b: i64, desc: *const TypeDesc) -> bool {
                 if x == y {
                     return true;
                 }
-                let (xs, ys) = (array_slots(x), array_slots(y));
-                xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(&p, &q)| equal(p, q, d.elem))
+                array_len(x) == array_len(y)
+                    && array_iter(x)
+                        .zip(array_iter(y))
+                        .all(|(p, q)| equal(p, q, d.elem))
             }
             Kind::Struct => {
                 let (x, y) = (a as Obj, b as Obj);
@@ -586,7 +684,7 @@ pub unsafe fn format_value(out: &mut String, value: i64, desc: *const TypeDesc, 
             }
             Kind::Array => {
                 out.push('[');
-                for (i, &v) in array_slots(value as Obj).iter().enumerate() {
+                for (i, v) in array_iter(value as Obj).enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }

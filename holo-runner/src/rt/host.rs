@@ -169,9 +169,10 @@ fn desc<'a>(d: i64) -> &'a TypeDesc {
 fn str_array(r: *mut Rt, items: impl IntoIterator<Item = i64>) -> i64 {
     let items: Vec<i64> = items.into_iter().collect();
     let elem = rt(r).str_desc();
-    let arr = heap::new_array(elem, items.len());
-    // SAFETY: the array was just made with `items.len()` slots.
-    unsafe { heap::array_slots(arr).copy_from_slice(&items) };
+    // SAFETY: the `str` descriptor is static.
+    let arr = unsafe { heap::new_array(elem, items.len()) };
+    // SAFETY: the array was just made with `items.len()` word-wide slots.
+    unsafe { heap::array_words(arr).copy_from_slice(&items) };
     arr as i64
 }
 
@@ -256,7 +257,8 @@ pub extern "C" fn holo_rt_new_enum(_rt: *mut Rt, desc: i64, tag: i64) -> i64 {
 }
 
 pub extern "C" fn holo_rt_new_array(_rt: *mut Rt, elem: i64, len: i64) -> i64 {
-    heap::new_array(elem as *const TypeDesc, len.max(0) as usize) as i64
+    // SAFETY: generated code passes descriptors of the program being run.
+    unsafe { heap::new_array(elem as *const TypeDesc, len.max(0) as usize) as i64 }
 }
 
 pub extern "C" fn holo_rt_str_concat(_rt: *mut Rt, a: i64, b: i64) -> i64 {
@@ -660,9 +662,20 @@ fn set_slot(slot: i64, arr: Obj) {
     unsafe { (slot as *mut i64).write(arr as i64) }
 }
 
-fn slots<'a>(arr: i64) -> &'a mut [i64] {
-    // SAFETY: generated code passes live arrays; callers do not resize while using the slice.
-    unsafe { heap::array_slots(arr as Obj) }
+fn len(arr: i64) -> usize {
+    // SAFETY: generated code passes live arrays.
+    unsafe { heap::array_len(arr as Obj) }
+}
+
+fn get(arr: i64, i: usize) -> i64 {
+    // SAFETY: generated code passes live arrays; callers keep `i` below the length.
+    unsafe { heap::array_get(arr as Obj, i) }
+}
+
+fn elements(arr: i64) -> impl Iterator<Item = i64> {
+    // SAFETY: generated code passes live arrays, which host functions do not change while
+    // they iterate.
+    unsafe { heap::array_iter(arr as Obj) }
 }
 
 pub extern "C" fn holo_array_push(_r: *mut Rt, d: i64, slot: i64, value: i64) -> i64 {
@@ -672,7 +685,7 @@ pub extern "C" fn holo_array_push(_r: *mut Rt, d: i64, slot: i64, value: i64) ->
         let arr = heap::array_reserve(arr, 1);
         let len = heap::array_len(arr);
         heap::retain_word(value, d as *const TypeDesc);
-        (arr.add(heap::ARR_DATA as usize + 8 * len) as *mut i64).write(value);
+        heap::array_set(arr, len, value);
         heap::set_array_len(arr, len + 1);
         set_slot(slot, arr);
     }
@@ -687,7 +700,7 @@ pub extern "C" fn holo_array_pop(r: *mut Rt, _d: i64, slot: i64) -> i64 {
         if len == 0 {
             return invalid(r, "cannot pop from an empty array".to_string());
         }
-        let v = heap::array_slots(arr)[len - 1];
+        let v = heap::array_get(arr, len - 1);
         heap::set_array_len(arr, len - 1);
         v
     }
@@ -709,11 +722,10 @@ pub extern "C" fn holo_array_insert(r: *mut Rt, d: i64, slot: i64, index: i64, v
     // SAFETY: `arr` is unique with room reserved for one more element.
     unsafe {
         let arr = heap::array_reserve(arr, 1);
+        heap::array_move(arr, index as usize, len, index as usize + 1);
         heap::set_array_len(arr, len + 1);
-        let s = heap::array_slots(arr);
-        s.copy_within(index as usize..len, index as usize + 1);
         heap::retain_word(value, d as *const TypeDesc);
-        s[index as usize] = value;
+        heap::array_set(arr, index as usize, value);
         set_slot(slot, arr);
     }
     0
@@ -734,9 +746,8 @@ pub extern "C" fn holo_array_remove(r: *mut Rt, _d: i64, slot: i64, index: i64) 
     let arr = unique_slot(slot);
     // SAFETY: `arr` is unique; the removed element's reference passes to the caller.
     unsafe {
-        let s = heap::array_slots(arr);
-        let v = s[index as usize];
-        s.copy_within(index as usize + 1..len, index as usize);
+        let v = heap::array_get(arr, index as usize);
+        heap::array_move(arr, index as usize + 1, len, index as usize);
         heap::set_array_len(arr, len - 1);
         v
     }
@@ -746,8 +757,10 @@ pub extern "C" fn holo_array_clear(_r: *mut Rt, d: i64, slot: i64) -> i64 {
     let arr = unique_slot(slot);
     // SAFETY: `arr` is unique; its elements' references are given up.
     unsafe {
-        for &v in heap::array_slots(arr).iter() {
-            heap::release_word(v, d as *const TypeDesc);
+        if desc(d).kind.is_heap() {
+            for v in heap::array_iter(arr) {
+                heap::release_word(v, d as *const TypeDesc);
+            }
         }
         heap::set_array_len(arr, 0);
     }
@@ -757,59 +770,64 @@ pub extern "C" fn holo_array_clear(_r: *mut Rt, d: i64, slot: i64) -> i64 {
 pub extern "C" fn holo_array_contains(_r: *mut Rt, d: i64, arr: i64, value: i64) -> i64 {
     let d = d as *const TypeDesc;
     // SAFETY: elements and value are of the described type.
-    i64::from(
-        slots(arr)
-            .iter()
-            .any(|&v| unsafe { heap::equal(v, value, d) }),
-    )
+    i64::from(elements(arr).any(|v| unsafe { heap::equal(v, value, d) }))
 }
 
 pub extern "C" fn holo_array_index_of(_r: *mut Rt, d: i64, arr: i64, value: i64) -> i64 {
     let d = d as *const TypeDesc;
-    slots(arr)
-        .iter()
+    elements(arr)
         // SAFETY: elements and value are of the described type.
-        .position(|&v| unsafe { heap::equal(v, value, d) })
+        .position(|v| unsafe { heap::equal(v, value, d) })
         .map_or(-1, |i| i as i64)
 }
 
 pub extern "C" fn holo_array_reverse(_r: *mut Rt, _d: i64, slot: i64) -> i64 {
     let arr = unique_slot(slot);
-    // SAFETY: `arr` is unique.
-    unsafe { heap::array_slots(arr).reverse() };
+    // SAFETY: `arr` is unique; its elements are swapped in place, within its length.
+    unsafe {
+        let n = heap::array_len(arr);
+        for i in 0..n / 2 {
+            let (a, b) = (heap::array_get(arr, i), heap::array_get(arr, n - 1 - i));
+            heap::array_set(arr, i, b);
+            heap::array_set(arr, n - 1 - i, a);
+        }
+    }
     0
 }
 
 pub extern "C" fn holo_array_sort(_r: *mut Rt, d: i64, slot: i64) -> i64 {
+    let kind = desc(d).kind;
+    if !matches!(kind, Kind::I64 | Kind::F64 | Kind::Str) {
+        // Only ordered types can be sorted (the checker allows nothing else).
+        return 0;
+    }
     let arr = unique_slot(slot);
-    let s = slots(arr as i64);
-    match desc(d).kind {
+    // SAFETY: `arr` is unique, and the elements of `i64`, `f64` and `str` are words.
+    let s = unsafe { heap::array_words(arr) };
+    match kind {
         Kind::I64 => s.sort_unstable(),
         Kind::F64 => s.sort_by(|a, b| f(*a).total_cmp(&f(*b))),
-        Kind::Str => s.sort_by(|a, b| text(*a).as_bytes().cmp(text(*b).as_bytes())),
-        _ => {}
+        _ => s.sort_by(|a, b| text(*a).as_bytes().cmp(text(*b).as_bytes())),
     }
     0
 }
 
 pub extern "C" fn holo_array_slice(r: *mut Rt, d: i64, arr: i64, start: i64, end: i64) -> i64 {
-    let s = slots(arr);
-    if start < 0 || end < start || end as usize > s.len() {
+    let n = len(arr);
+    if start < 0 || end < start || end as usize > n {
         return invalid(
             r,
-            format!(
-                "slice({start}, {end}) is out of range for an array of length {}",
-                s.len()
-            ),
+            format!("slice({start}, {end}) is out of range for an array of length {n}"),
         );
     }
-    let part = &s[start as usize..end as usize];
-    // SAFETY: the new array holds `part.len()` slots; each element gains a reference.
+    let (start, end) = (start as usize, end as usize);
+    // SAFETY: the new array holds `end - start` elements; each element gains a reference.
     unsafe {
-        let out = heap::new_array(heap::array_elem(arr as Obj), part.len());
-        for (i, &v) in part.iter().enumerate() {
+        let out = heap::new_array(heap::array_elem(arr as Obj), end - start);
+        for i in start..end {
+            let v = heap::array_get(arr as Obj, i);
             heap::retain_word(v, d as *const TypeDesc);
-            heap::array_slots(out)[i] = v;
+            heap::array_set(out, i - start, v);
         }
         out as i64
     }
@@ -818,7 +836,7 @@ pub extern "C" fn holo_array_slice(r: *mut Rt, d: i64, arr: i64, start: i64, end
 pub extern "C" fn holo_array_join(_r: *mut Rt, arr: i64, sep: i64) -> i64 {
     let sep = text(sep);
     let mut out = String::new();
-    for (i, &v) in slots(arr).iter().enumerate() {
+    for (i, v) in elements(arr).enumerate() {
         if i > 0 {
             out.push_str(sep);
         }
@@ -828,10 +846,14 @@ pub extern "C" fn holo_array_join(_r: *mut Rt, arr: i64, sep: i64) -> i64 {
 }
 
 fn end_element(r: *mut Rt, d: i64, arr: i64, last: bool) -> i64 {
-    let s = slots(arr);
-    let v = if last { s.last() } else { s.first() };
+    let n = len(arr);
+    let v = match (n, last) {
+        (0, _) => None,
+        (n, true) => Some(get(arr, n - 1)),
+        (_, false) => Some(get(arr, 0)),
+    };
     match v {
-        Some(&v) => {
+        Some(v) => {
             // SAFETY: the caller gets a reference of its own.
             unsafe { heap::retain_word(v, d as *const TypeDesc) };
             v
