@@ -13,6 +13,7 @@
 //! runtime error ("stack overflow") well before the native stack ends.
 
 pub mod codegen;
+mod run_thread;
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::rt::desc::Descs;
@@ -190,6 +191,8 @@ pub struct Jit {
     /// Where functions are compiled: `None` for rayon's global pool (see [`Jit::set_threads`]).
     pool: Option<CompilePool>,
     tier: Tier,
+    /// The thread runs happen on, started by the first run.
+    run_thread: Mutex<Option<run_thread::RunThread>>,
 }
 
 /// The threads a [`Jit`] compiles on.
@@ -306,6 +309,7 @@ impl Jit {
             perf_map: std::env::var_os("HOLO_PERF_MAP").is_some_and(|v| v == "1"),
             pool: None,
             tier,
+            run_thread: Mutex::new(None),
         })
     }
 
@@ -548,22 +552,35 @@ impl Jit {
                 None => Ok(()),
             }
         };
-        std::thread::scope(|scope| {
-            let handle = std::thread::Builder::new()
-                .name("holo-run".to_string())
-                .stack_size(allowed + STACK_RESERVE_BYTES)
-                .spawn_scoped(scope, run);
-            match handle {
-                Ok(h) => h.join().unwrap_or_else(|_| {
-                    Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
-                        "internal error: the run ended abnormally; please report this as a bug"
-                            .to_string(),
-                    )))
-                }),
-                Err(e) => Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
-                    format!("cannot start a thread to run the program: {e}"),
-                ))),
-            }
+        // Runs reuse one thread (see `run_thread`), started again only when a run needs a
+        // bigger stack, or after a run that ended abnormally or overflowed its stack (which
+        // leaves the whole stack resident: a new thread gives that memory back).
+        let stack_size = allowed + STACK_RESERVE_BYTES;
+        let mut slot = self.run_thread.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|t| t.stack_size < stack_size) {
+            *slot = None;
+        }
+        let thread = match &mut *slot {
+            Some(thread) => thread,
+            None => match run_thread::RunThread::start(stack_size) {
+                Ok(thread) => slot.insert(thread),
+                Err(e) => {
+                    return Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                        format!("cannot start a thread to run the program: {e}"),
+                    )));
+                }
+            },
+        };
+        let result = thread.run(run);
+        let keep = matches!(&result, Some(Ok(())))
+            || matches!(&result, Some(Err(e)) if e.kind != RuntimeErrorKind::StackOverflow);
+        if !keep {
+            *slot = None;
+        }
+        result.unwrap_or_else(|| {
+            Err(RuntimeError::new(RuntimeErrorKind::InvalidOperation(
+                "internal error: the run ended abnormally; please report this as a bug".to_string(),
+            )))
         })
     }
 }
