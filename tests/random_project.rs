@@ -397,7 +397,12 @@ impl Project {
             base: rng.below(60) as i64,
             stmts,
             check: (3 + rng.below(4) as i64, rng.below(2) as i64, rng.chance(10)),
-            layout: 0,
+            // Code comes in mixed styles: some functions are written on few lines.
+            layout: if rng.chance(50) {
+                rng.below(4) as u8
+            } else {
+                0
+            },
             comment: None,
         };
         let module = self.random_module(rng);
@@ -677,7 +682,7 @@ impl Project {
                 };
                 format!("{} now returns {:?}{frozen}", f.name, f.ret)
             }
-            8 => {
+            8 | 10 => {
                 // Whitespace only: one function, or a whole file as a formatter would.
                 let layout = rng.below(4) as u8;
                 if rng.chance(50) {
@@ -720,7 +725,7 @@ impl Project {
                     format!("comment on {}", f.name)
                 }
             }
-            10 | 11 => {
+            11 => {
                 let test = rng.chance(40);
                 self.add_function(rng, test)
             }
