@@ -5,13 +5,19 @@
 Only the standard library is used, so the benchmark needs nothing but python3 besides the
 toolchains it compares.
 
-    measure.py time [--cwd DIR] [--env K=V]... [--expect-exit N|any] -- CMD ARGS...
+    measure.py time [--cwd DIR] [--env K=V]... [--expect-exit N|any] [--stdout FILE] -- CMD ARGS...
         Runs CMD once and prints its wall time in seconds. Output goes to a log that is shown
-        (its last lines) only if the exit code is not the expected one.
+        (its last lines) only if the exit code is not the expected one; with --stdout, CMD's
+        stdout goes to FILE instead (stderr still to the log).
     measure.py edit --workload FILE --lang holo|rust|go --root DIR
         Applies the edit from workload.json, or reverts it if it is applied; prints which.
     measure.py restore --workload FILE --lang holo|rust|go --root DIR
         Reverts the edit if it is applied (leaves the file as generated).
+    measure.py variant --workload FILE --lang holo|rust|go --root DIR --nonce N
+        Rewrites the edited line to a version of its own for N (`old + N - N`: the same values,
+        another body), or to the generated line for N = 0. A different N for every run makes
+        every run see a body it has never seen, which toggling could not (holo answers an undone
+        edit from its cache).
     measure.py watch --holo BIN --workload FILE --root DIR [--env K=V]... [--timeout S] [--allow-errors]
         Starts `holo check --watch` in DIR, waits for its first status line, toggles the edit,
         and prints two numbers: seconds from the write to the next status line (wall), and the
@@ -61,9 +67,14 @@ def cmd_time(args):
         fail("time: no command given (put it after --)")
     env = parse_env(args.env)
     with tempfile.TemporaryFile(mode="w+b") as log:
-        start = time.perf_counter()
-        proc = subprocess.run(command, cwd=args.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        elapsed = time.perf_counter() - start
+        out = open(args.stdout, "wb") if args.stdout else log
+        try:
+            start = time.perf_counter()
+            proc = subprocess.run(command, cwd=args.cwd, env=env, stdout=out, stderr=log if args.stdout else subprocess.STDOUT)
+            elapsed = time.perf_counter() - start
+        finally:
+            if args.stdout:
+                out.close()
         if args.expect_exit != "any" and proc.returncode != int(args.expect_exit):
             log.seek(0)
             tail = log.read().decode("utf-8", "replace").splitlines()[-25:]
@@ -111,6 +122,28 @@ def toggle(workload, lang, root, only_revert=False):
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     return outcome
+
+
+def cmd_variant(args):
+    edit = load_edit(args.workload, args.lang)
+    path = os.path.join(args.root, edit["file"])
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    try:
+        start = next(i for i, line in enumerate(lines) if edit["anchor"] in line)
+    except StopIteration:
+        fail(f"{path}: the anchor {edit['anchor']!r} is not in the file")
+    old = edit["old"]
+    for i in range(start, len(lines)):
+        # The generated line, the toggled one (`old + 0`) or an earlier variant (`old + N - N`).
+        if lines[i] == old or lines[i].startswith(old + " + "):
+            lines[i] = old if args.nonce == 0 else f"{old} + {args.nonce} - {args.nonce}"
+            break
+    else:
+        fail(f"{path}: no version of the edited line follows {edit['anchor']!r}")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    print(lines[i].strip())
 
 
 def cmd_edit(args):
@@ -296,6 +329,7 @@ def main():
     p.add_argument("--cwd")
     p.add_argument("--env", action="append")
     p.add_argument("--expect-exit", default="0", help="an exit code, or `any`")
+    p.add_argument("--stdout", help="write the command's stdout to this file")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_time)
 
@@ -305,6 +339,13 @@ def main():
         p.add_argument("--lang", required=True, choices=["holo", "rust", "go"])
         p.add_argument("--root", required=True)
         p.set_defaults(func=func)
+
+    p = sub.add_parser("variant")
+    p.add_argument("--workload", required=True)
+    p.add_argument("--lang", required=True, choices=["holo", "rust", "go"])
+    p.add_argument("--root", required=True)
+    p.add_argument("--nonce", required=True, type=int, help="0 restores the generated line")
+    p.set_defaults(func=cmd_variant)
 
     p = sub.add_parser("watch")
     p.add_argument("--holo", required=True)
