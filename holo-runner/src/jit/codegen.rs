@@ -342,12 +342,17 @@ impl<'a> Codegen<'a> {
     }
 
     /// After a call that can fail: leave through the error exit if the run failed.
+    /// (Through a cold block that passes the site on, so that the site's constant is not put
+    /// in a register on the hot path.)
     fn check(&mut self, b: &mut FunctionBuilder, site: u32) {
         let failed = b.ins().load(types::I8, mem(), self.rt, RT_FAILED);
+        let bad = b.create_block();
         let cont = b.create_block();
+        b.ins().brif(failed, bad, &[], cont, &[]);
+        b.switch_to_block(bad);
+        b.set_cold_block(bad);
         let site = b.ins().iconst(types::I64, i64::from(site));
-        b.ins()
-            .brif(failed, self.unwind, &[BlockArg::Value(site)], cont, &[]);
+        b.ins().jump(self.unwind, &[BlockArg::Value(site)]);
         b.switch_to_block(cont);
     }
 
@@ -366,7 +371,9 @@ impl<'a> Codegen<'a> {
         Ok(())
     }
 
-    /// Branches to the error block, reporting an error, when `cond` holds.
+    /// Branches to a cold block that reports an error when `cond` holds. (The cold block
+    /// passes the error's details on to the shared error block: were they arguments of this
+    /// branch, the constants among them would be put in registers on the hot path.)
     fn fail_if(
         &mut self,
         b: &mut FunctionBuilder,
@@ -376,9 +383,12 @@ impl<'a> Codegen<'a> {
         c: Value,
         site: u32,
     ) -> Res<()> {
-        let args = self.error_args(b, code, a, c, site);
+        let bad = b.create_block();
         let ok = b.create_block();
-        b.ins().brif(cond, self.error, &args, ok, &[]);
+        b.ins().brif(cond, bad, &[], ok, &[]);
+        b.switch_to_block(bad);
+        b.set_cold_block(bad);
+        self.fail_here(b, code, a, c, site)?;
         b.switch_to_block(ok);
         Ok(())
     }
@@ -887,6 +897,31 @@ impl<'a> Codegen<'a> {
         let y = self.operand(b, rhs)?;
         Ok(match ty {
             Ty::I64 => match op {
+                BinOp::Add | BinOp::Sub if matches!(const_of(b, y), Some(c) if c != i64::MIN && c != 0) =>
+                {
+                    // `x + c` and `x - c` for a constant `c`: the result overflows exactly when
+                    // `x` is past a bound known now, a compare-and-branch that does not wait
+                    // for the arithmetic (and `i += 1` in a loop stays one addition).
+                    let c = const_of(b, y).unwrap_or(1);
+                    let c = if op == BinOp::Sub { -c } else { c };
+                    let out = if c > 0 {
+                        b.ins()
+                            .icmp_imm_s(IntCC::SignedGreaterThan, x, i64::MAX - c)
+                    } else {
+                        b.ins().icmp_imm_s(IntCC::SignedLessThan, x, i64::MIN - c)
+                    };
+                    let code = if op == BinOp::Add {
+                        error_code::ADD_OVERFLOW
+                    } else {
+                        error_code::SUB_OVERFLOW
+                    };
+                    self.fail_if(b, out, code, x, y, site)?;
+                    if op == BinOp::Add {
+                        b.ins().iadd(x, y)
+                    } else {
+                        b.ins().isub(x, y)
+                    }
+                }
                 BinOp::Add | BinOp::Sub | BinOp::Mul => {
                     let (v, of) = match op {
                         BinOp::Add => b.ins().sadd_overflow(x, y),
