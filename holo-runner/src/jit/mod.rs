@@ -31,6 +31,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Batches of fewer functions than this are compiled on the calling thread.
+const SERIAL_BATCH: usize = 8;
+
 /// Room kept free below the stack limit for host functions and the run's own frames.
 const STACK_RESERVE_BYTES: usize = 4 << 20;
 
@@ -406,13 +409,17 @@ impl Jit {
                 .map_init(contexts, |cx, &f| one(cx, f))
                 .collect()
         };
-        let machine_code: Vec<Result<MachineCode, JitError>> = match &self.pool {
+        let serial = || -> Vec<Result<MachineCode, JitError>> {
+            let mut cx = contexts();
+            funcs.iter().map(|&f| one(&mut cx, f)).collect()
+        };
+        let machine_code = match &self.pool {
+            // A few functions (a small program, or a test whose callees are compiled already)
+            // compile on this thread: starting rayon's pool would cost more than it saves.
+            _ if funcs.len() < SERIAL_BATCH => serial(),
             None => parallel(),
             Some(CompilePool::Threads(pool)) => pool.install(parallel),
-            Some(CompilePool::Serial) => {
-                let mut cx = contexts();
-                funcs.iter().map(|&f| one(&mut cx, f)).collect()
-            }
+            Some(CompilePool::Serial) => serial(),
         };
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbol(
