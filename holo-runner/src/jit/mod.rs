@@ -185,8 +185,13 @@ impl Drop for ConstPool {
 pub struct Jit {
     shared: Arc<Shared>,
     isa: OwnedTargetIsa,
-    /// Modules hold the machine code; they are kept until the `Jit` is dropped.
-    modules: Vec<JITModule>,
+    /// The module holding the machine code (every batch goes into it); kept until the `Jit` is
+    /// dropped.
+    module: Option<JITModule>,
+    /// How many batches of functions have been compiled.
+    batches: u64,
+    /// The builder and codegen contexts of functions compiled on the calling thread.
+    contexts: Option<(FunctionBuilderContext, cranelift_codegen::Context)>,
     compiled: Vec<bool>,
     /// Whether to name compiled functions in `/tmp/perf-PID.map` (`HOLO_PERF_MAP=1`), so that
     /// `perf report` shows holo function names instead of raw addresses.
@@ -307,7 +312,9 @@ impl Jit {
                 consts: Mutex::new(ConstPool::default()),
             }),
             isa,
-            modules: Vec::new(),
+            module: None,
+            batches: 0,
+            contexts: None,
             compiled: vec![false; functions],
             perf_map: std::env::var_os("HOLO_PERF_MAP").is_some_and(|v| v == "1"),
             pool: None,
@@ -386,6 +393,9 @@ impl Jit {
             return Ok(());
         }
         use rayon::prelude::*;
+        // The calling thread's contexts, kept from batch to batch (a test suite compiles a
+        // small batch per test).
+        let mut local_cx = self.contexts.take();
         let shared = &*self.shared;
         let isa = &self.isa;
         let call_conv = isa.default_call_conv();
@@ -409,9 +419,9 @@ impl Jit {
                 .map_init(contexts, |cx, &f| one(cx, f))
                 .collect()
         };
-        let serial = || -> Vec<Result<MachineCode, JitError>> {
-            let mut cx = contexts();
-            funcs.iter().map(|&f| one(&mut cx, f)).collect()
+        let mut serial = || -> Vec<Result<MachineCode, JitError>> {
+            let cx = local_cx.get_or_insert_with(contexts);
+            funcs.iter().map(|&f| one(cx, f)).collect()
         };
         let machine_code = match &self.pool {
             // A few functions (a small program, or a test whose callees are compiled already)
@@ -421,16 +431,24 @@ impl Jit {
             Some(CompilePool::Threads(pool)) => pool.install(parallel),
             Some(CompilePool::Serial) => serial(),
         };
-        let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
-        builder.symbol(
-            "holo_rt_not_compiled",
-            host::holo_rt_not_compiled as *const u8,
-        );
-        let mut module = JITModule::new(builder);
+        self.contexts = local_cx;
+        // One module for every batch: a test suite compiles a batch per test, and a module per
+        // batch cost a module's set-up and bookkeeping each time.
+        let module = self.module.get_or_insert_with(|| {
+            let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+            builder.symbol(
+                "holo_rt_not_compiled",
+                host::holo_rt_not_compiled as *const u8,
+            );
+            JITModule::new(builder)
+        });
+        self.batches += 1;
+        let batch = self.batches;
         let mut ids = Vec::with_capacity(funcs.len());
         for result in machine_code {
             let (f, bytes, align) = result?;
-            let name = format!("holo_fn_{f}");
+            // Unique per batch, so that a later version of a function gets a name of its own.
+            let name = format!("holo_fn_{f}_{batch}");
             let sig = codegen::signature(&shared.program.functions[f as usize].body, call_conv);
             let id = module
                 .declare_function(&name, Linkage::Local, &sig)
@@ -456,7 +474,6 @@ impl Jit {
         if self.perf_map {
             write_perf_map(&perf_map);
         }
-        self.modules.push(module);
         Ok(())
     }
 
