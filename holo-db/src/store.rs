@@ -88,6 +88,11 @@ impl OpenOptions {
         }
         match self.try_open(path) {
             Ok(store) => Ok((store, None)),
+            // The file vanished between being found and being read: another process is moving
+            // a damaged store aside. Its recovery holds the lock; wait for it and open its store.
+            Err(Attempt::Failed(StoreError::Engine { source, .. })) if matches!(&*source, redb::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound) => {
+                self.recover(path)
+            }
             Err(Attempt::Failed(error)) => Err(error),
             Err(Attempt::Damaged(_)) => self.recover(path),
         }
