@@ -301,10 +301,6 @@ fn postcard_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
     postcard::to_allocvec(value).unwrap_or_default()
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    postcard_bytes(value)
-}
-
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     postcard::from_bytes(bytes).ok()
 }
@@ -355,7 +351,7 @@ impl Compiler {
                 let raw = vfs::semantic_diagnostics(db, *file).clone();
                 fresh.lock().unwrap_or_else(|e| e.into_inner()).push((
                     *key,
-                    encode(&raw.iter().map(StoredDiagnostic::from).collect::<Vec<_>>()),
+                    postcard_bytes(&raw.iter().map(StoredDiagnostic::from).collect::<Vec<_>>()),
                 ));
                 (path, raw)
             })
@@ -408,7 +404,7 @@ impl Compiler {
                 fresh
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((*key, encode(&functions)));
+                    .push((*key, postcard_bytes(&functions)));
                 Ok(functions)
             })
             .collect();

@@ -373,7 +373,7 @@ pub fn semantic_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
     if !is_module_file(db, file) {
         return Arc::new(Vec::new());
     }
-    let module = module_path_of_checked(db, file);
+    let module = db::module_path_of(db, file);
     let mut raw: Vec<Diagnostic> = crate::sema::check_module(db, ModuleKey::new(db, module))
         .iter()
         .cloned()
@@ -386,10 +386,6 @@ pub fn semantic_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
         );
     }
     Arc::new(raw)
-}
-
-fn module_path_of_checked(db: &dyn salsa::Database, file: SourceFile) -> ModulePath {
-    ModulePath::from_file_path(file.path(db)).unwrap_or_default()
 }
 
 /// A file's syntax errors followed by `semantic` (its checker diagnostics, computed now or read

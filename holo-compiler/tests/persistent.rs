@@ -205,3 +205,43 @@ fn a_warm_compiler_with_unchanged_sources_executes_no_query() {
         "calc has three functions: {log:#?}"
     );
 }
+
+/// A store whose every value is damaged (or from another format): results must be recomputed,
+/// never misread.
+struct GarbageStore;
+
+impl holo_compiler::cache::ResultStore for GarbageStore {
+    fn get_many(
+        &self,
+        _: &'static str,
+        keys: &[holo_compiler::fingerprint::Fingerprint],
+    ) -> Vec<Option<Vec<u8>>> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, _)| Some(vec![0xff; i % 7]))
+            .collect()
+    }
+    fn put_many(
+        &self,
+        _: &'static str,
+        _: Vec<(holo_compiler::fingerprint::Fingerprint, Vec<u8>)>,
+    ) {
+    }
+}
+
+#[test]
+fn damaged_stored_values_are_recomputed() {
+    let broken = CALC.replace("a * b", "a * missing");
+    let files = [("src/main.holo", MAIN), ("src/calc.holo", broken.as_str())];
+    let clean = compiler(&files).check();
+    let (report, stats) = compiler(&files).check_with(&GarbageStore);
+    assert_eq!(report.diagnostics, clean.diagnostics);
+    assert_eq!(report.errors(), 1);
+    assert_eq!(stats, reuse(0, 2));
+    let files = [("src/main.holo", MAIN), ("src/calc.holo", CALC)];
+    let c = compiler(&files);
+    let expected = c.lower().expect("lowers");
+    let lowered = c.lower_with(&GarbageStore).expect("lowers");
+    assert_eq!(lowered.program, expected);
+    assert_eq!(lowered.reuse, reuse(0, 2));
+}

@@ -105,10 +105,9 @@ pub fn save(state: &Store, snapshot: &Snapshot) {
     }
 }
 
-/// When the package's sources on disk are exactly those of the stored snapshot — which is only
-/// made for packages without errors or warnings — the number of source files, so that
-/// `holo check` can answer at once. `None` in every other case.
-pub fn clean_state(location: &PackageLocation, build_id: &str) -> Option<usize> {
+/// The stored snapshot, when the package's sources on disk are exactly those it was made for.
+/// `None` in every other case (no state yet, a damaged state, other sources).
+pub fn matching(location: &PackageLocation, build_id: &str) -> Option<Snapshot> {
     let state_path = crate::ops::store::project_state_path(&location.root);
     if !state_path.is_file() {
         return None;
@@ -118,6 +117,11 @@ pub fn clean_state(location: &PackageLocation, build_id: &str) -> Option<usize> 
     if warning.is_some() {
         return None;
     }
-    let snapshot = load(&state)?;
-    (snapshot.key == key).then_some(snapshot.files)
+    load(&state).filter(|snapshot| snapshot.key == key)
+}
+
+/// When the sources are those of the stored snapshot — which is only made for packages without
+/// errors or warnings — the number of source files, so that `holo check` can answer at once.
+pub fn clean_state(location: &PackageLocation, build_id: &str) -> Option<usize> {
+    matching(location, build_id).map(|snapshot| snapshot.files)
 }

@@ -394,20 +394,7 @@ fn answer_from_snapshot(
     start: Instant,
 ) -> Option<ExitCode> {
     let location = crate::ops::package::locate(options.manifest_path.as_deref()).ok()?;
-    let state_path = crate::ops::store::project_state_path(&location.root);
-    if !state_path.is_file() {
-        return None;
-    }
-    let build_id = crate::ops::store::build_id();
-    let key = snapshot::current_key(&location, build_id)?;
-    let (state, warning) = Store::open(&state_path, build_id).ok()?;
-    if warning.is_some() {
-        return None;
-    }
-    let snap = snapshot::load(&state)?;
-    if snap.key != key {
-        return None;
-    }
+    let snap = snapshot::matching(&location, crate::ops::store::build_id())?;
     let manifest = crate::ops::package::load_manifest(&location).ok()?;
     let all = snap.tests.len();
     let mut selected = Vec::new();
@@ -608,6 +595,7 @@ fn record_results(
     now: u64,
 ) {
     let mut records = Vec::new();
+    let mut shared_entries: Vec<(Key, Vec<u8>)> = Vec::new();
     let mut map = Vec::new();
     for (&index, result) in to_run.iter().zip(ran) {
         let plan = &plans[index];
@@ -617,9 +605,15 @@ fn record_results(
             plan.key,
             plan.reach.items.iter().map(|(k, _)| k.clone()).collect(),
         ));
-        if let Some(record) = impact::record(&package.program, plan.reach, result)
-            && let Ok(data) = postcard::to_allocvec(&record)
+        let Some(record) = impact::record(&package.program, plan.reach, result) else {
+            continue;
+        };
+        if let Some(shared) = &package.shared
+            && let Ok(bytes) = postcard::to_allocvec(&(now, &record))
         {
+            shared_entries.push((shared.result_key(SHARED_RESULT_KIND, &[&plan.key]), bytes));
+        }
+        if let Ok(data) = postcard::to_allocvec(&record) {
             records.push((
                 name,
                 TestRecord {
@@ -630,21 +624,10 @@ fn record_results(
             ));
         }
     }
-    if let Some(shared) = &package.shared {
-        let entries: Vec<(Key, Vec<u8>)> = records
-            .iter()
-            .filter_map(|(_, record)| {
-                let recorded: impact::RecordedResult = postcard::from_bytes(&record.data).ok()?;
-                let bytes = postcard::to_allocvec(&(record.recorded_at, recorded)).ok()?;
-                Some((
-                    shared.result_key(SHARED_RESULT_KIND, &[&record.reach]),
-                    bytes,
-                ))
-            })
-            .collect();
-        if let Err(e) = shared.put_batch(entries.iter().map(|(k, v)| (k, v.as_slice()))) {
-            tracing::warn!("could not share the test results through the cache: {e}");
-        }
+    if let Some(shared) = &package.shared
+        && let Err(e) = shared.put_batch(shared_entries.iter().map(|(k, v)| (k, v.as_slice())))
+    {
+        tracing::warn!("could not share the test results through the cache: {e}");
     }
     let names: BTreeSet<String> = package
         .program
