@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::fingerprint::Key;
 use crate::store::{RunStats, SessionStats, Store};
 use crate::tables::{BLOB_INFO, BLOBS, META, RUNS, RUNS_LAST, entry_bytes};
-use redb::{ReadableTable, Table};
+use redb::{ReadableTable, Table, WriteTransaction};
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
 
@@ -72,48 +72,79 @@ impl Store {
             // Not even a transaction: beginning one waits for every other writer.
             return Ok(0);
         }
-        let today = self.today();
         let write = self.begin_write()?;
-        let mut added = 0;
-        let mut touched = 0;
-        {
-            let mut table = write
-                .open_table(BLOBS)
-                .map_err(|e| self.engine("opening the blob table", e))?;
-            let mut info = write
-                .open_table(BLOB_INFO)
-                .map_err(|e| self.engine("opening the blob table", e))?;
-            for (key, value) in entries {
-                let present = table
-                    .get(key)
-                    .map_err(|e| self.engine("reading a blob", e))?
-                    .is_some();
-                if present {
-                    let size = Some(entry_bytes(value.len()));
-                    touched += usize::from(self.touch(&mut info, key, today, size)?);
-                } else {
-                    table
-                        .insert(key, value)
-                        .map_err(|e| self.engine("writing a blob", e))?;
-                    info.insert(key, (today, entry_bytes(value.len())))
-                        .map_err(|e| self.engine("writing a blob", e))?;
-                    added += 1;
-                }
-            }
-        }
-        if added + touched == 0 {
-            write
-                .abort()
-                .map_err(|e| self.engine("ending a write", e))?;
-        } else {
+        let (added, changed) = self.insert_blobs(&write, entries)?;
+        if changed {
             write
                 .commit()
                 .map_err(|e| self.engine("committing blobs", e))?;
+        } else {
+            write
+                .abort()
+                .map_err(|e| self.engine("ending a write", e))?;
         }
         self.counters
             .writes
             .fetch_add(added as u64, Ordering::Relaxed);
         Ok(added)
+    }
+
+    /// [`Store::put_batch`] and then [`Store::record_run`], in one commit (each commit syncs the
+    /// file: a command that ends with both pays for one). Returns how many blobs were new.
+    pub fn put_batch_and_record_run<'a, I>(
+        &self,
+        entries: I,
+        command: &str,
+    ) -> Result<usize, StoreError>
+    where
+        I: IntoIterator<Item = (&'a Key, &'a [u8])>,
+    {
+        let mut added = 0;
+        self.write_access(|write| {
+            added = self.insert_blobs(write, entries)?.0;
+            self.counters
+                .writes
+                .fetch_add(added as u64, Ordering::Relaxed);
+            self.insert_run(write, command)?;
+            Ok(true)
+        })?;
+        Ok(added)
+    }
+
+    /// Inserts the blobs that are not stored yet and marks the others as used today; returns
+    /// how many were new and whether anything was written.
+    fn insert_blobs<'a>(
+        &self,
+        write: &WriteTransaction,
+        entries: impl IntoIterator<Item = (&'a Key, &'a [u8])>,
+    ) -> Result<(usize, bool), StoreError> {
+        let today = self.today();
+        let mut added = 0;
+        let mut touched = 0;
+        let mut table = write
+            .open_table(BLOBS)
+            .map_err(|e| self.engine("opening the blob table", e))?;
+        let mut info = write
+            .open_table(BLOB_INFO)
+            .map_err(|e| self.engine("opening the blob table", e))?;
+        for (key, value) in entries {
+            let present = table
+                .get(key)
+                .map_err(|e| self.engine("reading a blob", e))?
+                .is_some();
+            if present {
+                let size = Some(entry_bytes(value.len()));
+                touched += usize::from(self.touch(&mut info, key, today, size)?);
+            } else {
+                table
+                    .insert(key, value)
+                    .map_err(|e| self.engine("writing a blob", e))?;
+                info.insert(key, (today, entry_bytes(value.len())))
+                    .map_err(|e| self.engine("writing a blob", e))?;
+                added += 1;
+            }
+        }
+        Ok((added, added + touched > 0))
     }
 
     /// Sets `key`'s last-use day to `today` unless it already is; returns whether it wrote.
@@ -184,19 +215,23 @@ impl Store {
     /// run of `command`, and writes the last-use days of every key this handle found, all in
     /// one write transaction. Call it once when a command ends. The counters are not reset.
     pub fn record_run(&self, command: &str) -> Result<(), StoreError> {
-        let stats = self.session_stats();
-        let at = self.now();
         self.write_access(|write| {
-            let mut runs = write
-                .open_table(RUNS)
-                .map_err(|e| self.engine("opening the run statistics", e))?;
-            runs.insert(
-                RUNS_LAST,
-                (command, at, stats.hits, stats.misses, stats.writes),
-            )
-            .map_err(|e| self.engine("writing the run statistics", e))?;
+            self.insert_run(write, command)?;
             Ok(true)
         })
+    }
+
+    fn insert_run(&self, write: &WriteTransaction, command: &str) -> Result<(), StoreError> {
+        let stats = self.session_stats();
+        let mut runs = write
+            .open_table(RUNS)
+            .map_err(|e| self.engine("opening the run statistics", e))?;
+        runs.insert(
+            RUNS_LAST,
+            (command, self.now(), stats.hits, stats.misses, stats.writes),
+        )
+        .map_err(|e| self.engine("writing the run statistics", e))?;
+        Ok(())
     }
 
     /// What the last [`Store::record_run`] on this store (by any process) saved.

@@ -488,12 +488,7 @@ impl Store {
     /// version, this build's id, the kind and the parts. Keys made here can only be hit by the
     /// same toolchain build, which is what makes a cached result safe to reuse anywhere.
     pub fn result_key(&self, kind: &str, parts: &[&[u8]]) -> Key {
-        let prefix = Fingerprinter::new()
-            .part(b"result")
-            .part_u64(SCHEMA_VERSION)
-            .part(self.build_id.as_bytes())
-            .part(kind.as_bytes());
-        parts.iter().fold(prefix, |f, part| f.part(part)).finish()
+        result_key(&self.build_id, kind, parts)
     }
 
     /// Sizes and counts, for `holo cache stats`.
@@ -678,6 +673,17 @@ impl Store {
         write.commit()?;
         Ok(())
     }
+}
+
+/// The key [`Store::result_key`] makes in a store opened by the toolchain build `build_id`
+/// (for results computed before the store is open).
+pub fn result_key(build_id: &str, kind: &str, parts: &[&[u8]]) -> Key {
+    let prefix = Fingerprinter::new()
+        .part(b"result")
+        .part_u64(SCHEMA_VERSION)
+        .part(build_id.as_bytes())
+        .part(kind.as_bytes());
+    parts.iter().fold(prefix, |f, part| f.part(part)).finish()
 }
 
 /// What the header of a file says about it.
