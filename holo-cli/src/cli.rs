@@ -65,7 +65,7 @@ pub enum Command {
     /// Internal: serve test and build requests from `holo` on stdin and stdout.
     #[command(name = "__worker", hide = true)]
     Worker,
-    /// Internal: run the program in FILE (written by `holo run`) with ARGS.
+    /// Internal: run the program `holo run` sends on file descriptor 3, with ARGS.
     #[command(name = "__run", hide = true)]
     RunChild(RunChildArgs),
 }
@@ -227,8 +227,6 @@ pub struct CleanArgs {
 
 #[derive(Debug, Args)]
 pub struct RunChildArgs {
-    /// The encoded program.
-    pub file: PathBuf,
     /// The program's arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,

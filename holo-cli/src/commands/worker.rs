@@ -2,8 +2,8 @@
 //!
 //! - `holo __worker`: a worker process serving test and build requests on stdin and stdout
 //!   (`holo_runner::exec::worker`). Its stdout carries only protocol frames.
-//! - `holo __run FILE ARGS…`: runs the program `holo run` wrote to FILE, on the terminal it
-//!   inherited; prints a runtime error on stderr and exits with 101 after one.
+//! - `holo __run ARGS…`: runs the program `holo run` sends on file descriptor 3, on the
+//!   terminal it inherited; prints a runtime error on stderr and exits with 101 after one.
 
 use crate::cli::RunChildArgs;
 use crate::error::{CliError, EXIT_RUNTIME};
@@ -25,9 +25,11 @@ pub fn worker() -> Result<ExitCode, CliError> {
 }
 
 pub fn run_child(shell: &mut Shell, args: RunChildArgs) -> Result<ExitCode, CliError> {
-    match holo_runner::exec::run_child(&args.file, args.args) {
+    match holo_runner::exec::run_child(args.args) {
         // Exit codes are 0..=255 on Unix; a program's code is taken modulo 256, as `exit` does.
-        Ok(code) => Ok(ExitCode::from((code & 0xff) as u8)),
+        Ok(Some(code)) => Ok(ExitCode::from((code & 0xff) as u8)),
+        // `holo run` stopped before there was a program (it reports why); nothing to say here.
+        Ok(None) => Ok(ExitCode::SUCCESS),
         Err(ChildError::Runtime(failure)) => {
             shell.write_rendered(&render_failure(&failure));
             Ok(ExitCode::from(EXIT_RUNTIME))

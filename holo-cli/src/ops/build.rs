@@ -1,5 +1,6 @@
 //! `holo build`: check the package, then compile every function to native code in a worker
-//! process (a code generator that crashes takes down the worker, not `holo`).
+//! process (a code generator that crashes takes down the worker, not `holo`). The worker is
+//! started first, so that it starts up while the package is checked.
 
 use crate::cli::MessageFormat;
 use crate::error::CliError;
@@ -18,10 +19,12 @@ pub struct BuildOptions {
 
 pub fn build(shell: &mut Shell, options: BuildOptions) -> Result<ExitCode, CliError> {
     let start = Instant::now();
+    // Stopped when dropped, if the package does not compile.
+    let worker = holo_runner::exec::BuildWorker::launch(&self_command("__worker")?);
     let summary = |shell: &mut Shell, errors, warnings, elapsed| {
         shell.json(&BuildSummaryEvent::new(errors, warnings, 0, elapsed));
     };
-    let package = match compile(
+    let mut package = match compile(
         shell,
         "holo build",
         options.manifest_path.as_deref(),
@@ -32,17 +35,25 @@ pub fn build(shell: &mut Shell, options: BuildOptions) -> Result<ExitCode, CliEr
         Compiled::Ready(package) => package,
         Compiled::Stopped(code) => return Ok(code),
     };
-    let name = &package.manifest.name;
+    let name = package.manifest.name.clone();
     let encoded = encode(&package.program)?;
-    let stats =
-        holo_runner::exec::compile_all(&encoded, &self_command("__worker")?).map_err(|e| {
-            let err = CliError::internal(format!("could not compile `{name}` to native code: {e}"));
-            if options.format == MessageFormat::Json {
-                shell.json(&crate::render::json::ErrorEvent::new(&err));
-                summary(shell, 1, package.warnings, start.elapsed());
-            }
-            err
-        })?;
+    // The cache writes wait for the disk; the worker compiles meanwhile.
+    package.open_cache(shell);
+    let compiled = std::thread::scope(|scope| {
+        let compiling = scope.spawn(|| worker.compile_all(&encoded));
+        package.save_results();
+        compiling
+            .join()
+            .unwrap_or_else(|_| Err("the thread waiting for the worker panicked".to_string()))
+    });
+    let stats = compiled.map_err(|e| {
+        let err = CliError::internal(format!("could not compile `{name}` to native code: {e}"));
+        if options.format == MessageFormat::Json {
+            shell.json(&crate::render::json::ErrorEvent::new(&err));
+            summary(shell, 1, package.warnings, start.elapsed());
+        }
+        err
+    })?;
     let elapsed = start.elapsed();
     if options.format == MessageFormat::Json {
         shell.json(&BuildSummaryEvent::new(

@@ -69,16 +69,16 @@ fn check_once(
         );
         return Ok(ExitCode::SUCCESS);
     }
+    let mut cache = crate::ops::store::OpeningStore::start();
     let mut session = Session::new(location, Ok(manifest));
     session.scan(SRC_DIR);
     if report_problems(shell, &session, format, start.elapsed()) {
         return Ok(ExitCode::from(EXIT_ENVIRONMENT));
     }
-    let shared = crate::ops::store::open_shared_store(shell);
-    let results = SharedResults::new(shared.as_ref());
+    let results = SharedResults::new(cache.for_lookups(shell));
     let (report, reuse) = session.check_with(&results);
-    results.flush();
-    crate::ops::compile::record_run(shared.as_ref(), "holo check");
+    let pending = results.take_pending();
+    pending.finish(cache.finish(shell).as_ref(), "holo check");
     tracing::debug!(
         reused = reuse.reused,
         computed = reuse.computed,

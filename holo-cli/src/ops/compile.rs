@@ -6,8 +6,9 @@ use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS, EXIT_ENVIRONMENT};
 use crate::ops::check::{emit_diagnostics, report_problems};
 use crate::ops::package;
-use crate::ops::results::SharedResults;
+use crate::ops::results::{PendingResults, SharedResults};
 use crate::ops::session::Session;
+use crate::ops::store::OpeningStore;
 use crate::render::json::ErrorEvent;
 use crate::render::plural;
 use crate::shell::Shell;
@@ -17,14 +18,6 @@ use holo_compiler::ir::Program;
 use holo_db::Store;
 use holo_pkg::Manifest;
 
-/// Keeps this run's cache hits and misses for `holo cache stats`; a failure only loses them.
-pub fn record_run(store: Option<&Store>, command: &str) {
-    if let Some(store) = store
-        && let Err(e) = store.record_run(command)
-    {
-        tracing::warn!("could not record the cache statistics of this run: {e}");
-    }
-}
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,8 +37,43 @@ pub struct CompiledPackage {
     pub source_key: Option<holo_db::Key>,
     /// How many source files the package has.
     pub files: usize,
-    /// The shared cache, when it could be opened (test results are shared through it too).
+    /// The shared cache, when it could be opened (test results are shared through it too); see
+    /// [`CompiledPackage::open_cache`].
     pub shared: Option<Store>,
+    /// The shared cache while it is still being opened.
+    cache: Option<OpeningStore>,
+    /// What checking and lowering computed, for the shared cache: see
+    /// [`CompiledPackage::save_results`].
+    pending: std::sync::Mutex<Option<PendingResults>>,
+    command: &'static str,
+}
+
+impl CompiledPackage {
+    /// Waits until the shared cache is open (it is opened on another thread; a new cache file
+    /// takes a while to create, which need not delay the program) and sets
+    /// [`CompiledPackage::shared`].
+    pub fn open_cache(&mut self, shell: &mut Shell) {
+        if let Some(cache) = self.cache.take() {
+            self.shared = cache.finish(shell);
+        }
+    }
+
+    /// Writes what checking and lowering computed to the shared cache, with the command's cache
+    /// statistics. Commands call it once their real work is under way (the program sent to the
+    /// process that runs it): the write syncs the disk, which need not delay the work. Call
+    /// [`CompiledPackage::open_cache`] first.
+    pub fn save_results(&self) {
+        debug_assert!(self.cache.is_none(), "save_results before open_cache");
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(pending) = pending {
+            let written = pending.finish(self.shared.as_ref(), self.command);
+            tracing::debug!(written, "saved the results of checking and lowering");
+        }
+    }
 }
 
 /// What [`compile`] ended with.
@@ -65,7 +93,7 @@ pub type SummaryWriter<'a> = &'a dyn Fn(&mut Shell, usize, usize, Duration);
 /// 2 (as an `Err` for `main` to print when nothing was printed yet).
 pub fn compile(
     shell: &mut Shell,
-    command: &str,
+    command: &'static str,
     manifest_path: Option<&Path>,
     format: MessageFormat,
     start: Instant,
@@ -97,14 +125,14 @@ pub fn compile(
     );
     let name = manifest.name.clone();
     let root = location.root.clone();
+    let mut cache = OpeningStore::start();
     let mut session = Session::new(location, Ok(manifest.clone()));
     session.scan(SRC_DIR);
     // In JSON mode this writes `holo check`'s summary; the problems are what matter here.
     if report_problems(shell, &session, format, start.elapsed()) {
         return Ok(Compiled::Stopped(ExitCode::from(EXIT_ENVIRONMENT)));
     }
-    let shared = crate::ops::store::open_shared_store(shell);
-    let results = SharedResults::new(shared.as_ref());
+    let results = SharedResults::new(cache.for_lookups(shell));
     let (report, reuse) = session.check_with(&results);
     tracing::debug!(
         reused = reuse.reused,
@@ -114,8 +142,8 @@ pub fn compile(
     emit_diagnostics(shell, &mut session, &report, format);
     let (errors, warnings) = (report.errors(), report.warnings());
     if errors > 0 {
-        results.flush();
-        record_run(shared.as_ref(), command);
+        let pending = results.take_pending();
+        pending.finish(cache.finish(shell).as_ref(), command);
         if format == MessageFormat::Json {
             summary(shell, errors, warnings, start.elapsed());
         }
@@ -138,17 +166,20 @@ pub fn compile(
     }
     let lower_start = Instant::now();
     let lowered = session.compiler().lower_with(&results);
-    let written = results.flush();
-    record_run(shared.as_ref(), command);
-    tracing::debug!(elapsed = ?lower_start.elapsed(), written, "lowered the package");
-    let lowered = lowered.map_err(|e| {
-        fatal(
-            shell,
-            CliError::internal(format!(
-                "internal compiler error while lowering `{name}`: {e}"
-            )),
-        )
-    })?;
+    let pending = results.take_pending();
+    tracing::debug!(elapsed = ?lower_start.elapsed(), "lowered the package");
+    let lowered = match lowered {
+        Ok(lowered) => lowered,
+        Err(e) => {
+            pending.finish(cache.finish(shell).as_ref(), command);
+            return Err(fatal(
+                shell,
+                CliError::internal(format!(
+                    "internal compiler error while lowering `{name}`: {e}"
+                )),
+            ));
+        }
+    };
     tracing::debug!(
         reused = lowered.reuse.reused,
         computed = lowered.reuse.computed,
@@ -166,7 +197,10 @@ pub fn compile(
         fingerprints: lowered.fingerprints,
         source_key,
         files: report.files,
-        shared,
+        shared: None,
+        cache: Some(cache),
+        pending: std::sync::Mutex::new(Some(pending)),
+        command,
     })))
 }
 

@@ -16,7 +16,8 @@ pub struct SharedResults<'a> {
 }
 
 impl<'a> SharedResults<'a> {
-    /// Results read from and written to `store`, or only computed when there is none.
+    /// Results read from `store` (none are found when there is none). What is computed is kept
+    /// for [`SharedResults::take_pending`] either way: the store may be opened later.
     pub fn new(store: Option<&'a Store>) -> SharedResults<'a> {
         SharedResults {
             store,
@@ -24,20 +25,33 @@ impl<'a> SharedResults<'a> {
         }
     }
 
-    fn key(store: &Store, kind: &str, key: &Fingerprint) -> Key {
-        store.result_key(kind, &[&key.0])
+    fn key(kind: &str, key: &Fingerprint) -> Key {
+        holo_db::result_key(crate::ops::store::build_id(), kind, &[&key.0])
     }
 
-    /// Writes what was computed during the command. Returns how many entries were written.
-    pub fn flush(&self) -> usize {
-        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        let Some(store) = self.store else {
+    /// What was computed during the command and is not written yet (taken out: what is computed
+    /// later is taken by a later call).
+    pub fn take_pending(&self) -> PendingResults {
+        PendingResults(std::mem::take(
+            &mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()),
+        ))
+    }
+}
+
+/// Results computed by a command and not written to the cache yet.
+#[must_use = "results that are not finished are lost: call `PendingResults::finish`"]
+pub struct PendingResults(Vec<(Key, Vec<u8>)>);
+
+impl PendingResults {
+    /// Writes the results to `store` and records the command's cache statistics (for `holo
+    /// cache stats`), in one commit. Returns how many entries were new. A failure is logged
+    /// and only loses what it would have saved.
+    pub fn finish(self, store: Option<&Store>, command: &str) -> usize {
+        let Some(store) = store else {
             return 0;
         };
-        if pending.is_empty() {
-            return 0;
-        }
-        match store.put_batch(pending.iter().map(|(k, v)| (k, v.as_slice()))) {
+        match store.put_batch_and_record_run(self.0.iter().map(|(k, v)| (k, v.as_slice())), command)
+        {
             Ok(written) => written,
             Err(e) => {
                 tracing::warn!("could not save results to the cache: {e}");
@@ -52,7 +66,7 @@ impl ResultStore for SharedResults<'_> {
         let Some(store) = self.store else {
             return vec![None; keys.len()];
         };
-        let store_keys: Vec<Key> = keys.iter().map(|k| Self::key(store, kind, k)).collect();
+        let store_keys: Vec<Key> = keys.iter().map(|k| Self::key(kind, k)).collect();
         match store.get_many(&store_keys) {
             Ok(values) => values,
             Err(e) => {
@@ -63,14 +77,7 @@ impl ResultStore for SharedResults<'_> {
     }
 
     fn put_many(&self, kind: &'static str, entries: Vec<(Fingerprint, Vec<u8>)>) {
-        let Some(store) = self.store else {
-            return;
-        };
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.extend(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Self::key(store, kind, &k), v)),
-        );
+        pending.extend(entries.into_iter().map(|(k, v)| (Self::key(kind, &k), v)));
     }
 }

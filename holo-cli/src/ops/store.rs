@@ -10,6 +10,7 @@ use holo_db::Store;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
 
 /// The toolchain build id: the version and a hash of holo's sources (see `build.rs`). Cached
 /// results are keyed with it, so a different build never reuses them.
@@ -54,7 +55,15 @@ pub fn project_state_path(root: &Path) -> PathBuf {
 /// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
 /// cannot be opened at all, warns and returns `None`: the command goes on without it.
 pub fn open_store(shell: &mut Shell, path: &Path) -> Option<Store> {
-    match Store::open(path, build_id()) {
+    report_open(shell, path, Store::open(path, build_id()))
+}
+
+fn report_open(
+    shell: &mut Shell,
+    path: &Path,
+    opened: Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>,
+) -> Option<Store> {
+    match opened {
         Ok((store, warning)) => {
             if let Some(warning) = warning {
                 shell.warn(warning.to_string());
@@ -73,6 +82,99 @@ pub fn open_store(shell: &mut Shell, path: &Path) -> Option<Store> {
     }
 }
 
+/// The shared cache, opened on another thread while the command reads and parses its sources
+/// (opening, and creating a new cache file above all, waits for the disk).
+pub struct OpeningStore {
+    path: Option<PathBuf>,
+    existed: bool,
+    state: Opening,
+}
+
+enum Opening {
+    /// `Err` when the path could not be found (no `HOLO_HOME` or `HOME`).
+    Thread(Result<JoinHandle<StoreOpen>, CliError>),
+    Done(Option<Store>),
+}
+
+type StoreOpen = Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>;
+
+impl OpeningStore {
+    /// Starts opening the shared cache (`$HOLO_HOME/cache`).
+    pub fn start() -> OpeningStore {
+        let path = shared_store_path();
+        let existed = path.as_ref().is_ok_and(|p| p.exists());
+        let state = Opening::Thread(path.as_ref().map_err(CliError::clone).and_then(|path| {
+            let path = path.clone();
+            std::thread::Builder::new()
+                .name("holo-open-cache".to_owned())
+                .spawn(move || Store::open(&path, build_id()))
+                .map_err(|e| CliError::new(format!("cannot start a thread to open the cache: {e}")))
+        }));
+        OpeningStore {
+            path: path.ok(),
+            existed,
+            state,
+        }
+    }
+
+    /// The cache for lookups. When its file did not exist as the command started, it holds
+    /// nothing for this command: this answers `None` at once instead of waiting for the new
+    /// file to be created.
+    pub fn for_lookups(&mut self, shell: &mut Shell) -> Option<&Store> {
+        if !self.existed {
+            return None;
+        }
+        self.wait(shell);
+        match &self.state {
+            Opening::Done(store) => store.as_ref(),
+            Opening::Thread(_) => None,
+        }
+    }
+
+    /// Waits until the cache is open. A problem is reported as [`open_store`] reports it.
+    pub fn finish(mut self, shell: &mut Shell) -> Option<Store> {
+        self.wait(shell);
+        match std::mem::replace(&mut self.state, Opening::Done(None)) {
+            Opening::Done(store) => store,
+            Opening::Thread(_) => None,
+        }
+    }
+
+    fn wait(&mut self, shell: &mut Shell) {
+        let state = std::mem::replace(&mut self.state, Opening::Done(None));
+        self.state = Opening::Done(match (state, &self.path) {
+            (Opening::Done(store), _) => store,
+            (Opening::Thread(Err(e)), _) => report_missing_home(shell, e),
+            (Opening::Thread(Ok(thread)), Some(path)) => match thread.join() {
+                Ok(opened) => report_open(shell, path, opened),
+                Err(_) => {
+                    tracing::warn!("the thread opening the cache panicked");
+                    None
+                }
+            },
+            (Opening::Thread(Ok(_)), None) => None,
+        });
+    }
+}
+
+impl Drop for OpeningStore {
+    /// A command that stops early still waits for the open: a process that exits while a new
+    /// cache file is half created leaves a damaged file for the next command to move aside.
+    fn drop(&mut self) {
+        if let Opening::Thread(Ok(thread)) = std::mem::replace(&mut self.state, Opening::Done(None))
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn report_missing_home(shell: &mut Shell, e: CliError) -> Option<Store> {
+    if first_problem_with(Path::new("$HOLO_HOME")) {
+        shell.warn(format!("{}; continuing without the cache", e.message));
+    }
+    None
+}
+
 /// Whether this is the first time this process cannot open the store at `path`: a watching
 /// command opens its stores again for every change, and one warning is enough.
 fn first_problem_with(path: &Path) -> bool {
@@ -81,19 +183,6 @@ fn first_problem_with(path: &Path) -> bool {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(path.to_owned())
-}
-
-/// The shared cache, or `None` (with a warning) when it cannot be used.
-pub fn open_shared_store(shell: &mut Shell) -> Option<Store> {
-    match shared_store_path() {
-        Ok(path) => open_store(shell, &path),
-        Err(e) => {
-            if first_problem_with(Path::new("$HOLO_HOME")) {
-                shell.warn(format!("{}; continuing without the cache", e.message));
-            }
-            None
-        }
-    }
 }
 
 /// The project's state (recorded test results and the test-to-code map), or `None` (with a

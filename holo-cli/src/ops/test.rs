@@ -8,7 +8,9 @@
 
 use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS};
-use crate::ops::compile::{Compiled, CompiledPackage, compile, encode, self_command};
+use crate::ops::compile::{
+    Compiled, CompiledPackage, SummaryWriter, compile, encode, self_command,
+};
 use crate::ops::snapshot::{self, Snapshot, SnapshotResult, SnapshotTest};
 use crate::render::exec::{
     Counts, TestEvent as JsonTestEvent, TestSummaryEvent, cached_test_line, captured_output,
@@ -61,7 +63,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             elapsed,
         ));
     };
-    let package = match compile(
+    let mut package = match compile(
         shell,
         "holo test",
         options.manifest_path.as_deref(),
@@ -72,6 +74,22 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
         Compiled::Ready(package) => package,
         Compiled::Stopped(code) => return Ok(code),
     };
+    // The cache writes wait for the disk; the tests are planned and run meanwhile.
+    package.open_cache(shell);
+    std::thread::scope(|scope| {
+        scope.spawn(|| package.save_results());
+        test_package(shell, &options, &package, start, &summary)
+    })
+}
+
+/// Plans, runs, reports and records the tests of a compiled package.
+fn test_package(
+    shell: &mut Shell,
+    options: &TestCommandOptions,
+    package: &CompiledPackage,
+    start: Instant,
+    summary: SummaryWriter<'_>,
+) -> Result<ExitCode, CliError> {
     let all = holo_runner::exec::test_specs(&package.program);
     let selected: Vec<TestSpec> = all
         .iter()
@@ -203,7 +221,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
             }
             report_test(
                 shell,
-                &options,
+                options,
                 spec,
                 result,
                 from_record,
@@ -265,14 +283,12 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
     if let Some(state) = &state {
         let now = unix_now();
-        record_results(
-            shell, state, &package, &selected, &plans, &to_run, &ran, now,
-        );
+        record_results(shell, state, package, &selected, &plans, &to_run, &ran, now);
         if package.warnings == 0
             && let Some(key) = package.source_key
         {
             let snapshot = build_snapshot(
-                key, &package, &reach, &all, &selected, &plans, &results, &stored, now,
+                key, package, &reach, &all, &selected, &plans, &results, &stored, now,
             );
             snapshot::save(state, &snapshot);
         }
@@ -280,7 +296,7 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
     let cached: Vec<bool> = plans.iter().map(|p| !p.reason.runs()).collect();
     Ok(final_report(
         shell,
-        &options,
+        options,
         FinalReport {
             selected: &selected,
             results: &results,

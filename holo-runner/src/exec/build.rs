@@ -1,9 +1,9 @@
 //! `holo build`'s part in a worker: compile every function of the program in a worker process,
 //! so that a code generator that crashes or hangs takes down the worker, not `holo`.
 
-use super::process::{Received, WorkerCommand};
+use super::process::{Received, WorkerCommand, WorkerProcess};
 use super::protocol::{LoadOptions, Request, Response, encode_frame};
-use super::testrun::start_worker;
+use super::testrun::load_program;
 use crate::jit::Tier;
 use std::time::{Duration, Instant};
 
@@ -19,8 +19,30 @@ pub struct BuildStats {
 /// How long compiling a whole program may take before the worker is considered hung.
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Compiles every function of the encoded `program` to native code in a worker.
+/// A worker process started for a build before the program is ready (it starts up while the
+/// package is checked and lowered).
+pub struct BuildWorker(Result<WorkerProcess, String>);
+
+impl BuildWorker {
+    /// Starts the worker. A failure to start is reported by [`BuildWorker::compile_all`].
+    pub fn launch(command: &WorkerCommand) -> BuildWorker {
+        BuildWorker(WorkerProcess::launch(command))
+    }
+
+    /// Compiles every function of the encoded `program` to native code in the worker.
+    pub fn compile_all(self, program: &[u8]) -> Result<BuildStats, String> {
+        let mut worker = self.0?;
+        worker.hello()?;
+        compile_in(worker, program)
+    }
+}
+
+/// Compiles every function of the encoded `program` to native code in a new worker.
 pub fn compile_all(program: &[u8], worker: &WorkerCommand) -> Result<BuildStats, String> {
+    BuildWorker::launch(worker).compile_all(program)
+}
+
+fn compile_in(mut worker: WorkerProcess, program: &[u8]) -> Result<BuildStats, String> {
     let load = encode_frame(&Request::Load {
         program: program.to_vec(),
         // Built code is what `holo run` runs: optimized, compiled on every core.
@@ -30,7 +52,7 @@ pub fn compile_all(program: &[u8], worker: &WorkerCommand) -> Result<BuildStats,
         },
     })
     .map_err(|e| format!("cannot encode the program for the worker: {e}"))?;
-    let mut worker = start_worker(worker, &load)?;
+    load_program(&mut worker, &load)?;
     worker.send(&Request::Compile { roots: None })?;
     match worker.recv(Instant::now() + BUILD_TIMEOUT) {
         Received::Response(Response::Compiled { functions, micros }) => Ok(BuildStats {

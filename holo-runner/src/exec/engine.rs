@@ -8,7 +8,6 @@ use crate::rt::RunContext;
 use holo_compiler::ir::FuncIndex;
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
 
 /// The random seed of test runs: a test that uses `random_int` sees the same numbers every
 /// time, so its outcome does not change from run to run.
@@ -79,10 +78,13 @@ pub enum ChildError {
     Runtime(Failure),
 }
 
-/// Runs `main` of the program in `path` (written by [`super::run_program`]) with this
-/// process's stdin and stdout and the given arguments; returns `main`'s exit code.
-pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
-    let bytes = super::run::take_program_file(path).map_err(ChildError::Setup)?;
+/// Runs `main` of the program `holo run` sends (see [`super::run`]) with this process's stdin
+/// and stdout and the given arguments; returns `main`'s exit code, or `None` when `holo run`
+/// stopped without sending a program.
+pub fn run_child(args: Vec<OsString>) -> Result<Option<i64>, ChildError> {
+    let Some(bytes) = super::run::receive_program().map_err(ChildError::Setup)? else {
+        return Ok(None);
+    };
     let args: Vec<String> = args
         .into_iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -107,7 +109,9 @@ pub fn run_child(path: &Path, args: Vec<OsString>) -> Result<i64, ChildError> {
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.
         let _ = ctx.stdout.flush();
-        result.map_err(|e| ChildError::Runtime(Failure::from_runtime_error(&e)))
+        result
+            .map(Some)
+            .map_err(|e| ChildError::Runtime(Failure::from_runtime_error(&e)))
     })
     .map_err(ChildError::Setup)?
 }

@@ -9,7 +9,8 @@
 //! - [`process`]: the parent's handle on a worker: start, send, receive with a deadline, reap.
 //! - [`testrun`]: a test suite over N workers, with time limits, in a deterministic order.
 //! - [`build`]: compiling a whole program in a worker.
-//! - [`run`]: running `main` in a child that owns the terminal (`holo __run`).
+//! - [`run`]: running `main` in a child that owns the terminal (`holo __run`), started before
+//!   the program is ready.
 //! - `engine`: the JIT behind both, [`JitEngine`], [`serve_stdio`] and [`run_child`].
 
 pub mod build;
@@ -20,11 +21,11 @@ pub mod run;
 pub mod testrun;
 pub mod worker;
 
-pub use build::{BuildStats, compile_all};
+pub use build::{BuildStats, BuildWorker, compile_all};
 pub use engine::{ChildError, JitEngine, run_child, serve_stdio};
 pub use process::WorkerCommand;
 pub use protocol::{Failure, SourceLocation, StackFrame};
-pub use run::run_program;
+pub use run::ProgramChild;
 pub use testrun::{Outcome, TestEvent, TestOptions, TestResult, TestSpec, run_tests};
 
 use holo_compiler::ir::Program;

@@ -78,6 +78,14 @@ pub enum Received {
 impl WorkerProcess {
     /// Starts a worker and waits for its hello.
     pub fn spawn(command: &WorkerCommand) -> Result<WorkerProcess, String> {
+        let mut worker = WorkerProcess::launch(command)?;
+        worker.hello()?;
+        Ok(worker)
+    }
+
+    /// Starts a worker without waiting for it to be ready: the caller does something else
+    /// while the process starts up, then calls [`WorkerProcess::hello`].
+    pub fn launch(command: &WorkerCommand) -> Result<WorkerProcess, String> {
         let mut child = Command::new(&command.program)
             .args(&command.args)
             .stdin(Stdio::piped())
@@ -125,17 +133,22 @@ impl WorkerProcess {
             let _ = child.wait();
             return Err("cannot start the threads that read a worker's output".to_string());
         };
-        let mut worker = WorkerProcess {
+        Ok(WorkerProcess {
             child,
             stdin,
             responses,
             stderr: tail,
             stderr_thread: Some(stderr_thread),
             ended: None,
-        };
+        })
+    }
+
+    /// Waits for the hello of a worker started with [`WorkerProcess::launch`].
+    pub fn hello(&mut self) -> Result<(), String> {
+        let worker = self;
         match worker.recv(Instant::now() + START_TIMEOUT) {
             Received::Response(Response::Hello { protocol }) if protocol == PROTOCOL_VERSION => {
-                Ok(worker)
+                Ok(())
             }
             Received::Response(Response::Hello { protocol }) => {
                 worker.kill();

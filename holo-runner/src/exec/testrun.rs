@@ -425,11 +425,18 @@ impl Slot<'_> {
 /// Starts a worker and loads the program into it.
 pub(crate) fn start_worker(command: &WorkerCommand, load: &[u8]) -> Result<WorkerProcess, String> {
     let mut worker = WorkerProcess::spawn(command)?;
+    load_program(&mut worker, load)?;
+    Ok(worker)
+}
+
+/// Sends the program (an encoded `Load` request) to a worker that said hello, and waits until it
+/// is loaded.
+pub(crate) fn load_program(worker: &mut WorkerProcess, load: &[u8]) -> Result<(), String> {
     worker
         .send_frame(load)
         .map_err(|e| format!("cannot send the program to a worker: {e}"))?;
     match worker.recv(Instant::now() + START_TIMEOUT) {
-        Received::Response(Response::Loaded { .. }) => Ok(worker),
+        Received::Response(Response::Loaded { .. }) => Ok(()),
         Received::Response(Response::Error { message }) => {
             Err(format!("a worker could not load the program: {message}"))
         }
