@@ -34,7 +34,9 @@ pub enum RuntimeErrorKind {
 pub struct Frame {
     pub function: String,
     pub file: String,
+    /// Of the call (or, innermost, of the failing expression).
     pub line: u32,
+    pub column: u32,
 }
 
 /// A runtime error with where it happened (`file:line:column` of the failing expression) and the

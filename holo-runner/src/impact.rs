@@ -187,10 +187,11 @@ pub fn replay(program: &Program, record: &RecordedResult) -> TestResult {
         }
         for (frame, anchor) in failure.stack.iter_mut().zip(&record.frame_anchors) {
             if let Some((key, site)) = anchor
-                && let Some((file, line, _)) = site_position(program, key, *site)
+                && let Some((file, line, column)) = site_position(program, key, *site)
             {
                 frame.file = Some(file);
                 frame.line = line;
+                frame.column = column;
             }
         }
         failure
@@ -248,7 +249,11 @@ fn anchors(
         .iter()
         .map(|frame| {
             let f = find_function(&frame.function, frame.file.as_deref())?;
-            let site = f.body.sites.iter().position(|s| s.line == frame.line)?;
+            let site = f
+                .body
+                .sites
+                .iter()
+                .position(|s| s.line == frame.line && s.col == frame.column)?;
             Some((f.key.clone(), site as u32))
         })
         .collect();

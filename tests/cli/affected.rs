@@ -506,8 +506,6 @@ fn strip_run_details(tests: &BTreeMap<String, Value>) -> BTreeMap<String, Value>
 }
 
 #[test]
-#[ignore = "holo bug: a recorded failure's stack frame keeps the first call site on its old line \
-            (impact::anchors matches frames by line only); remove this once fixed"]
 fn a_recorded_stack_frame_follows_its_call_when_a_line_is_split() {
     let sandbox = Sandbox::new();
     sandbox.package(

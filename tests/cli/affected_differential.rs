@@ -135,36 +135,9 @@ impl Report {
     }
 }
 
-/// A known holo bug, tolerated here so that the randomized tests keep guarding everything else
-/// while it is open: the stack frames of a failure reported from the record are placed by line
-/// alone, so after a whitespace edit that splits a line they can name the line of another
-/// expression that was on the same line (`affected::a_recorded_stack_frame_follows_its_call_when_a_line_is_split`
-/// reproduces it). Only the `line` of stack frames of recorded failures is excused; set this to
-/// `false` when that test passes.
-const TOLERATE_STALE_FRAME_LINES: bool = true;
-
-/// A test event's details with the lines of its stack frames left out.
-fn without_frame_lines(details: &Value) -> Value {
-    let mut d = details.clone();
-    if let Some(Value::Array(frames)) = d.get_mut("stack") {
-        for frame in frames {
-            if let Some(frame) = frame.as_object_mut() {
-                frame.remove("line");
-            }
-        }
-    }
-    d
-}
-
 /// Differences between what a warm `holo test --affected` (and `holo check`) reported and what
-/// the clean build reported; empty when they agree. Differences excused by
-/// [`TOLERATE_STALE_FRAME_LINES`] are counted in `tolerated` instead.
-fn differences(
-    check: &Report,
-    warm: &Report,
-    clean: &Report,
-    tolerated: &mut usize,
-) -> Vec<String> {
+/// the clean build reported; empty when they agree.
+fn differences(check: &Report, warm: &Report, clean: &Report) -> Vec<String> {
     let mut out = Vec::new();
     if check.diagnostics != clean.diagnostics {
         out.push(format!(
@@ -204,14 +177,7 @@ fn differences(
         if c.cached {
             out.push(format!("{name}: the clean build reported a cached result"));
         }
-        let known_bug = TOLERATE_STALE_FRAME_LINES
-            && w.cached
-            && w.outcome == c.outcome
-            && w.details != c.details
-            && without_frame_lines(&w.details) == without_frame_lines(&c.details);
-        if known_bug {
-            *tolerated += 1;
-        } else if w.outcome != c.outcome || w.details != c.details {
+        if w.outcome != c.outcome || w.details != c.details {
             out.push(format!(
                 "{name} ({}, {}):\n  warm:  {} {}\n  clean: {} {}",
                 if w.cached { "from the record" } else { "ran" },
@@ -352,8 +318,6 @@ struct DiffCounts {
     cached: usize,
     cached_failed: usize,
     layout_only: usize,
-    /// Results that differed only by [`TOLERATE_STALE_FRAME_LINES`].
-    tolerated: usize,
 }
 
 /// Runs the differential on `seeds` with `steps` steps each; panics at the first difference.
@@ -379,7 +343,7 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> 
             let check = warm_check(&sandbox, &dir);
             let warm = warm_affected(&sandbox, &dir);
             let clean = clean_build(&files);
-            let mut problems = differences(&check, &warm, &clean, &mut counts.tolerated);
+            let mut problems = differences(&check, &warm, &clean);
             let compiled = !clean.has_errors();
             if edit.layout_only && previous_compiled && compiled {
                 counts.layout_only += 1;
@@ -458,28 +422,9 @@ fn run_differential(shard: u64, shards: u64) {
     eprintln!(
         "affected differential (shard {shard}): {n} seeds x {steps} steps = {} steps, {} of them compiled; \
          {} test results compared with a clean build ({} ran, {} from the record, {} of those recorded failures); \
-         {} whitespace/comment/move-only steps ran nothing; all equal{}",
-        c.steps,
-        c.compiled,
-        c.tests,
-        c.ran,
-        c.cached,
-        c.cached_failed,
-        c.layout_only,
-        known_bug_note(c.tolerated)
+         {} whitespace/comment/move-only steps ran nothing; all equal",
+        c.steps, c.compiled, c.tests, c.ran, c.cached, c.cached_failed, c.layout_only,
     );
-}
-
-/// The end of a summary line: how often the known bug was excused.
-fn known_bug_note(tolerated: usize) -> String {
-    if tolerated == 0 {
-        String::new()
-    } else {
-        format!(
-            " except for {tolerated} recorded failures whose stack frames named stale lines \
-             (a known bug, see TOLERATE_STALE_FRAME_LINES)"
-        )
-    }
 }
 
 // Two shards, so that the two halves run in parallel.
@@ -503,8 +448,6 @@ struct MutationCounts {
     failures_ran: usize,
     failures_cached: usize,
     misses: Vec<String>,
-    /// Results that differed only by [`TOLERATE_STALE_FRAME_LINES`].
-    tolerated: usize,
 }
 
 #[test]
@@ -575,7 +518,7 @@ fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
                     )),
                 }
             }
-            let problems = differences(&check, &warm, &clean, &mut c.tolerated);
+            let problems = differences(&check, &warm, &clean);
             if !problems.is_empty() {
                 panic!(
                     "{}",
@@ -592,7 +535,7 @@ fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
     }
     eprintln!(
         "mutation safety: {} mutants of {seeds} packages ({} compiled, {} changed some test's outcome); \
-         {} failing tests in clean runs: {} run by --affected, {} recorded failures; {} misses{}",
+         {} failing tests in clean runs: {} run by --affected, {} recorded failures; {} misses",
         c.mutants,
         c.compiled,
         c.killed,
@@ -600,7 +543,6 @@ fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
         c.failures_ran,
         c.failures_cached,
         c.misses.len(),
-        known_bug_note(c.tolerated)
     );
     assert!(c.misses.is_empty(), "misses:\n{}", c.misses.join("\n"));
 }

@@ -165,6 +165,7 @@ pub struct FrameJson<'a> {
     pub function: &'a str,
     pub file: Option<&'a str>,
     pub line: u32,
+    pub column: u32,
 }
 
 impl<'a> TestEvent<'a> {
@@ -189,6 +190,7 @@ impl<'a> TestEvent<'a> {
                             function: &frame.function,
                             file: frame.file.as_deref(),
                             line: frame.line,
+                            column: frame.column,
                         })
                         .collect()
                 })
@@ -296,6 +298,7 @@ mod tests {
                 function: "geometry::area".into(),
                 file: Some("src/geometry.holo".into()),
                 line: 9,
+                column: 5,
             }],
             omitted_frames: 0,
         }
@@ -347,7 +350,7 @@ mod tests {
                 r#"{"type":"test","name":"geometry::area","outcome":"failed","duration_ms":0.4,"#,
                 r#""message":"assertion failed: left == right\n  left: 1\n right: 2","#,
                 r#""file":"src/geometry.holo","line":9,"column":5,"#,
-                r#""stack":[{"function":"geometry::area","file":"src/geometry.holo","line":9}],"#,
+                r#""stack":[{"function":"geometry::area","file":"src/geometry.holo","line":9,"column":5}],"#,
                 r#""output":"hi\n"}"#
             )
         );

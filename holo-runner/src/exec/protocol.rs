@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 /// Bumped whenever a message changes shape. A worker answers [`Response::Hello`] with its
 /// version, so that a `holo` binary replaced on disk while tests run (a rebuild) is detected
 /// instead of being fed messages it decodes wrongly.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first two bytes of every frame.
 const MAGIC: [u8; 2] = *b"HW";
@@ -112,6 +112,8 @@ pub struct StackFrame {
     /// The file that declares the function, relative to the package root, when known.
     pub file: Option<String>,
     pub line: u32,
+    /// Of the call: it tells two calls on one line apart (the report shows the line only).
+    pub column: u32,
 }
 
 impl SourceLocation {
@@ -158,6 +160,7 @@ impl Failure {
                     function: frame.function.clone(),
                     file: Some(frame.file.clone()),
                     line: frame.line,
+                    column: frame.column,
                 })
                 .collect(),
             omitted_frames: err.omitted_frames as u64,
@@ -327,6 +330,7 @@ mod tests {
                     function: "check".into(),
                     file: Some("src/main.holo".into()),
                     line: 3,
+                    column: 5,
                 }],
                 omitted_frames: 0,
             }),

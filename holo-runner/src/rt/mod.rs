@@ -136,10 +136,11 @@ impl Rt {
             .and_then(|&(func, site)| position(func, site))
             .map(|(f, line, col)| format!("{}:{line}:{col}", f.file));
         let frame = |&(func, site): &(u32, u32)| {
-            position(func, site).map(|(f, line, _)| Frame {
+            position(func, site).map(|(f, line, column)| Frame {
                 function: f.name.clone(),
                 file: f.file.clone(),
                 line,
+                column,
             })
         };
         let (stack, omitted_frames) = if self.frames.len() > MAX_FRAMES {
