@@ -23,6 +23,8 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // First, so that this process's threads and every process it starts use small pages.
+    holo_runner::exec::process::allow_huge_pages(false);
     let cli = cli::Cli::parse();
     let mut shell = shell::Shell::new(cli.global.color, cli.global.quiet);
     logging::init(&mut shell);

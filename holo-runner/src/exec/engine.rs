@@ -106,6 +106,8 @@ pub fn run_child(args: Vec<OsString>) -> Result<Option<i64>, ChildError> {
             .with_stdout(Box::new(ExitOnBrokenPipe(std::io::stdout())))
             .with_line_buffering(terminal)
             .with_args(args);
+        // The program's memory, unlike holo's own, may come as huge pages (see the function).
+        super::process::allow_huge_pages(true);
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.
         let _ = ctx.stdout.flush();

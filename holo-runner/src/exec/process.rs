@@ -17,6 +17,28 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// Whether memory this process (and the processes it starts from now on) touches for the first
+/// time may come as transparent huge pages. holo's own processes turn them off: the allocator
+/// asks for huge pages, and the kernel then zeroes 2 MiB the first time each thread touches a
+/// new region, a third of the CPU time of a small `holo build` (30 cold builds of a small
+/// program: 701 ms of CPU with them, 467 ms without). `holo run`'s child turns them back on for
+/// the program, whose large arrays they suit. Linux only; a failure changes nothing.
+pub fn allow_huge_pages(allowed: bool) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and no pointers.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            libc::c_ulong::from(!allowed),
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allowed;
+}
+
 /// How much of a worker's stderr is kept to explain a crash.
 const STDERR_TAIL: usize = 8 << 10;
 
