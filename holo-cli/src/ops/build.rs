@@ -38,10 +38,10 @@ pub fn build(shell: &mut Shell, options: BuildOptions) -> Result<ExitCode, CliEr
     let name = package.manifest.name.clone();
     let encoded = encode(&package.program)?;
     // The cache writes wait for the disk; the worker compiles meanwhile.
-    package.open_cache(shell);
+    let pending = package.open_cache(shell);
     let compiled = std::thread::scope(|scope| {
         let compiling = scope.spawn(|| worker.compile_all(&encoded));
-        package.save_results();
+        pending.finish(package.shared.as_ref(), "holo build");
         compiling
             .join()
             .unwrap_or_else(|_| Err("the thread waiting for the worker panicked".to_string()))

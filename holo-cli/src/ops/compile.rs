@@ -42,37 +42,22 @@ pub struct CompiledPackage {
     pub shared: Option<Store>,
     /// The shared cache while it is still being opened.
     cache: Option<OpeningStore>,
-    /// What checking and lowering computed, for the shared cache: see
-    /// [`CompiledPackage::save_results`].
-    pending: std::sync::Mutex<Option<PendingResults>>,
-    command: &'static str,
+    /// What checking and lowering computed, for the shared cache.
+    pending: PendingResults,
 }
 
 impl CompiledPackage {
     /// Waits until the shared cache is open (it is opened on another thread; a new cache file
-    /// takes a while to create, which need not delay the program) and sets
-    /// [`CompiledPackage::shared`].
-    pub fn open_cache(&mut self, shell: &mut Shell) {
+    /// takes a while to create, which need not delay the program), sets
+    /// [`CompiledPackage::shared`], and hands over what checking and lowering computed for it.
+    /// Commands write that ([`PendingResults::finish`]) once their real work is under way (the
+    /// program sent to the process that runs it): the write syncs the disk, which need not
+    /// delay the work.
+    pub fn open_cache(&mut self, shell: &mut Shell) -> PendingResults {
         if let Some(cache) = self.cache.take() {
             self.shared = cache.finish(shell);
         }
-    }
-
-    /// Writes what checking and lowering computed to the shared cache, with the command's cache
-    /// statistics. Commands call it once their real work is under way (the program sent to the
-    /// process that runs it): the write syncs the disk, which need not delay the work. Call
-    /// [`CompiledPackage::open_cache`] first.
-    pub fn save_results(&self) {
-        debug_assert!(self.cache.is_none(), "save_results before open_cache");
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(pending) = pending {
-            let written = pending.finish(self.shared.as_ref(), self.command);
-            tracing::debug!(written, "saved the results of checking and lowering");
-        }
+        std::mem::take(&mut self.pending)
     }
 }
 
@@ -93,7 +78,7 @@ pub type SummaryWriter<'a> = &'a dyn Fn(&mut Shell, usize, usize, Duration);
 /// 2 (as an `Err` for `main` to print when nothing was printed yet).
 pub fn compile(
     shell: &mut Shell,
-    command: &'static str,
+    command: &str,
     manifest_path: Option<&Path>,
     format: MessageFormat,
     start: Instant,
@@ -199,8 +184,7 @@ pub fn compile(
         files: report.files,
         shared: None,
         cache: Some(cache),
-        pending: std::sync::Mutex::new(Some(pending)),
-        command,
+        pending,
     })))
 }
 

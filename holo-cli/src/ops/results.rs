@@ -40,6 +40,7 @@ impl<'a> SharedResults<'a> {
 
 /// Results computed by a command and not written to the cache yet.
 #[must_use = "results that are not finished are lost: call `PendingResults::finish`"]
+#[derive(Default)]
 pub struct PendingResults(Vec<(Key, Vec<u8>)>);
 
 impl PendingResults {

@@ -52,8 +52,9 @@ pub fn run(shell: &mut Shell, options: RunOptions) -> Result<ExitCode, CliError>
     };
     let name = package.manifest.name.clone();
     if package.program.main.is_none() {
-        package.open_cache(shell);
-        package.save_results();
+        package
+            .open_cache(shell)
+            .finish(package.shared.as_ref(), "holo run");
         let err = CliError::new(format!(
             "`holo run` needs a program, but `{name}` is a library: it has `src/lib.holo` and no `src/main.holo`"
         ))
@@ -73,8 +74,9 @@ pub fn run(shell: &mut Shell, options: RunOptions) -> Result<ExitCode, CliError>
     let started = child.start(&encoded);
     // While the program runs: opening the cache, its writes, which wait for the disk, and
     // closing it (which writes too).
-    package.open_cache(shell);
-    package.save_results();
+    package
+        .open_cache(shell)
+        .finish(package.shared.as_ref(), "holo run");
     drop(package.shared.take());
     let status = match started {
         Ok(()) => child.wait(),

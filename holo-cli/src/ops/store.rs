@@ -85,14 +85,18 @@ fn report_open(
 /// The shared cache, opened on another thread while the command reads and parses its sources
 /// (opening, and creating a new cache file above all, waits for the disk).
 pub struct OpeningStore {
-    path: Option<PathBuf>,
     existed: bool,
     state: Opening,
 }
 
 enum Opening {
-    /// `Err` when the path could not be found (no `HOLO_HOME` or `HOME`).
-    Thread(Result<JoinHandle<StoreOpen>, CliError>),
+    Thread {
+        path: PathBuf,
+        thread: JoinHandle<StoreOpen>,
+    },
+    /// No place for the cache (neither `HOLO_HOME` nor `HOME`), or no thread to open it on.
+    Failed(CliError),
+    /// Opened (`None`: could not be, and that was reported).
     Done(Option<Store>),
 }
 
@@ -101,20 +105,26 @@ type StoreOpen = Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>;
 impl OpeningStore {
     /// Starts opening the shared cache (`$HOLO_HOME/cache`).
     pub fn start() -> OpeningStore {
-        let path = shared_store_path();
-        let existed = path.as_ref().is_ok_and(|p| p.exists());
-        let state = Opening::Thread(path.as_ref().map_err(CliError::clone).and_then(|path| {
-            let path = path.clone();
-            std::thread::Builder::new()
-                .name("holo-open-cache".to_owned())
-                .spawn(move || Store::open(&path, build_id()))
-                .map_err(|e| CliError::new(format!("cannot start a thread to open the cache: {e}")))
-        }));
-        OpeningStore {
-            path: path.ok(),
-            existed,
-            state,
-        }
+        let (existed, state) = match shared_store_path() {
+            Err(e) => (false, Opening::Failed(e)),
+            Ok(path) => {
+                let target = path.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("holo-open-cache".to_owned())
+                    .spawn(move || Store::open(&target, build_id()));
+                let state = match spawned {
+                    Ok(thread) => Opening::Thread {
+                        path: path.clone(),
+                        thread,
+                    },
+                    Err(e) => Opening::Failed(CliError::new(format!(
+                        "cannot start a thread to open the cache: {e}"
+                    ))),
+                };
+                (path.exists(), state)
+            }
+        };
+        OpeningStore { existed, state }
     }
 
     /// The cache for lookups. When its file did not exist as the command started, it holds
@@ -127,7 +137,7 @@ impl OpeningStore {
         self.wait(shell);
         match &self.state {
             Opening::Done(store) => store.as_ref(),
-            Opening::Thread(_) => None,
+            _ => None,
         }
     }
 
@@ -136,24 +146,24 @@ impl OpeningStore {
         self.wait(shell);
         match std::mem::replace(&mut self.state, Opening::Done(None)) {
             Opening::Done(store) => store,
-            Opening::Thread(_) => None,
+            _ => None,
         }
     }
 
     fn wait(&mut self, shell: &mut Shell) {
-        let state = std::mem::replace(&mut self.state, Opening::Done(None));
-        self.state = Opening::Done(match (state, &self.path) {
-            (Opening::Done(store), _) => store,
-            (Opening::Thread(Err(e)), _) => report_missing_home(shell, e),
-            (Opening::Thread(Ok(thread)), Some(path)) => match thread.join() {
-                Ok(opened) => report_open(shell, path, opened),
-                Err(_) => {
-                    tracing::warn!("the thread opening the cache panicked");
-                    None
-                }
+        self.state = Opening::Done(
+            match std::mem::replace(&mut self.state, Opening::Done(None)) {
+                Opening::Done(store) => store,
+                Opening::Failed(e) => report_missing_home(shell, e),
+                Opening::Thread { path, thread } => match thread.join() {
+                    Ok(opened) => report_open(shell, &path, opened),
+                    Err(_) => {
+                        tracing::warn!("the thread opening the cache panicked");
+                        None
+                    }
+                },
             },
-            (Opening::Thread(Ok(_)), None) => None,
-        });
+        );
     }
 }
 
@@ -161,7 +171,8 @@ impl Drop for OpeningStore {
     /// A command that stops early still waits for the open: a process that exits while a new
     /// cache file is half created leaves a damaged file for the next command to move aside.
     fn drop(&mut self) {
-        if let Opening::Thread(Ok(thread)) = std::mem::replace(&mut self.state, Opening::Done(None))
+        if let Opening::Thread { thread, .. } =
+            std::mem::replace(&mut self.state, Opening::Done(None))
         {
             let _ = thread.join();
         }

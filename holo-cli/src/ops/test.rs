@@ -75,9 +75,9 @@ pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, 
         Compiled::Stopped(code) => return Ok(code),
     };
     // The cache writes wait for the disk; the tests are planned and run meanwhile.
-    package.open_cache(shell);
+    let pending = package.open_cache(shell);
     std::thread::scope(|scope| {
-        scope.spawn(|| package.save_results());
+        scope.spawn(|| pending.finish(package.shared.as_ref(), "holo test"));
         test_package(shell, &options, &package, start, &summary)
     })
 }

@@ -167,25 +167,24 @@ impl WorkerProcess {
 
     /// Waits for the hello of a worker started with [`WorkerProcess::launch`].
     pub fn hello(&mut self) -> Result<(), String> {
-        let worker = self;
-        match worker.recv(Instant::now() + START_TIMEOUT) {
+        match self.recv(Instant::now() + START_TIMEOUT) {
             Received::Response(Response::Hello { protocol }) if protocol == PROTOCOL_VERSION => {
                 Ok(())
             }
             Received::Response(Response::Hello { protocol }) => {
-                worker.kill();
+                self.kill();
                 Err(format!(
                     "the worker speaks protocol version {protocol} but this holo speaks {PROTOCOL_VERSION}; was the holo binary replaced while it ran?"
                 ))
             }
             Received::Response(other) => {
-                worker.kill();
+                self.kill();
                 Err(format!(
                     "the worker began with {other:?} instead of a hello"
                 ))
             }
             Received::TimedOut => {
-                worker.kill();
+                self.kill();
                 Err(format!(
                     "the worker did not start within {} s",
                     START_TIMEOUT.as_secs()
