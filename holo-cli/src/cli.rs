@@ -62,12 +62,94 @@ pub enum Command {
     /// Remove what holo wrote under the package's `target/` folder (recorded test results and
     /// the test-to-code map).
     Clean(CleanArgs),
+    /// Start, stop or look at the project's daemon, which keeps the package checked in memory
+    /// and answers `check`, `build`, `run` and `test` from that warm state.
+    Daemon(DaemonCommandArgs),
+    /// The daemon in the foreground: watch the package, show diagnostics and the affected
+    /// tests' results after every save, and answer other holo commands meanwhile.
+    Dev(DevArgs),
+    /// Internal: the daemon's own process (`holo daemon start` starts it).
+    #[command(name = "__daemon", hide = true)]
+    DaemonServe(DaemonServeArgs),
     /// Internal: serve test and build requests from `holo` on stdin and stdout.
     #[command(name = "__worker", hide = true)]
     Worker,
     /// Internal: run the program `holo run` sends on file descriptor 3, with ARGS.
     #[command(name = "__run", hide = true)]
     RunChild(RunChildArgs),
+}
+
+/// How a command may use the project's daemon.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DaemonArgs {
+    /// Compute the answer in this process even when a daemon runs for the package.
+    #[arg(long)]
+    pub no_daemon: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A running daemon answers `holo check`, `build`, `run` and `test` in this package \
+                  (their JSON summary says \"served_by\":\"daemon\"); `--no-daemon` bypasses it. \
+                  With HOLO_DAEMON=auto, those commands start one when none runs. It stops by \
+                  itself after `--idle-timeout` (or `[dev] idle-timeout` in holo.toml; default \
+                  3 hours) without requests."
+)]
+pub struct DaemonCommandArgs {
+    #[command(subcommand)]
+    pub command: DaemonCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Start the daemon in the background; returns once it answers.
+    Start(DaemonStartArgs),
+    /// Stop the daemon (nothing to do when none runs).
+    Stop(DaemonCommonArgs),
+    /// Say whether a daemon runs, since when, how many requests it served and its memory.
+    Status(DaemonCommonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonCommonArgs {
+    /// How to report: human-readable text, or one JSON object on stdout.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonStartArgs {
+    #[command(flatten)]
+    pub common: DaemonCommonArgs,
+    /// Stop after this many seconds without a request [default: `[dev] idle-timeout` of
+    /// holo.toml, else 10800].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// How to report diagnostics and test results.
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonServeArgs {
+    /// The package's `holo.toml`.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Stop after this many seconds without a request.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +177,8 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
     /// How to report diagnostics.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -109,6 +193,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
     /// How to report diagnostics.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -120,6 +206,8 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
     /// How to report diagnostics (the program's own output is not affected).
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -135,6 +223,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
     /// Run only the tests whose name contains FILTER (`geometry::` runs one module's tests).
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
@@ -158,6 +248,9 @@ pub struct TestArgs {
     /// Say for each test why it ran or why its recorded result was used.
     #[arg(long)]
     pub explain: bool,
+    /// Keep running: after every save, check and run the affected tests, until Ctrl+C.
+    #[arg(long, short)]
+    pub watch: bool,
     /// How to report diagnostics and test results.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,

@@ -6,12 +6,15 @@
 
 mod cli;
 mod commands;
-mod error;
+mod daemon;
 mod logging;
 mod ops;
-mod render;
+mod printer;
 mod shell;
-mod vfs;
+mod watch;
+mod watcher;
+
+use holo_cli::{error, host, render, vfs};
 
 use clap::Parser;
 use std::process::ExitCode;

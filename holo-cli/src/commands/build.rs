@@ -1,17 +1,24 @@
 //! `holo build [--message-format human|json] [--manifest-path PATH]`.
 
 use crate::cli::BuildArgs;
+use crate::commands::{Target, finish};
 use crate::error::CliError;
-use crate::ops::build::{BuildOptions, build};
+use crate::host::events::CommandKind;
+use crate::host::project::ProjectHost;
+use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use std::process::ExitCode;
 
 pub fn exec(shell: &mut Shell, args: BuildArgs) -> Result<ExitCode, CliError> {
-    build(
-        shell,
-        BuildOptions {
-            manifest_path: args.manifest_path,
-            format: args.message_format,
-        },
-    )
+    let target = Target::new(args.manifest_path, args.message_format, args.daemon);
+    let Some(location) = target.locate(shell, CommandKind::Build) else {
+        return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
+    };
+    if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Build) {
+        return Ok(code);
+    }
+    let mut printer = Printer::new(shell, args.message_format, Style::Command);
+    let mut host = ProjectHost::open(location);
+    let code = host.build(&mut printer, target.start);
+    Ok(finish(code, Some(host)))
 }

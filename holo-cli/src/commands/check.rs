@@ -1,18 +1,25 @@
 //! `holo check [--message-format human|json] [--watch] [--manifest-path PATH]`.
 
 use crate::cli::CheckArgs;
+use crate::commands::{Target, finish};
 use crate::error::CliError;
-use crate::ops::check::{CheckOptions, check};
+use crate::host::events::CommandKind;
+use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use std::process::ExitCode;
 
 pub fn exec(shell: &mut Shell, args: CheckArgs) -> Result<ExitCode, CliError> {
-    check(
-        shell,
-        CheckOptions {
-            manifest_path: args.manifest_path,
-            format: args.message_format,
-            watch: args.watch,
-        },
-    )
+    let target = Target::new(args.manifest_path, args.message_format, args.daemon);
+    let Some(location) = target.locate(shell, CommandKind::Check) else {
+        return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
+    };
+    if args.watch {
+        return crate::watch::check_watch(shell, location, args.message_format);
+    }
+    if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Check) {
+        return Ok(code);
+    }
+    let mut printer = Printer::new(shell, args.message_format, Style::Command);
+    let (code, host) = crate::host::check::check_fresh(location, &mut printer, target.start);
+    Ok(finish(code, host))
 }

@@ -1,20 +1,29 @@
 //! One module per command. Each only turns its parsed arguments into a call of library code
-//! (`holo_pkg`, `crate::ops`) and reports the result.
+//! (`holo_pkg`, the project host, `crate::ops`) — in this process or through the project's
+//! daemon — and reports the result.
 
 mod build;
 mod cache;
 mod check;
 mod clean;
+mod daemon;
+mod dev;
 mod init;
 mod new;
 mod run;
 mod test;
 mod worker;
 
-use crate::cli::Command;
+use crate::cli::{Command, DaemonArgs, MessageFormat};
 use crate::error::CliError;
+use crate::host::events::CommandKind;
+use crate::host::package::{self, PackageLocation};
+use crate::host::project::ProjectHost;
+use crate::printer::{Printer, Style};
 use crate::shell::Shell;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
     match command {
@@ -26,6 +35,9 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Test(args) => test::exec(shell, args),
         Command::Cache(args) => cache::exec(shell, args),
         Command::Clean(args) => clean::exec(shell, args),
+        Command::Daemon(args) => daemon::exec(shell, args),
+        Command::Dev(args) => dev::exec(shell, args),
+        Command::DaemonServe(args) => daemon::serve(shell, args),
         Command::Worker => worker::worker(),
         Command::RunChild(args) => worker::run_child(shell, args),
     }
@@ -40,4 +52,89 @@ fn report_created(shell: &mut Shell, report: &holo_pkg::ScaffoldReport) {
     for kept in &report.kept {
         shell.note(format!("kept the existing `{}`", kept.display()));
     }
+}
+
+/// Where a command that works on a package gets its answer from.
+pub struct Target {
+    pub start: Instant,
+    manifest_path: Option<PathBuf>,
+    format: MessageFormat,
+    daemon: DaemonArgs,
+}
+
+impl Target {
+    pub fn new(
+        manifest_path: Option<PathBuf>,
+        format: MessageFormat,
+        daemon: DaemonArgs,
+    ) -> Target {
+        Target {
+            start: Instant::now(),
+            manifest_path,
+            format,
+            daemon,
+        }
+    }
+
+    /// Finds the package; when there is none, reports why (with the summary of `command` in
+    /// JSON mode) and returns `None`.
+    pub fn locate(&self, shell: &mut Shell, command: CommandKind) -> Option<PackageLocation> {
+        match package::locate(self.manifest_path.as_deref()) {
+            Ok(location) => Some(location),
+            Err(err) => {
+                let mut printer = Printer::new(shell, self.format, Style::Command);
+                let name = "package";
+                crate::host::project::fatal(&mut printer, command, name, &err, self.start);
+                None
+            }
+        }
+    }
+
+    /// The answer of the project's daemon, printed, and its exit code — or `None` when no
+    /// daemon serves (none runs and none is wanted, `--no-daemon`, another build), and the
+    /// command computes in this process.
+    pub fn via_daemon(
+        &self,
+        shell: &mut Shell,
+        location: &PackageLocation,
+        request: crate::daemon::Request,
+    ) -> Option<ExitCode> {
+        if self.daemon.no_daemon {
+            return None;
+        }
+        let nocapture = matches!(&request, crate::daemon::Request::Test(t) if t.nocapture);
+        let mut printer = Printer::new(shell, self.format, Style::Command).nocapture(nocapture);
+        let answer = crate::daemon::client::ask(location, &request, &mut printer)?;
+        Some(ExitCode::from(answer.exit_code))
+    }
+
+    /// `run` through the daemon: the package's name and encoded program, or the exit code
+    /// when it stopped before (the problems printed); `None` when no daemon serves.
+    pub fn run_via_daemon(
+        &self,
+        shell: &mut Shell,
+        location: &PackageLocation,
+    ) -> Option<Result<(String, Vec<u8>), u8>> {
+        if self.daemon.no_daemon {
+            return None;
+        }
+        let mut printer = Printer::new(shell, self.format, Style::Command);
+        let answer =
+            crate::daemon::client::ask(location, &crate::daemon::Request::Run, &mut printer)?;
+        Some(match answer.program {
+            Some((name, program)) => Ok((name, program)),
+            None => Err(answer.exit_code),
+        })
+    }
+}
+
+/// The exit code of a command computed in this process. The host's compiler is not freed:
+/// freeing a large package's trees and memo tables takes longer than building them, and the
+/// OS takes the memory back at once when the process ends. Its stores are closed properly.
+pub fn finish(code: u8, host: Option<ProjectHost>) -> ExitCode {
+    if let Some(mut host) = host {
+        host.close_stores();
+        std::mem::forget(host);
+    }
+    ExitCode::from(code)
 }

@@ -1,25 +1,42 @@
-//! `holo test [FILTER] [--exact] [--affected] [--explain] [--timeout SECONDS] [--jobs N] [--nocapture]
-//! [--message-format human|json] [--manifest-path PATH]`.
+//! `holo test [FILTER] [--exact] [--affected] [--explain] [--watch] [--timeout SECONDS]
+//! [--jobs N] [--nocapture] [--message-format human|json] [--manifest-path PATH]`.
 
 use crate::cli::TestArgs;
+use crate::commands::{Target, finish};
 use crate::error::CliError;
-use crate::ops::test::{TestCommandOptions, test};
+use crate::host::events::CommandKind;
+use crate::host::test::TestRequest;
+use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use std::process::ExitCode;
 
 pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
-    test(
+    let target = Target::new(args.manifest_path, args.message_format, args.daemon);
+    let Some(location) = target.locate(shell, CommandKind::Test) else {
+        return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
+    };
+    let request = TestRequest {
+        filter: args.filter,
+        exact: args.exact,
+        timeout: args.timeout,
+        jobs: args.jobs.map(|n| n as usize),
+        nocapture: args.nocapture,
+        affected: args.affected || args.watch,
+        explain: args.explain,
+    };
+    if args.watch {
+        return crate::watch::test_watch(shell, location, args.message_format, request);
+    }
+    if let Some(code) = target.via_daemon(
         shell,
-        TestCommandOptions {
-            filter: args.filter,
-            exact: args.exact,
-            timeout: args.timeout,
-            jobs: args.jobs.map(|n| n as usize),
-            nocapture: args.nocapture,
-            affected: args.affected,
-            explain: args.explain,
-            format: args.message_format,
-            manifest_path: args.manifest_path,
-        },
-    )
+        &location,
+        crate::daemon::Request::Test(request.clone()),
+    ) {
+        return Ok(code);
+    }
+    let mut printer =
+        Printer::new(shell, args.message_format, Style::Command).nocapture(request.nocapture);
+    let (code, host) =
+        crate::host::test::test_fresh(location, &request, &mut printer, target.start);
+    Ok(finish(code, host))
 }

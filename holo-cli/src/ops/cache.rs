@@ -8,7 +8,7 @@
 
 use crate::cli::MessageFormat;
 use crate::error::CliError;
-use crate::ops::{package, store};
+use crate::host::{package, store};
 use crate::shell::Shell;
 use holo_db::{Compaction, GcPolicy, GcReport, RunStats, Store, StoreStats};
 use serde::Serialize;

@@ -2,15 +2,15 @@
 //! `cargo clean`, and says how much that was.
 //!
 //! Everything holo keeps for a package lives in `target/holo/` (see
-//! [`crate::ops::store::holo_target_dir`]), so that is the one folder removed; `target/` itself
+//! [`crate::host::store::holo_target_dir`]), so that is the one folder removed; `target/` itself
 //! goes too only if that leaves it empty. Other files under `target/` are not holo's and are
 //! never touched, and a symbolic link is removed as a link, never followed. The shared cache in
 //! `$HOLO_HOME` is not affected (`holo cache gc` trims it).
 
 use crate::cli::MessageFormat;
 use crate::error::CliError;
+use crate::host::{package, store};
 use crate::ops::cache::describe_size;
-use crate::ops::{package, store};
 use crate::shell::Shell;
 use serde::Serialize;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,11 @@
 //! What `holo build`, `holo run` and `holo test` show: runtime errors and test failures as
-//! text, and the JSON events of test runs (PRODUCT.md §4; add fields, never rename them).
+//! text (the JSON events are `crate::host::events`).
 
-use super::duration_ms;
+use crate::host::events::TestEvent;
 use anstyle::{AnsiColor, Effects, Style};
-use holo_runner::exec::{Failure, Outcome, TestResult, TestSpec};
-use serde::Serialize;
+use holo_runner::exec::testrun::describe_seconds;
+use holo_runner::exec::{Failure, Outcome, TestResult};
 use std::fmt::Write as _;
-use std::time::Duration;
 
 const ERROR: Style = AnsiColor::BrightRed.on_default().effects(Effects::BOLD);
 const OK: Style = AnsiColor::Green.on_default();
@@ -76,215 +75,49 @@ pub fn captured_output(result: &TestResult) -> String {
     text
 }
 
-/// The counts of a test run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub timed_out: usize,
-    pub crashed: usize,
-    pub filtered_out: usize,
-    /// Results reported from the record (`--affected`), by whether they passed.
-    pub cached_passed: usize,
-    pub cached_failed: usize,
-}
-
-impl Counts {
-    /// Counts a result reported from the record.
-    pub fn add_cached(&mut self, outcome: Outcome) {
-        match outcome {
-            Outcome::Passed => self.cached_passed += 1,
-            _ => self.cached_failed += 1,
+/// The details of one test that did not pass: its error, a hint for a time-out or a crash,
+/// and, unless it was shown already (`--nocapture`), what it printed.
+pub fn failure_section(test: &TestEvent, timeout_s: Option<f64>, output_shown: bool) -> String {
+    let mut text = format!("\n---- {} ----\n", test.name);
+    if let Some(failure) = test.failure() {
+        text.push_str(&render_failure(&failure));
+    }
+    let (file, line) = test
+        .declared
+        .clone()
+        .unwrap_or_else(|| (test.file.clone(), test.line));
+    match test.base_outcome() {
+        Outcome::TimedOut => {
+            let limit = timeout_s.map_or_else(
+                || "the default".to_string(),
+                |s| describe_seconds(std::time::Duration::from_secs_f64(s)),
+            );
+            let _ = writeln!(
+                text,
+                "  = help: the test is at {file}:{line}; if it is just slow, raise the limit (now {limit}) with `--timeout SECONDS` or `[test] timeout` in holo.toml."
+            );
+        }
+        Outcome::Crashed => {
+            let _ = writeln!(
+                text,
+                "  = note: the test is at {file}:{line}; holo replaced the crashed worker and went on with the other tests."
+            );
+        }
+        Outcome::Passed | Outcome::Failed => {}
+    }
+    if !output_shown && let Some(output) = test.output.as_deref().filter(|o| !o.is_empty()) {
+        let _ = write!(text, "\noutput of {}:\n{output}", test.name);
+        if !text.ends_with('\n') {
+            text.push('\n');
         }
     }
-
-    pub fn add(&mut self, outcome: Outcome) {
-        match outcome {
-            Outcome::Passed => self.passed += 1,
-            Outcome::Failed => self.failed += 1,
-            Outcome::TimedOut => self.timed_out += 1,
-            Outcome::Crashed => self.crashed += 1,
-        }
-    }
-
-    pub fn all_passed(&self) -> bool {
-        self.failed == 0 && self.timed_out == 0 && self.crashed == 0 && self.cached_failed == 0
-    }
-
-    /// `3 passed, 1 failed, 1 timed out, 2 filtered out`: passed and failed always, the rest
-    /// when not zero.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![
-            format!("{} passed", self.passed),
-            format!("{} failed", self.failed),
-        ];
-        for (n, what) in [(self.timed_out, "timed out"), (self.crashed, "crashed")] {
-            if n > 0 {
-                parts.push(format!("{n} {what}"));
-            }
-        }
-        let cached = self.cached_passed + self.cached_failed;
-        if cached > 0 {
-            parts.push(match self.cached_failed {
-                0 => format!("{cached} cached"),
-                failed => format!("{cached} cached ({failed} failed)"),
-            });
-        }
-        if self.filtered_out > 0 {
-            parts.push(format!("{} filtered out", self.filtered_out));
-        }
-        parts.join(", ")
-    }
-}
-
-/// `{"type":"test", …}`: one test's result. `file` and `line` are where the test failed when
-/// that is known (the failing assertion), else where the test is declared. `output` is what
-/// the test printed; it is given for tests that did not pass, and for all with `--nocapture`.
-#[derive(Debug, Serialize)]
-pub struct TestEvent<'a> {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub name: &'a str,
-    pub outcome: &'static str,
-    pub duration_ms: f64,
-    pub message: Option<&'a str>,
-    pub file: &'a str,
-    pub line: u32,
-    /// The column of the failure, when known.
-    pub column: Option<u32>,
-    /// The holo functions that were running when the test failed, innermost first.
-    pub stack: Vec<FrameJson<'a>>,
-    pub output: Option<String>,
-    /// With `--explain`: why the test ran or was answered from the record.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FrameJson<'a> {
-    pub function: &'a str,
-    pub file: Option<&'a str>,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl<'a> TestEvent<'a> {
-    pub fn new(spec: &'a TestSpec, result: &'a TestResult, with_output: bool) -> TestEvent<'a> {
-        let failure = result.failure.as_ref();
-        let location = failure.and_then(|f| f.location.as_ref());
-        let show_output = with_output || result.outcome != Outcome::Passed;
-        TestEvent {
-            kind: "test",
-            name: &spec.name,
-            outcome: result.outcome.as_str(),
-            duration_ms: duration_ms(result.duration),
-            message: failure.map(|f| f.message.as_str()),
-            file: location.map_or(spec.file.as_str(), |l| l.file.as_str()),
-            line: location.map_or(spec.line, |l| l.line),
-            column: location.map(|l| l.column),
-            stack: failure
-                .map(|f| {
-                    f.stack
-                        .iter()
-                        .map(|frame| FrameJson {
-                            function: &frame.function,
-                            file: frame.file.as_deref(),
-                            line: frame.line,
-                            column: frame.column,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            output: show_output.then(|| captured_output(result)),
-            reason: None,
-        }
-    }
-
-    /// The event of a result reported from the record: `cached-passed` or `cached-failed`.
-    pub fn cached(mut self) -> TestEvent<'a> {
-        self.outcome = if self.outcome == "passed" {
-            "cached-passed"
-        } else {
-            "cached-failed"
-        };
-        self
-    }
-}
-
-/// `{"type":"summary", …}`: the last event of `holo test`. The outcome counts are disjoint:
-/// `failed` does not include `timed_out` or `crashed`.
-#[derive(Debug, Serialize)]
-pub struct TestSummaryEvent {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub errors: usize,
-    pub warnings: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub timed_out: usize,
-    pub crashed: usize,
-    pub cached: usize,
-    /// How many of the `cached` results are failures.
-    pub cached_failed: usize,
-    pub filtered_out: usize,
-    pub duration_ms: f64,
-}
-
-impl TestSummaryEvent {
-    pub fn new(errors: usize, warnings: usize, counts: Counts, duration: Duration) -> Self {
-        TestSummaryEvent {
-            kind: "summary",
-            errors,
-            warnings,
-            passed: counts.passed,
-            failed: counts.failed,
-            timed_out: counts.timed_out,
-            crashed: counts.crashed,
-            cached: counts.cached_passed + counts.cached_failed,
-            cached_failed: counts.cached_failed,
-            filtered_out: counts.filtered_out,
-            duration_ms: duration_ms(duration),
-        }
-    }
-}
-
-/// `{"type":"summary", …}`: the last event of `holo build` and of a `holo run` that stops
-/// before running. `functions` is how many functions were compiled to native code.
-#[derive(Debug, Serialize)]
-pub struct BuildSummaryEvent {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub errors: usize,
-    pub warnings: usize,
-    pub functions: usize,
-    pub duration_ms: f64,
-}
-
-impl BuildSummaryEvent {
-    pub fn new(errors: usize, warnings: usize, functions: usize, duration: Duration) -> Self {
-        BuildSummaryEvent {
-            kind: "summary",
-            errors,
-            warnings,
-            functions,
-            duration_ms: duration_ms(duration),
-        }
-    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use holo_runner::exec::{SourceLocation, StackFrame};
-
-    fn spec() -> TestSpec {
-        TestSpec {
-            name: "geometry::area".into(),
-            func: 3,
-            file: "src/geometry.holo".into(),
-            line: 7,
-        }
-    }
 
     fn failure() -> Failure {
         Failure {
@@ -317,66 +150,6 @@ mod tests {
         assert_eq!(
             strip(&test_line("a::b", Outcome::TimedOut)),
             "test a::b ... TIMED OUT\n"
-        );
-    }
-
-    #[test]
-    fn counts_name_what_happened() {
-        let mut counts = Counts::default();
-        assert_eq!(counts.describe(), "0 passed, 0 failed");
-        counts.add(Outcome::Passed);
-        counts.add(Outcome::Crashed);
-        counts.filtered_out = 2;
-        assert_eq!(
-            counts.describe(),
-            "1 passed, 0 failed, 1 crashed, 2 filtered out"
-        );
-        assert!(!counts.all_passed());
-    }
-
-    #[test]
-    fn a_test_event_has_the_documented_fields() {
-        let spec = spec();
-        let failed = TestResult {
-            outcome: Outcome::Failed,
-            duration: Duration::from_micros(400),
-            failure: Some(failure()),
-            output: b"hi\n".to_vec(),
-            output_dropped: 0,
-        };
-        assert_eq!(
-            serde_json::to_string(&TestEvent::new(&spec, &failed, false)).unwrap(),
-            concat!(
-                r#"{"type":"test","name":"geometry::area","outcome":"failed","duration_ms":0.4,"#,
-                r#""message":"assertion failed: left == right\n  left: 1\n right: 2","#,
-                r#""file":"src/geometry.holo","line":9,"column":5,"#,
-                r#""stack":[{"function":"geometry::area","file":"src/geometry.holo","line":9,"column":5}],"#,
-                r#""output":"hi\n"}"#
-            )
-        );
-        let passed = TestResult {
-            outcome: Outcome::Passed,
-            duration: Duration::from_millis(2),
-            failure: None,
-            output: b"hi\n".to_vec(),
-            output_dropped: 0,
-        };
-        assert_eq!(
-            serde_json::to_string(&TestEvent::new(&spec, &passed, false)).unwrap(),
-            r#"{"type":"test","name":"geometry::area","outcome":"passed","duration_ms":2.0,"message":null,"file":"src/geometry.holo","line":7,"column":null,"stack":[],"output":null}"#
-        );
-        let summary = TestSummaryEvent::new(
-            0,
-            1,
-            Counts {
-                passed: 1,
-                ..Counts::default()
-            },
-            Duration::from_millis(3),
-        );
-        assert_eq!(
-            serde_json::to_string(&summary).unwrap(),
-            r#"{"type":"summary","errors":0,"warnings":1,"passed":1,"failed":0,"timed_out":0,"crashed":0,"cached":0,"cached_failed":0,"filtered_out":0,"duration_ms":3.0}"#
         );
     }
 }

@@ -1,105 +1,93 @@
-//! The JSON-lines events of `--message-format json` (PRODUCT.md §4). Field names are a
-//! contract with tools: add fields, never rename or remove them.
+//! The JSON-lines view of the host's events (PRODUCT.md §4). Field names are a contract with
+//! tools: add fields, never rename or remove them. The events carry more than the contract
+//! (rendered text, a test's declared place); this view leaves that out.
 
 use super::{Sources, span_positions};
-use crate::error::CliError;
+use crate::host::events::{CommandKind, DiagnosticEvent, Event, LabelJson, SummaryEvent};
 use holo_compiler::{Compiler, Diagnostic, Label, Loc};
-use serde::Serialize;
+use serde_json::{Value, json};
 
-/// `{"type":"diagnostic", …}`: one compiler diagnostic. Positions are 1-based; `end_line` and
-/// `end_column` are just past the end of the primary span.
-#[derive(Debug, Serialize)]
-pub struct DiagnosticEvent<'a> {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub severity: &'static str,
-    pub code: &'static str,
-    pub message: &'a str,
-    pub file: Option<&'a str>,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub end_line: Option<u32>,
-    pub end_column: Option<u32>,
-    /// Every label, the primary one first.
-    pub labels: Vec<LabelJson<'a>>,
-    pub hint: Option<&'a str>,
+/// The JSON object of `event` for `--message-format json`, or `None` for the events that are
+/// only for people (status lines, progress).
+pub fn json_of(event: &Event) -> Option<Value> {
+    let value = match event {
+        Event::Diagnostic(d) => {
+            let mut d = d.clone();
+            d.rendered = None;
+            serde_json::to_value(Event::Diagnostic(d))
+        }
+        Event::Error(e) => {
+            let mut e = e.clone();
+            e.rendered = None;
+            serde_json::to_value(Event::Error(e))
+        }
+        Event::Test(t) => {
+            let mut t = t.clone();
+            t.declared = None;
+            t.omitted_frames = 0;
+            serde_json::to_value(Event::Test(t))
+        }
+        Event::Summary(s) => return Some(summary_json(s)),
+        Event::Status { .. }
+        | Event::Warning { .. }
+        | Event::ErrorLine { .. }
+        | Event::TestsStarting { .. }
+        | Event::TestStarted { .. }
+        | Event::TestEnded { .. } => return None,
+    };
+    value.ok()
 }
 
-#[derive(Debug, Serialize)]
-pub struct LabelJson<'a> {
-    pub file: &'a str,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-    pub message: &'a str,
-    pub primary: bool,
-}
-
-/// `{"type":"summary", …}`: the last event of every check.
-#[derive(Debug, Serialize)]
-pub struct SummaryEvent {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub errors: usize,
-    pub warnings: usize,
-    /// How many source files were checked.
-    pub files: usize,
-    pub duration_ms: f64,
-}
-
-impl SummaryEvent {
-    pub fn new(
-        errors: usize,
-        warnings: usize,
-        files: usize,
-        duration: std::time::Duration,
-    ) -> SummaryEvent {
-        SummaryEvent {
-            kind: "summary",
-            errors,
-            warnings,
-            files,
-            duration_ms: super::duration_ms(duration),
+/// `{"type":"summary", …}`: the last event of every command, with the fields of its command.
+fn summary_json(s: &SummaryEvent) -> Value {
+    let served_by = match s.served_by {
+        crate::host::events::ServedBy::Daemon => "daemon",
+        crate::host::events::ServedBy::Process => "process",
+    };
+    match s.command {
+        CommandKind::Check => json!({
+            "type": "summary",
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "files": s.files,
+            "duration_ms": s.duration_ms,
+            "served_by": served_by,
+        }),
+        CommandKind::Build | CommandKind::Run => json!({
+            "type": "summary",
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "functions": s.functions,
+            "duration_ms": s.duration_ms,
+            "served_by": served_by,
+        }),
+        CommandKind::Test => {
+            let c = s.tests.unwrap_or_default();
+            json!({
+                "type": "summary",
+                "errors": s.errors,
+                "warnings": s.warnings,
+                "passed": c.passed,
+                "failed": c.failed,
+                "timed_out": c.timed_out,
+                "crashed": c.crashed,
+                "cached": c.cached(),
+                "cached_failed": c.cached_failed,
+                "filtered_out": c.filtered_out,
+                "duration_ms": s.duration_ms,
+                "served_by": served_by,
+            })
         }
     }
 }
 
-/// `{"type":"error", …}`: a problem that stopped the check (missing or malformed manifest,
-/// unreadable source file).
-#[derive(Debug, Serialize)]
-pub struct ErrorEvent<'a> {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub message: &'a str,
-    pub file: Option<&'a str>,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub hint: Option<&'a str>,
-}
-
-impl<'a> ErrorEvent<'a> {
-    pub fn new(err: &'a CliError) -> ErrorEvent<'a> {
-        let site = err.site.as_ref();
-        let line_col = site.and_then(|s| s.line_col);
-        ErrorEvent {
-            kind: "error",
-            message: &err.message,
-            file: site.map(|s| s.file.as_str()),
-            line: line_col.map(|(l, _)| l),
-            column: line_col.map(|(_, c)| c),
-            hint: err.hint.as_deref(),
-        }
-    }
-}
-
-/// The event for one diagnostic of the package held by `compiler`.
-pub fn diagnostic_event<'a>(
-    diag: &'a Diagnostic,
+/// The event for one diagnostic of the package held by `compiler`, with its rendering.
+pub fn diagnostic_event(
+    diag: &Diagnostic,
     compiler: &Compiler,
     sources: &mut Sources,
-) -> DiagnosticEvent<'a> {
-    let mut labels: Vec<LabelJson<'a>> = Vec::new();
+) -> DiagnosticEvent {
+    let mut labels: Vec<LabelJson> = Vec::new();
     for (label, primary) in
         std::iter::once((&diag.primary, true)).chain(diag.secondary.iter().map(|l| (l, false)))
     {
@@ -109,38 +97,38 @@ pub fn diagnostic_event<'a>(
     }
     let primary = labels.first().filter(|l| l.primary);
     DiagnosticEvent {
-        kind: "diagnostic",
-        severity: diag.severity.as_str(),
-        code: diag.code,
-        message: &diag.message,
-        file: primary.map(|l| l.file),
+        severity: diag.severity.as_str().to_string(),
+        code: diag.code.to_string(),
+        message: diag.message.clone(),
+        file: primary.map(|l| l.file.clone()),
         line: primary.map(|l| l.line),
         column: primary.map(|l| l.column),
         end_line: primary.map(|l| l.end_line),
         end_column: primary.map(|l| l.end_column),
+        hint: diag.hint.clone(),
+        rendered: Some(super::human::render_diagnostic(diag, compiler, sources)),
         labels,
-        hint: diag.hint.as_deref(),
     }
 }
 
-fn label_json<'a>(
-    label: &'a Label,
+fn label_json(
+    label: &Label,
     primary: bool,
     compiler: &Compiler,
     sources: &mut Sources,
-) -> Option<LabelJson<'a>> {
+) -> Option<LabelJson> {
     let Loc::File { path, span } = &label.loc else {
         return None;
     };
     let (text, index) = sources.get(compiler, path)?;
     let (start, end) = span_positions(&text, index, *span);
     Some(LabelJson {
-        file: path.as_str(),
+        file: path.to_string(),
         line: start.line,
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        message: &label.message,
+        message: label.message.clone(),
         primary,
     })
 }
@@ -148,7 +136,11 @@ fn label_json<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::CliError;
+    use crate::host::events::{Counts, ErrorEvent, ServedBy, TestEvent};
     use holo_compiler::{MemoryVfs, PackageKind, Span};
+    use holo_runner::exec::{Failure, Outcome, SourceLocation, StackFrame, TestResult, TestSpec};
+    use std::time::Duration;
 
     #[test]
     fn a_diagnostic_event_has_the_documented_fields() {
@@ -167,7 +159,14 @@ mod tests {
             .with_label("expected `i64`, found `str`")
             .with_secondary(file(23, 26), "expected because of this");
         let event = diagnostic_event(&diag, &compiler, &mut Sources::default());
-        let json = serde_json::to_string(&event).unwrap();
+        assert!(
+            event
+                .rendered
+                .as_deref()
+                .unwrap()
+                .contains("mismatched types")
+        );
+        let json = json_of(&Event::Diagnostic(event)).unwrap().to_string();
         assert_eq!(
             json,
             concat!(
@@ -181,16 +180,75 @@ mod tests {
     }
 
     #[test]
-    fn summary_and_error_events() {
-        let summary = SummaryEvent::new(2, 1, 12, std::time::Duration::from_micros(3200));
+    fn summaries_have_the_fields_of_their_command() {
+        let mut summary =
+            SummaryEvent::new(CommandKind::Check, "p", Duration::from_micros(3200)).counts(2, 1);
+        summary.files = 12;
         assert_eq!(
-            serde_json::to_string(&summary).unwrap(),
-            r#"{"type":"summary","errors":2,"warnings":1,"files":12,"duration_ms":3.2}"#
+            json_of(&Event::Summary(summary.clone()))
+                .unwrap()
+                .to_string(),
+            r#"{"type":"summary","errors":2,"warnings":1,"files":12,"duration_ms":3.2,"served_by":"process"}"#
+        );
+        summary.command = CommandKind::Test;
+        summary.served_by = ServedBy::Daemon;
+        summary.tests = Some(Counts {
+            passed: 1,
+            ..Counts::default()
+        });
+        assert_eq!(
+            json_of(&Event::Summary(summary)).unwrap().to_string(),
+            r#"{"type":"summary","errors":2,"warnings":1,"passed":1,"failed":0,"timed_out":0,"crashed":0,"cached":0,"cached_failed":0,"filtered_out":0,"duration_ms":3.2,"served_by":"daemon"}"#
         );
         let err = CliError::new("could not find `holo.toml`").with_hint("Run `holo init`.");
         assert_eq!(
-            serde_json::to_string(&ErrorEvent::new(&err)).unwrap(),
+            json_of(&Event::Error(ErrorEvent::new(&err)))
+                .unwrap()
+                .to_string(),
             r#"{"type":"error","message":"could not find `holo.toml`","file":null,"line":null,"column":null,"hint":"Run `holo init`."}"#
+        );
+    }
+
+    #[test]
+    fn a_test_event_has_the_documented_fields() {
+        let spec = TestSpec {
+            name: "geometry::area".into(),
+            func: 3,
+            file: "src/geometry.holo".into(),
+            line: 7,
+        };
+        let failure = Failure {
+            message: "assertion failed".into(),
+            location: Some(SourceLocation {
+                file: "src/geometry.holo".into(),
+                line: 9,
+                column: 5,
+            }),
+            stack: vec![StackFrame {
+                function: "geometry::area".into(),
+                file: Some("src/geometry.holo".into()),
+                line: 9,
+                column: 5,
+            }],
+            omitted_frames: 0,
+        };
+        let failed = TestResult {
+            outcome: Outcome::Failed,
+            duration: Duration::from_micros(400),
+            failure: Some(failure.clone()),
+            output: b"hi\n".to_vec(),
+            output_dropped: 0,
+        };
+        let event = TestEvent::new(&spec, &failed, false);
+        assert_eq!(event.failure(), Some(failure));
+        assert_eq!(
+            json_of(&Event::Test(event)).unwrap().to_string(),
+            concat!(
+                r#"{"type":"test","name":"geometry::area","outcome":"failed","duration_ms":0.4,"#,
+                r#""message":"assertion failed","file":"src/geometry.holo","line":9,"column":5,"#,
+                r#""stack":[{"function":"geometry::area","file":"src/geometry.holo","line":9,"column":5}],"#,
+                r#""output":"hi\n"}"#
+            )
         );
     }
 }

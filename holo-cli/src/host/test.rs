@@ -1,103 +1,104 @@
-//! `holo test`: check the package, then run its `#[test]` functions in parallel worker processes
-//! and report each result in name order, with a progress bar on a terminal.
-//!
-//! Human output goes to stdout, like `cargo test`: one line per test, then the failures with
-//! their messages and captured output, then `test result: …`. Status lines and the progress
-//! bar go to stderr. With `--message-format json`, stdout has one `test` event per test (in the
-//! same order) and a `summary` last.
+//! `test`: run the package's `#[test]` functions in parallel worker processes and report each
+//! result in name order — everything, or with `affected` only the tests whose reach changed
+//! since their recorded result (the others are reported from the record).
 
-use crate::cli::MessageFormat;
 use crate::error::{CliError, EXIT_DIAGNOSTICS};
-use crate::ops::compile::{
-    Compiled, CompiledPackage, SummaryWriter, compile, encode, self_command,
+use crate::host::compile::{encode, self_command};
+use crate::host::events::{
+    CommandKind, Counts, Event, Reporter, SummaryEvent, TestEvent as JsonTestEvent,
 };
-use crate::ops::snapshot::{self, Snapshot, SnapshotResult, SnapshotTest};
-use crate::render::exec::{
-    Counts, TestEvent as JsonTestEvent, TestSummaryEvent, cached_test_line, captured_output,
-    render_failure, test_line,
-};
-use crate::render::{format_duration, plural};
-use crate::shell::Shell;
+use crate::host::package::PackageLocation;
+use crate::host::project::{CompiledPackage, ProjectHost, fatal};
+use crate::host::snapshot::{self, Snapshot, SnapshotResult, SnapshotTest};
+use crate::render::plural;
 use holo_compiler::testmap::TestReach;
 use holo_db::{Key, Store, TestRecord};
-use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, default_memory_limit, describe_seconds};
+use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, default_memory_limit};
 use holo_runner::exec::{Outcome, TestEvent, TestOptions, TestResult, TestSpec};
 use holo_runner::impact::{self, Reason};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// The time limit of one test when neither `--timeout` nor `holo.toml` gives one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub struct TestCommandOptions {
+/// What to test and how (what `holo test` was asked, as a value the daemon can receive).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TestRequest {
     pub filter: Option<String>,
     pub exact: bool,
     pub timeout: Option<Duration>,
     pub jobs: Option<usize>,
+    /// Give every test's output, not only that of the tests that did not pass.
     pub nocapture: bool,
     /// Run only the tests whose reach changed since their recorded result.
     pub affected: bool,
     /// Say why each test ran or not.
     pub explain: bool,
-    pub format: MessageFormat,
-    pub manifest_path: Option<PathBuf>,
 }
 
-pub fn test(shell: &mut Shell, options: TestCommandOptions) -> Result<ExitCode, CliError> {
-    let start = Instant::now();
-    if options.affected
-        && let Some(code) = answer_from_snapshot(shell, &options, start)
-    {
-        return Ok(code);
+impl TestRequest {
+    fn selects(&self, name: &str) -> bool {
+        match &self.filter {
+            None => true,
+            Some(f) if self.exact => name == f,
+            Some(f) => name.contains(f.as_str()),
+        }
     }
-    let summary = |shell: &mut Shell, errors, warnings, elapsed| {
-        shell.json(&TestSummaryEvent::new(
-            errors,
-            warnings,
-            Counts::default(),
-            elapsed,
-        ));
-    };
-    let mut package = match compile(
-        shell,
-        "holo test",
-        options.manifest_path.as_deref(),
-        options.format,
-        start,
-        &summary,
-    )? {
-        Compiled::Ready(package) => package,
-        Compiled::Stopped(code) => return Ok(code),
-    };
-    // The cache writes wait for the disk; the tests are planned and run meanwhile.
-    let pending = package.open_cache(shell);
-    std::thread::scope(|scope| {
-        scope.spawn(|| pending.finish(package.shared.as_ref(), "holo test"));
-        test_package(shell, &options, &package, start, &summary)
-    })
+}
+
+/// A fresh process's `holo test`: with `affected`, the snapshot of the last clean run answers
+/// when the sources are exactly its sources; else a host loads, checks and tests the package
+/// (returned, so that the caller decides when to free it).
+pub fn test_fresh(
+    location: PackageLocation,
+    request: &TestRequest,
+    r: &mut dyn Reporter,
+    start: Instant,
+) -> (u8, Option<ProjectHost>) {
+    if request.affected
+        && let Some(code) = answer_from_snapshot(&location, request, r, start)
+    {
+        return (code, None);
+    }
+    let mut host = ProjectHost::open(location);
+    let code = host.test(request, r, start);
+    (code, Some(host))
+}
+
+impl ProjectHost {
+    /// `test`: compiles the package, then plans, runs, reports and records its tests.
+    pub fn test(&mut self, request: &TestRequest, r: &mut dyn Reporter, start: Instant) -> u8 {
+        let mut package = match self.compile(r, CommandKind::Test, start) {
+            Ok(package) => package,
+            Err(stopped) => return stopped.0,
+        };
+        // The cache writes wait for the disk; the tests are planned and run meanwhile.
+        let pending = std::mem::take(&mut package.pending);
+        let shared = package.shared.clone();
+        std::thread::scope(|scope| {
+            scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
+            match test_package(r, request, &package, start) {
+                Ok(code) => code,
+                Err(err) => fatal(r, CommandKind::Test, &package.manifest.name, &err, start).0,
+            }
+        })
+    }
 }
 
 /// Plans, runs, reports and records the tests of a compiled package.
 fn test_package(
-    shell: &mut Shell,
-    options: &TestCommandOptions,
+    r: &mut dyn Reporter,
+    options: &TestRequest,
     package: &CompiledPackage,
     start: Instant,
-    summary: SummaryWriter<'_>,
-) -> Result<ExitCode, CliError> {
+) -> Result<u8, CliError> {
     let all = holo_runner::exec::test_specs(&package.program);
     let selected: Vec<TestSpec> = all
         .iter()
-        .filter(|t| match &options.filter {
-            None => true,
-            Some(f) if options.exact => t.name == *f,
-            Some(f) => t.name.contains(f.as_str()),
-        })
+        .filter(|t| options.selects(&t.name))
         .cloned()
         .collect();
     let mut counts = Counts {
@@ -113,18 +114,19 @@ fn test_package(
             .map(usize::from)
             .unwrap_or(1)
     });
-    let human = options.format == MessageFormat::Human;
 
     // Which tests must run, and what is already known about the others.
     let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
     let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
-    let build_id = crate::ops::store::build_id();
-    let state = crate::ops::store::open_project_state(shell, &package.root);
+    let build_id = crate::host::store::build_id();
+    let state = crate::host::store::open_project_state(r, &package.root);
     let stored: BTreeMap<String, TestRecord> = match &state {
         Some(state) => state.test_results().unwrap_or_else(|e| {
-            shell.warn(format!(
-                "could not read the recorded test results: {e}; running every selected test"
-            ));
+            r.emit(Event::Warning {
+                message: format!(
+                    "could not read the recorded test results: {e}; running every selected test"
+                ),
+            });
             BTreeMap::new()
         }),
         None => BTreeMap::new(),
@@ -188,7 +190,10 @@ fn test_package(
     if counts.filtered_out > 0 {
         status.push_str(&format!(" ({} filtered out)", counts.filtered_out));
     }
-    shell.status("Running", status);
+    r.emit(Event::Status {
+        verb: "Running".into(),
+        message: status,
+    });
 
     // Results in the order of `selected`: recorded ones now, the others as they finish.
     let mut results: Vec<Option<TestResult>> = plans
@@ -200,36 +205,28 @@ fn test_package(
         })
         .collect();
     let mut reported = 0;
-    let mut failures: Vec<usize> = Vec::new();
-    let mut report_ready = |shell: &mut Shell,
-                            results: &[Option<TestResult>],
-                            counts: &mut Counts,
-                            failures: &mut Vec<usize>| {
-        while let Some(Some(result)) = results.get(reported) {
-            let index = reported;
-            reported += 1;
-            let plan = &plans[index];
-            let spec = &selected[index];
-            let from_record = !plan.reason.runs();
-            if from_record {
-                counts.add_cached(result.outcome);
-            } else {
-                counts.add(result.outcome);
+    let mut report_ready =
+        |r: &mut dyn Reporter, results: &[Option<TestResult>], counts: &mut Counts| {
+            while let Some(Some(result)) = results.get(reported) {
+                let index = reported;
+                reported += 1;
+                let plan = &plans[index];
+                let from_record = !plan.reason.runs();
+                if from_record {
+                    counts.add_cached(result.outcome);
+                } else {
+                    counts.add(result.outcome);
+                }
+                r.emit(Event::Test(test_event(
+                    options,
+                    &selected[index],
+                    result,
+                    from_record,
+                    &plan.reason.describe(),
+                )));
             }
-            if result.outcome != Outcome::Passed {
-                failures.push(index);
-            }
-            report_test(
-                shell,
-                options,
-                spec,
-                result,
-                from_record,
-                &plan.reason.describe(),
-            );
-        }
-    };
-    report_ready(shell, &results, &mut counts, &mut failures);
+        };
+    report_ready(r, &results, &mut counts);
 
     let ran = if run_specs.is_empty() {
         Vec::new()
@@ -248,42 +245,34 @@ fn test_package(
             output_limit: DEFAULT_OUTPUT_LIMIT,
             memory_limit: default_memory_limit(jobs),
         };
-        let bar = progress_bar(shell, run_specs.len());
-        let mut running: BTreeSet<usize> = BTreeSet::new();
+        r.emit(Event::TestsStarting {
+            count: run_specs.len(),
+        });
         let mut on_event = |event: TestEvent<'_>| match event {
-            TestEvent::Started { index } => {
-                running.insert(index);
-                bar.set_message(running_message(&run_specs, &running));
-            }
-            TestEvent::Ended { index } => {
-                running.remove(&index);
-                bar.set_message(running_message(&run_specs, &running));
-                bar.inc(1);
-            }
+            TestEvent::Started { index } => r.emit(Event::TestStarted {
+                name: run_specs[index].name.clone(),
+            }),
+            TestEvent::Ended { index } => r.emit(Event::TestEnded {
+                name: run_specs[index].name.clone(),
+            }),
             TestEvent::Finished { index, result } => {
                 results[to_run[index]] = Some(result.clone());
-                bar.suspend(|| report_ready(shell, &results, &mut counts, &mut failures));
+                report_ready(&mut *r, &results, &mut counts);
             }
         };
         let run_start = Instant::now();
         let ran = holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event);
         tracing::debug!(tests = run_specs.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");
-        bar.finish_and_clear();
         ran.map_err(|e| {
-            let err = CliError::new(format!("could not run the tests: {e}")).with_hint(
+            CliError::new(format!("could not run the tests: {e}")).with_hint(
                 "holo runs tests in worker processes; check that the holo executable is still in place and that processes can be started.",
-            );
-            if !human {
-                shell.json(&crate::render::json::ErrorEvent::new(&err));
-                summary(shell, 1, package.warnings, start.elapsed());
-            }
-            err
+            )
         })?
     };
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
     if let Some(state) = &state {
         let now = unix_now();
-        record_results(shell, state, package, &selected, &plans, &to_run, &ran, now);
+        record_results(r, state, package, &selected, &plans, &to_run, &ran, now);
         if package.warnings == 0
             && let Some(key) = package.source_key
         {
@@ -293,146 +282,62 @@ fn test_package(
             snapshot::save(state, &snapshot);
         }
     }
-    let cached: Vec<bool> = plans.iter().map(|p| !p.reason.runs()).collect();
-    Ok(final_report(
-        shell,
-        options,
-        FinalReport {
-            selected: &selected,
-            results: &results,
-            cached: &cached,
-            failures: &failures,
-            counts,
-            timeout,
-            warnings: package.warnings,
-            elapsed: start.elapsed(),
-        },
-    ))
-}
-
-/// What the end of a test run reports on.
-struct FinalReport<'a> {
-    selected: &'a [TestSpec],
-    results: &'a [TestResult],
-    /// Whether each result came from the record.
-    cached: &'a [bool],
-    /// Indices of the results that are not passes, in report order.
-    failures: &'a [usize],
-    counts: Counts,
-    timeout: Duration,
-    warnings: usize,
-    elapsed: Duration,
-}
-
-/// The failures with their details and the `test result:` line (human), or the summary event
-/// (JSON); returns the exit code.
-fn final_report(shell: &mut Shell, options: &TestCommandOptions, r: FinalReport<'_>) -> ExitCode {
-    if options.format == MessageFormat::Human {
-        let mut text = String::new();
-        if !r.failures.is_empty() {
-            text.push_str("\nfailures:\n");
-            for &index in r.failures {
-                text.push_str(&failure_section(
-                    &r.selected[index],
-                    &r.results[index],
-                    r.timeout,
-                    options.nocapture,
-                ));
-            }
-            text.push_str("\nfailures:\n");
-            for &index in r.failures {
-                let note = if r.cached[index] { " (cached)" } else { "" };
-                text.push_str(&format!("    {}{note}\n", r.selected[index].name));
-            }
-        }
-        text.push_str(&format!(
-            "\ntest result: {}; finished in {}\n",
-            r.counts.describe(),
-            format_duration(r.elapsed)
-        ));
-        shell.out_text(&text);
+    let mut summary = SummaryEvent::new(CommandKind::Test, &package.manifest.name, start.elapsed())
+        .counts(0, package.warnings);
+    summary.files = package.files;
+    summary.tests = Some(counts);
+    summary.timeout_s = Some(timeout.as_secs_f64());
+    r.emit(Event::Summary(summary));
+    Ok(if counts.all_passed() {
+        0
     } else {
-        shell.json(&TestSummaryEvent::new(0, r.warnings, r.counts, r.elapsed));
-    }
-    if r.counts.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_DIAGNOSTICS)
-    }
+        EXIT_DIAGNOSTICS
+    })
 }
 
-/// One test's report line (and, with `--explain`, its reason; with `--nocapture`, its output).
-fn report_test(
-    shell: &mut Shell,
-    options: &TestCommandOptions,
+/// One test's event (with `--explain`, its reason).
+fn test_event(
+    options: &TestRequest,
     spec: &TestSpec,
     result: &TestResult,
     from_record: bool,
     reason: &str,
-) {
-    match options.format {
-        MessageFormat::Human => {
-            let mut text = if from_record {
-                cached_test_line(&spec.name, result.outcome)
-            } else {
-                test_line(&spec.name, result.outcome)
-            };
-            if options.explain {
-                text.push_str(&format!("    {reason}\n"));
-            }
-            if options.nocapture {
-                text.push_str(&captured_output(result));
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
-            shell.out_text(&text);
-        }
-        MessageFormat::Json => {
-            let mut event = JsonTestEvent::new(spec, result, options.nocapture);
-            if from_record {
-                event = event.cached();
-            }
-            if options.explain {
-                event.reason = Some(reason.to_string());
-            }
-            shell.json(&event);
-        }
+) -> JsonTestEvent {
+    let mut event = JsonTestEvent::new(spec, result, options.nocapture);
+    if from_record {
+        event = event.cached();
     }
+    if options.explain {
+        event.reason = Some(reason.to_string());
+    }
+    event
 }
 
-/// `holo test --affected` on sources that are exactly those of the last snapshot: every
-/// selected test is answered from it without loading the package. `None` when that is not the
-/// case, and the normal path runs.
+/// `test --affected` on sources that are exactly those of the last snapshot: every selected
+/// test is answered from it without loading the package. `None` when that is not the case,
+/// and the normal path runs.
 fn answer_from_snapshot(
-    shell: &mut Shell,
-    options: &TestCommandOptions,
+    location: &PackageLocation,
+    options: &TestRequest,
+    r: &mut dyn Reporter,
     start: Instant,
-) -> Option<ExitCode> {
-    let location = crate::ops::package::locate(options.manifest_path.as_deref()).ok()?;
-    let snap = snapshot::matching(&location, crate::ops::store::build_id())?;
-    let manifest = crate::ops::package::load_manifest(&location).ok()?;
+) -> Option<u8> {
+    let snap = snapshot::matching(location, crate::host::store::build_id())?;
+    let manifest = crate::host::package::load_manifest(location).ok()?;
     let all = snap.tests.len();
-    let mut selected = Vec::new();
-    let mut results = Vec::new();
-    let mut recorded = Vec::new();
+    let mut answered = Vec::new();
     for test in &snap.tests {
-        let chosen = match &options.filter {
-            None => true,
-            Some(f) if options.exact => test.name == *f,
-            Some(f) => test.name.contains(f.as_str()),
-        };
-        if !chosen {
+        if !options.selects(&test.name) {
             continue;
         }
         let stored = test.result.as_ref()?;
-        selected.push(TestSpec {
+        let spec = TestSpec {
             name: test.name.clone(),
             func: 0,
             file: test.file.clone(),
             line: test.line,
-        });
-        results.push(TestResult {
+        };
+        let result = TestResult {
             outcome: match stored.outcome.as_str() {
                 "passed" => Outcome::Passed,
                 "crashed" => Outcome::Crashed,
@@ -442,54 +347,50 @@ fn answer_from_snapshot(
             failure: stored.failure.clone(),
             output: stored.output.clone(),
             output_dropped: stored.output_dropped,
-        });
-        recorded.push(stored.recorded_at);
+        };
+        answered.push((spec, result, stored.recorded_at));
     }
-    shell.status(
-        "Fresh",
-        format!(
+    r.emit(Event::Status {
+        verb: "Fresh".into(),
+        message: format!(
             "{} v{} ({})",
             manifest.name,
             manifest.version,
             location.root.display()
         ),
-    );
-    let mut status = format!("0 tests, {} from recorded results", selected.len());
-    if all > selected.len() {
-        status.push_str(&format!(" ({} filtered out)", all - selected.len()));
+    });
+    let mut status = format!("0 tests, {} from recorded results", answered.len());
+    if all > answered.len() {
+        status.push_str(&format!(" ({} filtered out)", all - answered.len()));
     }
-    shell.status("Running", status);
+    r.emit(Event::Status {
+        verb: "Running".into(),
+        message: status,
+    });
     let mut counts = Counts {
-        filtered_out: all - selected.len(),
+        filtered_out: all - answered.len(),
         ..Counts::default()
     };
-    let mut failures = Vec::new();
-    for (i, (spec, result)) in selected.iter().zip(&results).enumerate() {
+    for (spec, result, recorded_at) in &answered {
         counts.add_cached(result.outcome);
-        if result.outcome != Outcome::Passed {
-            failures.push(i);
-        }
         let reason = Reason::Cached {
-            recorded_at: recorded[i],
+            recorded_at: *recorded_at,
         }
         .describe();
-        report_test(shell, options, spec, result, true, &reason);
+        r.emit(Event::Test(test_event(
+            options, spec, result, true, &reason,
+        )));
     }
-    let cached = vec![true; selected.len()];
-    Some(final_report(
-        shell,
-        options,
-        FinalReport {
-            selected: &selected,
-            results: &results,
-            cached: &cached,
-            failures: &failures,
-            counts,
-            timeout: DEFAULT_TIMEOUT,
-            warnings: 0,
-            elapsed: start.elapsed(),
-        },
-    ))
+    let mut summary = SummaryEvent::new(CommandKind::Test, &manifest.name, start.elapsed());
+    summary.files = snap.files;
+    summary.tests = Some(counts);
+    summary.timeout_s = Some(DEFAULT_TIMEOUT.as_secs_f64());
+    r.emit(Event::Summary(summary));
+    Some(if counts.all_passed() {
+        0
+    } else {
+        EXIT_DIAGNOSTICS
+    })
 }
 
 /// The kind of shared-cache entries holding a test result by reach key.
@@ -535,7 +436,7 @@ fn build_snapshot(
     stored: &BTreeMap<String, TestRecord>,
     now: u64,
 ) -> Snapshot {
-    let build_id = crate::ops::store::build_id();
+    let build_id = crate::host::store::build_id();
     let selected_index: BTreeMap<&str, usize> = selected
         .iter()
         .enumerate()
@@ -601,7 +502,7 @@ fn build_snapshot(
 /// transaction each; forgets tests that no longer exist. Failures only cost the record.
 #[allow(clippy::too_many_arguments)]
 fn record_results(
-    shell: &mut Shell,
+    r: &mut dyn Reporter,
     state: &Store,
     package: &CompiledPackage,
     selected: &[TestSpec],
@@ -653,72 +554,10 @@ fn record_results(
         .collect();
     let outcome = state.record_tests(Some(&names), &map, &records);
     if let Err(e) = outcome {
-        shell.warn(format!(
-            "could not record the test results: {e}; the next `holo test --affected` will run these tests again"
-        ));
+        r.emit(Event::Warning {
+            message: format!(
+                "could not record the test results: {e}; the next `holo test --affected` will run these tests again"
+            ),
+        });
     }
-}
-
-/// A progress bar on stderr when it is a terminal (and not `--quiet`); hidden otherwise, when
-/// the per-test lines are all there is.
-fn progress_bar(shell: &Shell, total: usize) -> ProgressBar {
-    if shell.is_quiet() || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {wide_msg}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
-}
-
-/// The names of the tests running now, for the progress bar.
-fn running_message(tests: &[TestSpec], running: &BTreeSet<usize>) -> String {
-    let names: Vec<&str> = running
-        .iter()
-        .take(3)
-        .map(|&i| tests[i].name.as_str())
-        .collect();
-    let more = running.len().saturating_sub(names.len());
-    if more > 0 {
-        format!("{} and {more} more", names.join(", "))
-    } else {
-        names.join(", ")
-    }
-}
-
-/// The details of one test that did not pass: its error and, unless it was shown already
-/// (`--nocapture`), what it printed.
-fn failure_section(
-    spec: &TestSpec,
-    result: &TestResult,
-    timeout: Duration,
-    output_shown: bool,
-) -> String {
-    let mut text = format!("\n---- {} ----\n", spec.name);
-    if let Some(failure) = &result.failure {
-        text.push_str(&render_failure(failure));
-    }
-    match result.outcome {
-        Outcome::TimedOut => text.push_str(&format!(
-            "  = help: the test is at {}:{}; if it is just slow, raise the limit (now {}) with `--timeout SECONDS` or `[test] timeout` in holo.toml.\n",
-            spec.file,
-            spec.line,
-            describe_seconds(timeout)
-        )),
-        Outcome::Crashed => text.push_str(&format!(
-            "  = note: the test is at {}:{}; holo replaced the crashed worker and went on with the other tests.\n",
-            spec.file, spec.line
-        )),
-        Outcome::Passed | Outcome::Failed => {}
-    }
-    if !output_shown && (!result.output.is_empty() || result.output_dropped > 0) {
-        text.push_str(&format!("\noutput of {}:\n", spec.name));
-        text.push_str(&captured_output(result));
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-    }
-    text
 }

@@ -26,7 +26,7 @@ impl<'a> SharedResults<'a> {
     }
 
     fn key(kind: &str, key: &Fingerprint) -> Key {
-        holo_db::result_key(crate::ops::store::build_id(), kind, &[&key.0])
+        holo_db::result_key(crate::host::store::build_id(), kind, &[&key.0])
     }
 
     /// What was computed during the command and is not written yet (taken out: what is computed
@@ -44,6 +44,11 @@ impl<'a> SharedResults<'a> {
 pub struct PendingResults(Vec<(Key, Vec<u8>)>);
 
 impl PendingResults {
+    /// Adds `other`'s results to these.
+    pub fn append(&mut self, mut other: PendingResults) {
+        self.0.append(&mut other.0);
+    }
+
     /// Writes the results to `store` and records the command's cache statistics (for `holo
     /// cache stats`), in one commit. Returns how many entries were new. A failure is logged
     /// and only loses what it would have saved.

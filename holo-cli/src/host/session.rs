@@ -7,7 +7,7 @@
 //! diagnostics, exactly as a fresh `holo check` would report them.
 
 use crate::error::CliError;
-use crate::ops::package::PackageLocation;
+use crate::host::package::PackageLocation;
 use crate::render::Sources;
 use crate::vfs::{DiskVfs, ReadOutcome, SRC_DIR, SourceError};
 use holo_compiler::cache::{ResultStore, ReuseStats};
@@ -38,6 +38,9 @@ pub struct Session {
     dir_errors: BTreeMap<String, VfsError>,
     kind: Option<PackageKind>,
     sources: Sources,
+    /// Editors' unsaved texts by path: while a path has one, it is the file's text, whatever
+    /// the disk says.
+    overlays: BTreeMap<String, String>,
 }
 
 impl Session {
@@ -56,11 +59,47 @@ impl Session {
             dir_errors: BTreeMap::new(),
             kind: None,
             sources: Sources::default(),
+            overlays: BTreeMap::new(),
+        }
+    }
+
+    /// A session for the package at `location`, its manifest read and every source file
+    /// loaded.
+    pub fn load(location: PackageLocation) -> Session {
+        let manifest = crate::host::package::load_manifest(&location);
+        let mut session = Session::new(location, manifest);
+        session.scan(SRC_DIR);
+        session
+    }
+
+    /// The manifest, or why it cannot be used.
+    pub fn manifest(&self) -> Result<&Manifest, &CliError> {
+        self.manifest.as_ref()
+    }
+
+    /// Gives `path` the editor's unsaved `text` (`Some`), or returns it to the disk's text
+    /// (`None`). Returns whether anything changed.
+    pub fn set_overlay(&mut self, path: &str, text: Option<String>) -> bool {
+        match text {
+            Some(text) => {
+                let same = self.overlays.get(path) == Some(&text);
+                self.overlays.insert(path.to_string(), text);
+                !same && self.refresh(path)
+            }
+            None => self.overlays.remove(path).is_some() && self.refresh(path),
         }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Where the package is.
+    pub fn location(&self) -> PackageLocation {
+        PackageLocation {
+            root: self.root.clone(),
+            manifest_path: self.manifest_path.clone(),
+        }
     }
 
     /// The compiler holding the package (to lower it after a check without errors).
@@ -141,7 +180,11 @@ impl Session {
             // The first load: read everything, then parse in parallel in one change.
             let mut texts = Vec::with_capacity(found.len());
             for path in found {
-                match self.vfs.read_source(&path) {
+                let read = match self.overlays.get(&path) {
+                    Some(text) => Ok(ReadOutcome::Text(text.clone())),
+                    None => self.vfs.read_source(&path),
+                };
+                match read {
                     Ok(ReadOutcome::Text(text)) => {
                         self.files.insert(path.clone(), FileState::Loaded);
                         texts.push((path, text));
@@ -165,7 +208,11 @@ impl Session {
     /// Re-reads one source file (or notices it is gone). Returns whether anything changed:
     /// saving a file with the same text changes nothing.
     pub fn refresh(&mut self, path: &str) -> bool {
-        let changed = match self.vfs.read_source(path) {
+        let read = match self.overlays.get(path) {
+            Some(text) => Ok(ReadOutcome::Text(text.clone())),
+            None => self.vfs.read_source(path),
+        };
+        let changed = match read {
             Ok(ReadOutcome::Text(text)) => {
                 let was_loaded = matches!(
                     self.files.insert(path.to_string(), FileState::Loaded),
@@ -256,7 +303,7 @@ impl Session {
                 FileState::Unreadable(_) => return None,
             }
         }
-        Some(crate::ops::snapshot::key_of(
+        Some(crate::host::snapshot::key_of(
             build_id,
             manifest,
             texts.iter().map(|(p, t)| (*p, &**t)),

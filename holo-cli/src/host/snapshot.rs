@@ -10,7 +10,7 @@
 //! Only clean states are snapshotted: a package with diagnostics (warnings included) takes the
 //! normal path, which renders them against the parsed sources.
 
-use crate::ops::package::PackageLocation;
+use crate::host::package::PackageLocation;
 use crate::vfs::{DiskVfs, ReadOutcome, SRC_DIR};
 use holo_db::{Key, Store};
 use holo_runner::exec::Failure;
@@ -108,7 +108,7 @@ pub fn save(state: &Store, snapshot: &Snapshot) {
 /// The stored snapshot, when the package's sources on disk are exactly those it was made for.
 /// `None` in every other case (no state yet, a damaged state, other sources).
 pub fn matching(location: &PackageLocation, build_id: &str) -> Option<Snapshot> {
-    let state_path = crate::ops::store::project_state_path(&location.root);
+    let state_path = crate::host::store::project_state_path(&location.root);
     if !state_path.is_file() {
         return None;
     }

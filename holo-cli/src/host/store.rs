@@ -5,11 +5,11 @@
 //! warning and the command goes on without it, computing everything.
 
 use crate::error::CliError;
-use crate::shell::Shell;
+use crate::host::events::{Event, Reporter};
 use holo_db::Store;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 /// The toolchain build id: the version and a hash of holo's sources (see `build.rs`). Cached
@@ -54,28 +54,32 @@ pub fn project_state_path(root: &Path) -> PathBuf {
 
 /// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
 /// cannot be opened at all, warns and returns `None`: the command goes on without it.
-pub fn open_store(shell: &mut Shell, path: &Path) -> Option<Store> {
-    report_open(shell, path, Store::open(path, build_id()))
+pub fn open_store(r: &mut dyn Reporter, path: &Path) -> Option<Store> {
+    report_open(r, path, Store::open(path, build_id()))
 }
 
 fn report_open(
-    shell: &mut Shell,
+    r: &mut dyn Reporter,
     path: &Path,
     opened: Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>,
 ) -> Option<Store> {
     match opened {
         Ok((store, warning)) => {
             if let Some(warning) = warning {
-                shell.warn(warning.to_string());
+                r.emit(Event::Warning {
+                    message: warning.to_string(),
+                });
             }
             Some(store)
         }
         Err(e) => {
             if first_problem_with(path) {
-                shell.warn(format!(
-                    "cannot use the cache at {}; continuing without it. {e}",
-                    path.display()
-                ));
+                r.emit(Event::Warning {
+                    message: format!(
+                        "cannot use the cache at {}; continuing without it. {e}",
+                        path.display()
+                    ),
+                });
             }
             None
         }
@@ -97,7 +101,7 @@ enum Opening {
     /// No place for the cache (neither `HOLO_HOME` nor `HOME`), or no thread to open it on.
     Failed(CliError),
     /// Opened (`None`: could not be, and that was reported).
-    Done(Option<Store>),
+    Done(Option<Arc<Store>>),
 }
 
 type StoreOpen = Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>;
@@ -127,36 +131,34 @@ impl OpeningStore {
         OpeningStore { existed, state }
     }
 
+    /// No cache (closed, or not wanted).
+    pub fn closed() -> OpeningStore {
+        OpeningStore {
+            existed: false,
+            state: Opening::Done(None),
+        }
+    }
+
     /// The cache for lookups. When its file did not exist as the command started, it holds
     /// nothing for this command: this answers `None` at once instead of waiting for the new
     /// file to be created.
-    pub fn for_lookups(&mut self, shell: &mut Shell) -> Option<&Store> {
+    pub fn for_lookups(&mut self, r: &mut dyn Reporter) -> Option<Arc<Store>> {
         if !self.existed {
             return None;
         }
-        self.wait(shell);
-        match &self.state {
-            Opening::Done(store) => store.as_ref(),
-            _ => None,
-        }
+        self.finish(r)
     }
 
-    /// Waits until the cache is open. A problem is reported as [`open_store`] reports it.
-    pub fn finish(mut self, shell: &mut Shell) -> Option<Store> {
-        self.wait(shell);
-        match std::mem::replace(&mut self.state, Opening::Done(None)) {
-            Opening::Done(store) => store,
-            _ => None,
-        }
-    }
-
-    fn wait(&mut self, shell: &mut Shell) {
+    /// Waits until the cache is open (at once after the first time: a resident host keeps
+    /// it open). A problem is reported once, as [`open_store`] reports it.
+    pub fn finish(&mut self, r: &mut dyn Reporter) -> Option<Arc<Store>> {
+        self.existed = true;
         self.state = Opening::Done(
             match std::mem::replace(&mut self.state, Opening::Done(None)) {
                 Opening::Done(store) => store,
-                Opening::Failed(e) => report_missing_home(shell, e),
+                Opening::Failed(e) => report_missing_home(r, e),
                 Opening::Thread { path, thread } => match thread.join() {
-                    Ok(opened) => report_open(shell, &path, opened),
+                    Ok(opened) => report_open(r, &path, opened).map(Arc::new),
                     Err(_) => {
                         tracing::warn!("the thread opening the cache panicked");
                         None
@@ -164,6 +166,10 @@ impl OpeningStore {
                 },
             },
         );
+        match &self.state {
+            Opening::Done(store) => store.clone(),
+            _ => None,
+        }
     }
 }
 
@@ -179,9 +185,11 @@ impl Drop for OpeningStore {
     }
 }
 
-fn report_missing_home(shell: &mut Shell, e: CliError) -> Option<Store> {
+fn report_missing_home(r: &mut dyn Reporter, e: CliError) -> Option<Arc<Store>> {
     if first_problem_with(Path::new("$HOLO_HOME")) {
-        shell.warn(format!("{}; continuing without the cache", e.message));
+        r.emit(Event::Warning {
+            message: format!("{}; continuing without the cache", e.message),
+        });
     }
     None
 }
@@ -198,6 +206,6 @@ fn first_problem_with(path: &Path) -> bool {
 
 /// The project's state (recorded test results and the test-to-code map), or `None` (with a
 /// warning) when it cannot be used.
-pub fn open_project_state(shell: &mut Shell, root: &Path) -> Option<Store> {
-    open_store(shell, &project_state_path(root))
+pub fn open_project_state(r: &mut dyn Reporter, root: &Path) -> Option<Store> {
+    open_store(r, &project_state_path(root))
 }

@@ -1,0 +1,487 @@
+//! The daemon's main loop, which is also the loop of `holo dev` and of the `--watch` commands:
+//! one thread owns the [`ProjectHost`] and applies every change in order; file events, client
+//! requests and Ctrl+C arrive on one channel.
+//!
+//! Freshness: a request carries the name of a sync marker the client wrote into the package
+//! root just before asking; the loop answers only after the marker's file event arrived, so
+//! every save made before the request has been applied (watchman's cookies). Without a marker
+//! (or when it never shows up) the loop re-reads the whole package first.
+
+use super::protocol::{Call, DaemonStatus, Hello, Reply, Request, receive, send};
+use crate::cli::MessageFormat;
+use crate::error::{CliError, EXIT_RUNTIME};
+use crate::host::events::{Event, Reporter, ServedBy};
+use crate::host::package::PackageLocation;
+use crate::host::project::ProjectHost;
+use crate::host::test::TestRequest;
+use crate::printer::{Printer, Style};
+use crate::shell::Shell;
+use crate::watcher::{COALESCE, PackageWatcher, Touched};
+use std::collections::VecDeque;
+use std::io::BufReader;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long a request waits for its sync marker's event before the package is re-read whole.
+const SYNC_WAIT: Duration = Duration::from_secs(2);
+
+/// What the loop computes and shows after every change, in the foreground.
+#[derive(Clone, Debug)]
+pub enum Cycle {
+    Check,
+    Test(TestRequest),
+}
+
+pub struct Options {
+    /// Serve clients on the package's socket.
+    pub socket: bool,
+    /// Stop after this long without a request.
+    pub idle: Option<Duration>,
+    /// In the foreground: what to show after every change, and how.
+    pub foreground: Option<(Cycle, MessageFormat)>,
+}
+
+enum Msg {
+    Fs(notify::Result<notify::Event>),
+    Call(Call, UnixStream),
+    Interrupt,
+}
+
+/// Runs the loop until Ctrl+C, a `stop` request or the idle time.
+pub fn serve(
+    shell: &mut Shell,
+    location: PackageLocation,
+    options: Options,
+) -> Result<ExitCode, CliError> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    if options.foreground.is_some() {
+        let interrupt = tx.clone();
+        ctrlc::set_handler(move || {
+            let _ = interrupt.send(Msg::Interrupt);
+        })
+        .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
+    }
+    let _socket = if options.socket {
+        Some(Socket::bind(&location, tx.clone())?)
+    } else {
+        None
+    };
+    // Watch before the first scan, so that nothing changed between the scan and the watch
+    // goes unseen.
+    let fs = tx.clone();
+    let mut watcher = PackageWatcher::new(&location.root, move |event| {
+        let _ = fs.send(Msg::Fs(event));
+    })?;
+    let started = Instant::now();
+    let mut host = ProjectHost::open(location.clone());
+    let mut state = Loop {
+        started,
+        requests: 0,
+        last_request: Instant::now(),
+        touched: Touched::default(),
+        queue: VecDeque::new(),
+        stop: false,
+    };
+    match &options.foreground {
+        Some((cycle, format)) => {
+            run_cycle(shell, &mut host, cycle, *format, Instant::now());
+            shell.progress("watching for changes…");
+        }
+        None => {
+            // Work done before anyone asks: the first request finds the package checked.
+            host.check(&mut Vec::new(), Instant::now());
+        }
+    }
+    if options.socket {
+        shell.status(
+            "Serving",
+            format!(
+                "{} (pid {}) on {}",
+                location.root.display(),
+                std::process::id(),
+                super::socket_path(&location).display()
+            ),
+        );
+    }
+    while !state.stop {
+        let message = match state.queue.pop_front() {
+            Some((call, stream)) => Msg::Call(call, stream),
+            None => {
+                let wait = match options.idle {
+                    Some(idle) => match idle.checked_sub(state.last_request.elapsed()) {
+                        Some(left) => left,
+                        None => {
+                            shell.status("Stopping", "idle time reached");
+                            break;
+                        }
+                    },
+                    None => Duration::from_secs(3600),
+                };
+                match rx.recv_timeout(wait) {
+                    Ok(message) => message,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        };
+        match message {
+            Msg::Interrupt => break,
+            Msg::Fs(event) => {
+                let save = Instant::now();
+                state.touched.add(&location.root, host.session(), event);
+                state.coalesce(&rx, &location, &host);
+                let changed = state.apply(&mut host, &mut watcher, shell);
+                if changed && let Some((cycle, format)) = &options.foreground {
+                    run_cycle(shell, &mut host, cycle, *format, save);
+                }
+            }
+            Msg::Call(call, stream) => {
+                state.sync(&rx, &location, &host, call.sync.as_deref());
+                let changed = state.apply(&mut host, &mut watcher, shell);
+                state.answer(shell, &mut host, call, stream);
+                if changed && let Some((cycle, format)) = &options.foreground {
+                    run_cycle(shell, &mut host, cycle, *format, Instant::now());
+                }
+            }
+        }
+    }
+    host.close_stores();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One cycle in the foreground: check, or check and run the affected tests, printed.
+fn run_cycle(
+    shell: &mut Shell,
+    host: &mut ProjectHost,
+    cycle: &Cycle,
+    format: MessageFormat,
+    start: Instant,
+) {
+    let mut printer = Printer::new(shell, format, Style::Watch);
+    match cycle {
+        Cycle::Check => {
+            host.check(&mut printer, start);
+        }
+        Cycle::Test(request) => {
+            let mut printer = printer.nocapture(request.nocapture);
+            host.test(request, &mut printer, start);
+        }
+    }
+}
+
+struct Loop {
+    started: Instant,
+    requests: u64,
+    last_request: Instant,
+    /// File events not applied yet.
+    touched: Touched,
+    /// Requests that arrived while the loop waited for something else.
+    queue: VecDeque<(Call, UnixStream)>,
+    stop: bool,
+}
+
+impl Loop {
+    /// Takes the rest of a burst of file events: whatever arrives within [`COALESCE`] of the
+    /// last one.
+    fn coalesce(
+        &mut self,
+        rx: &mpsc::Receiver<Msg>,
+        location: &PackageLocation,
+        host: &ProjectHost,
+    ) {
+        let deadline = Instant::now() + Duration::from_millis(50);
+        while Instant::now() < deadline {
+            match rx.recv_timeout(COALESCE) {
+                Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
+                Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
+                Ok(Msg::Interrupt) => {
+                    self.stop = true;
+                    return;
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Waits until the event of sync marker `marker` has arrived (every save before the
+    /// request is then known), or re-reads everything when there is no marker or it does not
+    /// come.
+    fn sync(
+        &mut self,
+        rx: &mpsc::Receiver<Msg>,
+        location: &PackageLocation,
+        host: &ProjectHost,
+        marker: Option<&str>,
+    ) {
+        let Some(marker) = marker else {
+            self.touched.src_root = true;
+            self.touched.manifest = true;
+            return;
+        };
+        let deadline = Instant::now() + SYNC_WAIT;
+        while !self.touched.markers.contains(marker) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                tracing::warn!(
+                    marker,
+                    "the sync marker did not arrive; re-reading everything"
+                );
+                self.touched.src_root = true;
+                self.touched.manifest = true;
+                break;
+            };
+            match rx.recv_timeout(left) {
+                Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
+                Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
+                Ok(Msg::Interrupt) => self.stop = true,
+                Err(_) => {}
+            }
+        }
+        // The client removes its marker; this only tidies up after a client that died.
+        let _ = std::fs::remove_file(location.root.join(marker));
+    }
+
+    /// Applies the file events taken so far. Returns whether the package changed.
+    fn apply(
+        &mut self,
+        host: &mut ProjectHost,
+        watcher: &mut PackageWatcher,
+        shell: &mut Shell,
+    ) -> bool {
+        let touched = std::mem::take(&mut self.touched);
+        if touched.src_root
+            && let Err(e) = watcher.watch_src()
+        {
+            shell.warn(format!("{}; changes in it may be missed", e.message));
+        }
+        let changes = touched.changes();
+        if changes.is_empty() {
+            return false;
+        }
+        let start = Instant::now();
+        let changed = host.apply_changes(&changes);
+        tracing::debug!(elapsed = ?start.elapsed(), ?changes, changed, "applied the changes");
+        changed
+    }
+
+    /// Answers one request on its connection.
+    fn answer(
+        &mut self,
+        shell: &mut Shell,
+        host: &mut ProjectHost,
+        call: Call,
+        stream: UnixStream,
+    ) {
+        self.requests += 1;
+        self.last_request = Instant::now();
+        let start = Instant::now();
+        let mut out = SocketReporter::new(stream);
+        let what = format!("{:?}", call.request);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.compute(host, call.request, &mut out, start)
+        }));
+        let exit_code = match outcome {
+            Ok(code) => code,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_string());
+                let err = CliError::internal(format!(
+                    "internal error while answering `{what}`: {message}"
+                ));
+                out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err)));
+                // The state may be half-updated: start again from the disk.
+                let location = host.session().location();
+                *host = ProjectHost::open(location);
+                EXIT_RUNTIME
+            }
+        };
+        out.reply(&Reply::Done { exit_code });
+        tracing::info!(request = %what, exit_code, elapsed = ?start.elapsed(), "answered");
+        if shell.is_quiet() {
+            return;
+        }
+        tracing::debug!(requests = self.requests, "served");
+    }
+
+    fn compute(
+        &mut self,
+        host: &mut ProjectHost,
+        request: Request,
+        out: &mut SocketReporter,
+        start: Instant,
+    ) -> u8 {
+        match request {
+            Request::Check => host.check(out, start),
+            Request::Build => host.build(out, start),
+            Request::Test(request) => host.test(&request, out, start),
+            Request::Run => match host.prepare_run(out, start) {
+                Ok(mut prepared) => {
+                    let path = crate::host::store::holo_target_dir(host.root()).join(format!(
+                        "run-{}-{}.program",
+                        std::process::id(),
+                        self.requests
+                    ));
+                    match std::fs::write(&path, &prepared.program) {
+                        Ok(()) => out.reply(&Reply::Program {
+                            name: prepared.name.clone(),
+                            path,
+                        }),
+                        Err(e) => {
+                            let err = CliError::new(format!(
+                                "could not hand the program over in `{}`: {e}",
+                                path.display()
+                            ));
+                            out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err)));
+                            return EXIT_RUNTIME;
+                        }
+                    }
+                    prepared.save_results();
+                    0
+                }
+                Err(code) => code,
+            },
+            Request::Status => {
+                out.reply(&Reply::Status(DaemonStatus {
+                    pid: std::process::id(),
+                    uptime_ms: self.started.elapsed().as_millis() as u64,
+                    requests: self.requests,
+                    rss_bytes: super::protocol::rss_bytes(),
+                    build_id: crate::host::store::build_id().to_string(),
+                    root: host.root().display().to_string(),
+                }));
+                0
+            }
+            Request::Stop => {
+                self.stop = true;
+                0
+            }
+        }
+    }
+}
+
+/// Streams events to a client. A client that went away stops the stream, not the work: the
+/// results are still recorded for the next request.
+struct SocketReporter {
+    stream: UnixStream,
+    broken: bool,
+}
+
+impl SocketReporter {
+    fn new(stream: UnixStream) -> SocketReporter {
+        SocketReporter {
+            stream,
+            broken: false,
+        }
+    }
+
+    fn reply(&mut self, reply: &Reply) {
+        if !self.broken && send(&mut self.stream, reply).is_err() {
+            tracing::debug!("the client went away");
+            self.broken = true;
+        }
+    }
+}
+
+impl Reporter for SocketReporter {
+    fn emit(&mut self, mut event: Event) {
+        if let Event::Summary(summary) = &mut event {
+            summary.served_by = ServedBy::Daemon;
+        }
+        self.reply(&Reply::Event(event));
+    }
+}
+
+/// The daemon's socket and the lock that makes it the package's only daemon. Dropped, it
+/// removes the socket and releases the lock.
+struct Socket {
+    path: std::path::PathBuf,
+    _lock: std::fs::File,
+}
+
+impl Socket {
+    fn bind(location: &PackageLocation, tx: mpsc::Sender<Msg>) -> Result<Socket, CliError> {
+        let dir = crate::host::store::holo_target_dir(&location.root);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", dir.display())))?;
+        let lock_path = super::lock_path(location);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| CliError::new(format!("cannot open `{}`: {e}", lock_path.display())))?;
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a file descriptor we own.
+            let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if locked != 0 {
+                return Err(
+                    CliError::new("a daemon already serves this package".to_string()).with_hint(
+                        "See it with `holo daemon status`, or stop it with `holo daemon stop`.",
+                    ),
+                );
+            }
+        }
+        let path = super::socket_path(location);
+        // Holding the lock, no live daemon owns a socket here: it is one a killed daemon left.
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)
+            .map_err(|e| CliError::new(format!("cannot listen on `{}`: {e}", path.display())))?;
+        std::thread::Builder::new()
+            .name("holo-daemon-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let tx = tx.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("holo-daemon-client".into())
+                        .spawn(move || greet(stream, &tx));
+                }
+            })
+            .map_err(|e| CliError::new(format!("cannot start the daemon's thread: {e}")))?;
+        Ok(Socket { path, _lock: lock })
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The handshake and the request of one connection; the request goes to the main loop.
+fn greet(stream: UnixStream, tx: &mpsc::Sender<Msg>) {
+    // A client that connects and says nothing must not hold a thread forever.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let Ok(Some(client)) = receive::<Hello>(&mut reader) else {
+        return;
+    };
+    let mine = Hello::mine();
+    if send(&mut writer, &mine).is_err() {
+        return;
+    }
+    let Ok(Some(call)) = receive::<Call>(&mut reader) else {
+        return;
+    };
+    if !client.same_build(&mine) && !matches!(call.request, Request::Stop | Request::Status) {
+        let _ = send(
+            &mut writer,
+            &Reply::Refused {
+                message: format!(
+                    "this daemon is build {}, the client build {}",
+                    mine.build_id, client.build_id
+                ),
+            },
+        );
+        return;
+    }
+    let _ = writer.set_read_timeout(None);
+    let _ = tx.send(Msg::Call(call, writer));
+}

@@ -1,0 +1,270 @@
+//! [`ProjectHost`]: one package's state — the compiler with its files, the manifest, the
+//! stores — and the computations on it. Every front-end drives one: a command in a fresh
+//! process, the daemon, `holo dev`, the watch loops. Changes come in as values through
+//! [`ProjectHost::apply_changes`], the only way the state changes; answers go out as
+//! [`Event`]s to a [`Reporter`]. Nothing here prints.
+
+use crate::error::{CliError, EXIT_DIAGNOSTICS, EXIT_ENVIRONMENT, EXIT_RUNTIME};
+use crate::host::changes::ChangeEvent;
+use crate::host::check::{emit_diagnostics, report_check, report_problems};
+use crate::host::events::{CommandKind, ErrorEvent, Event, Reporter, SummaryEvent};
+use crate::host::package::PackageLocation;
+use crate::host::results::{PendingResults, SharedResults};
+use crate::host::session::{Checked, Session};
+use crate::host::store::OpeningStore;
+use crate::render::plural;
+use crate::vfs::SRC_DIR;
+use holo_compiler::fingerprint::Fingerprint;
+use holo_compiler::ir::Program;
+use holo_db::Store;
+use holo_pkg::Manifest;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct ProjectHost {
+    session: Session,
+    /// The shared cache: opened on another thread while the package loads, then kept open.
+    cache: OpeningStore,
+    /// Whether the compiler has checked the package once: from then on, salsa's memos answer
+    /// faster than the shared cache.
+    warm: bool,
+}
+
+/// A package that checked without errors, lowered.
+pub struct CompiledPackage {
+    pub manifest: Manifest,
+    pub program: Program,
+    /// How many warnings were reported.
+    pub warnings: usize,
+    /// The package's root folder.
+    pub root: PathBuf,
+    /// Every function's behaviour fingerprint by key (for the test-to-code map).
+    pub fingerprints: BTreeMap<String, Fingerprint>,
+    /// The key of the sources that were compiled (see `host/snapshot.rs`).
+    pub source_key: Option<holo_db::Key>,
+    /// How many source files the package has.
+    pub files: usize,
+    /// The shared cache, when it could be opened (test results are shared through it too).
+    pub shared: Option<Arc<Store>>,
+    /// What checking and lowering computed for the shared cache and is not written yet:
+    /// commands write it ([`PendingResults::finish`]) once their real work is under way.
+    pub pending: PendingResults,
+}
+
+/// Why [`ProjectHost::compile`] stopped: the problems were reported, with the summary.
+pub struct Stopped(pub u8);
+
+impl ProjectHost {
+    /// Loads the package at `location`: its manifest and every source file. The shared cache
+    /// starts opening on another thread meanwhile.
+    pub fn open(location: PackageLocation) -> ProjectHost {
+        let cache = OpeningStore::start();
+        ProjectHost {
+            session: Session::load(location),
+            cache,
+            warm: false,
+        }
+    }
+
+    /// Closes the stores (before the host is leaked at the end of a process: a store must be
+    /// closed properly, a compiler need not be freed).
+    pub fn close_stores(&mut self) {
+        self.cache = OpeningStore::closed();
+    }
+
+    pub fn root(&self) -> &Path {
+        self.session.root()
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Applies changes in order. Returns whether the package changed (a save of the same
+    /// text is not a change).
+    pub fn apply_changes(&mut self, changes: &[ChangeEvent]) -> bool {
+        let mut changed = false;
+        for change in changes {
+            changed |= match change {
+                ChangeEvent::Manifest => self.session.reload_manifest(),
+                ChangeEvent::File(path) => self.session.refresh(path),
+                ChangeEvent::Rescan(dir) => self.session.scan(dir),
+                ChangeEvent::RescanAll => {
+                    let manifest = self.session.reload_manifest();
+                    self.session.scan(SRC_DIR) | manifest
+                }
+                ChangeEvent::Overlay { path, text } => {
+                    self.session.set_overlay(path, Some(text.clone()))
+                }
+                ChangeEvent::OverlayRemoved(path) => self.session.set_overlay(path, None),
+            };
+        }
+        changed
+    }
+
+    /// The status line that opens a command.
+    fn announce(&self, r: &mut dyn Reporter, verb: &str) {
+        if let Ok(manifest) = self.session.manifest() {
+            r.emit(Event::Status {
+                verb: verb.to_string(),
+                message: format!(
+                    "{} v{} ({})",
+                    manifest.name,
+                    manifest.version,
+                    self.root().display()
+                ),
+            });
+        }
+    }
+
+    /// Checks the package, using the shared cache for modules whose inputs it has seen while
+    /// the compiler is cold. Returns what was computed for the cache, not written yet.
+    fn check_package(&mut self, r: &mut dyn Reporter) -> (Checked, PendingResults) {
+        if self.warm {
+            return (self.session.check(), PendingResults::default());
+        }
+        self.warm = true;
+        let store = self.cache.for_lookups(r);
+        let results = SharedResults::new(store.as_deref());
+        let (report, reuse) = self.session.check_with(&results);
+        tracing::debug!(
+            reused = reuse.reused,
+            computed = reuse.computed,
+            "checked modules"
+        );
+        (report, results.take_pending())
+    }
+
+    /// `check`: every diagnostic, the summary. Returns the exit code.
+    pub fn check(&mut self, r: &mut dyn Reporter, start: Instant) -> u8 {
+        self.announce(r, "Checking");
+        if report_problems(&self.session, r, CommandKind::Check, start) {
+            return EXIT_ENVIRONMENT;
+        }
+        let (report, pending) = self.check_package(r);
+        pending.finish(self.cache.finish(r).as_deref(), "holo check");
+        report_check(&mut self.session, &report, r, start)
+    }
+
+    /// The front half of `build`, `run` and `test`: checks the package exactly as `check`
+    /// does (same diagnostics, same exit codes), then lowers it. Errors end the command with
+    /// the summary of `command` reported.
+    pub fn compile(
+        &mut self,
+        r: &mut dyn Reporter,
+        command: CommandKind,
+        start: Instant,
+    ) -> Result<CompiledPackage, Stopped> {
+        let command_name = match command {
+            CommandKind::Check => "holo check",
+            CommandKind::Build => "holo build",
+            CommandKind::Run => "holo run",
+            CommandKind::Test => "holo test",
+        };
+        self.announce(r, "Compiling");
+        if report_problems(&self.session, r, command, start) {
+            return Err(Stopped(EXIT_ENVIRONMENT));
+        }
+        let name = self.session.package_name();
+        let cold = !self.warm;
+        let (report, mut pending) = self.check_package(r);
+        emit_diagnostics(&mut self.session, &report, r);
+        let (errors, warnings) = (report.errors(), report.warnings());
+        if errors > 0 {
+            let mut summary =
+                SummaryEvent::new(command, &name, start.elapsed()).counts(errors, warnings);
+            summary.files = report.files;
+            pending.finish(self.cache.finish(r).as_deref(), command_name);
+            r.emit(Event::Summary(summary));
+            let warned = if warnings > 0 {
+                format!("; {} emitted", plural(warnings, "warning"))
+            } else {
+                String::new()
+            };
+            r.emit(Event::ErrorLine {
+                message: format!(
+                    "could not compile `{name}` due to {}{warned}",
+                    plural(errors, "previous error")
+                ),
+            });
+            return Err(Stopped(EXIT_DIAGNOSTICS));
+        }
+        if warnings > 0 {
+            r.emit(Event::Warning {
+                message: format!("`{name}` generated {}", plural(warnings, "warning")),
+            });
+        }
+        let lower_start = Instant::now();
+        let store = if cold {
+            self.cache.for_lookups(r)
+        } else {
+            None
+        };
+        let results = SharedResults::new(store.as_deref());
+        let lowered = self.session.compiler().lower_with(&results);
+        pending.append(results.take_pending());
+        tracing::debug!(elapsed = ?lower_start.elapsed(), "lowered the package");
+        let lowered = match lowered {
+            Ok(lowered) => lowered,
+            Err(e) => {
+                pending.finish(self.cache.finish(r).as_deref(), command_name);
+                let err = CliError::internal(format!(
+                    "internal compiler error while lowering `{name}`: {e}"
+                ));
+                return Err(self.fatal(r, command, &err, start));
+            }
+        };
+        let manifest = match self.session.manifest() {
+            Ok(manifest) => manifest.clone(),
+            Err(err) => {
+                let err = err.clone();
+                return Err(self.fatal(r, command, &err, start));
+            }
+        };
+        let source_key = self.session.snapshot_key(crate::host::store::build_id());
+        Ok(CompiledPackage {
+            manifest,
+            program: lowered.program,
+            warnings,
+            root: self.root().to_path_buf(),
+            fingerprints: lowered.fingerprints,
+            source_key,
+            files: report.files,
+            shared: self.cache.finish(r),
+            pending,
+        })
+    }
+
+    /// Reports an error that ends `command`, with its summary; returns how it stopped.
+    pub fn fatal(
+        &self,
+        r: &mut dyn Reporter,
+        command: CommandKind,
+        err: &CliError,
+        start: Instant,
+    ) -> Stopped {
+        fatal(r, command, &self.session.package_name(), err, start)
+    }
+}
+
+/// Reports an error that ends `command` (an `error` event and the summary); returns how it
+/// stopped, with the error's exit code.
+pub fn fatal(
+    r: &mut dyn Reporter,
+    command: CommandKind,
+    package: &str,
+    err: &CliError,
+    start: Instant,
+) -> Stopped {
+    r.emit(Event::Error(ErrorEvent::new(err)));
+    r.emit(Event::Summary(
+        SummaryEvent::new(command, package, start.elapsed()).counts(1, 0),
+    ));
+    Stopped(if err.exit_code == 0 {
+        EXIT_RUNTIME
+    } else {
+        err.exit_code
+    })
+}
