@@ -36,6 +36,17 @@ if grep -rnE '\b(e?println!|e?print!|dbg!)\(' holo-compiler/src holo-db/src holo
     fail=1
 fi
 
+# The library part of holo-cli (the project host, the pure renderers) computes answers as events
+# and never prints: only the binary's front-ends (printer, shell, commands) write to the terminal.
+lib_files=$(sed -n 's/^pub mod \([a-z_]*\);/\1/p' holo-cli/src/lib.rs | while read -r m; do
+    if [ -d "holo-cli/src/$m" ]; then echo "holo-cli/src/$m"; else echo "holo-cli/src/$m.rs"; fi
+done)
+if grep -rnE '\b(e?println!|e?print!|dbg!)\(|std::io::(stdout|stderr)\(|\bShell\b|indicatif' holo-cli/src/lib.rs $lib_files \
+    | grep -vE '^\S+:[0-9]+:\s*//' ; then
+    echo "layering violation: the library part of holo-cli (the project host) never prints (found above)"
+    fail=1
+fi
+
 if [ "$fail" -eq 0 ]; then
     echo "layering: ok"
 fi

@@ -92,7 +92,7 @@ pub struct DaemonArgs {
     after_help = "A running daemon answers `holo check`, `build`, `run` and `test` in this package \
                   (their JSON summary says \"served_by\":\"daemon\"); `--no-daemon` bypasses it. \
                   With HOLO_DAEMON=auto, those commands start one when none runs. It stops by \
-                  itself after `--idle-timeout` (or `[dev] idle-timeout` in holo.toml; default \
+                  itself after `--idle-timeout` (or HOLO_DAEMON_IDLE_TIMEOUT seconds; default \
                   3 hours) without requests."
 )]
 pub struct DaemonCommandArgs {
@@ -125,8 +125,8 @@ pub struct DaemonCommonArgs {
 pub struct DaemonStartArgs {
     #[command(flatten)]
     pub common: DaemonCommonArgs,
-    /// Stop after this many seconds without a request [default: `[dev] idle-timeout` of
-    /// holo.toml, else 10800].
+    /// Stop after this many seconds without a request [default: HOLO_DAEMON_IDLE_TIMEOUT,
+    /// else 10800].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<std::time::Duration>,
 }

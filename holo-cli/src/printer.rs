@@ -166,6 +166,13 @@ impl<'a> Printer<'a> {
 
     fn test(&mut self, test: TestEvent) {
         let outcome = test.base_outcome();
+        // A watch cycle lists what ran and what still fails; passing records are only counted.
+        if self.style == Style::Watch
+            && test.is_cached()
+            && outcome == holo_runner::exec::Outcome::Passed
+        {
+            return;
+        }
         if self.format == MessageFormat::Json {
             self.json(&Event::Test(test.clone()));
         } else {

@@ -82,6 +82,7 @@ pub fn serve(
         last_request: Instant::now(),
         touched: Touched::default(),
         queue: VecDeque::new(),
+        seen_markers: VecDeque::new(),
         stop: false,
     };
     match &options.foreground {
@@ -179,6 +180,9 @@ struct Loop {
     touched: Touched,
     /// Requests that arrived while the loop waited for something else.
     queue: VecDeque<(Call, UnixStream)>,
+    /// Sync markers seen before their request was taken (the file event can come first).
+    /// Bounded: a marker whose request never comes is dropped after a while.
+    seen_markers: VecDeque<String>,
     stop: bool,
 }
 
@@ -221,7 +225,9 @@ impl Loop {
             return;
         };
         let deadline = Instant::now() + SYNC_WAIT;
-        while !self.touched.markers.contains(marker) {
+        while !self.touched.markers.contains(marker)
+            && !self.seen_markers.iter().any(|m| m == marker)
+        {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 tracing::warn!(
                     marker,
@@ -238,6 +244,7 @@ impl Loop {
                 Err(_) => {}
             }
         }
+        self.seen_markers.retain(|m| m != marker);
         // The client removes its marker; this only tidies up after a client that died.
         let _ = std::fs::remove_file(location.root.join(marker));
     }
@@ -249,7 +256,13 @@ impl Loop {
         watcher: &mut PackageWatcher,
         shell: &mut Shell,
     ) -> bool {
-        let touched = std::mem::take(&mut self.touched);
+        let mut touched = std::mem::take(&mut self.touched);
+        for marker in std::mem::take(&mut touched.markers) {
+            if self.seen_markers.len() >= 64 {
+                self.seen_markers.pop_front();
+            }
+            self.seen_markers.push_back(marker);
+        }
         if touched.src_root
             && let Err(e) = watcher.watch_src()
         {
