@@ -327,6 +327,13 @@ impl Loop {
         out: &mut SocketReporter,
         start: Instant,
     ) -> u8 {
+        // A test-only switch: a fault inside the computation of a `check`, to test that the
+        // daemon contains it (`tests/cli/daemon.rs`).
+        if matches!(request, Request::Check)
+            && std::env::var_os("HOLO_TEST_PANIC_IN_CHECK").is_some_and(|v| v == "1")
+        {
+            panic!("injected by HOLO_TEST_PANIC_IN_CHECK");
+        }
         match request {
             Request::Check => host.check(out, start),
             Request::Build => host.build(out, start),
