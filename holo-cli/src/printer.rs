@@ -228,6 +228,15 @@ impl<'a> Printer<'a> {
     }
 }
 
+impl Drop for Printer<'_> {
+    /// A cycle that was cancelled ends without its summary: its progress bar goes too.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 impl Reporter for Printer<'_> {
     fn emit(&mut self, event: Event) {
         match event {

@@ -8,6 +8,7 @@ pub mod exec;
 pub mod format;
 pub mod impact;
 pub mod jit;
+pub mod live;
 pub mod rt;
 
 pub use error::{Frame, RuntimeError, RuntimeErrorKind};

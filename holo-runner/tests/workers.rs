@@ -38,6 +38,10 @@ impl Engine for Fake {
         Ok(roots.map_or(self.program.len(), <[u32]>::len) as u32)
     }
 
+    fn patch(&mut self, _patch: holo_runner::live::ProgramPatch) -> Result<u32, String> {
+        Err("the fake engine cannot be patched".into())
+    }
+
     fn run_test(&mut self, func: u32, mut out: Box<dyn Write + Send>) -> Result<(), Failure> {
         match self.program[func as usize] {
             b'p' => Ok(()),
@@ -123,6 +127,10 @@ fn main() {
             "a_worker_that_cannot_start_is_an_error",
             a_worker_that_cannot_start_is_an_error,
         ),
+        (
+            "a_cancelled_run_stops_a_hanging_test",
+            a_cancelled_run_stops_a_hanging_test,
+        ),
     ];
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut ran = 0;
@@ -151,6 +159,7 @@ fn options(jobs: usize, timeout_ms: u64) -> TestOptions {
         ),
         output_limit: 1 << 20,
         memory_limit: None,
+        cancel: None,
     }
 }
 
@@ -306,6 +315,30 @@ fn runaway_memory_is_stopped() {
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A run cancelled from another thread (a newer save) stops its hanging test at once, starts
+/// no other test, and ends with the cancellation error instead of results.
+fn a_cancelled_run_stops_a_hanging_test() {
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut opts = options(1, 60_000);
+    opts.cancel = Some(cancel.clone());
+    let setter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let start = Instant::now();
+    let result = run_tests(b"lpp", &specs(b"lpp"), &opts, &mut |_| {});
+    setter.join().unwrap();
+    assert_eq!(
+        result.err().as_deref(),
+        Some(holo_runner::exec::testrun::CANCELLED)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the hanging test was not stopped: {:?}",
         start.elapsed()
     );
 }

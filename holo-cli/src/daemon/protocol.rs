@@ -84,6 +84,14 @@ pub struct DaemonStatus {
     pub uptime_ms: u64,
     pub requests: u64,
     pub rss_bytes: u64,
+    /// Test worker processes started so far (warm workers are reused and patched).
+    #[serde(default)]
+    pub workers_started: u64,
+    /// Patches sent to warm workers, and the functions they made compile again.
+    #[serde(default)]
+    pub patches: u64,
+    #[serde(default)]
+    pub functions_patched: u64,
     pub build_id: String,
     pub root: String,
 }

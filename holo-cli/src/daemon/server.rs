@@ -21,7 +21,8 @@ use std::collections::VecDeque;
 use std::io::BufReader;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 /// How long a request waits for its sync marker's event before the package is re-read whole.
@@ -69,13 +70,26 @@ pub fn serve(
         None
     };
     // Watch before the first scan, so that nothing changed between the scan and the watch
-    // goes unseen.
+    // goes unseen. A change to the sources also cancels a foreground cycle under way: its
+    // answer is obsolete (the next cycle starts at once).
     let fs = tx.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let obsolete = cancel.clone();
+    let (src, manifest) = (location.root.join("src"), location.manifest_path.clone());
     let mut watcher = PackageWatcher::new(&location.root, move |event| {
+        if let Ok(e) = &event
+            && !matches!(e.kind, notify::EventKind::Access(_))
+            && e.paths
+                .iter()
+                .any(|p| p.starts_with(&src) || *p == manifest)
+        {
+            obsolete.store(true, Ordering::SeqCst);
+        }
         let _ = fs.send(Msg::Fs(event));
     })?;
     let started = Instant::now();
     let mut host = ProjectHost::open(location.clone());
+    host.keep_workers();
     let mut state = Loop {
         started,
         requests: 0,
@@ -87,7 +101,7 @@ pub fn serve(
     };
     match &options.foreground {
         Some((cycle, format)) => {
-            run_cycle(shell, &mut host, cycle, *format, Instant::now());
+            run_cycle(shell, &mut host, cycle, *format, Instant::now(), &cancel);
             shell.progress("watching for changes…");
         }
         None => {
@@ -135,7 +149,7 @@ pub fn serve(
                 state.coalesce(&rx, &location, &host);
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, save);
+                    run_cycle(shell, &mut host, cycle, *format, save, &cancel);
                 }
             }
             Msg::Call(call, stream) => {
@@ -143,7 +157,7 @@ pub fn serve(
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 state.answer(shell, &mut host, call, stream);
                 if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, Instant::now());
+                    run_cycle(shell, &mut host, cycle, *format, Instant::now(), &cancel);
                 }
             }
         }
@@ -152,8 +166,23 @@ pub fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One cycle in the foreground: check, or check and run the affected tests, printed.
+/// One cycle in the foreground: check, or check and run the affected tests, printed. A change
+/// saved meanwhile cancels its test run (`cancel`); the loop then starts the next cycle.
 fn run_cycle(
+    shell: &mut Shell,
+    host: &mut ProjectHost,
+    cycle: &Cycle,
+    format: MessageFormat,
+    start: Instant,
+    cancel: &Arc<AtomicBool>,
+) {
+    cancel.store(false, Ordering::SeqCst);
+    host.set_cancel(Some(cancel.clone()));
+    run_cycle_now(shell, host, cycle, format, start);
+    host.set_cancel(None);
+}
+
+fn run_cycle_now(
     shell: &mut Shell,
     host: &mut ProjectHost,
     cycle: &Cycle,
@@ -365,11 +394,15 @@ impl Loop {
                 Err(code) => code,
             },
             Request::Status => {
+                let pool = host.pool_stats().unwrap_or_default();
                 out.reply(&Reply::Status(DaemonStatus {
                     pid: std::process::id(),
                     uptime_ms: self.started.elapsed().as_millis() as u64,
                     requests: self.requests,
                     rss_bytes: super::protocol::rss_bytes(),
+                    workers_started: pool.workers_started,
+                    patches: pool.patches,
+                    functions_patched: pool.functions_patched,
                     build_id: crate::host::store::build_id().to_string(),
                     root: host.root().display().to_string(),
                 }));

@@ -30,6 +30,12 @@ pub struct ProjectHost {
     /// Whether the compiler has checked the package once: from then on, salsa's memos answer
     /// faster than the shared cache.
     warm: bool,
+    /// Test workers kept between runs and patched with each new version (a resident host);
+    /// `None`: every run starts its workers (a command in a fresh process).
+    pub(crate) pool: Option<holo_runner::exec::WorkerPool>,
+    /// Set from another thread when the answer being computed has become obsolete (a newer
+    /// save, in a watch loop): a test run stops and the answer is dropped.
+    pub(crate) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A package that checked without errors, lowered.
@@ -65,7 +71,26 @@ impl ProjectHost {
             session: Session::load(location),
             cache,
             warm: false,
+            pool: None,
+            cancel: None,
         }
+    }
+
+    /// Keeps test workers between runs, patched with each new version of the program: for
+    /// hosts that stay (the daemon, the watch loops).
+    pub fn keep_workers(&mut self) {
+        self.pool
+            .get_or_insert_with(holo_runner::exec::WorkerPool::new);
+    }
+
+    /// What the kept workers did so far.
+    pub fn pool_stats(&self) -> Option<holo_runner::exec::PoolStats> {
+        self.pool.as_ref().map(|p| p.stats())
+    }
+
+    /// Lets another thread cancel the computations that follow (`None`: they always finish).
+    pub fn set_cancel(&mut self, cancel: Option<Arc<std::sync::atomic::AtomicBool>>) {
+        self.cancel = cancel;
     }
 
     /// Closes the stores (before the host is leaked at the end of a process: a store must be

@@ -78,13 +78,43 @@ impl ProjectHost {
         // The cache writes wait for the disk; the tests are planned and run meanwhile.
         let pending = std::mem::take(&mut package.pending);
         let shared = package.shared.clone();
+        let runner = Runner {
+            pool: self.pool.as_mut(),
+            cancel: self.cancel.clone(),
+        };
         std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
-            match test_package(r, request, &package, start) {
+            match test_package(r, request, &package, start, runner) {
                 Ok(code) => code,
-                Err(err) => fatal(r, CommandKind::Test, &package.manifest.name, &err, start).0,
+                Err(Stop::Cancelled) => CANCELLED_EXIT,
+                Err(Stop::Failed(err)) => {
+                    fatal(r, CommandKind::Test, &package.manifest.name, &err, start).0
+                }
             }
         })
+    }
+}
+
+/// The exit code of an answer dropped because a newer change made it obsolete (as for Ctrl+C).
+pub const CANCELLED_EXIT: u8 = 130;
+
+/// Where the tests run.
+struct Runner<'a> {
+    /// Warm workers, patched to the new version; `None`: workers of this run only.
+    pool: Option<&'a mut holo_runner::exec::WorkerPool>,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+/// Why a test run stopped before its report.
+enum Stop {
+    /// A newer change made it obsolete: nothing was recorded, nothing more is reported.
+    Cancelled,
+    Failed(CliError),
+}
+
+impl From<CliError> for Stop {
+    fn from(err: CliError) -> Stop {
+        Stop::Failed(err)
     }
 }
 
@@ -94,7 +124,8 @@ fn test_package(
     options: &TestRequest,
     package: &CompiledPackage,
     start: Instant,
-) -> Result<u8, CliError> {
+    runner: Runner<'_>,
+) -> Result<u8, Stop> {
     let all = holo_runner::exec::test_specs(&package.program);
     let selected: Vec<TestSpec> = all
         .iter()
@@ -134,10 +165,10 @@ fn test_package(
     let mut plans: Vec<Plan> = Vec::with_capacity(selected.len());
     for spec in &selected {
         let Some(test_reach) = reach.get(spec.name.as_str()).copied() else {
-            return Err(CliError::internal(format!(
+            return Err(Stop::Failed(CliError::internal(format!(
                 "the test-to-code map has no entry for test `{}`",
                 spec.name
-            )));
+            ))));
         };
         let key = reach_key(build_id, test_reach);
         let (reason, record) = if options.affected {
@@ -231,19 +262,26 @@ fn test_package(
     let ran = if run_specs.is_empty() {
         Vec::new()
     } else {
-        // Workers get only what the tests to run can reach.
-        let roots: Vec<u32> = run_specs.iter().map(|s| s.func).collect();
-        let (part, part_roots) = holo_compiler::testmap::reachable_part(&package.program, &roots);
-        for (spec, func) in run_specs.iter_mut().zip(part_roots) {
-            spec.func = func;
-        }
-        let encoded = encode(&part)?;
         let run_options = TestOptions {
             jobs,
             timeout,
             worker: self_command("__worker")?,
             output_limit: DEFAULT_OUTPUT_LIMIT,
             memory_limit: default_memory_limit(jobs),
+            cancel: runner.cancel.clone(),
+        };
+        // Fresh workers get only what the tests to run can reach; warm ones hold the whole
+        // program and get only what changed.
+        let encoded = if runner.pool.is_none() {
+            let roots: Vec<u32> = run_specs.iter().map(|s| s.func).collect();
+            let (part, part_roots) =
+                holo_compiler::testmap::reachable_part(&package.program, &roots);
+            for (spec, func) in run_specs.iter_mut().zip(part_roots) {
+                spec.func = func;
+            }
+            encode(&part)?
+        } else {
+            Vec::new()
         };
         r.emit(Event::TestsStarting {
             count: run_specs.len(),
@@ -261,13 +299,20 @@ fn test_package(
             }
         };
         let run_start = Instant::now();
-        let ran = holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event);
+        let ran = match runner.pool {
+            Some(pool) => pool.run_tests(&package.program, &run_specs, &run_options, &mut on_event),
+            None => holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event),
+        };
         tracing::debug!(tests = run_specs.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");
-        ran.map_err(|e| {
-            CliError::new(format!("could not run the tests: {e}")).with_hint(
-                "holo runs tests in worker processes; check that the holo executable is still in place and that processes can be started.",
-            )
-        })?
+        match ran {
+            Ok(ran) => ran,
+            Err(e) if e == holo_runner::exec::testrun::CANCELLED => return Err(Stop::Cancelled),
+            Err(e) => {
+                return Err(Stop::Failed(CliError::new(format!("could not run the tests: {e}")).with_hint(
+                    "holo runs tests in worker processes; check that the holo executable is still in place and that processes can be started.",
+                )));
+            }
+        }
     };
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
     if let Some(state) = &state {

@@ -52,6 +52,13 @@ impl Engine for JitEngine {
             .map_err(|e| e.to_string())
     }
 
+    fn patch(&mut self, patch: crate::live::ProgramPatch) -> Result<u32, String> {
+        self.jit
+            .patch(patch)
+            .map(|stale| stale as u32)
+            .map_err(|e| e.to_string())
+    }
+
     fn run_test(&mut self, func: u32, stdout: Box<dyn Write + Send>) -> Result<(), Failure> {
         let mut ctx = RunContext::new()
             .with_stdout(stdout)

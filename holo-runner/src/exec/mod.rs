@@ -15,6 +15,7 @@
 
 pub mod build;
 mod engine;
+pub mod pool;
 pub mod process;
 pub mod protocol;
 pub mod run;
@@ -23,6 +24,7 @@ pub mod worker;
 
 pub use build::{BuildStats, BuildWorker, compile_all};
 pub use engine::{ChildError, JitEngine, run_child, serve_stdio};
+pub use pool::{PoolStats, WorkerPool};
 pub use process::WorkerCommand;
 pub use protocol::{Failure, SourceLocation, StackFrame};
 pub use run::ProgramChild;

@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 /// Bumped whenever a message changes shape. A worker answers [`Response::Hello`] with its
 /// version, so that a `holo` binary replaced on disk while tests run (a rebuild) is detected
 /// instead of being fed messages it decodes wrongly.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The first two bytes of every frame.
 const MAGIC: [u8; 2] = *b"HW";
@@ -38,6 +38,10 @@ pub enum Request {
     /// Compile the functions reachable from `roots` (every function when `roots` is `None`);
     /// answered with [`Response::Compiled`] or [`Response::Error`].
     Compile { roots: Option<Vec<u32>> },
+    /// Bring the loaded program to a new version (see [`crate::live`]); answered with
+    /// [`Response::Patched`], or [`Response::Error`] when the patch cannot apply (the program is
+    /// unchanged then, and holo loads the new version afresh).
+    Patch { patch: crate::live::ProgramPatch },
     /// Run the test function `func` as job `job`; answered with [`Response::Started`] once its
     /// code is compiled, any number of [`Response::Output`]s, then [`Response::Finished`].
     RunTest { job: u64, func: u32 },
@@ -63,6 +67,8 @@ pub enum Response {
     /// `functions` functions were compiled by this request (those compiled earlier are not
     /// counted), in `micros` microseconds.
     Compiled { functions: u32, micros: u64 },
+    /// The patch was applied; `stale` functions will be compiled again when reached.
+    Patched { stale: u32 },
     /// Job `job`'s code is compiled and it is about to run: its time limit starts now.
     Started { job: u64 },
     /// Bytes job `job` printed, in order.

@@ -47,6 +47,9 @@ pub struct TestOptions {
     /// whose worker grows beyond it is stopped and reported as crashed. `None`: no limit.
     /// See [`default_memory_limit`].
     pub memory_limit: Option<u64>,
+    /// Set from another thread to stop the run: no further test starts, a running one is
+    /// stopped, and the run ends with the error [`CANCELLED`] (a newer save made it obsolete).
+    pub cancel: Option<std::sync::Arc<AtomicBool>>,
 }
 
 /// The code quality tests are compiled to: [`Tier::Baseline`]. A suite is mostly many small
@@ -155,22 +158,45 @@ pub fn run_tests(
     options: &TestOptions,
     on_event: &mut dyn FnMut(TestEvent<'_>),
 ) -> Result<Vec<TestResult>, String> {
+    let program = program.to_vec();
+    let encode = move || Ok(program.clone());
+    let mut workers = Vec::new();
+    let started = std::sync::atomic::AtomicUsize::new(0);
+    let results = run_with(&encode, tests, options, on_event, &mut workers, &started);
+    for mut worker in workers {
+        worker.kill();
+    }
+    results
+}
+
+/// Runs `tests` like [`run_tests`], on the already loaded `workers` first (they come back in
+/// `workers` afterwards, those still usable); new workers are loaded with the program
+/// `program` encodes (called at most once, and only when a new worker is needed).
+pub(crate) fn run_with(
+    program: &(dyn Fn() -> Result<Vec<u8>, String> + Sync),
+    tests: &[TestSpec],
+    options: &TestOptions,
+    on_event: &mut dyn FnMut(TestEvent<'_>),
+    workers: &mut Vec<WorkerProcess>,
+    started: &std::sync::atomic::AtomicUsize,
+) -> Result<Vec<TestResult>, String> {
     if tests.is_empty() {
         return Ok(Vec::new());
     }
     let slots = options.jobs.clamp(1, tests.len());
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let load = encode_frame(&Request::Load {
-        program: program.to_vec(),
-        options: LoadOptions {
-            tier: TEST_TIER,
-            // Each worker compiles on its share of the cores: with as many workers as cores,
-            // one thread each, which spares them rayon's pool of a thread per core fighting
-            // over the same cores.
-            threads: (cores / slots).max(1) as u32,
-        },
-    })
-    .map_err(|e| format!("cannot encode the program for the workers: {e}"))?;
+    let load_frame = || -> Result<Vec<u8>, String> {
+        encode_frame(&Request::Load {
+            program: program()?,
+            options: load_options(slots),
+        })
+        .map_err(|e| format!("cannot encode the program for the workers: {e}"))
+    };
+    let load = std::sync::OnceLock::new();
+    let load = || {
+        load.get_or_init(load_frame)
+            .as_deref()
+            .map_err(Clone::clone)
+    };
     let queue = Queue::new(tests.len(), slots);
     let abort = AtomicBool::new(false);
     let (sender, events) = channel::<SlotEvent>();
@@ -179,13 +205,15 @@ pub fn run_tests(
     let mut reported = 0;
     let mut fatal: Option<String> = None;
     std::thread::scope(|scope| {
+        let mut handles = Vec::new();
         for slot in 0..slots {
             let sender = sender.clone();
-            let (queue, abort, load) = (&queue, &abort, &load[..]);
+            let (queue, abort, load) = (&queue, &abort, &load);
+            let worker = workers.pop();
             let spawned = std::thread::Builder::new()
                 .name(format!("holo-test-slot-{slot}"))
                 .spawn_scoped(scope, move || {
-                    Slot {
+                    let mut slot = Slot {
                         slot,
                         tests,
                         options,
@@ -193,14 +221,19 @@ pub fn run_tests(
                         queue,
                         abort,
                         events: sender,
-                        worker: None,
-                    }
-                    .run()
+                        worker,
+                        started,
+                    };
+                    slot.run();
+                    slot.worker
                 });
-            if let Err(e) = spawned {
-                abort.store(true, Ordering::SeqCst);
-                fatal = Some(format!("cannot start a thread to run tests: {e}"));
-                break;
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    abort.store(true, Ordering::SeqCst);
+                    fatal = Some(format!("cannot start a thread to run tests: {e}"));
+                    break;
+                }
             }
         }
         drop(sender);
@@ -224,7 +257,20 @@ pub fn run_tests(
                 }
             }
         }
+        // Workers left idle beyond the slots stay in `workers`; those of the slots rejoin them.
+        for handle in handles {
+            if let Ok(Some(worker)) = handle.join() {
+                workers.push(worker);
+            }
+        }
     });
+    if options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::SeqCst))
+    {
+        return Err(CANCELLED.to_string());
+    }
     if let Some(message) = fatal {
         return Err(message);
     }
@@ -265,21 +311,44 @@ impl Queue {
     }
 }
 
+/// The error of a run stopped by [`TestOptions::cancel`].
+pub const CANCELLED: &str = "the test run was cancelled";
+
+/// How workers running `slots` tests side by side compile: each on its share of the cores
+/// (with as many workers as cores, one thread each, which spares them rayon's pool of a thread
+/// per core fighting over the same cores).
+pub(crate) fn load_options(slots: usize) -> LoadOptions {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    LoadOptions {
+        tier: TEST_TIER,
+        threads: (cores / slots.max(1)).max(1) as u32,
+    }
+}
+
 struct Slot<'a> {
     slot: usize,
     tests: &'a [TestSpec],
     options: &'a TestOptions,
-    /// The `Load` frame, encoded once for every worker.
-    load: &'a [u8],
+    /// The `Load` frame, encoded once (when the first worker needs it) for every worker.
+    load: &'a (dyn Fn() -> Result<&'a [u8], String> + Sync),
     queue: &'a Queue,
     abort: &'a AtomicBool,
     events: Sender<SlotEvent>,
     worker: Option<WorkerProcess>,
+    /// Counts the workers this run started.
+    started: &'a std::sync::atomic::AtomicUsize,
 }
 
 impl Slot<'_> {
-    fn run(mut self) {
-        while !self.abort.load(Ordering::SeqCst) {
+    fn cancelled(&self) -> bool {
+        self.options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    fn run(&mut self) {
+        while !self.abort.load(Ordering::SeqCst) && !self.cancelled() {
             let Some(index) = self.queue.next(self.slot) else {
                 return;
             };
@@ -289,8 +358,13 @@ impl Slot<'_> {
                 self.worker = None;
             }
             if self.worker.is_none() {
-                match start_worker(&self.options.worker, self.load) {
-                    Ok(worker) => self.worker = Some(worker),
+                let started =
+                    (self.load)().and_then(|load| start_worker(&self.options.worker, load));
+                match started {
+                    Ok(worker) => {
+                        self.started.fetch_add(1, Ordering::Relaxed);
+                        self.worker = Some(worker);
+                    }
                     Err(message) => {
                         let _ = self.events.send(SlotEvent::Fatal(message));
                         return;
@@ -347,24 +421,30 @@ impl Slot<'_> {
         loop {
             let received = match pending.take() {
                 Some(received) => received,
-                None => match self.options.memory_limit {
-                    None => worker.recv(deadline),
-                    Some(limit) => {
-                        let wake = (Instant::now() + MEMORY_POLL).min(deadline);
-                        match worker.recv(wake) {
-                            Received::TimedOut if Instant::now() < deadline => {
-                                match worker.resident_bytes() {
-                                    Some(used) if used > limit => Received::Died(format!(
-                                        "used more than its memory limit of {} and was stopped",
-                                        describe_bytes(limit)
-                                    )),
+                None if self.options.memory_limit.is_none() && self.options.cancel.is_none() => {
+                    worker.recv(deadline)
+                }
+                None => {
+                    let wake = (Instant::now() + MEMORY_POLL).min(deadline);
+                    match worker.recv(wake) {
+                        Received::TimedOut if Instant::now() < deadline => {
+                            if self.cancelled() {
+                                Received::Died("was stopped: the run was cancelled".to_string())
+                            } else {
+                                match (self.options.memory_limit, worker.resident_bytes()) {
+                                    (Some(limit), Some(used)) if used > limit => {
+                                        Received::Died(format!(
+                                            "used more than its memory limit of {} and was stopped",
+                                            describe_bytes(limit)
+                                        ))
+                                    }
                                     _ => continue,
                                 }
                             }
-                            received => received,
                         }
+                        received => received,
                     }
-                },
+                }
             };
             let ran = started.map(|s| s.elapsed()).unwrap_or(Duration::ZERO);
             let (outcome, failure) = match received {

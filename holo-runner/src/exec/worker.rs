@@ -23,6 +23,8 @@ pub trait Engine: Sized {
     fn compile(&mut self, roots: Option<&[u32]>) -> Result<u32, String>;
     /// Runs the test function `func`, whose code is compiled, printing to `stdout`.
     fn run_test(&mut self, func: u32, stdout: Box<dyn Write + Send>) -> Result<(), Failure>;
+    /// Brings the program to a new version; returns how many functions must be compiled again.
+    fn patch(&mut self, patch: crate::live::ProgramPatch) -> Result<u32, String>;
 }
 
 /// The stack size of the thread a worker serves requests on. The JIT runs holo code on a thread
@@ -82,6 +84,16 @@ pub fn serve<E: Engine>(
                         functions,
                         micros: micros(start.elapsed()),
                     })?,
+                    Err(message) => send(&Response::Error { message })?,
+                }
+            }
+            Request::Patch { patch } => {
+                let Some(engine) = engine.as_mut() else {
+                    send(&not_loaded())?;
+                    continue;
+                };
+                match engine.patch(patch) {
+                    Ok(stale) => send(&Response::Patched { stale })?,
                     Err(message) => send(&Response::Error { message })?,
                 }
             }
@@ -388,6 +400,10 @@ mod tests {
                 *slot = true;
             }
             Ok(n)
+        }
+
+        fn patch(&mut self, _patch: crate::live::ProgramPatch) -> Result<u32, String> {
+            Err("the fake engine cannot be patched".to_string())
         }
 
         fn run_test(

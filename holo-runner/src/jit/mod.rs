@@ -299,9 +299,10 @@ impl Jit {
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError(format!("this machine is not supported: {e}")))?;
         let stub = host::holo_rt_not_compiled as *const u8 as usize;
-        let table: Box<[AtomicUsize]> = (0..program.functions.len())
-            .map(|_| AtomicUsize::new(stub))
-            .collect();
+        // Room for functions a patch adds (`Jit::patch`): the table never moves, because
+        // compiled code holds its address.
+        let capacity = (program.functions.len() * 2).max(program.functions.len() + 1024);
+        let table: Box<[AtomicUsize]> = (0..capacity).map(|_| AtomicUsize::new(stub)).collect();
         let descs = Descs::build(&program);
         let functions = program.functions.len();
         Ok(Jit {
@@ -477,6 +478,86 @@ impl Jit {
         Ok(())
     }
 
+    /// Applies a new version of the program between runs: the functions of `patch` replace
+    /// (or are added after) those in their slots and are compiled again when a run reaches
+    /// them; every other function keeps its compiled code. A function whose signature changed
+    /// has its callers compiled again too (their calls are built for the old signature).
+    /// Returns how many functions will be compiled again. Fails, changing nothing, when the
+    /// patch cannot apply (a layout changed, slots out of order, no room in the table): the
+    /// caller loads the program afresh then.
+    pub fn patch(&mut self, patch: crate::live::ProgramPatch) -> Result<usize, JitError> {
+        let Some(shared) = Arc::get_mut(&mut self.shared) else {
+            return Err(JitError("the program is running".to_string()));
+        };
+        let program = &mut shared.program;
+        if patch.structs != program.structs || patch.enums != program.enums {
+            return Err(JitError(
+                "a struct or enum layout changed: the program must be loaded again".to_string(),
+            ));
+        }
+        let mut len = program.functions.len();
+        for (slot, _) in &patch.functions {
+            let slot = *slot as usize;
+            if slot > len || slot >= shared.table.len() {
+                return Err(JitError(format!(
+                    "slot {slot} does not follow the {len} the program has, or the table is full"
+                )));
+            }
+            len = len.max(slot + 1);
+        }
+        let interface = |f: &holo_compiler::ir::Function| {
+            let b = &f.body;
+            (
+                b.params,
+                b.self_mode,
+                b.ret.clone(),
+                b.locals[..b.params as usize].to_vec(),
+            )
+        };
+        let stub = host::holo_rt_not_compiled as *const u8 as usize;
+        let mut stale: Vec<bool> = vec![false; len];
+        let mut signature_changed: Vec<FuncIndex> = Vec::new();
+        for (slot, function) in patch.functions {
+            let i = slot as usize;
+            if i == program.functions.len() {
+                program.functions.push(function);
+                self.compiled.push(false);
+            } else {
+                let old = &program.functions[i];
+                if positions_only(old, &function) {
+                    // Runtime errors read positions from the program when they happen: the
+                    // new ones apply without compiling anything.
+                    program.functions[i] = function;
+                    continue;
+                }
+                if interface(old) != interface(&function) {
+                    signature_changed.push(slot);
+                }
+                program.functions[i] = function;
+            }
+            shared.descs.add_function(program, i);
+            stale[i] = true;
+        }
+        if !signature_changed.is_empty() {
+            for (i, f) in program.functions.iter().enumerate() {
+                if f.links.iter().any(|l| signature_changed.contains(l)) {
+                    stale[i] = true;
+                }
+            }
+        }
+        program.tests = patch.tests;
+        program.main = patch.main;
+        let mut recompile = 0;
+        for (i, is_stale) in stale.into_iter().enumerate() {
+            if is_stale {
+                self.compiled[i] = false;
+                shared.table[i].store(stub, Ordering::Release);
+                recompile += 1;
+            }
+        }
+        Ok(recompile)
+    }
+
     /// The code generated for one function, for people working on the code generator: the
     /// Cranelift IR as translated, then the machine code as disassembled by Cranelift.
     pub fn describe_code(&self, func: FuncIndex) -> Result<String, JitError> {
@@ -607,6 +688,18 @@ impl Jit {
             )))
         })
     }
+}
+
+/// Whether `new` differs from `old` only in source positions (lines moved), which compiled
+/// code does not contain.
+fn positions_only(old: &holo_compiler::ir::Function, new: &holo_compiler::ir::Function) -> bool {
+    if old.body.sites.len() != new.body.sites.len() {
+        return false;
+    }
+    let mut moved = new.clone();
+    moved.line = old.line;
+    moved.body.sites.clone_from(&old.body.sites);
+    moved == *old
 }
 
 /// A compiled function: its index, code bytes and alignment.

@@ -78,17 +78,24 @@ impl Descs {
         for e in &program.enums {
             descs.intern(program, &Ty::Enum(e.key.clone()));
         }
-        for f in &program.functions {
-            for local in &f.body.locals {
-                descs.intern(program, &local.ty);
-            }
-            for block in &f.body.blocks {
-                for inst in &block.insts {
-                    descs.intern_inst(program, inst);
-                }
-            }
+        for i in 0..program.functions.len() {
+            descs.add_function(program, i);
         }
         descs
+    }
+
+    /// Adds the descriptors function `index` of `program` needs (a patch brings new code that
+    /// may mention types no earlier function did).
+    pub fn add_function(&mut self, program: &Program, index: usize) {
+        let f = &program.functions[index];
+        for local in &f.body.locals {
+            self.intern(program, &local.ty);
+        }
+        for block in &f.body.blocks {
+            for inst in &block.insts {
+                self.intern_inst(program, inst);
+            }
+        }
     }
 
     fn intern_inst(&mut self, program: &Program, inst: &ir::Inst) {
