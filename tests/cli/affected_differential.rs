@@ -19,6 +19,12 @@
 //! have been run by `holo test --affected`, or be a recorded failure that also fails clean:
 //! zero misses. The results must also equal the clean run's in every other respect.
 //!
+//! **Through the daemon.** The same differential with a real daemon serving the package while
+//! the files change on disk: after each step, the daemon's `holo check` and
+//! `holo test --affected` (their summaries must say `served_by: daemon`), and the same commands
+//! with `--no-daemon` in a fresh process, must each equal the clean build. Every edit is
+//! written right before the commands, so each step also races a save against a request.
+//!
 //! Sizes are bounded for CI; `HOLO_SLOW_TESTS=1` runs many more, and `HOLO_AFFECTED_SEEDS`,
 //! `HOLO_AFFECTED_STEPS`, `HOLO_MUTATION_SEEDS` and `HOLO_MUTANTS` set them. Each test prints
 //! what it compared.
@@ -259,28 +265,87 @@ fn clean_build(files: &BTreeMap<String, String>) -> Report {
     Report::of(&sandbox.holo(&["test", "--message-format", "json"]).run())
 }
 
-fn warm_check(sandbox: &Sandbox, dir: &str) -> Report {
-    Report::of(
-        &sandbox
-            .holo(&["check", "--message-format", "json"])
-            .cwd(dir)
-            .run(),
+/// How the warm commands are answered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Served {
+    /// In their own process (no daemon runs).
+    Process,
+    /// By the daemon running for the package.
+    Daemon,
+    /// In their own process although a daemon runs (`--no-daemon`).
+    NoDaemon,
+}
+
+fn warm_command(sandbox: &Sandbox, dir: &str, args: &[&str], served: Served) -> Report {
+    let mut args = args.to_vec();
+    if served == Served::NoDaemon {
+        args.push("--no-daemon");
+    }
+    let run = sandbox.holo(&args).cwd(dir).run();
+    let expected = if served == Served::Daemon {
+        "daemon"
+    } else {
+        "process"
+    };
+    let said = run
+        .json()
+        .into_iter()
+        .rev()
+        .find(|e| e["type"] == "summary")
+        .map(|e| e["served_by"].clone());
+    assert_eq!(
+        said.as_ref().and_then(Value::as_str),
+        Some(expected),
+        "`holo {}` in {dir} was not served as expected\n{}",
+        args.join(" "),
+        run.stderr
+    );
+    Report::of(&run)
+}
+
+fn warm_check(sandbox: &Sandbox, dir: &str, served: Served) -> Report {
+    warm_command(sandbox, dir, &["check", "--message-format", "json"], served)
+}
+
+fn warm_affected(sandbox: &Sandbox, dir: &str, served: Served) -> Report {
+    warm_command(
+        sandbox,
+        dir,
+        &[
+            "test",
+            "--affected",
+            "--message-format",
+            "json",
+            "--explain",
+        ],
+        served,
     )
 }
 
-fn warm_affected(sandbox: &Sandbox, dir: &str) -> Report {
-    Report::of(
-        &sandbox
-            .holo(&[
-                "test",
-                "--affected",
-                "--message-format",
-                "json",
-                "--explain",
-            ])
+/// Stops the daemon of a package folder when dropped, so that no test leaves one running.
+struct DaemonGuard<'a> {
+    sandbox: &'a Sandbox,
+    dir: String,
+}
+
+impl DaemonGuard<'_> {
+    fn start<'a>(sandbox: &'a Sandbox, dir: &str) -> DaemonGuard<'a> {
+        sandbox
+            .holo(&["daemon", "start", "--idle-timeout", "600"])
             .cwd(dir)
-            .run(),
-    )
+            .run()
+            .code(0);
+        DaemonGuard {
+            sandbox,
+            dir: dir.to_string(),
+        }
+    }
+}
+
+impl Drop for DaemonGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.sandbox.holo(&["daemon", "stop"]).cwd(&self.dir).run();
+    }
 }
 
 /// A failure message with the whole story: seed, step, edits, files and what differed.
@@ -321,8 +386,15 @@ struct DiffCounts {
 }
 
 /// Runs the differential on `seeds` with `steps` steps each; panics at the first difference.
-/// `repro_seeds` is the seed count that reproduces this run, for the failure message.
-fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> DiffCounts {
+/// `repro_seeds` is the seed count that reproduces this run, for the failure message. With
+/// `daemon`, a daemon serves each package and both its answers and `--no-daemon` answers are
+/// compared.
+fn differential(
+    seeds: std::ops::Range<u64>,
+    steps: usize,
+    repro_seeds: u64,
+    daemon: bool,
+) -> DiffCounts {
     // One HOLO_HOME for every seed of this run.
     let sandbox = Sandbox::new();
     let mut counts = DiffCounts::default();
@@ -331,6 +403,8 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> 
         let mut project = Project::generate(&mut rng);
         let dir = format!("seed{seed}");
         let mut mirror = Mirror::new(sandbox.path(&dir));
+        mirror.sync(&project.render());
+        let _daemon = daemon.then(|| DaemonGuard::start(&sandbox, &dir));
         let mut history: Vec<String> = Vec::new();
         let mut previous_compiled = false;
         let mut edit = Edit {
@@ -340,10 +414,22 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> 
         for step in 0..steps {
             let files = project.render();
             mirror.sync(&files);
-            let check = warm_check(&sandbox, &dir);
-            let warm = warm_affected(&sandbox, &dir);
+            let served = if daemon {
+                Served::Daemon
+            } else {
+                Served::Process
+            };
+            let check = warm_check(&sandbox, &dir, served);
+            let warm = warm_affected(&sandbox, &dir, served);
             let clean = clean_build(&files);
             let mut problems = differences(&check, &warm, &clean);
+            if daemon {
+                let check = warm_check(&sandbox, &dir, Served::NoDaemon);
+                let fresh = warm_affected(&sandbox, &dir, Served::NoDaemon);
+                for p in differences(&check, &fresh, &clean) {
+                    problems.push(format!("with --no-daemon: {p}"));
+                }
+            }
             let compiled = !clean.has_errors();
             if edit.layout_only && previous_compiled && compiled {
                 counts.layout_only += 1;
@@ -364,9 +450,11 @@ fn differential(seeds: std::ops::Range<u64>, steps: usize, repro_seeds: u64) -> 
                     "{}",
                     failure(
                         &format!(
-                            "seed {seed}, step {step}: `holo test --affected` differs from a clean build after `{}` \
+                            "seed {seed}, step {step}{}: `holo test --affected` differs from a clean build after `{}` \
                              (this run again: HOLO_AFFECTED_SEEDS={} HOLO_AFFECTED_STEPS={steps})",
-                            edit.description, repro_seeds
+                            if daemon { " (daemon)" } else { "" },
+                            edit.description,
+                            repro_seeds
                         ),
                         &history,
                         &files,
@@ -418,7 +506,7 @@ fn run_differential(shard: u64, shards: u64) {
     let per = seeds.div_ceil(shards);
     let range = (shard * per).min(seeds)..((shard + 1) * per).min(seeds);
     let n = range.end - range.start;
-    let c = differential(range, steps, seeds);
+    let c = differential(range, steps, seeds, false);
     eprintln!(
         "affected differential (shard {shard}): {n} seeds x {steps} steps = {} steps, {} of them compiled; \
          {} test results compared with a clean build ({} ran, {} from the record, {} of those recorded failures); \
@@ -436,6 +524,22 @@ fn random_edits_give_the_results_of_a_clean_build_shard_0() {
 #[test]
 fn random_edits_give_the_results_of_a_clean_build_shard_1() {
     run_differential(1, 2);
+}
+
+/// The differential with a daemon serving each package: its answers and `--no-daemon` answers
+/// against a clean build after every random edit.
+#[test]
+fn random_edits_give_the_results_of_a_clean_build_through_the_daemon() {
+    let seeds = env_usize("HOLO_DAEMON_SEEDS", if slow() { 20 } else { 2 }) as u64;
+    let steps = env_usize("HOLO_DAEMON_STEPS", if slow() { 40 } else { 10 });
+    // Seeds of their own, so that these packages differ from the other shards'.
+    let c = differential(1000..1000 + seeds, steps, seeds, true);
+    eprintln!(
+        "daemon differential: {seeds} seeds x {steps} steps = {} steps, {} of them compiled; \
+         {} test results from the daemon compared with a clean build ({} ran, {} from the record), \
+         and as many from --no-daemon; all equal",
+        c.steps, c.compiled, c.tests, c.ran, c.cached,
+    );
 }
 
 #[derive(Default)]
@@ -490,8 +594,8 @@ fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
             let text = mutant.apply(&files[&mutant.file]);
             mutated.insert(mutant.file.clone(), text);
             mirror.sync(&mutated);
-            let check = warm_check(&sandbox, &dir);
-            let warm = warm_affected(&sandbox, &dir);
+            let check = warm_check(&sandbox, &dir, Served::Process);
+            let warm = warm_affected(&sandbox, &dir, Served::Process);
             let clean = clean_build(&mutated);
             c.mutants += 1;
             if !clean.has_errors() {

@@ -6,6 +6,7 @@ mod affected_differential;
 mod cache;
 mod check;
 mod consistency;
+mod daemon;
 mod help;
 mod init;
 mod new;

@@ -128,10 +128,12 @@ fn call(
         status: None,
     };
     let mut spoke = false;
+    let mut summarized = false;
     loop {
         match receive::<Reply>(&mut connection.stream) {
             Ok(Some(Reply::Event(event))) => {
                 spoke = true;
+                summarized |= matches!(event, Event::Summary(_));
                 out.emit(event);
             }
             Ok(Some(Reply::Status(status))) => answer.status = Some(status),
@@ -168,7 +170,16 @@ fn call(
                 }
                 let err = CliError::new("the daemon stopped before it finished answering")
                     .with_hint("Run the command again: it answers in its own process when no daemon runs, or start one with `holo daemon start`.");
-                out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err)));
+                match request.command() {
+                    Some(command) if !summarized => {
+                        let name = location
+                            .root
+                            .file_name()
+                            .map_or_else(|| "package".into(), |n| n.to_string_lossy().into_owned());
+                        crate::host::project::fatal(out, command, &name, &err, Instant::now());
+                    }
+                    _ => out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err))),
+                }
                 answer.exit_code = EXIT_RUNTIME;
                 return Some(answer);
             }

@@ -49,6 +49,20 @@ pub enum Request {
     Stop,
 }
 
+impl Request {
+    /// The command whose answer this request asks for, if it is one.
+    pub fn command(&self) -> Option<crate::host::events::CommandKind> {
+        use crate::host::events::CommandKind;
+        match self {
+            Request::Check => Some(CommandKind::Check),
+            Request::Build => Some(CommandKind::Build),
+            Request::Run => Some(CommandKind::Run),
+            Request::Test(_) => Some(CommandKind::Test),
+            Request::Status | Request::Stop => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Call {
     pub request: Request,

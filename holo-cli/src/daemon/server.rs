@@ -320,6 +320,7 @@ impl Loop {
         let start = Instant::now();
         let mut out = SocketReporter::new(stream);
         let what = format!("{:?}", call.request);
+        let command = call.request.command();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.compute(host, call.request, &mut out, start)
         }));
@@ -334,10 +335,20 @@ impl Loop {
                 let err = CliError::internal(format!(
                     "internal error while answering `{what}`: {message}"
                 ));
-                out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err)));
-                // The state may be half-updated: start again from the disk.
+                let package = host.session().package_name();
+                match command {
+                    // Like every answer, it ends with the command's summary (unless that went
+                    // out before the fault).
+                    Some(command) if !out.summarized => {
+                        crate::host::project::fatal(&mut out, command, &package, &err, start);
+                    }
+                    _ => out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err))),
+                }
+                // The state may be half-updated: start again from the disk, keeping what the
+                // resident host had chosen (warm workers).
                 let location = host.session().location();
                 *host = ProjectHost::open(location);
+                host.keep_workers();
                 EXIT_RUNTIME
             }
         };
@@ -421,6 +432,8 @@ impl Loop {
 struct SocketReporter {
     stream: UnixStream,
     broken: bool,
+    /// Whether the summary went out.
+    summarized: bool,
 }
 
 impl SocketReporter {
@@ -428,6 +441,7 @@ impl SocketReporter {
         SocketReporter {
             stream,
             broken: false,
+            summarized: false,
         }
     }
 
@@ -443,6 +457,7 @@ impl Reporter for SocketReporter {
     fn emit(&mut self, mut event: Event) {
         if let Event::Summary(summary) = &mut event {
             summary.served_by = ServedBy::Daemon;
+            self.summarized = true;
         }
         self.reply(&Reply::Event(event));
     }
