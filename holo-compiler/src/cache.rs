@@ -441,3 +441,177 @@ pub struct LoweredProgram {
     /// How many modules' lowered functions were reused.
     pub reuse: ReuseStats,
 }
+
+/// What a resident host keeps between lowerings of its package, so that after an edit only
+/// the modules whose key changed are lowered and relinked ([`Compiler::lower_resident`]).
+#[derive(Default)]
+pub struct ProgramMemo {
+    state: Option<MemoState>,
+}
+
+struct MemoState {
+    program: Arc<ir::Program>,
+    fingerprints: Arc<BTreeMap<String, Fingerprint>>,
+    /// Every module file by path: its key and the keys of its functions, sorted.
+    modules: BTreeMap<Name, (Fingerprint, Vec<String>)>,
+    /// The index of every function of `program`, by key.
+    index_of: std::collections::HashMap<String, ir::FuncIndex>,
+}
+
+/// A lowered package held by a resident host: shared, so that handing it out copies nothing.
+pub struct ResidentProgram {
+    pub program: Arc<ir::Program>,
+    pub fingerprints: Arc<BTreeMap<String, Fingerprint>>,
+    /// How many modules were lowered again (the others were reused as they were).
+    pub relowered: usize,
+}
+
+impl Compiler {
+    /// Lowers the package like [`Compiler::lower_with`], for a host that stays: when the set of
+    /// modules and of their functions is what `memo` holds, only modules whose key changed
+    /// are lowered again and their functions replaced in place; the rest of the program (and
+    /// every fingerprint) is reused without copying. Otherwise the whole package is lowered
+    /// and linked. The result equals a full lowering's, which the daemon's differential tests
+    /// check. The package must have been checked free of errors first.
+    pub fn lower_resident(
+        &self,
+        memo: &mut ProgramMemo,
+    ) -> Result<ResidentProgram, crate::lower::LowerError> {
+        let keyed = keyed_files(self);
+        let db = self.db();
+        if let Some(state) = &mut memo.state {
+            match relower(db, state, &keyed) {
+                Ok(Some(relowered)) => {
+                    return Ok(ResidentProgram {
+                        program: state.program.clone(),
+                        fingerprints: state.fingerprints.clone(),
+                        relowered,
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    // Possibly half updated: the next lowering starts from nothing.
+                    memo.state = None;
+                    return Err(e);
+                }
+            }
+        }
+        let state = lower_all(db, &keyed)?;
+        let relowered = keyed.len();
+        let program = state.program.clone();
+        let fingerprints = state.fingerprints.clone();
+        memo.state = Some(state);
+        Ok(ResidentProgram {
+            program,
+            fingerprints,
+            relowered,
+        })
+    }
+}
+
+/// The functions of `file`, lowered, each with its fingerprint, in source order.
+fn lowered_functions(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<Vec<LoweredFunction>, crate::lower::LowerError> {
+    Ok(crate::lower::lower_file_functions(db, file)?
+        .into_iter()
+        .map(|function| LoweredFunction {
+            fingerprint: function_fingerprint(&function),
+            function,
+        })
+        .collect())
+}
+
+fn lower_all(
+    db: &crate::db::RootDatabase,
+    keyed: &[(SourceFile, Fingerprint)],
+) -> Result<MemoState, crate::lower::LowerError> {
+    use rayon::prelude::*;
+    let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> = keyed
+        .par_iter()
+        .map_with(db.clone(), |db, (file, _)| lowered_functions(db, *file))
+        .collect();
+    let mut modules = BTreeMap::new();
+    let mut functions = Vec::new();
+    let mut fingerprints = BTreeMap::new();
+    for ((file, key), lowered) in keyed.iter().zip(per_file) {
+        let lowered = lowered?;
+        let mut keys: Vec<String> = lowered.iter().map(|l| l.function.key.clone()).collect();
+        keys.sort();
+        modules.insert(file.path(db).clone(), (*key, keys));
+        for l in lowered {
+            fingerprints.insert(l.function.key.clone(), l.fingerprint);
+            functions.push(l.function);
+        }
+    }
+    let program = crate::lower::link_program(db, functions)?;
+    let index_of = program
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.clone(), i as ir::FuncIndex))
+        .collect();
+    Ok(MemoState {
+        program: Arc::new(program),
+        fingerprints: Arc::new(fingerprints),
+        modules,
+        index_of,
+    })
+}
+
+/// Brings `state` up to date by lowering again only the modules whose key changed. `None`
+/// when that is not enough (a module or a function appeared or went): lower everything.
+fn relower(
+    db: &crate::db::RootDatabase,
+    state: &mut MemoState,
+    keyed: &[(SourceFile, Fingerprint)],
+) -> Result<Option<usize>, crate::lower::LowerError> {
+    if keyed.len() != state.modules.len() {
+        return Ok(None);
+    }
+    let mut changed = Vec::new();
+    for (file, key) in keyed {
+        match state.modules.get(file.path(db)) {
+            Some((old, _)) if old == key => {}
+            Some(_) => changed.push((*file, *key)),
+            None => return Ok(None),
+        }
+    }
+    if changed.is_empty() {
+        return Ok(Some(0));
+    }
+    let mut lowered = Vec::with_capacity(changed.len());
+    for &(file, key) in &changed {
+        let functions = lowered_functions(db, file)?;
+        let mut keys: Vec<String> = functions.iter().map(|l| l.function.key.clone()).collect();
+        keys.sort();
+        if state.modules.get(file.path(db)).map(|(_, k)| k) != Some(&keys) {
+            return Ok(None);
+        }
+        lowered.push((file, key, functions));
+    }
+    let program = Arc::make_mut(&mut state.program);
+    let fingerprints = Arc::make_mut(&mut state.fingerprints);
+    for (file, key, functions) in lowered {
+        for l in functions {
+            let mut f = l.function;
+            f.links = crate::lower::links_of(&f, &state.index_of)?;
+            let index = state.index_of[&f.key] as usize;
+            fingerprints.insert(f.key.clone(), l.fingerprint);
+            program.functions[index] = f;
+        }
+        if let Some(entry) = state.modules.get_mut(file.path(db)) {
+            entry.0 = key;
+        }
+    }
+    // Layouts, tests and `main` come from the whole package's items (an attribute or a field
+    // may have changed in an edited module); they are cheap next to the functions.
+    let (structs, enums) = crate::lower::layouts(db)?;
+    let (tests, main) = crate::lower::tests_and_main(db, &program.functions, &state.index_of)?;
+    program.structs = structs;
+    program.enums = enums;
+    program.tests = tests;
+    program.main = main;
+    Ok(Some(changed.len()))
+}

@@ -245,3 +245,70 @@ fn damaged_stored_values_are_recomputed() {
     assert_eq!(lowered.program, expected);
     assert_eq!(lowered.reuse, reuse(0, 2));
 }
+
+/// A resident host's lowering ([`Compiler::lower_resident`]) after each edit of a sequence
+/// equals a full lowering of the same sources, and lowers again only the modules an edit
+/// changed when no function appeared or went.
+#[test]
+fn resident_lowering_equals_a_full_lowering_after_every_edit() {
+    use holo_compiler::cache::{NoStore, ProgramMemo};
+    let shapes_moved = format!("// a comment that moves every line\n{SHAPES}");
+    let calc_with_test_attr = CALC.replace("pub fn mul", "#[test]\nfn extra() {}\n\npub fn mul");
+    // Each step: the files it writes, and how many modules must be lowered again (`None`:
+    // everything is linked again, any number).
+    type Step<'a> = (Vec<(&'a str, String)>, Option<usize>);
+    let steps: Vec<Step<'_>> = vec![
+        (
+            vec![
+                ("src/main.holo", MAIN.into()),
+                ("src/calc.holo", CALC.into()),
+                ("src/shapes.holo", SHAPES.into()),
+            ],
+            None,
+        ),
+        // A body edit: one module lowered again.
+        (
+            vec![("src/calc.holo", CALC.replace("a + b", "b + a"))],
+            Some(1),
+        ),
+        // Lines moved: positions change, the module is lowered again.
+        (vec![("src/shapes.holo", shapes_moved.clone())], Some(1)),
+        // A struct field added, in an edited module: layouts are recomputed.
+        (
+            vec![(
+                "src/shapes.holo",
+                shapes_moved
+                    .replace("pub y: i64,", "pub y: i64,\n    pub z: i64,")
+                    .replace("y: 0 }", "y: 0, z: 0 }"),
+            )],
+            Some(1),
+        ),
+        // A new function (and test): everything is linked again.
+        (vec![("src/calc.holo", calc_with_test_attr)], None),
+        // Nothing changed.
+        (vec![], Some(0)),
+    ];
+    let mut c = Compiler::new(PackageKind::Bin);
+    let mut memo = ProgramMemo::default();
+    for (i, (edits, expected)) in steps.into_iter().enumerate() {
+        for (path, text) in &edits {
+            c.set_file(path, text);
+        }
+        let report = c.check();
+        assert_eq!(report.errors(), 0, "step {i}: {:?}", report.diagnostics);
+        let resident = c.lower_resident(&mut memo).expect("lowers");
+        let full = c.lower_with(&NoStore).expect("lowers");
+        assert_eq!(
+            *resident.program, full.program,
+            "step {i}: the programs differ"
+        );
+        assert_eq!(*resident.fingerprints, full.fingerprints, "step {i}");
+        assert_eq!(*resident.program, c.lower().expect("lowers"), "step {i}");
+        if let Some(expected) = expected {
+            assert_eq!(
+                resident.relowered, expected,
+                "step {i}: modules lowered again"
+            );
+        }
+    }
+}

@@ -89,7 +89,7 @@ pub fn serve(
     })?;
     let started = Instant::now();
     let mut host = ProjectHost::open(location.clone());
-    host.keep_workers();
+    host.make_resident();
     let mut state = Loop {
         started,
         requests: 0,
@@ -105,8 +105,15 @@ pub fn serve(
             shell.progress("watching for changes…");
         }
         None => {
-            // Work done before anyone asks: the first request finds the package checked.
-            host.check(&mut Vec::new(), Instant::now());
+            // Work done before anyone asks: the first request finds the package checked and
+            // lowered.
+            if host.check(&mut Vec::new(), Instant::now()) == 0 {
+                let _ = host.compile(
+                    &mut Vec::new(),
+                    crate::host::events::CommandKind::Build,
+                    Instant::now(),
+                );
+            }
         }
     }
     if options.socket {
@@ -348,7 +355,7 @@ impl Loop {
                 // resident host had chosen (warm workers).
                 let location = host.session().location();
                 *host = ProjectHost::open(location);
-                host.keep_workers();
+                host.make_resident();
                 EXIT_RUNTIME
             }
         };

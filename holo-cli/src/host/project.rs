@@ -33,6 +33,8 @@ pub struct ProjectHost {
     /// Test workers kept between runs and patched with each new version (a resident host);
     /// `None`: every run starts its workers (a command in a fresh process).
     pub(crate) pool: Option<holo_runner::exec::WorkerPool>,
+    /// A resident host's last lowering, brought up to date module by module.
+    memo: Option<holo_compiler::cache::ProgramMemo>,
     /// Set from another thread when the answer being computed has become obsolete (a newer
     /// save, in a watch loop): a test run stops and the answer is dropped.
     pub(crate) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
@@ -41,13 +43,14 @@ pub struct ProjectHost {
 /// A package that checked without errors, lowered.
 pub struct CompiledPackage {
     pub manifest: Manifest,
-    pub program: Program,
+    /// Shared with a resident host's memo: handing it out copies nothing.
+    pub program: Arc<Program>,
     /// How many warnings were reported.
     pub warnings: usize,
     /// The package's root folder.
     pub root: PathBuf,
     /// Every function's behaviour fingerprint by key (for the test-to-code map).
-    pub fingerprints: BTreeMap<String, Fingerprint>,
+    pub fingerprints: Arc<BTreeMap<String, Fingerprint>>,
     /// The key of the sources that were compiled (see `host/snapshot.rs`).
     pub source_key: Option<holo_db::Key>,
     /// How many source files the package has.
@@ -72,13 +75,18 @@ impl ProjectHost {
             cache,
             warm: false,
             pool: None,
+            memo: None,
             cancel: None,
         }
     }
 
-    /// Keeps test workers between runs, patched with each new version of the program: for
-    /// hosts that stay (the daemon, the watch loops).
-    pub fn keep_workers(&mut self) {
+    /// Makes this a host that stays (the daemon, the watch loops): its compiler answers from
+    /// its own memos rather than the shared cache (which a fresh process needs, and which
+    /// would leave the memos cold for the first edit), it lowers only the modules an edit
+    /// changed, and it keeps test workers between runs, patched with each new version.
+    pub fn make_resident(&mut self) {
+        self.warm = true;
+        self.memo.get_or_insert_with(Default::default);
         self.pool
             .get_or_insert_with(holo_runner::exec::WorkerPool::new);
     }
@@ -222,16 +230,25 @@ impl ProjectHost {
             });
         }
         let lower_start = Instant::now();
-        let store = if cold {
-            self.cache.for_lookups(r)
-        } else {
-            None
+        let lowered = match &mut self.memo {
+            Some(memo) => self.session.compiler().lower_resident(memo).map(|p| {
+                tracing::debug!(modules = p.relowered, "lowered again");
+                (p.program, p.fingerprints)
+            }),
+            None => {
+                let store = if cold {
+                    self.cache.for_lookups(r)
+                } else {
+                    None
+                };
+                let results = SharedResults::new(store.as_deref());
+                let lowered = self.session.compiler().lower_with(&results);
+                pending.append(results.take_pending());
+                lowered.map(|l| (Arc::new(l.program), Arc::new(l.fingerprints)))
+            }
         };
-        let results = SharedResults::new(store.as_deref());
-        let lowered = self.session.compiler().lower_with(&results);
-        pending.append(results.take_pending());
         tracing::debug!(elapsed = ?lower_start.elapsed(), "lowered the package");
-        let lowered = match lowered {
+        let (program, fingerprints) = match lowered {
             Ok(lowered) => lowered,
             Err(e) => {
                 pending.finish(self.cache.finish(r).as_deref(), command_name);
@@ -251,10 +268,10 @@ impl ProjectHost {
         let source_key = self.session.snapshot_key(crate::host::store::build_id());
         Ok(CompiledPackage {
             manifest,
-            program: lowered.program,
+            program,
             warnings,
             root: self.root().to_path_buf(),
-            fingerprints: lowered.fingerprints,
+            fingerprints,
             source_key,
             files: report.files,
             shared: self.cache.finish(r),

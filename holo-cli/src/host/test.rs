@@ -147,7 +147,9 @@ fn test_package(
     });
 
     // Which tests must run, and what is already known about the others.
+    let plan_start = Instant::now();
     let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
+    tracing::debug!(elapsed = ?plan_start.elapsed(), "computed every test's reach");
     let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
     let build_id = crate::host::store::build_id();
     let state = crate::host::store::open_project_state(r, &package.root);
@@ -212,6 +214,7 @@ fn test_package(
     let to_run: Vec<usize> = (0..selected.len())
         .filter(|&i| plans[i].reason.runs())
         .collect();
+    tracing::debug!(elapsed = ?plan_start.elapsed(), "planned the tests");
     let mut run_specs: Vec<TestSpec> = to_run.iter().map(|&i| selected[i].clone()).collect();
     let cached = selected.len() - to_run.len();
     let mut status = plural(to_run.len(), "test");
@@ -317,7 +320,9 @@ fn test_package(
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
     if let Some(state) = &state {
         let now = unix_now();
+        let record_start = Instant::now();
         record_results(r, state, package, &selected, &plans, &to_run, &ran, now);
+        tracing::debug!(elapsed = ?record_start.elapsed(), "recorded the results");
         if package.warnings == 0
             && let Some(key) = package.source_key
         {
@@ -325,6 +330,7 @@ fn test_package(
                 key, package, &reach, &all, &selected, &plans, &results, &stored, now,
             );
             snapshot::save(state, &snapshot);
+            tracing::debug!(elapsed = ?record_start.elapsed(), "saved the snapshot");
         }
     }
     let mut summary = SummaryEvent::new(CommandKind::Test, &package.manifest.name, start.elapsed())

@@ -182,6 +182,34 @@ pub fn link_program(
     db: &dyn salsa::Database,
     mut functions: Vec<ir::Function>,
 ) -> Result<Program, LowerError> {
+    let (structs, enums) = layouts(db)?;
+    functions.sort_by(|a, b| a.key.cmp(&b.key));
+    let indices: std::collections::HashMap<String, FuncIndex> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
+        .collect();
+    let mut all_links = Vec::with_capacity(functions.len());
+    for f in &functions {
+        all_links.push(links_of(f, &indices)?);
+    }
+    for (f, links) in functions.iter_mut().zip(all_links) {
+        f.links = links;
+    }
+    let (tests, main) = tests_and_main(db, &functions, &indices)?;
+    Ok(Program {
+        functions,
+        structs,
+        enums,
+        tests,
+        main,
+    })
+}
+
+/// The layout of every struct and enum of the package, sorted by key.
+pub(crate) fn layouts(
+    db: &dyn salsa::Database,
+) -> Result<(Vec<ir::StructLayout>, Vec<ir::EnumLayout>), LowerError> {
     let mut structs: Vec<ir::StructLayout> = Vec::new();
     let mut enums: Vec<ir::EnumLayout> = Vec::new();
     for file in db::module_map(db).values() {
@@ -223,36 +251,43 @@ pub fn link_program(
             }
         }
     }
-    functions.sort_by(|a, b| a.key.cmp(&b.key));
     structs.sort_by(|a, b| a.key.cmp(&b.key));
     enums.sort_by(|a, b| a.key.cmp(&b.key));
-    let indices: std::collections::HashMap<String, FuncIndex> = functions
+    Ok((structs, enums))
+}
+
+/// `f`'s callee table as indices of the program whose functions are numbered by `indices`.
+pub(crate) fn links_of(
+    f: &ir::Function,
+    indices: &std::collections::HashMap<String, FuncIndex>,
+) -> Result<Vec<FuncIndex>, LowerError> {
+    f.body
+        .callees
         .iter()
-        .enumerate()
-        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
-        .collect();
-    let index_of = |key: &str| -> Result<FuncIndex, LowerError> {
-        indices
-            .get(key)
-            .copied()
-            .ok_or_else(|| LowerError::Internal(format!("no function with key `{key}`")))
-    };
-    let mut all_links = Vec::with_capacity(functions.len());
-    for f in &functions {
-        let links = f
-            .body
-            .callees
-            .iter()
-            .map(|c| index_of(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        all_links.push(links);
-    }
-    for (f, links) in functions.iter_mut().zip(all_links) {
-        f.links = links;
-    }
+        .map(|c| index_in(indices, c))
+        .collect()
+}
+
+fn index_in(
+    indices: &std::collections::HashMap<String, FuncIndex>,
+    key: &str,
+) -> Result<FuncIndex, LowerError> {
+    indices
+        .get(key)
+        .copied()
+        .ok_or_else(|| LowerError::Internal(format!("no function with key `{key}`")))
+}
+
+/// The tests (in `sema::tests` order) and `main` of the program whose functions are
+/// `functions`, numbered by `indices`.
+pub(crate) fn tests_and_main(
+    db: &dyn salsa::Database,
+    functions: &[ir::Function],
+    indices: &std::collections::HashMap<String, FuncIndex>,
+) -> Result<(Vec<ir::TestEntry>, Option<FuncIndex>), LowerError> {
     let mut tests = Vec::new();
     for test in sema::tests(db) {
-        let func = index_of(&item_key(&test))?;
+        let func = index_in(indices, &item_key(&test))?;
         let f = &functions[func as usize];
         tests.push(ir::TestEntry {
             name: test.display_path(),
@@ -262,20 +297,14 @@ pub fn link_program(
         });
     }
     let main = if *Package::get(db).kind(db) == PackageKind::Bin {
-        Some(index_of(&item_key(&ItemId::new(
-            ModulePath::root(),
-            "main",
-        )))?)
+        Some(index_in(
+            indices,
+            &item_key(&ItemId::new(ModulePath::root(), "main")),
+        )?)
     } else {
         None
     };
-    Ok(Program {
-        functions,
-        structs,
-        enums,
-        tests,
-        main,
-    })
+    Ok((tests, main))
 }
 
 impl crate::Compiler {

@@ -83,11 +83,8 @@ impl WorkerPool {
                 ..t.clone()
             })
             .collect();
-        let sent = self.slots.sent().cloned();
-        let encode = move || match &sent {
-            Some(program) => super::encode_program(program),
-            None => Err("the pool has no program to load".to_string()),
-        };
+        let slots = &self.slots;
+        let encode = || slots.encode_sent();
         let started = AtomicUsize::new(0);
         let result = run_with(&encode, &tests, options, on_event, &mut self.idle, &started);
         self.stats.workers_started += started.into_inner() as u64;

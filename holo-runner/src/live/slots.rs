@@ -82,14 +82,18 @@ impl SlotTable {
                 order.sort_by_key(|&i| slot_of[i]);
                 for i in order {
                     let slot = slot_of[i] as usize;
-                    let f = in_slots(&program.functions[i]);
+                    let new = &program.functions[i];
                     match sent.functions.get(slot) {
-                        Some(old) if *old == f => {}
+                        // Compared in place: cloning every function of a large program on
+                        // every save would cost more than the rest of the update.
+                        Some(old) if same_in_slots(old, new, &slot_of) => {}
                         Some(_) => {
+                            let f = in_slots(new);
                             sent.functions[slot] = f.clone();
                             changed.push((slot as FuncIndex, f));
                         }
                         None => {
+                            let f = in_slots(new);
                             sent.functions.push(f.clone());
                             changed.push((slot as FuncIndex, f));
                         }
@@ -109,6 +113,14 @@ impl SlotTable {
         (slot_of, update)
     }
 
+    /// Encodes the program the workers hold, for a worker that starts now.
+    pub fn encode_sent(&self) -> Result<Vec<u8>, String> {
+        match &self.sent {
+            Some(program) => crate::exec::encode_program(program),
+            None => Err("no program was sent to the workers yet".to_string()),
+        }
+    }
+
     /// Forgets what was sent: the next update loads the whole program (after the workers were
     /// replaced, or a patch failed).
     pub fn reset(&mut self) {
@@ -119,4 +131,24 @@ impl SlotTable {
     pub fn sent(&self) -> Option<&Program> {
         self.sent.as_ref()
     }
+}
+
+/// Whether `old` (links in slots) is `new` (links in `new`'s program's indices) once `new`'s
+/// links are mapped to slots.
+fn same_in_slots(
+    old: &holo_compiler::ir::Function,
+    new: &holo_compiler::ir::Function,
+    slot_of: &[FuncIndex],
+) -> bool {
+    old.key == new.key
+        && old.line == new.line
+        && old.name == new.name
+        && old.file == new.file
+        && old.links.len() == new.links.len()
+        && old
+            .links
+            .iter()
+            .zip(&new.links)
+            .all(|(o, n)| *o == slot_of[*n as usize])
+        && old.body == new.body
 }
