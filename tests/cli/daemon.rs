@@ -975,3 +975,22 @@ fn warm_workers_are_patched_instead_of_restarted() {
         "a layout change starts workers with the new program"
     );
 }
+
+/// `holo clean` removes the folder the daemon keeps its socket and stores in: it stops the
+/// daemon first, and commands answer in their own process afterwards.
+#[test]
+fn clean_stops_the_daemon_first() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let daemons = Daemons::new(&sandbox);
+    daemons.start(&[], &[]);
+    sandbox
+        .holo(&["clean"])
+        .run()
+        .code(0)
+        .stderr_contains("Stopped daemon");
+    assert_not_running(&sandbox);
+    let run = sandbox.holo(&["check", "--message-format", "json"]).run();
+    run.code(0);
+    assert_eq!(served_by(&run), "process");
+}

@@ -35,6 +35,8 @@ pub struct ProjectHost {
     pub(crate) pool: Option<holo_runner::exec::WorkerPool>,
     /// A resident host's last lowering, brought up to date module by module.
     memo: Option<holo_compiler::cache::ProgramMemo>,
+    /// A resident host's project state (recorded tests), kept open between requests.
+    state: Option<Arc<Store>>,
     /// Set from another thread when the answer being computed has become obsolete (a newer
     /// save, in a watch loop): a test run stops and the answer is dropped.
     pub(crate) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
@@ -76,6 +78,7 @@ impl ProjectHost {
             warm: false,
             pool: None,
             memo: None,
+            state: None,
             cancel: None,
         }
     }
@@ -105,6 +108,20 @@ impl ProjectHost {
     /// closed properly, a compiler need not be freed).
     pub fn close_stores(&mut self) {
         self.cache = OpeningStore::closed();
+        self.state = None;
+    }
+
+    /// The project state for recording tests: kept open by a resident host, opened for each
+    /// use otherwise. `None` (with a warning) when it cannot be used.
+    pub(crate) fn project_state(&mut self, r: &mut dyn Reporter) -> Option<Arc<Store>> {
+        if let Some(state) = &self.state {
+            return Some(state.clone());
+        }
+        let state = crate::host::store::open_project_state(r, self.root()).map(Arc::new);
+        if self.memo.is_some() {
+            self.state.clone_from(&state);
+        }
+        state
     }
 
     pub fn root(&self) -> &Path {

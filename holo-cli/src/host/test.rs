@@ -78,9 +78,11 @@ impl ProjectHost {
         // The cache writes wait for the disk; the tests are planned and run meanwhile.
         let pending = std::mem::take(&mut package.pending);
         let shared = package.shared.clone();
+        let state = self.project_state(r);
         let runner = Runner {
             pool: self.pool.as_mut(),
             cancel: self.cancel.clone(),
+            state,
         };
         std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
@@ -103,6 +105,8 @@ struct Runner<'a> {
     /// Warm workers, patched to the new version; `None`: workers of this run only.
     pool: Option<&'a mut holo_runner::exec::WorkerPool>,
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The project state, where results are recorded.
+    state: Option<std::sync::Arc<Store>>,
 }
 
 /// Why a test run stopped before its report.
@@ -152,7 +156,7 @@ fn test_package(
     tracing::debug!(elapsed = ?plan_start.elapsed(), "computed every test's reach");
     let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
     let build_id = crate::host::store::build_id();
-    let state = crate::host::store::open_project_state(r, &package.root);
+    let state = runner.state;
     let stored: BTreeMap<String, TestRecord> = match &state {
         Some(state) => state.test_results().unwrap_or_else(|e| {
             r.emit(Event::Warning {

@@ -34,6 +34,14 @@ struct CleanEvent {
 
 pub fn clean(shell: &mut Shell, options: CleanOptions) -> Result<ExitCode, CliError> {
     let location = package::locate(options.manifest_path.as_deref())?;
+    // The daemon keeps its socket and open stores in the folder about to go: it stops first
+    // (the next command answers in its own process, or `holo daemon start` starts it again).
+    if let Ok(Some(pid)) = crate::daemon::client::stop(&location) {
+        shell.status(
+            "Stopped",
+            format!("daemon (pid {pid}), which used this folder"),
+        );
+    }
     // Canonical, so that a `--manifest-path ../holo.toml` reports `…/target/holo`, not
     // `…/src/../target/holo`.
     let root = location.root.canonicalize().unwrap_or(location.root);
