@@ -307,7 +307,13 @@ fn test_package(
         };
         let run_start = Instant::now();
         let ran = match runner.pool {
-            Some(pool) => pool.run_tests(&package.program, &run_specs, &run_options, &mut on_event),
+            Some(pool) => pool.run_tests(
+                &package.program,
+                &package.fingerprints,
+                &run_specs,
+                &run_options,
+                &mut on_event,
+            ),
             None => holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event),
         };
         tracing::debug!(tests = run_specs.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");

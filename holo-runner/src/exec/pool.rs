@@ -8,7 +8,9 @@ use super::process::WorkerProcess;
 use super::protocol::{Request, Response};
 use super::testrun::{TestEvent, TestOptions, TestResult, TestSpec, run_with};
 use crate::live::slots::{SlotTable, Update};
+use holo_compiler::fingerprint::Fingerprint;
 use holo_compiler::ir::Program;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
@@ -42,15 +44,17 @@ impl WorkerPool {
     }
 
     /// Runs `tests` (function indices of `program`) like [`super::run_tests`], on the pool's
-    /// workers, brought up to `program` first.
+    /// workers, brought up to `program` first. `fingerprints` are its functions' behaviour
+    /// fingerprints by key.
     pub fn run_tests(
         &mut self,
         program: &Program,
+        fingerprints: &BTreeMap<String, Fingerprint>,
         tests: &[TestSpec],
         options: &TestOptions,
         on_event: &mut dyn FnMut(TestEvent<'_>),
     ) -> Result<Vec<TestResult>, String> {
-        let (slot_of, update) = self.slots.update(program);
+        let (slot_of, update) = self.slots.update(program, fingerprints);
         match update {
             // Workers holding another version (a layout changed) cannot be patched.
             Update::Load(_) => self.kill_idle(),

@@ -773,6 +773,17 @@ fn lowered(src: &str) -> holo_compiler::ir::Program {
         .unwrap_or_else(|e| panic!("{e}: {:#?}", compiler.check().diagnostics))
 }
 
+/// The behaviour fingerprints of `program`'s functions, by key.
+fn fingerprints(
+    program: &holo_compiler::ir::Program,
+) -> std::collections::BTreeMap<String, holo_compiler::fingerprint::Fingerprint> {
+    program
+        .functions
+        .iter()
+        .map(|f| (f.key.clone(), holo_compiler::cache::function_fingerprint(f)))
+        .collect()
+}
+
 /// Runs `main` of the JIT's program and returns what it printed.
 fn run_main_text(jit: &mut Jit) -> String {
     let (ctx, out) = RunContext::captured();
@@ -790,7 +801,7 @@ fn a_patch_recompiles_only_what_changed_and_keeps_slots_by_key() {
     // Only `a`'s body changes: only `a` is compiled again.
     let v3 = "fn a() -> i64 { 3 }\nfn aa() -> i64 { 100 }\nfn b() -> i64 { a() + aa() }\nfn main() { println(b()); }\n";
     let mut slots = SlotTable::default();
-    let (_, Update::Load(first)) = slots.update(&lowered(v1)) else {
+    let (_, Update::Load(first)) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
         panic!("the first update loads the whole program");
     };
     let mut jit = Jit::with_tier(first, Tier::Baseline).unwrap();
@@ -798,7 +809,8 @@ fn a_patch_recompiles_only_what_changed_and_keeps_slots_by_key() {
     let compiled_before = jit.compiled.iter().filter(|c| **c).count();
     assert_eq!(compiled_before, 3);
 
-    let (slot_of, Update::Patch(patch)) = slots.update(&lowered(v2)) else {
+    let (slot_of, Update::Patch(patch)) = slots.update(&lowered(v2), &fingerprints(&lowered(v2)))
+    else {
         panic!("same layouts: a patch");
     };
     // `a`, `aa` (new, in the next slot) and `b` changed; `main` only moved down a line.
@@ -819,14 +831,14 @@ fn a_patch_recompiles_only_what_changed_and_keeps_slots_by_key() {
     assert_eq!(stale, 3, "`main` moved: its positions change, not its code");
     assert_eq!(run_main_text(&mut jit), "102\n");
 
-    let (_, Update::Patch(patch)) = slots.update(&lowered(v3)) else {
+    let (_, Update::Patch(patch)) = slots.update(&lowered(v3), &fingerprints(&lowered(v3))) else {
         panic!("same layouts: a patch");
     };
     assert_eq!(patch.functions.len(), 1, "only `a` changed");
     assert_eq!(jit.patch(patch).unwrap(), 1);
     assert_eq!(run_main_text(&mut jit), "103\n");
     // Nothing changed: an empty patch, nothing compiled again.
-    let (_, Update::Patch(patch)) = slots.update(&lowered(v3)) else {
+    let (_, Update::Patch(patch)) = slots.update(&lowered(v3), &fingerprints(&lowered(v3))) else {
         panic!("same layouts: a patch");
     };
     assert!(patch.functions.is_empty());
@@ -839,23 +851,26 @@ fn a_signature_change_recompiles_the_callers_and_a_layout_change_reloads() {
     let v1 = "fn a(x: i64) -> i64 { x }\nfn b() -> i64 { a(1) }\nfn main() { println(b()); }\n";
     let v2 = "fn a(x: f64) -> i64 { x.to_i64() }\nfn b() -> i64 { a(1.0) }\nfn main() { println(b()); }\n";
     let mut slots = SlotTable::default();
-    let (_, Update::Load(first)) = slots.update(&lowered(v1)) else {
+    let (_, Update::Load(first)) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
         panic!("load");
     };
     let mut jit = Jit::with_tier(first, Tier::Baseline).unwrap();
     assert_eq!(run_main_text(&mut jit), "1\n");
-    let (_, Update::Patch(patch)) = slots.update(&lowered(v2)) else {
+    let (_, Update::Patch(patch)) = slots.update(&lowered(v2), &fingerprints(&lowered(v2))) else {
         panic!("patch");
     };
     jit.patch(patch).unwrap();
     assert_eq!(run_main_text(&mut jit), "1\n");
     let v3 = "struct P { x: i64 }\nfn main() { let p = P { x: 4 }; println(p.x); }\n";
     assert!(
-        matches!(slots.update(&lowered(v3)).1, Update::Load(_)),
+        matches!(
+            slots.update(&lowered(v3), &fingerprints(&lowered(v3))).1,
+            Update::Load(_)
+        ),
         "a new struct"
     );
     let v4 = "struct P { x: i64, y: i64 }\nfn main() { let p = P { x: 4, y: 1 }; println(p.x + p.y); }\n";
-    let (_, update) = slots.update(&lowered(v4));
+    let (_, update) = slots.update(&lowered(v4), &fingerprints(&lowered(v4)));
     assert!(
         matches!(update, Update::Load(_)),
         "a changed layout loads afresh"

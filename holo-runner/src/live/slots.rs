@@ -8,14 +8,17 @@
 //! never called again.
 
 use super::ProgramPatch;
+use holo_compiler::fingerprint::Fingerprint;
 use holo_compiler::ir::{FuncIndex, Program};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Default)]
 pub struct SlotTable {
     by_key: HashMap<String, FuncIndex>,
     /// The program as the workers hold it: `functions[slot]`, links in slots.
     sent: Option<Program>,
+    /// The behaviour fingerprint of each slot's function as sent (`None`: unknown).
+    fingerprints: Vec<Option<Fingerprint>>,
 }
 
 /// How to bring the workers to a new version.
@@ -29,8 +32,15 @@ pub enum Update {
 
 impl SlotTable {
     /// The slot of each function of `program` (by index), and how to bring the workers to it.
-    /// Afterwards the table assumes the workers hold `program`.
-    pub fn update(&mut self, program: &Program) -> (Vec<FuncIndex>, Update) {
+    /// `fingerprints` are the functions' behaviour fingerprints by key (position-free, see
+    /// `holo_compiler::cache::function_fingerprint`): a function whose fingerprint, position
+    /// and links are those sent is unchanged, without comparing its code. Afterwards the table
+    /// assumes the workers hold `program`.
+    pub fn update(
+        &mut self,
+        program: &Program,
+        fingerprints: &BTreeMap<String, Fingerprint>,
+    ) -> (Vec<FuncIndex>, Update) {
         let layouts_differ = self
             .sent
             .as_ref()
@@ -40,9 +50,17 @@ impl SlotTable {
         }
         let mut slot_of = Vec::with_capacity(program.functions.len());
         for f in &program.functions {
-            let next = self.by_key.len() as FuncIndex;
-            slot_of.push(*self.by_key.entry(f.key.clone()).or_insert(next));
+            let slot = match self.by_key.get(&f.key) {
+                Some(&slot) => slot,
+                None => {
+                    let next = self.by_key.len() as FuncIndex;
+                    self.by_key.insert(f.key.clone(), next);
+                    next
+                }
+            };
+            slot_of.push(slot);
         }
+        let fingerprint_of = |f: &holo_compiler::ir::Function| fingerprints.get(&f.key).copied();
         let in_slots = |f: &holo_compiler::ir::Function| {
             let mut f = f.clone();
             for link in &mut f.links {
@@ -72,6 +90,11 @@ impl SlotTable {
                     tests,
                     main,
                 };
+                self.fingerprints = sent
+                    .functions
+                    .iter()
+                    .map(|f| fingerprints.get(&f.key).copied())
+                    .collect();
                 self.sent = Some(sent.clone());
                 Update::Load(sent)
             }
@@ -83,18 +106,24 @@ impl SlotTable {
                 for i in order {
                     let slot = slot_of[i] as usize;
                     let new = &program.functions[i];
+                    let fingerprint = fingerprint_of(new);
                     match sent.functions.get(slot) {
-                        // Compared in place: cloning every function of a large program on
-                        // every save would cost more than the rest of the update.
-                        Some(old) if same_in_slots(old, new, &slot_of) => {}
+                        // Compared by fingerprint and in place: comparing or cloning every
+                        // function's code on every save would cost more than all the rest.
+                        Some(old)
+                            if fingerprint.is_some()
+                                && self.fingerprints[slot] == fingerprint
+                                && same_place_and_links(old, new, &slot_of) => {}
                         Some(_) => {
                             let f = in_slots(new);
                             sent.functions[slot] = f.clone();
+                            self.fingerprints[slot] = fingerprint;
                             changed.push((slot as FuncIndex, f));
                         }
                         None => {
                             let f = in_slots(new);
                             sent.functions.push(f.clone());
+                            self.fingerprints.push(fingerprint);
                             changed.push((slot as FuncIndex, f));
                         }
                     }
@@ -133,22 +162,20 @@ impl SlotTable {
     }
 }
 
-/// Whether `old` (links in slots) is `new` (links in `new`'s program's indices) once `new`'s
-/// links are mapped to slots.
-fn same_in_slots(
+/// Whether `old` (links in slots) has `new`'s positions and, once `new`'s links are mapped to
+/// slots, its links: what a behaviour fingerprint leaves out.
+fn same_place_and_links(
     old: &holo_compiler::ir::Function,
     new: &holo_compiler::ir::Function,
     slot_of: &[FuncIndex],
 ) -> bool {
-    old.key == new.key
-        && old.line == new.line
-        && old.name == new.name
+    old.line == new.line
         && old.file == new.file
+        && old.body.sites == new.body.sites
         && old.links.len() == new.links.len()
         && old
             .links
             .iter()
             .zip(&new.links)
             .all(|(o, n)| *o == slot_of[*n as usize])
-        && old.body == new.body
 }
