@@ -36,74 +36,149 @@ pub fn test_reach(
     program: &Program,
     fingerprints: &BTreeMap<String, Fingerprint>,
 ) -> Vec<TestReach> {
+    use rayon::prelude::*;
     let layouts = layout_fingerprints(program);
-    let fn_fp = |f: &ir::Function| {
-        fingerprints
-            .get(&f.key)
-            .copied()
-            .unwrap_or_else(|| crate::cache::function_fingerprint(f))
+    // What each function contributes, once per function rather than once per test reaching
+    // it (a function is reached by many tests), in parallel.
+    let per_function: Vec<FunctionFacts<'_>> = program
+        .functions
+        .par_iter()
+        .map(|f| FunctionFacts::of(f, fingerprints))
+        .collect();
+    program
+        .tests
+        .par_iter()
+        .map(|test| {
+            reach_of(program, test, &layouts, |i| {
+                std::borrow::Cow::Borrowed(&per_function[i])
+            })
+        })
+        .collect()
+}
+
+/// The reach of every test of `program` like [`test_reach`], reusing `previous` reaches (of
+/// an earlier version of the program, by test name) that are still right: a test's reach is
+/// unchanged when every function and layout in it has the fingerprint it had, because a
+/// function's fingerprint covers its callees (so the reach cannot have grown) and its use of
+/// the environment. Only the other tests are walked again. For a resident host, where an
+/// edit changes a few functions of thousands.
+pub fn test_reach_since(
+    program: &Program,
+    fingerprints: &BTreeMap<String, Fingerprint>,
+    previous: &BTreeMap<String, std::sync::Arc<TestReach>>,
+) -> Vec<std::sync::Arc<TestReach>> {
+    use rayon::prelude::*;
+    let layouts = layout_fingerprints(program);
+    let still_right = |reach: &TestReach| {
+        reach
+            .items
+            .iter()
+            .all(|(key, fp)| match key.strip_prefix("type ") {
+                Some(layout) => layouts.get(layout) == Some(fp),
+                None => fingerprints.get(key) == Some(fp),
+            })
     };
     program
         .tests
-        .iter()
-        .map(|test| {
-            let mut items: BTreeMap<String, Fingerprint> = BTreeMap::new();
-            let mut types: BTreeSet<&str> = BTreeSet::new();
-            let mut seen: BTreeSet<ir::FuncIndex> = BTreeSet::new();
-            let mut work = vec![test.func];
-            let mut reads_environment = false;
-            while let Some(index) = work.pop() {
-                if !seen.insert(index) {
-                    continue;
-                }
-                let Some(f) = program.functions.get(index as usize) else {
-                    continue;
-                };
-                items.insert(f.key.clone(), fn_fp(f));
-                reads_environment |= calls_environment(f);
-                for local in &f.body.locals {
-                    collect_types(&local.ty, &mut types);
-                }
-                collect_types(&f.body.ret, &mut types);
-                work.extend(f.links.iter().copied());
-            }
-            // Layouts reach further layouts through their fields.
-            let mut type_work: Vec<&str> = types.iter().copied().collect();
-            while let Some(key) = type_work.pop() {
-                let mut nested = BTreeSet::new();
-                if let Some(s) = program.struct_layout(key) {
-                    for (_, ty) in &s.fields {
-                        collect_types(ty, &mut nested);
-                    }
-                } else if let Some(e) = program.enum_layout(key) {
-                    for v in &e.variants {
-                        for ty in &v.fields {
-                            collect_types(ty, &mut nested);
-                        }
-                    }
-                }
-                for n in nested {
-                    if types.insert(n) {
-                        type_work.push(n);
-                    }
-                }
-            }
-            for key in types {
-                let fp = layouts
-                    .get(key)
-                    .copied()
-                    .unwrap_or_else(|| Fingerprint::of(&("missing layout", key)));
-                items.insert(format!("type {key}"), fp);
-            }
-            let items: Vec<(String, Fingerprint)> = items.into_iter().collect();
-            TestReach {
-                name: test.name.clone(),
-                fingerprint: Fingerprint::of(&("holo test reach v1", &items)),
-                items,
-                reads_environment,
-            }
+        .par_iter()
+        .map(|test| match previous.get(&test.name) {
+            Some(reach) if still_right(reach) => reach.clone(),
+            _ => std::sync::Arc::new(reach_of(program, test, &layouts, |i| {
+                std::borrow::Cow::Owned(FunctionFacts::of(&program.functions[i], fingerprints))
+            })),
         })
         .collect()
+}
+
+/// One test's reach, with `facts(i)` what function `i` contributes.
+fn reach_of<'p, 'f>(
+    program: &'p Program,
+    test: &ir::TestEntry,
+    layouts: &BTreeMap<&str, Fingerprint>,
+    facts: impl Fn(usize) -> std::borrow::Cow<'f, FunctionFacts<'p>>,
+) -> TestReach
+where
+    'p: 'f,
+{
+    let mut items: BTreeMap<String, Fingerprint> = BTreeMap::new();
+    let mut types: BTreeSet<&str> = BTreeSet::new();
+    let mut seen = vec![false; program.functions.len()];
+    let mut work = vec![test.func];
+    let mut reads_environment = false;
+    while let Some(index) = work.pop() {
+        match seen.get_mut(index as usize) {
+            Some(flag) if !*flag => *flag = true,
+            _ => continue,
+        }
+        let f = &program.functions[index as usize];
+        let facts = facts(index as usize);
+        items.insert(f.key.clone(), facts.fingerprint);
+        reads_environment |= facts.reads_environment;
+        types.extend(facts.types.iter().copied());
+        work.extend(f.links.iter().copied());
+    }
+    // Layouts reach further layouts through their fields.
+    let mut type_work: Vec<&str> = types.iter().copied().collect();
+    while let Some(key) = type_work.pop() {
+        let mut nested = BTreeSet::new();
+        if let Some(s) = program.struct_layout(key) {
+            for (_, ty) in &s.fields {
+                collect_types(ty, &mut nested);
+            }
+        } else if let Some(e) = program.enum_layout(key) {
+            for v in &e.variants {
+                for ty in &v.fields {
+                    collect_types(ty, &mut nested);
+                }
+            }
+        }
+        for n in nested {
+            if types.insert(n) {
+                type_work.push(n);
+            }
+        }
+    }
+    for key in types {
+        let fp = layouts
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| Fingerprint::of(&("missing layout", key)));
+        items.insert(format!("type {key}"), fp);
+    }
+    let items: Vec<(String, Fingerprint)> = items.into_iter().collect();
+    TestReach {
+        name: test.name.clone(),
+        fingerprint: Fingerprint::of(&("holo test reach v1", &items)),
+        items,
+        reads_environment,
+    }
+}
+
+/// What one function contributes to the reach of every test that reaches it.
+#[derive(Clone)]
+struct FunctionFacts<'a> {
+    fingerprint: Fingerprint,
+    reads_environment: bool,
+    /// The struct and enum keys its locals and result mention.
+    types: BTreeSet<&'a str>,
+}
+
+impl<'a> FunctionFacts<'a> {
+    fn of(f: &'a ir::Function, fingerprints: &BTreeMap<String, Fingerprint>) -> FunctionFacts<'a> {
+        let mut types = BTreeSet::new();
+        for local in &f.body.locals {
+            collect_types(&local.ty, &mut types);
+        }
+        collect_types(&f.body.ret, &mut types);
+        FunctionFacts {
+            fingerprint: fingerprints
+                .get(&f.key)
+                .copied()
+                .unwrap_or_else(|| crate::cache::function_fingerprint(f)),
+            reads_environment: calls_environment(f),
+            types,
+        }
+    }
 }
 
 /// Whether a function calls a built-in whose result depends on the moment it runs.

@@ -290,6 +290,10 @@ fn resident_lowering_equals_a_full_lowering_after_every_edit() {
     ];
     let mut c = Compiler::new(PackageKind::Bin);
     let mut memo = ProgramMemo::default();
+    let mut reaches: std::collections::BTreeMap<
+        String,
+        std::sync::Arc<holo_compiler::testmap::TestReach>,
+    > = std::collections::BTreeMap::new();
     for (i, (edits, expected)) in steps.into_iter().enumerate() {
         for (path, text) in &edits {
             c.set_file(path, text);
@@ -310,5 +314,15 @@ fn resident_lowering_equals_a_full_lowering_after_every_edit() {
                 "step {i}: modules lowered again"
             );
         }
+        // Reaches reused from the step before equal reaches computed afresh.
+        let since = holo_compiler::testmap::test_reach_since(
+            &resident.program,
+            &resident.fingerprints,
+            &reaches,
+        );
+        let fresh = holo_compiler::testmap::test_reach(&full.program, &full.fingerprints);
+        let since_values: Vec<_> = since.iter().map(|r| (**r).clone()).collect();
+        assert_eq!(since_values, fresh, "step {i}: test reaches differ");
+        reaches = since.iter().map(|r| (r.name.clone(), r.clone())).collect();
     }
 }

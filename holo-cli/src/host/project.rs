@@ -37,6 +37,8 @@ pub struct ProjectHost {
     memo: Option<holo_compiler::cache::ProgramMemo>,
     /// A resident host's project state (recorded tests), kept open between requests.
     state: Option<Arc<Store>>,
+    /// A resident host's test reaches at the last test run, by test name.
+    pub(crate) reach: Option<BTreeMap<String, Arc<holo_compiler::testmap::TestReach>>>,
     /// Set from another thread when the answer being computed has become obsolete (a newer
     /// save, in a watch loop): a test run stops and the answer is dropped.
     pub(crate) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
@@ -79,6 +81,7 @@ impl ProjectHost {
             pool: None,
             memo: None,
             state: None,
+            reach: None,
             cancel: None,
         }
     }
@@ -90,6 +93,7 @@ impl ProjectHost {
     pub fn make_resident(&mut self) {
         self.warm = true;
         self.memo.get_or_insert_with(Default::default);
+        self.reach.get_or_insert_with(BTreeMap::new);
         self.pool
             .get_or_insert_with(holo_runner::exec::WorkerPool::new);
     }

@@ -83,6 +83,7 @@ impl ProjectHost {
             pool: self.pool.as_mut(),
             cancel: self.cancel.clone(),
             state,
+            reach: self.reach.as_mut(),
         };
         std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
@@ -107,6 +108,9 @@ struct Runner<'a> {
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The project state, where results are recorded.
     state: Option<std::sync::Arc<Store>>,
+    /// A resident host's reach of every test at its last run, by name (see
+    /// `holo_compiler::testmap::test_reach_since`).
+    reach: Option<&'a mut BTreeMap<String, std::sync::Arc<TestReach>>>,
 }
 
 /// Why a test run stopped before its report.
@@ -152,9 +156,23 @@ fn test_package(
 
     // Which tests must run, and what is already known about the others.
     let plan_start = Instant::now();
-    let reach = holo_compiler::testmap::test_reach(&package.program, &package.fingerprints);
+    let reach: Vec<std::sync::Arc<TestReach>> = match runner.reach {
+        Some(previous) => {
+            let reach = holo_compiler::testmap::test_reach_since(
+                &package.program,
+                &package.fingerprints,
+                previous,
+            );
+            *previous = reach.iter().map(|r| (r.name.clone(), r.clone())).collect();
+            reach
+        }
+        None => holo_compiler::testmap::test_reach(&package.program, &package.fingerprints)
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
+    };
     tracing::debug!(elapsed = ?plan_start.elapsed(), "computed every test's reach");
-    let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), r)).collect();
+    let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), &**r)).collect();
     let build_id = crate::host::store::build_id();
     let state = runner.state;
     let stored: BTreeMap<String, TestRecord> = match &state {
