@@ -346,6 +346,14 @@ fn test_package(
         }
     };
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
+    // The answer is complete: report it, then record it (the records serve the next command,
+    // which this host or process answers only after this one; a commit waits for the disk).
+    let mut summary = SummaryEvent::new(CommandKind::Test, &package.manifest.name, start.elapsed())
+        .counts(0, package.warnings);
+    summary.files = package.files;
+    summary.tests = Some(counts);
+    summary.timeout_s = Some(timeout.as_secs_f64());
+    r.emit(Event::Summary(summary));
     if let Some(state) = &state {
         let now = unix_now();
         let record_start = Instant::now();
@@ -361,12 +369,6 @@ fn test_package(
             tracing::debug!(elapsed = ?record_start.elapsed(), "saved the snapshot");
         }
     }
-    let mut summary = SummaryEvent::new(CommandKind::Test, &package.manifest.name, start.elapsed())
-        .counts(0, package.warnings);
-    summary.files = package.files;
-    summary.tests = Some(counts);
-    summary.timeout_s = Some(timeout.as_secs_f64());
-    r.emit(Event::Summary(summary));
     Ok(if counts.all_passed() {
         0
     } else {
