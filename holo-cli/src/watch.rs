@@ -5,14 +5,15 @@ use crate::cli::MessageFormat;
 use crate::daemon::server::{Cycle, Options, serve};
 use crate::error::CliError;
 use crate::host::package::PackageLocation;
-use crate::host::test::TestRequest;
 use crate::shell::Shell;
 use std::process::ExitCode;
 
-pub fn check_watch(
+/// Runs `cycle` at start and after every save, printed in `format`.
+pub fn watch(
     shell: &mut Shell,
     location: PackageLocation,
     format: MessageFormat,
+    cycle: Cycle,
 ) -> Result<ExitCode, CliError> {
     serve(
         shell,
@@ -20,24 +21,7 @@ pub fn check_watch(
         Options {
             socket: false,
             idle: None,
-            foreground: Some((Cycle::Check, format)),
-        },
-    )
-}
-
-pub fn test_watch(
-    shell: &mut Shell,
-    location: PackageLocation,
-    format: MessageFormat,
-    request: TestRequest,
-) -> Result<ExitCode, CliError> {
-    serve(
-        shell,
-        location,
-        Options {
-            socket: false,
-            idle: None,
-            foreground: Some((Cycle::Test(request), format)),
+            foreground: Some((cycle, format)),
         },
     )
 }

@@ -14,7 +14,8 @@ pub fn exec(shell: &mut Shell, args: CheckArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
     if args.watch {
-        return crate::watch::check_watch(shell, location, args.message_format);
+        let cycle = crate::daemon::server::Cycle::Check;
+        return crate::watch::watch(shell, location, args.message_format, cycle);
     }
     if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Check) {
         return Ok(code);

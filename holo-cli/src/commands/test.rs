@@ -25,7 +25,8 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
         explain: args.explain,
     };
     if args.watch {
-        return crate::watch::test_watch(shell, location, args.message_format, request);
+        let cycle = crate::daemon::server::Cycle::Test(request);
+        return crate::watch::watch(shell, location, args.message_format, cycle);
     }
     if let Some(code) = target.via_daemon(
         shell,

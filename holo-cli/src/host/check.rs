@@ -87,22 +87,28 @@ pub fn report_check(
     summary.files = report.files;
     if errors > 0 {
         r.emit(Event::Summary(summary));
-        let warned = if warnings > 0 {
-            format!("; {} emitted", plural(warnings, "warning"))
-        } else {
-            String::new()
-        };
-        r.emit(Event::ErrorLine {
-            message: format!(
-                "could not check `{name}` due to {}{warned}",
-                plural(errors, "previous error")
-            ),
-        });
+        r.emit(could_not("check", &name, errors, warnings));
         return EXIT_DIAGNOSTICS;
     }
     // "`name` generated 2 warnings" is the human renderer's, drawn from the summary.
     finish(r, &summary);
     0
+}
+
+/// `could not check `x` due to 2 previous errors; 1 warning emitted` (`verb`: `check`,
+/// `compile`).
+pub fn could_not(verb: &str, name: &str, errors: usize, warnings: usize) -> Event {
+    let warned = if warnings > 0 {
+        format!("; {} emitted", plural(warnings, "warning"))
+    } else {
+        String::new()
+    };
+    Event::ErrorLine {
+        message: format!(
+            "could not {verb} `{name}` due to {}{warned}",
+            plural(errors, "previous error")
+        ),
+    }
 }
 
 /// The summary of a clean check and its `Finished` line.

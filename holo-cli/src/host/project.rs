@@ -6,7 +6,7 @@
 
 use crate::error::{CliError, EXIT_DIAGNOSTICS, EXIT_ENVIRONMENT, EXIT_RUNTIME};
 use crate::host::changes::ChangeEvent;
-use crate::host::check::{emit_diagnostics, report_check, report_problems};
+use crate::host::check::{could_not, emit_diagnostics, report_check, report_problems};
 use crate::host::events::{CommandKind, ErrorEvent, Event, Reporter, SummaryEvent};
 use crate::host::package::PackageLocation;
 use crate::host::results::{PendingResults, SharedResults};
@@ -232,17 +232,7 @@ impl ProjectHost {
             summary.files = report.files;
             pending.finish(self.cache.finish(r).as_deref(), command_name);
             r.emit(Event::Summary(summary));
-            let warned = if warnings > 0 {
-                format!("; {} emitted", plural(warnings, "warning"))
-            } else {
-                String::new()
-            };
-            r.emit(Event::ErrorLine {
-                message: format!(
-                    "could not compile `{name}` due to {}{warned}",
-                    plural(errors, "previous error")
-                ),
-            });
+            r.emit(could_not("compile", &name, errors, warnings));
             return Err(Stopped(EXIT_DIAGNOSTICS));
         }
         if warnings > 0 {
