@@ -28,6 +28,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // First, so that this process's threads and every process it starts use small pages.
     holo_runner::exec::process::allow_huge_pages(false);
+    // A test-only switch (see `holo_compiler::faults`): make checking one item panic, to test
+    // that the fault is contained.
+    if let Some(item) = std::env::var_os("HOLO_TEST_PANIC_IN_ITEM") {
+        holo_compiler::faults::panic_when_checking(item.to_str());
+    }
     let cli = cli::Cli::parse();
     let mut shell = shell::Shell::new(cli.global.color, cli.global.quiet);
     logging::init(&mut shell);

@@ -349,10 +349,16 @@ impl Compiler {
                     return (path, Arc::new(raw));
                 }
                 let raw = vfs::semantic_diagnostics(db, *file).clone();
-                fresh.lock().unwrap_or_else(|e| e.into_inner()).push((
-                    *key,
-                    postcard_bytes(&raw.iter().map(StoredDiagnostic::from).collect::<Vec<_>>()),
-                ));
+                // A fault of the checker is not a result of the module's inputs: never stored.
+                let faulted = raw
+                    .iter()
+                    .any(|d| d.code == crate::diagnostic::codes::INTERNAL);
+                if !faulted {
+                    fresh.lock().unwrap_or_else(|e| e.into_inner()).push((
+                        *key,
+                        postcard_bytes(&raw.iter().map(StoredDiagnostic::from).collect::<Vec<_>>()),
+                    ));
+                }
                 (path, raw)
             })
             .collect();

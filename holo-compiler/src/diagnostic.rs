@@ -108,6 +108,10 @@ pub mod codes {
     /// table are generated from this list.
     pub const ALL: &[(&str, &str)] = &[
         (SYNTAX, "the parser expected something else here"),
+        (
+            INTERNAL,
+            "the compiler itself failed while checking an item (a bug in holo)",
+        ),
         (UNTERMINATED_STRING, "a string literal has no closing quote"),
         (UNKNOWN_CHAR, "a character that cannot start any token"),
         (INT_TOO_LARGE, "an integer literal does not fit in i64"),
@@ -234,6 +238,7 @@ pub mod codes {
     ];
 
     pub const SYNTAX: &str = "E0001";
+    pub const INTERNAL: &str = "E9001";
     pub const UNTERMINATED_STRING: &str = "E0002";
     pub const UNKNOWN_CHAR: &str = "E0003";
     pub const INT_TOO_LARGE: &str = "E0005";

@@ -22,4 +22,4 @@ pub use db::PackageKind;
 pub use diagnostic::{Diagnostic, Label, Loc, Severity};
 pub use ids::{ItemId, ModulePath};
 pub use span::{LineIndex, Span};
-pub use vfs::{CheckReport, Compiler, MemoryVfs, Vfs, VfsError};
+pub use vfs::{CheckReport, Compiler, MemoryVfs, Vfs, VfsError, faults};

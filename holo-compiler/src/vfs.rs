@@ -379,13 +379,71 @@ pub fn semantic_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<V
         .cloned()
         .collect();
     for (id, _) in file.items(db).iter() {
-        raw.extend(
-            crate::sema::check_item(db, ItemKey::new(db, id.clone()))
-                .iter()
-                .cloned(),
-        );
+        let key = ItemKey::new(db, id.clone());
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::sema::check_item(db, key)
+        })) {
+            Ok(diagnostics) => raw.extend(diagnostics.iter().cloned()),
+            Err(payload) => raw.push(internal_error(db, id, payload)),
+        }
     }
     Arc::new(raw)
+}
+
+/// The diagnostic of a fault of the checker itself while checking item `id`: the other items
+/// are still checked and every other answer stays right. Salsa's cancellation, which also
+/// unwinds, is passed on. The result depends on an untracked read, so that it is computed again
+/// in every new revision until the fault is gone.
+fn internal_error(
+    db: &dyn salsa::Database,
+    id: &ItemId,
+    payload: Box<dyn std::any::Any + Send>,
+) -> Diagnostic {
+    if payload.is::<salsa::Cancelled>() {
+        std::panic::resume_unwind(payload);
+    }
+    db.report_untracked_read();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    let name_node = db::item_ast(db, ItemKey::new(db, id.clone()))
+        .and_then(|ast| ast.name().map(|n| n.id))
+        .unwrap_or(crate::ast::NodeId(0));
+    Diagnostic::error(
+        crate::diagnostic::codes::INTERNAL,
+        format!("internal compiler error while checking `{id}`: {message}"),
+        Loc::Node {
+            item: id.clone(),
+            node: name_node,
+        },
+    )
+    .with_label("holo failed while checking this item")
+    .with_hint("This is a bug in holo; the rest of the package was checked. Please report it with this item's code. Editing the item may avoid it meanwhile.")
+}
+
+/// A switch for tests of the containment above: while set, checking the item whose path
+/// (`module::name`) is the switch's value panics. Process-wide, and never set outside tests.
+pub mod faults {
+    use std::sync::RwLock;
+
+    static PANIC_IN: RwLock<Option<String>> = RwLock::new(None);
+
+    /// Makes checking the item `path` panic (`None`: stop).
+    pub fn panic_when_checking(path: Option<&str>) {
+        *PANIC_IN.write().unwrap_or_else(|e| e.into_inner()) = path.map(str::to_string);
+    }
+
+    /// Panics if the switch names `item`.
+    pub(crate) fn check_point(item: &crate::ids::ItemId) {
+        let guard = PANIC_IN.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = guard.as_deref()
+            && item.to_string() == path
+        {
+            panic!("a fault injected for tests in `{path}`");
+        }
+    }
 }
 
 /// A file's syntax errors followed by `semantic` (its checker diagnostics, computed now or read

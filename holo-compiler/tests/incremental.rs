@@ -301,3 +301,39 @@ fn rewriting_the_same_text_is_not_a_change() {
     f.compiler.check();
     assert!(f.compiler.db().take_log().is_empty());
 }
+
+/// A fault of the checker in one item is an internal-error diagnostic at that item; the other
+/// items are still checked, and once the fault is gone the item is checked again (its result
+/// depended on an untracked read). The switch is process-wide: the item's name is this test's
+/// own.
+#[test]
+fn a_fault_in_one_item_is_a_diagnostic_and_the_rest_is_checked() {
+    use holo_compiler::{Compiler, PackageKind, faults};
+    let text =
+        "fn main() {}\n\nfn injected_fault_target() -> i64 { 1 }\n\nfn other() -> i64 { \"x\" }\n";
+    let mut c = Compiler::new(PackageKind::Bin);
+    c.set_file("src/main.holo", text);
+    faults::panic_when_checking(Some("injected_fault_target"));
+    let report = c.check();
+    faults::panic_when_checking(None);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"E9001"), "{:?}", report.diagnostics);
+    assert!(
+        codes.contains(&"E0308"),
+        "the other item is still checked: {codes:?}"
+    );
+    let internal = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "E9001")
+        .unwrap();
+    assert!(
+        internal.message.contains("`injected_fault_target`"),
+        "{}",
+        internal.message
+    );
+    // No edit, but a new revision: the faulted item is checked again, now without the fault.
+    c.set_file("src/other.holo", "");
+    let codes: Vec<&str> = c.check().diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["E0308"]);
+}

@@ -128,11 +128,12 @@ fn lang() {
         root.display()
     );
     if filter.is_empty() {
-        // The suite must exercise every diagnostic the compiler can report.
+        // The suite must exercise every diagnostic the compiler can report — but a fault of the
+        // checker itself, which no program causes: `tests/incremental.rs` injects one.
         let untested: Vec<&str> = codes::ALL
             .iter()
             .map(|(code, _)| *code)
-            .filter(|code| !annotated_codes.contains(*code))
+            .filter(|code| !annotated_codes.contains(*code) && *code != codes::INTERNAL)
             .collect();
         if !untested.is_empty() {
             let _ = writeln!(

@@ -994,3 +994,35 @@ fn clean_stops_the_daemon_first() {
     run.code(0);
     assert_eq!(served_by(&run), "process");
 }
+
+/// A fault of the checker inside the daemon, in one item: an internal-error diagnostic naming
+/// the item (the rest of the package is still checked), the daemon goes on serving, and once
+/// the fault is gone (a daemon without the switch) the answers are the normal ones.
+#[test]
+fn a_fault_in_one_item_is_a_diagnostic_and_the_daemon_serves_on() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let daemons = Daemons::new(&sandbox);
+    let pid = daemons.start(&[], &[("HOLO_TEST_PANIC_IN_ITEM", "add")]);
+    let run = sandbox.holo(&["check", "--message-format", "json"]).run();
+    run.code(1);
+    let internal = run
+        .json()
+        .into_iter()
+        .find(|e| e["type"] == "diagnostic" && e["code"] == "E9001")
+        .unwrap_or_else(|| panic!("no E9001 diagnostic:\n{}", run.stdout));
+    assert_eq!(internal["file"], "src/main.holo");
+    assert_eq!(internal["line"], 1, "at `add`: {internal}");
+    assert!(
+        internal["message"].as_str().unwrap_or("").contains("`add`"),
+        "{internal}"
+    );
+    assert_eq!(served_by(&run), "daemon");
+    // It keeps serving: the same answer again, and other commands.
+    sandbox.holo(&["check"]).run().code(1);
+    assert_eq!(daemons.pid(), Some(pid));
+    // Without the fault, the normal answer (nothing of it was cached).
+    sandbox.holo(&["daemon", "stop"]).run().code(0);
+    daemons.start(&[], &[]);
+    assert_same_json_answer(&sandbox, &["check"]).code(0);
+}

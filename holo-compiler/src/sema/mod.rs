@@ -55,6 +55,7 @@ pub fn check_item<'db>(db: &'db dyn salsa::Database, item: ItemKey<'db>) -> Arc<
         return Arc::new(Vec::new());
     };
     let id = item.id(db);
+    crate::vfs::faults::check_point(id);
     let mut out = Vec::new();
     check_attrs(id, &ast, &mut out);
     match &ast.kind {
