@@ -145,7 +145,11 @@ def main():
     for i in range(1, args.edits + 1):
         set_variant(work, "holo", root, nonce)
         nonce += 1
-        subprocess.run([holo, "check", "-q"], cwd=root, env=env, check=True)
+        # Each edit followed by what an agent asks: the affected tests (check, lower, run).
+        subprocess.run(
+            [holo, "test", "--affected", "-q"],
+            cwd=root, env=env, check=True, stdout=subprocess.DEVNULL,
+        )
         if i % max(1, args.edits // 4) == 0:
             rss_samples.append((i, rss()))
     subprocess.run([holo, "daemon", "stop", "-q"], cwd=root, env=env, check=True)
@@ -163,7 +167,7 @@ def main():
         c_ms = median_ms(cargo)
         print(f"| `cargo test` after the same edit | {c_ms:.0f} ms | {c_ms / tw_ms:.0f}x the watch loop |")
     print(f"| `holo check` answered by the daemon, nothing changed | {median_ms(idle):.1f} ms | whole client process |")
-    print(f"| daemon RSS after N edits (each followed by a check) | "
+    print(f"| daemon RSS after N edits (each followed by `holo test --affected`) | "
           + ", ".join(f"{n}: {mb:.0f} MiB" for n, mb in rss_samples) + " | |")
 
 

@@ -77,7 +77,11 @@ pub(crate) fn line_col(text: &str, starts: &[u32], offset: u32) -> (u32, u32) {
 }
 
 /// One function lowered on its own, with its callee table unlinked (`links` empty).
-#[salsa::tracked(returns(ref))]
+///
+/// `lru`: a resident host keeps the whole program it lowered (`cache::ProgramMemo`), so these
+/// results are read again only when their module changes; keeping every one would hold a
+/// second copy of the program.
+#[salsa::tracked(returns(ref), lru = 2048)]
 pub fn lower_function<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,

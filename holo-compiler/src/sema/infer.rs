@@ -198,7 +198,12 @@ impl InferenceResult {
 }
 
 /// Infers and checks the body of a function, method or constant (`None` for other items).
-#[salsa::tracked(returns(ref))]
+///
+/// `lru`: the result (a type for every node of the body) is read by the item's own check and
+/// lowering, which are memoized themselves, so after them it is rarely read again. A resident
+/// host keeps only the most recently used ones; salsa keeps every memo's dependencies, so an
+/// evicted result is still verified without being recomputed, and recomputed only if read.
+#[salsa::tracked(returns(ref), lru = 2048)]
 pub fn infer_body<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,

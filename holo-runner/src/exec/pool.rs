@@ -57,7 +57,7 @@ impl WorkerPool {
         let (slot_of, update) = self.slots.update(program, fingerprints);
         match update {
             // Workers holding another version (a layout changed) cannot be patched.
-            Update::Load(_) => self.kill_idle(),
+            Update::Load => self.kill_idle(),
             Update::Patch(patch) => {
                 let idle = std::mem::take(&mut self.idle);
                 let frame = super::protocol::encode_frame(&Request::Patch { patch })
@@ -88,7 +88,7 @@ impl WorkerPool {
             })
             .collect();
         let slots = &self.slots;
-        let encode = || slots.encode_sent();
+        let encode = || slots.encode_load(program, &slot_of);
         let started = AtomicUsize::new(0);
         let result = run_with(&encode, &tests, options, on_event, &mut self.idle, &started);
         self.stats.workers_started += started.into_inner() as u64;

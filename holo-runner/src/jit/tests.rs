@@ -773,6 +773,16 @@ fn lowered(src: &str) -> holo_compiler::ir::Program {
         .unwrap_or_else(|e| panic!("{e}: {:#?}", compiler.check().diagnostics))
 }
 
+/// The program a worker starting now would load, decoded.
+fn loaded(
+    slots: &crate::live::slots::SlotTable,
+    program: &holo_compiler::ir::Program,
+    slot_of: &[holo_compiler::ir::FuncIndex],
+) -> holo_compiler::ir::Program {
+    let bytes = slots.encode_load(program, slot_of).unwrap();
+    crate::exec::decode_program(&bytes).unwrap()
+}
+
 /// The behaviour fingerprints of `program`'s functions, by key.
 fn fingerprints(
     program: &holo_compiler::ir::Program,
@@ -801,9 +811,12 @@ fn a_patch_recompiles_only_what_changed_and_keeps_slots_by_key() {
     // Only `a`'s body changes: only `a` is compiled again.
     let v3 = "fn a() -> i64 { 3 }\nfn aa() -> i64 { 100 }\nfn b() -> i64 { a() + aa() }\nfn main() { println(b()); }\n";
     let mut slots = SlotTable::default();
-    let (_, Update::Load(first)) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
+    let (slot_of, Update::Load) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
         panic!("the first update loads the whole program");
     };
+    let first = loaded(&slots, &lowered(v1), &slot_of);
+    // Nothing moved in the first version: the slot program is the program.
+    assert_eq!(first, lowered(v1));
     let mut jit = Jit::with_tier(first, Tier::Baseline).unwrap();
     assert_eq!(run_main_text(&mut jit), "11\n");
     let compiled_before = jit.compiled.iter().filter(|c| **c).count();
@@ -831,14 +844,33 @@ fn a_patch_recompiles_only_what_changed_and_keeps_slots_by_key() {
     assert_eq!(stale, 3, "`main` moved: its positions change, not its code");
     assert_eq!(run_main_text(&mut jit), "102\n");
 
-    let (_, Update::Patch(patch)) = slots.update(&lowered(v3), &fingerprints(&lowered(v3))) else {
+    let (slot_of, Update::Patch(patch)) = slots.update(&lowered(v3), &fingerprints(&lowered(v3)))
+    else {
         panic!("same layouts: a patch");
     };
     assert_eq!(patch.functions.len(), 1, "only `a` changed");
     assert_eq!(jit.patch(patch).unwrap(), 1);
     assert_eq!(run_main_text(&mut jit), "103\n");
+    // A worker that starts now loads the same version, in the same slots.
+    let fresh = loaded(&slots, &lowered(v3), &slot_of);
+    assert_eq!(fresh.functions.len(), 4);
+    assert_eq!(fresh.functions[3].name, "aa");
+    let mut fresh_jit = Jit::with_tier(fresh, Tier::Baseline).unwrap();
+    assert_eq!(run_main_text(&mut fresh_jit), "103\n");
+    // `aa` goes: its slot stays, and a worker that starts later gets a stub there.
+    let v4 = "fn a() -> i64 { 4 }\nfn b() -> i64 { a() }\nfn main() { println(b()); }\n";
+    let (slot_of, Update::Patch(patch)) = slots.update(&lowered(v4), &fingerprints(&lowered(v4)))
+    else {
+        panic!("same layouts: a patch");
+    };
+    jit.patch(patch).unwrap();
+    assert_eq!(run_main_text(&mut jit), "4\n");
+    let later = loaded(&slots, &lowered(v4), &slot_of);
+    assert_eq!(later.functions[3].name, "<removed>");
+    let mut later_jit = Jit::with_tier(later, Tier::Baseline).unwrap();
+    assert_eq!(run_main_text(&mut later_jit), "4\n");
     // Nothing changed: an empty patch, nothing compiled again.
-    let (_, Update::Patch(patch)) = slots.update(&lowered(v3), &fingerprints(&lowered(v3))) else {
+    let (_, Update::Patch(patch)) = slots.update(&lowered(v4), &fingerprints(&lowered(v4))) else {
         panic!("same layouts: a patch");
     };
     assert!(patch.functions.is_empty());
@@ -851,10 +883,10 @@ fn a_signature_change_recompiles_the_callers_and_a_layout_change_reloads() {
     let v1 = "fn a(x: i64) -> i64 { x }\nfn b() -> i64 { a(1) }\nfn main() { println(b()); }\n";
     let v2 = "fn a(x: f64) -> i64 { x.to_i64() }\nfn b() -> i64 { a(1.0) }\nfn main() { println(b()); }\n";
     let mut slots = SlotTable::default();
-    let (_, Update::Load(first)) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
+    let (slot_of, Update::Load) = slots.update(&lowered(v1), &fingerprints(&lowered(v1))) else {
         panic!("load");
     };
-    let mut jit = Jit::with_tier(first, Tier::Baseline).unwrap();
+    let mut jit = Jit::with_tier(loaded(&slots, &lowered(v1), &slot_of), Tier::Baseline).unwrap();
     assert_eq!(run_main_text(&mut jit), "1\n");
     let (_, Update::Patch(patch)) = slots.update(&lowered(v2), &fingerprints(&lowered(v2))) else {
         panic!("patch");
@@ -865,14 +897,14 @@ fn a_signature_change_recompiles_the_callers_and_a_layout_change_reloads() {
     assert!(
         matches!(
             slots.update(&lowered(v3), &fingerprints(&lowered(v3))).1,
-            Update::Load(_)
+            Update::Load
         ),
         "a new struct"
     );
     let v4 = "struct P { x: i64, y: i64 }\nfn main() { let p = P { x: 4, y: 1 }; println(p.x + p.y); }\n";
     let (_, update) = slots.update(&lowered(v4), &fingerprints(&lowered(v4)));
     assert!(
-        matches!(update, Update::Load(_)),
+        matches!(update, Update::Load),
         "a changed layout loads afresh"
     );
 }
