@@ -39,6 +39,7 @@ pub struct OpenOptions {
     build_id: String,
     verify_integrity: bool,
     fixed_time: Option<u64>,
+    cache_bytes: usize,
 }
 
 impl OpenOptions {
@@ -50,7 +51,16 @@ impl OpenOptions {
             build_id: build_id.to_owned(),
             verify_integrity: true,
             fixed_time: None,
+            cache_bytes: CACHE_BYTES,
         }
+    }
+
+    /// The size of this handle's page cache (default 64 MiB). A process that keeps the store
+    /// open for hours (the daemon) and writes to it now and then wants a small one: the cache
+    /// fills with the pages of every commit up to this size, and stays resident.
+    pub fn cache_bytes(mut self, bytes: usize) -> OpenOptions {
+        self.cache_bytes = bytes;
+        self
     }
 
     /// Makes the handle use `unix_secs` as the current time instead of the system clock: for
@@ -180,7 +190,7 @@ impl OpenOptions {
         builder
             .set_concurrency_mode(ConcurrencyMode::MultiWriter)
             .set_check_integrity_on_open(self.verify_integrity)
-            .set_cache_size(CACHE_BYTES);
+            .set_cache_size(self.cache_bytes);
         let db = builder
             .create(path)
             .map_err(|e| classify(path, existed, "opening it", e.into()))?;

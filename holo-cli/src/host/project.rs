@@ -91,6 +91,8 @@ impl ProjectHost {
     /// would leave the memos cold for the first edit), it lowers only the modules an edit
     /// changed, and it keeps test workers between runs, patched with each new version.
     pub fn make_resident(&mut self) {
+        // The shared cache, kept open for hours, with a small page cache.
+        self.cache = OpeningStore::start_with(true);
         self.warm = true;
         self.memo.get_or_insert_with(Default::default);
         self.reach.get_or_insert_with(BTreeMap::new);
@@ -121,7 +123,9 @@ impl ProjectHost {
         if let Some(state) = &self.state {
             return Some(state.clone());
         }
-        let state = crate::host::store::open_project_state(r, self.root()).map(Arc::new);
+        let resident = self.memo.is_some();
+        let state =
+            crate::host::store::open_project_state(r, self.root(), resident).map(Arc::new);
         if self.memo.is_some() {
             self.state.clone_from(&state);
         }

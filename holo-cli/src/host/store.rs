@@ -52,6 +52,20 @@ pub fn project_state_path(root: &Path) -> PathBuf {
     holo_target_dir(root).join(holo_db::state_file_name())
 }
 
+/// The page cache of a store held open by a resident host (the daemon): small, because the
+/// cache keeps the pages of every commit up to its size for as long as the process lives.
+pub const RESIDENT_CACHE_BYTES: usize = 4 << 20;
+
+/// How to open a store: with the default page cache, or a resident host's small one.
+fn options(resident: bool) -> holo_db::OpenOptions {
+    let options = holo_db::OpenOptions::new(build_id());
+    if resident {
+        options.cache_bytes(RESIDENT_CACHE_BYTES)
+    } else {
+        options
+    }
+}
+
 /// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
 /// cannot be opened at all, warns and returns `None`: the command goes on without it.
 pub fn open_store(r: &mut dyn Reporter, path: &Path) -> Option<Store> {
@@ -109,13 +123,18 @@ type StoreOpen = Result<(Store, Option<holo_db::Warning>), holo_db::StoreError>;
 impl OpeningStore {
     /// Starts opening the shared cache (`$HOLO_HOME/cache`).
     pub fn start() -> OpeningStore {
+        OpeningStore::start_with(false)
+    }
+
+    /// Starts opening the shared cache, for a resident host (`resident`: a small page cache).
+    pub fn start_with(resident: bool) -> OpeningStore {
         let (existed, state) = match shared_store_path() {
             Err(e) => (false, Opening::Failed(e)),
             Ok(path) => {
                 let target = path.clone();
                 let spawned = std::thread::Builder::new()
                     .name("holo-open-cache".to_owned())
-                    .spawn(move || Store::open(&target, build_id()));
+                    .spawn(move || options(resident).open(&target));
                 let state = match spawned {
                     Ok(thread) => Opening::Thread {
                         path: path.clone(),
@@ -205,7 +224,8 @@ fn first_problem_with(path: &Path) -> bool {
 }
 
 /// The project's state (recorded test results and the test-to-code map), or `None` (with a
-/// warning) when it cannot be used.
-pub fn open_project_state(r: &mut dyn Reporter, root: &Path) -> Option<Store> {
-    open_store(r, &project_state_path(root))
+/// warning) when it cannot be used. `resident`: for a host that keeps it open.
+pub fn open_project_state(r: &mut dyn Reporter, root: &Path, resident: bool) -> Option<Store> {
+    let path = project_state_path(root);
+    report_open(r, &path, options(resident).open(&path))
 }
