@@ -486,6 +486,28 @@ impl Running {
             .clone()
     }
 
+    /// Waits for the process to exit by itself (failing the test after `WATCH_TIMEOUT`);
+    /// returns its exit code.
+    #[track_caller]
+    pub fn wait_exit(mut self) -> Option<i32> {
+        let deadline = Instant::now() + WATCH_TIMEOUT;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    for reader in self.readers.drain(..) {
+                        let _ = reader.join();
+                    }
+                    return status.code();
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Ok(None) => panic!("holo did not exit within {WATCH_TIMEOUT:?}"),
+                Err(e) => panic!("cannot wait for holo: {e}"),
+            }
+        }
+    }
+
     /// Sends SIGINT (what Ctrl+C sends) and waits for the process to exit; returns its exit
     /// code. Unix only.
     #[track_caller]

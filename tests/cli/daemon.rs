@@ -1026,3 +1026,64 @@ fn a_fault_in_one_item_is_a_diagnostic_and_the_daemon_serves_on() {
     daemons.start(&[], &[]);
     assert_same_json_answer(&sandbox, &["check"]).code(0);
 }
+
+/// A test that runs for a while: long enough to kill something in the middle of it.
+const SLOW: &str = r#"fn spin(n: i64) -> i64 {
+    let mut i = 0;
+    let mut total = 0;
+    while i < n {
+        total = (total + i) % 1000;
+        i = i + 1;
+    }
+    total
+}
+
+fn main() {}
+
+#[test]
+fn spins() {
+    assert(spin(300000000) >= 0);
+}
+"#;
+
+/// A client killed in the middle of its request harms nothing: the daemon finishes the work,
+/// records it, and answers the next client.
+#[test]
+fn a_client_killed_mid_request_harms_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.package("slow", &[("src/main.holo", SLOW)]);
+    let daemons = Daemons::new(&sandbox);
+    let pid = daemons.start(&[], &[]);
+    let client = sandbox.holo(&["test"]).spawn();
+    client.wait_for("the test to start", |_, err| {
+        err.iter().any(|l| l.contains("Running")).then_some(())
+    });
+    drop(client); // SIGKILL
+    let run = sandbox.holo(&["test", "--message-format", "json"]).run();
+    run.code(0);
+    assert_eq!(served_by(&run), "daemon");
+    assert_eq!(summary(&run)["passed"], 1, "{}", run.stdout);
+    assert_eq!(daemons.pid(), Some(pid));
+}
+
+/// The daemon killed in the middle of a test run: the client says so and ends (it does not
+/// hang), the daemon's workers go with it, and the next command answers in its own process.
+#[test]
+fn a_daemon_killed_mid_test_run_leaves_a_working_package() {
+    let sandbox = Sandbox::new();
+    sandbox.package("slow", &[("src/main.holo", SLOW)]);
+    let daemons = Daemons::new(&sandbox);
+    let pid = daemons.start(&[], &[]);
+    let client = sandbox.holo(&["test", "--message-format", "json"]).spawn();
+    client.wait_for("the test to start", |_, err| {
+        err.iter().any(|l| l.contains("Running")).then_some(())
+    });
+    kill9(pid);
+    let stderr_before = client.stderr();
+    let code = client.wait_exit();
+    assert_eq!(code, Some(101), "{stderr_before:?}");
+    let run = sandbox.holo(&["test", "--message-format", "json"]).run();
+    run.code(0);
+    assert_eq!(served_by(&run), "process");
+    assert_eq!(summary(&run)["passed"], 1, "{}", run.stdout);
+}

@@ -124,8 +124,7 @@ impl ProjectHost {
             return Some(state.clone());
         }
         let resident = self.memo.is_some();
-        let state =
-            crate::host::store::open_project_state(r, self.root(), resident).map(Arc::new);
+        let state = crate::host::store::open_project_state(r, self.root(), resident).map(Arc::new);
         if self.memo.is_some() {
             self.state.clone_from(&state);
         }
