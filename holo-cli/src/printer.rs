@@ -30,6 +30,8 @@ pub struct Printer<'a> {
     failures: Vec<TestEvent>,
     bar: Option<ProgressBar>,
     running: Vec<String>,
+    /// Watch cycles: whether the cycle's time runs from a save (and is said so).
+    after_save: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -42,7 +44,14 @@ impl<'a> Printer<'a> {
             failures: Vec::new(),
             bar: None,
             running: Vec::new(),
+            after_save: false,
         }
+    }
+
+    /// In a watch cycle started by a save: the closing line says how long after it.
+    pub fn after_save(mut self, after_save: bool) -> Printer<'a> {
+        self.after_save = after_save;
+        self
     }
 
     pub fn nocapture(mut self, nocapture: bool) -> Printer<'a> {
@@ -140,8 +149,7 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// `✓ 12 ran, 12 passed, 788 cached — 14.0 ms` (the watch loop adds how long after the
-    /// save).
+    /// `✓ 12 ran, 12 passed, 788 cached — 14.0 ms after save`.
     fn watch_test_outcome(&mut self, s: &SummaryEvent) {
         let c = s.tests.unwrap_or_default();
         let ok = c.all_passed() && s.errors == 0;
@@ -160,8 +168,9 @@ impl<'a> Printer<'a> {
             parts.push(format!("{} filtered out", c.filtered_out));
         }
         let elapsed = format_duration(Duration::from_secs_f64(s.duration_ms / 1000.0));
+        let since = if self.after_save { " after save" } else { "" };
         self.shell
-            .outcome(ok, format!("{} — {elapsed}", parts.join(", ")));
+            .outcome(ok, format!("{} — {elapsed}{since}", parts.join(", ")));
     }
 
     fn test(&mut self, test: TestEvent) {

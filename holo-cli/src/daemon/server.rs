@@ -101,7 +101,7 @@ pub fn serve(
     };
     match &options.foreground {
         Some((cycle, format)) => {
-            run_cycle(shell, &mut host, cycle, *format, Instant::now(), &cancel);
+            run_cycle(shell, &mut host, cycle, *format, None, &cancel);
             shell.progress("watching for changes…");
         }
         None => {
@@ -156,7 +156,7 @@ pub fn serve(
                 state.coalesce(&rx, &location, &host);
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, save, &cancel);
+                    run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
                 }
             }
             Msg::Call(call, stream) => {
@@ -164,7 +164,7 @@ pub fn serve(
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 state.answer(shell, &mut host, call, stream);
                 if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, Instant::now(), &cancel);
+                    run_cycle(shell, &mut host, cycle, *format, None, &cancel);
                 }
             }
         }
@@ -180,23 +180,25 @@ fn run_cycle(
     host: &mut ProjectHost,
     cycle: &Cycle,
     format: MessageFormat,
-    start: Instant,
+    save: Option<Instant>,
     cancel: &Arc<AtomicBool>,
 ) {
     cancel.store(false, Ordering::SeqCst);
     host.set_cancel(Some(cancel.clone()));
-    run_cycle_now(shell, host, cycle, format, start);
+    run_cycle_now(shell, host, cycle, format, save);
     host.set_cancel(None);
 }
 
+/// `save`: when the save that started the cycle was seen (its time runs from there).
 fn run_cycle_now(
     shell: &mut Shell,
     host: &mut ProjectHost,
     cycle: &Cycle,
     format: MessageFormat,
-    start: Instant,
+    save: Option<Instant>,
 ) {
-    let mut printer = Printer::new(shell, format, Style::Watch);
+    let start = save.unwrap_or_else(Instant::now);
+    let mut printer = Printer::new(shell, format, Style::Watch).after_save(save.is_some());
     match cycle {
         Cycle::Check => {
             host.check(&mut printer, start);
