@@ -15,6 +15,7 @@ use holo_compiler::{Compiler, Diagnostic, PackageKind, Severity, VfsError};
 use holo_pkg::{MANIFEST_FILE, Manifest};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The state of one source file on disk.
 enum FileState {
@@ -41,6 +42,10 @@ pub struct Session {
     /// Editors' unsaved texts by path: while a path has one, it is the file's text, whatever
     /// the disk says.
     overlays: BTreeMap<String, String>,
+    /// Each file's content hash for [`Session::snapshot_key`], with the text it is of (the
+    /// compiler hands out the same `Arc` until the text changes): a resident host hashes only
+    /// the files a save changed.
+    hashes: std::collections::HashMap<String, (Arc<str>, [u8; 32])>,
 }
 
 impl Session {
@@ -60,6 +65,7 @@ impl Session {
             kind: None,
             sources: Sources::default(),
             overlays: BTreeMap::new(),
+            hashes: Default::default(),
         }
     }
 
@@ -294,20 +300,29 @@ impl Session {
 
     /// The key of the sources as loaded (see `ops/snapshot.rs`), or `None` if some file could
     /// not be loaded.
-    pub fn snapshot_key(&self, build_id: &str) -> Option<holo_db::Key> {
+    pub fn snapshot_key(&mut self, build_id: &str) -> Option<holo_db::Key> {
         let manifest = self.manifest_bytes.as_deref()?;
-        let mut texts = Vec::with_capacity(self.files.len());
-        for (path, state) in &self.files {
-            match state {
-                FileState::Loaded => texts.push((path.as_str(), self.compiler.text(path)?)),
-                FileState::Unreadable(_) => return None,
-            }
+        let hashes = &mut self.hashes;
+        if hashes.len() > self.files.len() {
+            hashes.retain(|path, _| self.files.contains_key(path));
         }
-        Some(crate::host::snapshot::key_of(
-            build_id,
-            manifest,
-            texts.iter().map(|(p, t)| (*p, &**t)),
-        ))
+        let mut files = Vec::with_capacity(self.files.len());
+        for (path, state) in &self.files {
+            let FileState::Loaded = state else {
+                return None;
+            };
+            let text = self.compiler.text(path)?;
+            let hash = match hashes.get(path) {
+                Some((known, hash)) if Arc::ptr_eq(known, &text) => *hash,
+                _ => {
+                    let hash = *blake3::hash(text.as_bytes()).as_bytes();
+                    hashes.insert(path.clone(), (text, hash));
+                    hash
+                }
+            };
+            files.push((path.as_str(), hash));
+        }
+        Some(crate::host::snapshot::key_of_hashed(build_id, manifest, files))
     }
 
     /// Checks the package (only meaningful when [`Session::problems`] is empty).

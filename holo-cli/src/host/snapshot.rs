@@ -74,17 +74,30 @@ pub fn key_of<'a>(
     manifest: &[u8],
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Key {
-    let mut files: Vec<(&str, &str)> = files.into_iter().collect();
+    let hashed: Vec<(&str, [u8; 32])> = files
+        .into_iter()
+        .map(|(path, text)| (path, *blake3::hash(text.as_bytes()).as_bytes()))
+        .collect();
+    key_of_hashed(build_id, manifest, hashed)
+}
+
+/// [`key_of`] from the files' content hashes (`blake3` of the text).
+pub fn key_of_hashed<'a>(
+    build_id: &str,
+    manifest: &[u8],
+    files: impl IntoIterator<Item = (&'a str, [u8; 32])>,
+) -> Key {
+    let mut files: Vec<(&str, [u8; 32])> = files.into_iter().collect();
     files.sort();
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"holo test snapshot v1");
     hasher.update(build_id.as_bytes());
     hasher.update(&(manifest.len() as u64).to_le_bytes());
     hasher.update(manifest);
-    for (path, text) in files {
+    for (path, hash) in files {
         hasher.update(&(path.len() as u64).to_le_bytes());
         hasher.update(path.as_bytes());
-        hasher.update(blake3::hash(text.as_bytes()).as_bytes());
+        hasher.update(&hash);
     }
     *hasher.finalize().as_bytes()
 }

@@ -214,6 +214,16 @@ pub fn link_program(
 pub(crate) fn layouts(
     db: &dyn salsa::Database,
 ) -> Result<(Vec<ir::StructLayout>, Vec<ir::EnumLayout>), LowerError> {
+    package_layouts(db).clone()
+}
+
+/// [`layouts`], memoized: it reads only the items' structure and interfaces, so a body edit
+/// (a change of a low-durability input only) does not even re-validate it — a resident host
+/// relinking after such an edit pays nothing for the layouts of a large package.
+#[salsa::tracked(returns(ref))]
+fn package_layouts(
+    db: &dyn salsa::Database,
+) -> Result<(Vec<ir::StructLayout>, Vec<ir::EnumLayout>), LowerError> {
     let mut structs: Vec<ir::StructLayout> = Vec::new();
     let mut enums: Vec<ir::EnumLayout> = Vec::new();
     for file in db::module_map(db).values() {
