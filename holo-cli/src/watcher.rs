@@ -26,7 +26,7 @@ use std::time::Duration;
 
 /// How long a burst of events may pause and still be one change: editors write a file in a
 /// few quick steps (write, rename, chmod) that arrive microseconds apart.
-pub const COALESCE: Duration = Duration::from_millis(2);
+pub const COALESCE: Duration = Duration::from_millis(1);
 
 /// The prefix of the sync markers clients write into the package root (see
 /// `daemon::client`): the daemon answers only after it has seen the marker's event.
