@@ -1087,3 +1087,38 @@ fn a_daemon_killed_mid_test_run_leaves_a_working_package() {
     assert_eq!(served_by(&run), "process");
     assert_eq!(summary(&run)["passed"], 1, "{}", run.stdout);
 }
+
+/// A save during a watch cycle makes it obsolete: a test that hangs is stopped at once (long
+/// before its time limit), nothing of the cycle is recorded, and the next cycle reports the
+/// new code.
+#[test]
+fn a_save_cancels_a_hanging_test_in_test_watch() {
+    let hanging = "fn main() {}\n\n#[test]\nfn hangs() {\n    let mut i = 0;\n    while i >= 0 {\n        i = (i + 1) % 1000;\n    }\n}\n";
+    let fixed = "fn main() {}\n\n#[test]\nfn hangs() {\n    let mut i = 0;\n    while i < 10 {\n        i = i + 1;\n    }\n}\n";
+    let sandbox = Sandbox::new();
+    sandbox.package("spin", &[("src/main.holo", hanging)]);
+    let start = std::time::Instant::now();
+    let mut watch = Foreground::spawn(&sandbox, &["test", "--watch", "--timeout", "120"]);
+    watch
+        .running
+        .wait_for("the hanging test to start", |out, _| {
+            // With a hidden progress bar, a test is known to run once the run is planned.
+            let _ = out;
+            Some(())
+        });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    atomic_save(&sandbox, "src/main.holo", fixed);
+    let line = watch.expect("the cycle of the fix", |l| l.starts_with("✓ "));
+    assert!(line.contains("1 passed"), "{line}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "the hanging test was not stopped by the save ({:?})",
+        start.elapsed()
+    );
+    assert_eq!(watch.running.interrupt(), Some(0));
+    // The hang was not recorded as a result: a fresh run agrees with the fixed code.
+    let run = sandbox
+        .holo(&["test", "--affected", "--message-format", "json"])
+        .run();
+    run.code(0);
+}

@@ -97,11 +97,12 @@ pub fn serve(
         touched: Touched::default(),
         queue: VecDeque::new(),
         seen_markers: VecDeque::new(),
+        rerun: false,
         stop: false,
     };
     match &options.foreground {
         Some((cycle, format)) => {
-            run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+            state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
             shell.progress("watching for changes…");
         }
         None => {
@@ -155,16 +156,20 @@ pub fn serve(
                 state.touched.add(&location.root, host.session(), event);
                 state.coalesce(&rx, &location, &host);
                 let changed = state.apply(&mut host, &mut watcher, shell);
-                if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
+                if (changed || state.rerun)
+                    && let Some((cycle, format)) = &options.foreground
+                {
+                    state.rerun = run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
                 }
             }
             Msg::Call(call, stream) => {
                 state.sync(&rx, &location, &host, call.sync.as_deref());
                 let changed = state.apply(&mut host, &mut watcher, shell);
-                state.answer(shell, &mut host, call, stream);
-                if changed && let Some((cycle, format)) = &options.foreground {
-                    run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+                state.answer(&mut host, call, stream);
+                if (changed || state.rerun)
+                    && let Some((cycle, format)) = &options.foreground
+                {
+                    state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
                 }
             }
         }
@@ -175,6 +180,8 @@ pub fn serve(
 
 /// One cycle in the foreground: check, or check and run the affected tests, printed. A change
 /// saved meanwhile cancels its test run (`cancel`); the loop then starts the next cycle.
+/// Returns whether it was cancelled: the next cycle must run even if the event that cancelled
+/// it changed nothing (a late event of the same save).
 fn run_cycle(
     shell: &mut Shell,
     host: &mut ProjectHost,
@@ -182,11 +189,12 @@ fn run_cycle(
     format: MessageFormat,
     save: Option<Instant>,
     cancel: &Arc<AtomicBool>,
-) {
+) -> bool {
     cancel.store(false, Ordering::SeqCst);
     host.set_cancel(Some(cancel.clone()));
-    run_cycle_now(shell, host, cycle, format, save);
+    let code = run_cycle_now(shell, host, cycle, format, save);
     host.set_cancel(None);
+    code == crate::host::test::CANCELLED_EXIT
 }
 
 /// `save`: when the save that started the cycle was seen (its time runs from there).
@@ -196,16 +204,14 @@ fn run_cycle_now(
     cycle: &Cycle,
     format: MessageFormat,
     save: Option<Instant>,
-) {
+) -> u8 {
     let start = save.unwrap_or_else(Instant::now);
     let mut printer = Printer::new(shell, format, Style::Watch).after_save(save.is_some());
     match cycle {
-        Cycle::Check => {
-            host.check(&mut printer, start);
-        }
+        Cycle::Check => host.check(&mut printer, start),
         Cycle::Test(request) => {
             let mut printer = printer.nocapture(request.nocapture);
-            host.test(request, &mut printer, start);
+            host.test(request, &mut printer, start)
         }
     }
 }
@@ -221,6 +227,8 @@ struct Loop {
     /// Sync markers seen before their request was taken (the file event can come first).
     /// Bounded: a marker whose request never comes is dropped after a while.
     seen_markers: VecDeque<String>,
+    /// The last foreground cycle was cancelled: the next one runs whatever the next change is.
+    rerun: bool,
     stop: bool,
 }
 
@@ -317,13 +325,7 @@ impl Loop {
     }
 
     /// Answers one request on its connection.
-    fn answer(
-        &mut self,
-        shell: &mut Shell,
-        host: &mut ProjectHost,
-        call: Call,
-        stream: UnixStream,
-    ) {
+    fn answer(&mut self, host: &mut ProjectHost, call: Call, stream: UnixStream) {
         self.requests += 1;
         self.last_request = Instant::now();
         let start = Instant::now();
@@ -362,11 +364,7 @@ impl Loop {
             }
         };
         out.reply(&Reply::Done { exit_code });
-        tracing::info!(request = %what, exit_code, elapsed = ?start.elapsed(), "answered");
-        if shell.is_quiet() {
-            return;
-        }
-        tracing::debug!(requests = self.requests, "served");
+        tracing::info!(request = %what, exit_code, elapsed = ?start.elapsed(), requests = self.requests, "answered");
     }
 
     fn compute(

@@ -322,7 +322,9 @@ impl Session {
             };
             files.push((path.as_str(), hash));
         }
-        Some(crate::host::snapshot::key_of_hashed(build_id, manifest, files))
+        Some(crate::host::snapshot::key_of_hashed(
+            build_id, manifest, files,
+        ))
     }
 
     /// Checks the package (only meaningful when [`Session::problems`] is empty).
