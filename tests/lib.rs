@@ -511,28 +511,13 @@ impl Running {
     /// Sends SIGINT (what Ctrl+C sends) and waits for the process to exit; returns its exit
     /// code. Unix only.
     #[track_caller]
-    pub fn interrupt(mut self) -> Option<i32> {
+    pub fn interrupt(self) -> Option<i32> {
         let status = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -INT failed");
-        let deadline = Instant::now() + WATCH_TIMEOUT;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    for reader in self.readers.drain(..) {
-                        let _ = reader.join();
-                    }
-                    return status.code();
-                }
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => panic!("holo did not exit within {WATCH_TIMEOUT:?} after SIGINT"),
-                Err(e) => panic!("cannot wait for holo: {e}"),
-            }
-        }
+        self.wait_exit()
     }
 }
 
