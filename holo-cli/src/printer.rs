@@ -81,6 +81,18 @@ impl<'a> Printer<'a> {
         if let Some(counts) = &summary.tests {
             let duration = Duration::from_secs_f64(summary.duration_ms / 1000.0);
             if self.style == Style::Watch {
+                // Why the tests that ran failed; those still failing from the record were
+                // shown when they failed.
+                if human {
+                    let mut text = String::new();
+                    for test in self.failures.iter().filter(|t| !t.is_cached()) {
+                        text.push_str(&failure_section(test, summary.timeout_s, self.nocapture));
+                    }
+                    if !text.is_empty() {
+                        text.push('\n');
+                        self.shell.out_text(&text);
+                    }
+                }
                 self.watch_test_outcome(summary);
             } else if human {
                 let mut text = String::new();
