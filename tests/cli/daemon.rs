@@ -697,15 +697,15 @@ fn test_watch_shows_each_cycle() {
     atomic_save(&sandbox, "src/main.holo", &CALC.replace("a + b", "a - b"));
     let failed = watch.expect("a failing test", |l| l.starts_with("✗ "));
     assert!(failed.contains("1 failed"), "{failed}");
-    assert!(
-        watch
-            .running
-            .stdout()
-            .iter()
-            .any(|l| l == "test adds ... FAILED"),
-        "{:?}",
-        watch.running.stdout()
-    );
+    // stdout and stderr are read by two threads: wait for the test's line rather than expect it
+    // to be there already. The failure says why, as `holo test` does.
+    watch
+        .running
+        .wait_for("the failing test's line and why", |out, _| {
+            (out.iter().any(|l| l == "test adds ... FAILED")
+                && out.iter().any(|l| l.starts_with("error: assertion failed")))
+            .then_some(())
+        });
 
     atomic_save(&sandbox, "src/main.holo", CALC);
     watch.expect("the fix", |l| l.starts_with("✓ "));
