@@ -30,8 +30,6 @@ pub struct Printer<'a> {
     failures: Vec<TestEvent>,
     bar: Option<ProgressBar>,
     running: Vec<String>,
-    /// Watch cycles: whether the cycle's time runs from a save (and is said so).
-    after_save: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -44,14 +42,7 @@ impl<'a> Printer<'a> {
             failures: Vec::new(),
             bar: None,
             running: Vec::new(),
-            after_save: false,
         }
-    }
-
-    /// In a watch cycle started by a save: the closing line says how long after it.
-    pub fn after_save(mut self, after_save: bool) -> Printer<'a> {
-        self.after_save = after_save;
-        self
     }
 
     pub fn nocapture(mut self, nocapture: bool) -> Printer<'a> {
@@ -180,7 +171,7 @@ impl<'a> Printer<'a> {
             parts.push(format!("{} filtered out", c.filtered_out));
         }
         let elapsed = format_duration(Duration::from_secs_f64(s.duration_ms / 1000.0));
-        let since = if self.after_save { " after save" } else { "" };
+        let since = if s.after_save { " after save" } else { "" };
         self.shell
             .outcome(ok, format!("{} — {elapsed}{since}", parts.join(", ")));
     }

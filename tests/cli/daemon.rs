@@ -1122,3 +1122,51 @@ fn a_save_cancels_a_hanging_test_in_test_watch() {
         .run();
     run.code(0);
 }
+
+/// Beside a running daemon, `holo test --watch` follows the daemon's warm state instead of
+/// loading its own: its cycles are the daemon's (`served_by: daemon`); when the daemon stops,
+/// it says so and goes on watching in its own process.
+#[test]
+fn test_watch_follows_a_running_daemon() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let daemons = Daemons::new(&sandbox);
+    daemons.start(&[], &[]);
+    let watch = sandbox
+        .holo(&["test", "--watch", "--message-format", "json"])
+        .spawn();
+    let summaries = |out: &[String]| -> Vec<serde_json::Value> {
+        out.iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["type"] == "summary")
+            .collect()
+    };
+    let first = watch.wait_for("the first cycle", |out, _| summaries(out).first().cloned());
+    assert_eq!(first["served_by"], "daemon", "{first}");
+    assert_eq!(
+        first["passed"].as_u64().unwrap_or(0) + first["cached"].as_u64().unwrap_or(0),
+        1
+    );
+    atomic_save(&sandbox, "src/main.holo", &CALC.replace("a + b", "a - b"));
+    let second = watch.wait_for("the cycle of the save", |out, _| {
+        summaries(out).get(1).cloned()
+    });
+    assert_eq!(second["failed"], 1, "{second}");
+    assert_eq!(second["served_by"], "daemon");
+    // The daemon goes: the watch goes on by itself.
+    sandbox.holo(&["daemon", "stop"]).run().code(0);
+    watch.wait_for("the notice", |_, err| {
+        err.iter()
+            .any(|l| l.contains("the daemon stopped; watching in this process"))
+            .then_some(())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    atomic_save(&sandbox, "src/main.holo", CALC);
+    let next = watch.wait_for("a cycle in its own process", |out, _| {
+        summaries(out)
+            .into_iter()
+            .find(|s| s["served_by"] == "process" && s["failed"] == 0)
+    });
+    assert_eq!(next["failed"], 0, "{next}");
+    assert_eq!(watch.interrupt(), Some(0));
+}

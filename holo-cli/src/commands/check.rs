@@ -15,7 +15,7 @@ pub fn exec(shell: &mut Shell, args: CheckArgs) -> Result<ExitCode, CliError> {
     };
     if args.watch {
         let cycle = crate::daemon::server::Cycle::Check;
-        return crate::watch::watch(shell, location, args.message_format, cycle);
+        return crate::watch::watch(shell, location, args.message_format, cycle, &target.daemon);
     }
     if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Check) {
         return Ok(code);

@@ -59,7 +59,7 @@ pub struct Target {
     pub start: Instant,
     manifest_path: Option<PathBuf>,
     format: MessageFormat,
-    daemon: DaemonArgs,
+    pub daemon: DaemonArgs,
 }
 
 impl Target {

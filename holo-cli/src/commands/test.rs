@@ -26,7 +26,7 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
     };
     if args.watch {
         let cycle = crate::daemon::server::Cycle::Test(request);
-        return crate::watch::watch(shell, location, args.message_format, cycle);
+        return crate::watch::watch(shell, location, args.message_format, cycle, &target.daemon);
     }
     if let Some(code) = target.via_daemon(
         shell,

@@ -352,3 +352,44 @@ pub fn status(location: &PackageLocation) -> Result<Option<DaemonStatus>, CliErr
     let answer = call(connection, location, &Request::Status, &mut events);
     Ok(answer.and_then(|a| a.status))
 }
+
+/// Follows the package through its running daemon (`Request::Watch`): `cycle` now and after
+/// every change, printed through `out`, until the daemon goes away. `false` when no daemon of
+/// this build runs (nothing was printed; the caller watches in its own process).
+pub fn follow(
+    location: &PackageLocation,
+    cycle: &super::protocol::Cycle,
+    out: &mut dyn Reporter,
+) -> bool {
+    let Ok(Found::Daemon(mut connection)) = connect(location) else {
+        return false;
+    };
+    if !connection.daemon.same_build(&Hello::mine()) {
+        out.emit(Event::Warning {
+            message: format!(
+                "the daemon of this package (pid {}) is another build of holo; watching in this process. Run `holo daemon start` to replace it.",
+                connection.daemon.pid
+            ),
+        });
+        return false;
+    }
+    let call = Call {
+        request: Request::Watch(cycle.clone()),
+        sync: None,
+    };
+    let Ok(mut writer) = connection.stream.get_ref().try_clone() else {
+        return false;
+    };
+    if send(&mut writer, &call).is_err() {
+        return false;
+    }
+    while let Ok(Some(reply)) = receive::<Reply>(&mut connection.stream) {
+        match reply {
+            Reply::Event(event) => out.emit(event),
+            Reply::Refused { .. } => return false,
+            Reply::Done { .. } => break,
+            Reply::Status(_) | Reply::Program { .. } => {}
+        }
+    }
+    true
+}

@@ -45,8 +45,19 @@ pub enum Request {
     /// Compile for `holo run`: the program comes back in [`Reply::Program`].
     Run,
     Test(TestRequest),
+    /// Follow the package: a cycle now and after every change, streamed until the client
+    /// hangs up (`holo test --watch`, `holo check --watch` beside a running daemon).
+    Watch(Cycle),
     Status,
     Stop,
+}
+
+/// What a watch loop computes after every change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cycle {
+    Check,
+    Test(TestRequest),
 }
 
 impl Request {
@@ -58,7 +69,7 @@ impl Request {
             Request::Build => Some(CommandKind::Build),
             Request::Run => Some(CommandKind::Run),
             Request::Test(_) => Some(CommandKind::Test),
-            Request::Status | Request::Stop => None,
+            Request::Watch(_) | Request::Status | Request::Stop => None,
         }
     }
 }

@@ -13,7 +13,6 @@ use crate::error::{CliError, EXIT_RUNTIME};
 use crate::host::events::{Event, Reporter, ServedBy};
 use crate::host::package::PackageLocation;
 use crate::host::project::ProjectHost;
-use crate::host::test::TestRequest;
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use crate::watcher::{COALESCE, PackageWatcher, Touched};
@@ -28,12 +27,7 @@ use std::time::{Duration, Instant};
 /// How long a request waits for its sync marker's event before the package is re-read whole.
 const SYNC_WAIT: Duration = Duration::from_secs(2);
 
-/// What the loop computes and shows after every change, in the foreground.
-#[derive(Clone, Debug)]
-pub enum Cycle {
-    Check,
-    Test(TestRequest),
-}
+pub use super::protocol::Cycle;
 
 pub struct Options {
     /// Serve clients on the package's socket.
@@ -59,10 +53,18 @@ pub fn serve(
     let (tx, rx) = mpsc::channel::<Msg>();
     if options.foreground.is_some() {
         let interrupt = tx.clone();
-        ctrlc::set_handler(move || {
+        match ctrlc::set_handler(move || {
             let _ = interrupt.send(Msg::Interrupt);
-        })
-        .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
+        }) {
+            // One was installed already (a watch that followed a daemon until it stopped): it
+            // ends the process on Ctrl+C, which is what this one would do too.
+            Ok(()) | Err(ctrlc::Error::MultipleHandlers) => {}
+            Err(e) => {
+                return Err(CliError::new(format!(
+                    "cannot install the Ctrl+C handler: {e}"
+                )));
+            }
+        }
     }
     let _socket = if options.socket {
         Some(Socket::bind(&location, tx.clone())?)
@@ -98,6 +100,7 @@ pub fn serve(
         queue: VecDeque::new(),
         seen_markers: VecDeque::new(),
         rerun: false,
+        subscribers: Vec::new(),
         stop: false,
     };
     match &options.foreground {
@@ -156,20 +159,29 @@ pub fn serve(
                 state.touched.add(&location.root, host.session(), event);
                 state.coalesce(&rx, &location, &host);
                 let changed = state.apply(&mut host, &mut watcher, shell);
-                if (changed || state.rerun)
-                    && let Some((cycle, format)) = &options.foreground
-                {
-                    state.rerun = run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
+                if changed || state.rerun {
+                    state.rerun = false;
+                    if let Some((cycle, format)) = &options.foreground {
+                        state.rerun |=
+                            run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
+                    }
+                    state.rerun |= state.follow(&mut host, Some(save), &cancel);
                 }
             }
             Msg::Call(call, stream) => {
                 state.sync(&rx, &location, &host, call.sync.as_deref());
                 let changed = state.apply(&mut host, &mut watcher, shell);
-                state.answer(&mut host, call, stream);
-                if (changed || state.rerun)
-                    && let Some((cycle, format)) = &options.foreground
-                {
-                    state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+                if let Request::Watch(cycle) = call.request {
+                    state.subscribe(&mut host, cycle, stream, &cancel);
+                } else {
+                    state.answer(&mut host, call, stream);
+                }
+                if changed || state.rerun {
+                    state.rerun = false;
+                    if let Some((cycle, format)) = &options.foreground {
+                        state.rerun |= run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+                    }
+                    state.rerun |= state.follow(&mut host, None, &cancel);
                 }
             }
         }
@@ -190,30 +202,55 @@ fn run_cycle(
     save: Option<Instant>,
     cancel: &Arc<AtomicBool>,
 ) -> bool {
+    let nocapture = matches!(cycle, Cycle::Test(t) if t.nocapture);
+    let mut printer = Printer::new(shell, format, Style::Watch).nocapture(nocapture);
+    cycle_into(host, cycle, save, cancel, &mut printer)
+}
+
+/// One cycle, its events to `out` (a printer, or a subscriber's socket); returns whether it
+/// was cancelled.
+fn cycle_into(
+    host: &mut ProjectHost,
+    cycle: &Cycle,
+    save: Option<Instant>,
+    cancel: &Arc<AtomicBool>,
+    out: &mut dyn Reporter,
+) -> bool {
     cancel.store(false, Ordering::SeqCst);
     host.set_cancel(Some(cancel.clone()));
-    let code = run_cycle_now(shell, host, cycle, format, save);
+    // A cycle started by a save runs its time from the save, and its summary says so.
+    let start = save.unwrap_or_else(Instant::now);
+    let mut out = MarkSummary {
+        out,
+        after_save: save.is_some(),
+    };
+    let code = match cycle {
+        Cycle::Check => host.check(&mut out, start),
+        Cycle::Test(request) => host.test(request, &mut out, start),
+    };
     host.set_cancel(None);
     code == crate::host::test::CANCELLED_EXIT
 }
 
-/// `save`: when the save that started the cycle was seen (its time runs from there).
-fn run_cycle_now(
-    shell: &mut Shell,
-    host: &mut ProjectHost,
-    cycle: &Cycle,
-    format: MessageFormat,
-    save: Option<Instant>,
-) -> u8 {
-    let start = save.unwrap_or_else(Instant::now);
-    let mut printer = Printer::new(shell, format, Style::Watch).after_save(save.is_some());
-    match cycle {
-        Cycle::Check => host.check(&mut printer, start),
-        Cycle::Test(request) => {
-            let mut printer = printer.nocapture(request.nocapture);
-            host.test(request, &mut printer, start)
+/// Marks the summaries passing through as those of a cycle started by a save.
+struct MarkSummary<'a> {
+    out: &'a mut dyn Reporter,
+    after_save: bool,
+}
+
+impl Reporter for MarkSummary<'_> {
+    fn emit(&mut self, mut event: Event) {
+        if let Event::Summary(summary) = &mut event {
+            summary.after_save = self.after_save;
         }
+        self.out.emit(event);
     }
+}
+
+/// A client following the package (`Request::Watch`).
+struct Subscriber {
+    cycle: Cycle,
+    out: SocketReporter,
 }
 
 struct Loop {
@@ -229,6 +266,8 @@ struct Loop {
     seen_markers: VecDeque<String>,
     /// The last foreground cycle was cancelled: the next one runs whatever the next change is.
     rerun: bool,
+    /// Clients following the package, each with the cycle it asked for.
+    subscribers: Vec<Subscriber>,
     stop: bool,
 }
 
@@ -322,6 +361,46 @@ impl Loop {
         let changed = host.apply_changes(&changes);
         tracing::debug!(elapsed = ?start.elapsed(), ?changes, changed, "applied the changes");
         changed
+    }
+
+    /// A client that follows the package: its first cycle now, the next after every change.
+    fn subscribe(
+        &mut self,
+        host: &mut ProjectHost,
+        cycle: Cycle,
+        stream: UnixStream,
+        cancel: &Arc<AtomicBool>,
+    ) {
+        self.requests += 1;
+        self.last_request = Instant::now();
+        let mut subscriber = Subscriber {
+            cycle,
+            out: SocketReporter::new(stream),
+        };
+        self.rerun |= cycle_into(host, &subscriber.cycle, None, cancel, &mut subscriber.out);
+        if !subscriber.out.broken {
+            self.subscribers.push(subscriber);
+        }
+    }
+
+    /// Runs every subscriber's cycle after a change; forgets those that hung up. Returns
+    /// whether a cycle was cancelled.
+    fn follow(
+        &mut self,
+        host: &mut ProjectHost,
+        save: Option<Instant>,
+        cancel: &Arc<AtomicBool>,
+    ) -> bool {
+        let mut cancelled = false;
+        for subscriber in &mut self.subscribers {
+            cancelled |= cycle_into(host, &subscriber.cycle, save, cancel, &mut subscriber.out);
+        }
+        self.subscribers.retain(|s| !s.out.broken);
+        if !self.subscribers.is_empty() {
+            // Followed, the daemon is in use.
+            self.last_request = Instant::now();
+        }
+        cancelled
     }
 
     /// Answers one request on its connection.
@@ -430,6 +509,8 @@ impl Loop {
                 self.stop = true;
                 0
             }
+            // Taken by the main loop before it gets here.
+            Request::Watch(_) => 0,
         }
     }
 }

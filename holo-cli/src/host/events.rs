@@ -355,6 +355,10 @@ pub struct SummaryEvent {
     pub timeout_s: Option<f64>,
     pub duration_ms: f64,
     pub served_by: ServedBy,
+    /// A watch cycle started by a save: `duration_ms` runs from the save. Not in the JSON
+    /// contract.
+    #[serde(default)]
+    pub after_save: bool,
 }
 
 impl SummaryEvent {
@@ -370,6 +374,7 @@ impl SummaryEvent {
             timeout_s: None,
             duration_ms: crate::render::duration_ms(duration),
             served_by: ServedBy::Process,
+            after_save: false,
         }
     }
 
