@@ -1170,3 +1170,18 @@ fn test_watch_follows_a_running_daemon() {
     assert_eq!(next["failed"], 0, "{next}");
     assert_eq!(watch.interrupt(), Some(0));
 }
+
+/// Removing `target/` by hand takes the daemon's socket: no client can reach it any more, so
+/// it stops by itself (instead of lingering beside the next one), and commands still answer.
+#[test]
+fn a_daemon_whose_socket_is_removed_stops() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let daemons = Daemons::new(&sandbox);
+    let pid = daemons.start(&[], &[]);
+    std::fs::remove_dir_all(sandbox.path("target")).expect("remove target/");
+    wait_dead(pid, "the daemon whose socket was removed");
+    let run = sandbox.holo(&["check", "--message-format", "json"]).run();
+    run.code(0);
+    assert_eq!(served_by(&run), "process");
+}

@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+/// How often an idle daemon checks that its socket is still there.
+const SOCKET_CHECK: Duration = Duration::from_secs(5);
+
 /// How long a request waits for its sync marker's event before the package is re-read whole.
 const SYNC_WAIT: Duration = Duration::from_secs(2);
 
@@ -66,7 +69,7 @@ pub fn serve(
             }
         }
     }
-    let _socket = if options.socket {
+    let socket = if options.socket {
         Some(Socket::bind(&location, tx.clone())?)
     } else {
         None
@@ -145,9 +148,17 @@ pub fn serve(
                     },
                     None => Duration::from_secs(3600),
                 };
-                match rx.recv_timeout(wait) {
+                match rx.recv_timeout(wait.min(SOCKET_CHECK)) {
                     Ok(message) => message,
-                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if socket.as_ref().is_some_and(|s| !s.still_ours()) {
+                            // `target/` was removed (or another daemon took over): no client
+                            // can reach this one any more.
+                            shell.status("Stopping", "its socket was removed");
+                            break;
+                        }
+                        continue;
+                    }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
@@ -556,6 +567,8 @@ impl Reporter for SocketReporter {
 struct Socket {
     path: std::path::PathBuf,
     _lock: std::fs::File,
+    /// The socket file's identity (device, inode), to tell it from one that replaced it.
+    identity: Option<(u64, u64)>,
 }
 
 impl Socket {
@@ -598,13 +611,33 @@ impl Socket {
                 }
             })
             .map_err(|e| CliError::new(format!("cannot start the daemon's thread: {e}")))?;
-        Ok(Socket { path, _lock: lock })
+        let identity = file_identity(&path);
+        Ok(Socket {
+            path,
+            _lock: lock,
+            identity,
+        })
     }
+
+    /// Whether the socket file is still the one this daemon listens on.
+    fn still_ours(&self) -> bool {
+        file_identity(&self.path).is_some_and(|id| Some(id) == self.identity)
+    }
+}
+
+fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        // Only its own: a socket that replaced it belongs to another daemon.
+        if self.still_ours() {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
