@@ -43,6 +43,7 @@ impl ProjectHost {
                 return self.fatal(r, CommandKind::Build, &err, start).0;
             }
         };
+        self.leave_if_transient(&package);
         let elapsed = start.elapsed();
         let mut summary =
             SummaryEvent::new(CommandKind::Build, &name, elapsed).counts(0, package.warnings);

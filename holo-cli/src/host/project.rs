@@ -100,6 +100,17 @@ impl ProjectHost {
             .get_or_insert_with(holo_runner::exec::WorkerPool::new);
     }
 
+    /// In a host that does not stay (a command in a fresh process, which ends right after),
+    /// leaves the lowered program and its fingerprints allocated: freeing a large program
+    /// takes longer than the OS takes to reclaim a whole process (10 ms for 100k lines).
+    /// A resident host shares them with its memo and frees them as usual.
+    pub(crate) fn leave_if_transient(&self, package: &CompiledPackage) {
+        if self.memo.is_none() {
+            std::mem::forget(Arc::clone(&package.program));
+            std::mem::forget(Arc::clone(&package.fingerprints));
+        }
+    }
+
     /// What the kept workers did so far.
     pub fn pool_stats(&self) -> Option<holo_runner::exec::PoolStats> {
         self.pool.as_ref().map(|p| p.stats())

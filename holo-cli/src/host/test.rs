@@ -85,7 +85,7 @@ impl ProjectHost {
             state,
             reach: self.reach.as_mut(),
         };
-        std::thread::scope(|scope| {
+        let code = std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
             match test_package(r, request, &package, start, runner) {
                 Ok(code) => code,
@@ -94,7 +94,9 @@ impl ProjectHost {
                     fatal(r, CommandKind::Test, &package.manifest.name, &err, start).0
                 }
             }
-        })
+        });
+        self.leave_if_transient(&package);
+        code
     }
 }
 
