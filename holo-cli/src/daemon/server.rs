@@ -169,6 +169,7 @@ pub fn serve(
                 let save = Instant::now();
                 state.touched.add(&location.root, host.session(), event);
                 state.coalesce(&rx, &location, &host);
+                cancel.store(false, Ordering::SeqCst);
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 if changed || state.rerun {
                     state.rerun = false;
@@ -181,6 +182,7 @@ pub fn serve(
             }
             Msg::Call(call, stream) => {
                 state.sync(&rx, &location, &host, call.sync.as_deref());
+                cancel.store(false, Ordering::SeqCst);
                 let changed = state.apply(&mut host, &mut watcher, shell);
                 if let Request::Watch(cycle) = call.request {
                     state.subscribe(&mut host, cycle, stream, &cancel);
@@ -227,7 +229,8 @@ fn cycle_into(
     cancel: &Arc<AtomicBool>,
     out: &mut dyn Reporter,
 ) -> bool {
-    cancel.store(false, Ordering::SeqCst);
+    // The flag is cleared where changes are applied (`Loop::apply`), not here: a change that
+    // arrived before this cycle but is not applied yet makes it obsolete already.
     host.set_cancel(Some(cancel.clone()));
     // A cycle started by a save runs its time from the save, and its summary says so.
     let start = save.unwrap_or_else(Instant::now);
