@@ -1185,3 +1185,45 @@ fn a_daemon_whose_socket_is_removed_stops() {
     run.code(0);
     assert_eq!(served_by(&run), "process");
 }
+
+/// `holo dev` beside a daemon started in the background shows that daemon's cycles; when it
+/// stops, `holo dev` becomes the package's daemon itself and serves other commands.
+#[test]
+fn dev_beside_a_background_daemon_follows_it_then_takes_over() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let daemons = Daemons::new(&sandbox);
+    let background = daemons.start(&[], &[]);
+    let mut dev = Foreground::spawn(&sandbox, &["dev"]);
+    dev.expect("the first cycle, from the background daemon", |l| {
+        l.starts_with("✓ ")
+    });
+    atomic_save(&sandbox, "src/main.holo", &CALC.replace("a + b", "a - b"));
+    dev.expect("the save's cycle", |l| l.starts_with("✗ "));
+    assert_eq!(
+        daemons.pid(),
+        Some(background),
+        "no second daemon while following"
+    );
+    sandbox.holo(&["daemon", "stop"]).run().code(0);
+    dev.running.wait_for("the take-over", |_, err| {
+        err.iter()
+            .any(|l| l.contains("serving from this process"))
+            .then_some(())
+    });
+    // `holo dev` is the daemon now.
+    let deadline = std::time::Instant::now() + WATCH_TIMEOUT;
+    loop {
+        let run = sandbox.holo(&["check", "--message-format", "json"]).run();
+        if served_by(&run) == "daemon" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "holo dev did not start serving"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_ne!(daemons.pid(), Some(background));
+    assert_eq!(dev.running.interrupt(), Some(0));
+}

@@ -588,8 +588,18 @@ impl Socket {
             .map_err(|e| CliError::new(format!("cannot open `{}`: {e}", lock_path.display())))?;
         {
             use std::os::fd::AsRawFd;
-            // SAFETY: flock on a file descriptor we own.
-            let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            // A daemon that was just asked to stop may still hold the lock for a moment (it
+            // closes its stores first): wait a little before deciding another one serves.
+            let deadline = Instant::now() + Duration::from_secs(3);
+            let locked = loop {
+                // SAFETY: flock on a file descriptor we own.
+                let locked =
+                    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+                if locked == 0 || Instant::now() > deadline {
+                    break locked;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            };
             if locked != 0 {
                 return Err(
                     CliError::new("a daemon already serves this package".to_string()).with_hint(
