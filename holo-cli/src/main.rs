@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod daemon;
+mod interrupt;
 mod logging;
 mod ops;
 mod printer;

@@ -20,9 +20,9 @@ pub fn watch(
     cycle: Cycle,
     daemon: &DaemonArgs,
 ) -> Result<ExitCode, CliError> {
-    if !daemon.no_daemon {
+    if !daemon.no_daemon && crate::daemon::client::serving(&location) {
         // Ctrl+C ends following at once: the daemon notices the hang-up.
-        let _ = ctrlc::set_handler(|| std::process::exit(0));
+        let _ = crate::interrupt::on_interrupt(|| std::process::exit(0));
         let nocapture = matches!(&cycle, Cycle::Test(t) if t.nocapture);
         let mut printer = Printer::new(shell, format, Style::Watch).nocapture(nocapture);
         if crate::daemon::client::follow(&location, &cycle, &mut printer) {

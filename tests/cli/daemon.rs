@@ -1225,5 +1225,8 @@ fn dev_beside_a_background_daemon_follows_it_then_takes_over() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_ne!(daemons.pid(), Some(background));
+    // Ctrl+C stops it in order: its socket goes with it.
     assert_eq!(dev.running.interrupt(), Some(0));
+    assert_not_running(&sandbox);
+    assert!(!sandbox.path("target/holo/daemon.sock").exists());
 }

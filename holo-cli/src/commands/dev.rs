@@ -19,9 +19,9 @@ pub fn exec(shell: &mut Shell, args: DevArgs) -> Result<ExitCode, CliError> {
         affected: true,
         ..TestRequest::default()
     });
-    {
+    if crate::daemon::client::serving(&location) {
         // Ctrl+C ends following at once: the daemon notices the hang-up.
-        let _ = ctrlc::set_handler(|| std::process::exit(0));
+        let _ = crate::interrupt::on_interrupt(|| std::process::exit(0));
         let mut printer = Printer::new(shell, args.message_format, Style::Watch);
         if crate::daemon::client::follow(&location, &cycle, &mut printer) {
             printer.emit(Event::Warning {

@@ -353,6 +353,11 @@ pub fn status(location: &PackageLocation) -> Result<Option<DaemonStatus>, CliErr
     Ok(answer.and_then(|a| a.status))
 }
 
+/// Whether a daemon of this build serves the package now.
+pub fn serving(location: &PackageLocation) -> bool {
+    matches!(connect(location), Ok(Found::Daemon(c)) if c.daemon.same_build(&Hello::mine()))
+}
+
 /// Follows the package through its running daemon (`Request::Watch`): `cycle` now and after
 /// every change, printed through `out`, until the daemon goes away. `false` when no daemon of
 /// this build runs (nothing was printed; the caller watches in its own process).

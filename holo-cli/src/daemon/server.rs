@@ -56,18 +56,10 @@ pub fn serve(
     let (tx, rx) = mpsc::channel::<Msg>();
     if options.foreground.is_some() {
         let interrupt = tx.clone();
-        match ctrlc::set_handler(move || {
+        crate::interrupt::on_interrupt(move || {
             let _ = interrupt.send(Msg::Interrupt);
-        }) {
-            // One was installed already (a watch that followed a daemon until it stopped): it
-            // ends the process on Ctrl+C, which is what this one would do too.
-            Ok(()) | Err(ctrlc::Error::MultipleHandlers) => {}
-            Err(e) => {
-                return Err(CliError::new(format!(
-                    "cannot install the Ctrl+C handler: {e}"
-                )));
-            }
-        }
+        })
+        .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
     }
     let socket = if options.socket {
         Some(Socket::bind(&location, tx.clone())?)
