@@ -213,6 +213,9 @@ fn remove_marker(marker: &Option<(String, PathBuf)>) {
     }
 }
 
+/// The size past which a new daemon starts its log afresh instead of appending to it.
+const LOG_LIMIT: u64 = 1 << 20;
+
 /// How `holo daemon start` went.
 pub enum Started {
     Now(Hello),
@@ -238,9 +241,13 @@ pub fn start(location: &PackageLocation, idle: Option<Duration>) -> Result<Start
             .with_hint("The daemon keeps its socket and log there; check that you may write to the package's folder.")
     })?;
     let log_path = super::log_path(location);
+    // The log of earlier daemons is kept, but not without end: past 1 MiB it starts afresh.
+    let restart_log = std::fs::metadata(&log_path).is_ok_and(|m| m.len() > LOG_LIMIT);
     let log = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .append(!restart_log)
+        .write(true)
+        .truncate(restart_log)
         .open(&log_path)
         .map_err(|e| CliError::new(format!("cannot open `{}`: {e}", log_path.display())))?;
     let exe = std::env::current_exe()
