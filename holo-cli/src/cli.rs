@@ -91,9 +91,10 @@ pub struct DaemonArgs {
 #[command(
     after_help = "A running daemon answers `holo check`, `build`, `run` and `test` in this package \
                   (their JSON summary says \"served_by\":\"daemon\"); `--no-daemon` bypasses it. \
-                  With HOLO_DAEMON=auto, those commands start one when none runs. It stops by \
-                  itself after `--idle-timeout` (or HOLO_DAEMON_IDLE_TIMEOUT seconds; default \
-                  3 hours) without requests."
+                  With HOLO_DAEMON=auto (or `[dev] daemon = \"auto\"` in holo.toml), those \
+                  commands start one when none runs. It stops by itself after `--idle-timeout` \
+                  (or HOLO_DAEMON_IDLE_TIMEOUT, or `[dev] idle-timeout`; default 3 hours) without \
+                  requests."
 )]
 pub struct DaemonCommandArgs {
     #[command(subcommand)]
@@ -126,7 +127,7 @@ pub struct DaemonStartArgs {
     #[command(flatten)]
     pub common: DaemonCommonArgs,
     /// Stop after this many seconds without a request [default: HOLO_DAEMON_IDLE_TIMEOUT,
-    /// else 10800].
+    /// else `[dev] idle-timeout` of holo.toml, else 10800].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<std::time::Duration>,
 }

@@ -11,6 +11,9 @@ pub mod name;
 pub mod scaffold;
 
 pub use location::Location;
-pub use manifest::{Dependency, Edition, ErrorSite, MANIFEST_FILE, Manifest, ManifestError};
+pub use manifest::{
+    Dependency, DevSettings, Edition, ErrorSite, MANIFEST_FILE, Manifest, ManifestError,
+    TestSettings,
+};
 pub use name::{NameError, validate_package_name};
 pub use scaffold::{Kind, ScaffoldError, ScaffoldReport};

@@ -21,8 +21,9 @@ pub const MANIFEST_FILE: &str = "holo.toml";
 const PACKAGE_KEYS: &[&str] = &["name", "version", "edition"];
 /// The keys allowed in `[test]`.
 const TEST_KEYS: &[&str] = &["timeout"];
+const DEV_KEYS: &[&str] = &["daemon", "idle-timeout"];
 /// The tables allowed at the top level.
-const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies", "test"];
+const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies", "test", "dev"];
 
 /// A validated `holo.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,20 @@ pub struct Manifest {
     pub dependencies: BTreeMap<String, Dependency>,
     /// Settings for `holo test` from the `[test]` table.
     pub test: TestSettings,
+    /// Settings of the resident toolchain from the `[dev]` table.
+    pub dev: DevSettings,
+}
+
+/// The `[dev]` table: how this package uses holo's daemon.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DevSettings {
+    /// `daemon = "auto"`: commands start the package's daemon when none runs (as
+    /// `HOLO_DAEMON=auto` does); `"off"` (the default): only `holo daemon start` and `holo dev`
+    /// do.
+    pub auto_daemon: bool,
+    /// `idle-timeout = 600`: how long (seconds) a daemon started in the background waits for
+    /// requests before it stops.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 /// The `[test]` table: defaults for `holo test` that the command line can override.
@@ -164,12 +179,21 @@ impl std::error::Error for ManifestError {}
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a table of `[package]`, `[dependencies]` and `[test]`"
+    expecting = "a table of `[package]`, `[dependencies]`, `[test]` and `[dev]`"
 )]
 struct RawManifest {
     package: Option<Spanned<RawPackage>>,
     dependencies: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     test: Option<RawTest>,
+    dev: Option<RawDev>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `[dev]` table")]
+struct RawDev {
+    daemon: Option<Spanned<toml::Value>>,
+    #[serde(rename = "idle-timeout")]
+    idle_timeout: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -305,7 +329,25 @@ impl Manifest {
             Some(test) => TestSettings {
                 timeout: test
                     .timeout
-                    .map(|t| parse_timeout(t, &text, path))
+                    .map(|t| {
+                        parse_seconds(t, &text, path, "timeout", "[test]", 86_400, "Give the longest time one test may run, in seconds and at most a day (86400): `timeout = 10`.")
+                    })
+                    .transpose()?,
+            },
+        };
+
+        let dev = match raw.dev {
+            None => DevSettings::default(),
+            Some(dev) => DevSettings {
+                auto_daemon: match dev.daemon {
+                    None => false,
+                    Some(value) => parse_daemon_mode(value, &text, path)?,
+                },
+                idle_timeout: dev
+                    .idle_timeout
+                    .map(|t| {
+                        parse_seconds(t, &text, path, "idle-timeout", "[dev]", 7 * 86_400, "Give how long a daemon started in the background waits for requests before it stops, in seconds and at most a week (604800): `idle-timeout = 3600`.")
+                    })
                     .transpose()?,
             },
         };
@@ -316,6 +358,7 @@ impl Manifest {
             edition,
             dependencies,
             test,
+            dev,
         })
     }
 
@@ -328,11 +371,16 @@ impl Manifest {
     }
 }
 
-/// `[test] timeout`: a positive number of seconds, integer or not, of at most a day.
-fn parse_timeout(
+/// A number of seconds (`[test] timeout`, `[dev] idle-timeout`): positive, integer or not, at
+/// most `max`.
+fn parse_seconds(
     value: Spanned<toml::Value>,
     text: &Arc<str>,
     path: &Path,
+    key: &str,
+    table: &str,
+    max: u32,
+    hint: &str,
 ) -> Result<std::time::Duration, ManifestError> {
     let span = value.span();
     let seconds = match value.into_inner() {
@@ -341,13 +389,31 @@ fn parse_timeout(
         _ => None,
     };
     match seconds {
-        Some(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        Some(s) if s > 0.0 && s <= f64::from(max) => Ok(std::time::Duration::from_secs_f64(s)),
         _ => Err(ManifestError::new(
             path,
-            "`timeout` in `[test]` must be a positive number of seconds",
+            format!("`{key}` in `{table}` must be a positive number of seconds"),
         )
         .at(text, span, "expected seconds, like `10` or `2.5`")
-        .hint("Give the longest time one test may run, in seconds and at most a day (86400): `timeout = 10`.")),
+        .hint(hint)),
+    }
+}
+
+/// `[dev] daemon`: `"auto"` or `"off"`.
+fn parse_daemon_mode(
+    value: Spanned<toml::Value>,
+    text: &Arc<str>,
+    path: &Path,
+) -> Result<bool, ManifestError> {
+    let span = value.span();
+    match value.into_inner() {
+        toml::Value::String(s) if s == "auto" => Ok(true),
+        toml::Value::String(s) if s == "off" => Ok(false),
+        _ => Err(
+            ManifestError::new(path, "`daemon` in `[dev]` must be \"auto\" or \"off\"")
+                .at(text, span, "expected \"auto\" or \"off\"")
+                .hint("With `daemon = \"auto\"`, holo commands start the package's daemon when none runs; with `\"off\"` (the default), only `holo daemon start` and `holo dev` do."),
+        ),
     }
 }
 
@@ -363,10 +429,13 @@ fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> Manif
     {
         let in_package = expected.contains("`name`");
         let in_test = expected.contains("`timeout`");
+        let in_dev = expected.contains("`idle-timeout`");
         let (message, allowed) = if in_package {
             (format!("unknown key `{key}` in `[package]`"), PACKAGE_KEYS)
         } else if in_test {
             (format!("unknown key `{key}` in `[test]`"), TEST_KEYS)
+        } else if in_dev {
+            (format!("unknown key `{key}` in `[dev]`"), DEV_KEYS)
         } else {
             (format!("unknown top-level key `{key}`"), TOP_LEVEL_KEYS)
         };
@@ -375,6 +444,8 @@ fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> Manif
             "`[package]` may contain"
         } else if in_test {
             "`[test]` may contain"
+        } else if in_dev {
+            "`[dev]` may contain"
         } else {
             "The manifest may contain the tables"
         };
@@ -458,6 +529,34 @@ mod tests {
     }
 
     #[test]
+    fn the_dev_table_sets_the_daemon_mode_and_idle_time() {
+        let m = parse("[package]\nname = \"a\"\n").unwrap();
+        assert_eq!(m.dev, DevSettings::default());
+        let m = parse("[package]\nname = \"a\"\n[dev]\ndaemon = \"auto\"\nidle-timeout = 90\n")
+            .unwrap();
+        assert!(m.dev.auto_daemon);
+        assert_eq!(m.dev.idle_timeout, Some(std::time::Duration::from_secs(90)));
+        let m = parse("[package]\nname = \"a\"\n[dev]\ndaemon = \"off\"\n").unwrap();
+        assert!(!m.dev.auto_daemon);
+        let e = parse("[package]\nname = \"a\"\n[dev]\ndaemon = \"always\"\n").unwrap_err();
+        assert_eq!(e.message, "`daemon` in `[dev]` must be \"auto\" or \"off\"");
+        assert_eq!(e.site.as_ref().unwrap().location.line, 4);
+        let e = parse("[package]\nname = \"a\"\n[dev]\nidle-timeout = -1\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "`idle-timeout` in `[dev]` must be a positive number of seconds"
+        );
+        let e = parse("[package]\nname = \"a\"\n[dev]\nidle = 5\n").unwrap_err();
+        assert_eq!(e.message, "unknown key `idle` in `[dev]`");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some(
+                "`[dev]` may contain only `daemon` and `idle-timeout`; remove `idle` or check its spelling."
+            )
+        );
+    }
+
+    #[test]
     fn the_test_table_sets_a_timeout() {
         let m = parse("[package]\nname = \"a\"\n\n[test]\ntimeout = 5\n").unwrap();
         assert_eq!(m.test.timeout, Some(std::time::Duration::from_secs(5)));
@@ -517,7 +616,7 @@ mod tests {
         assert!(
             e.hint
                 .unwrap()
-                .contains("`package`, `dependencies` and `test`")
+                .contains("`package`, `dependencies`, `test` and `dev`")
         );
     }
 

@@ -1230,3 +1230,28 @@ fn dev_beside_a_background_daemon_follows_it_then_takes_over() {
     assert_not_running(&sandbox);
     assert!(!sandbox.path("target/holo/daemon.sock").exists());
 }
+
+/// `[dev] daemon = "auto"` in holo.toml makes commands start the package's daemon, which stops
+/// after the manifest's `[dev] idle-timeout`; `HOLO_DAEMON=off` overrides the manifest.
+#[test]
+fn the_dev_table_starts_a_daemon_on_demand() {
+    let sandbox = Sandbox::new();
+    sandbox.package("calc", &[("src/main.holo", CALC)]);
+    let manifest = sandbox.read("holo.toml");
+    sandbox.write(
+        "holo.toml",
+        format!("{manifest}\n[dev]\ndaemon = \"auto\"\nidle-timeout = 2\n"),
+    );
+    let daemons = Daemons::new(&sandbox);
+    let off = sandbox
+        .holo(&["check", "--message-format", "json"])
+        .env("HOLO_DAEMON", "off")
+        .run();
+    assert_eq!(served_by(&off), "process");
+    assert_not_running(&sandbox);
+    let run = sandbox.holo(&["check", "--message-format", "json"]).run();
+    run.code(0);
+    assert_eq!(served_by(&run), "daemon");
+    let pid = daemons.pid().expect("a daemon was started");
+    wait_dead(pid, "the daemon past its `[dev] idle-timeout`");
+}

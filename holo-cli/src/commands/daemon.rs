@@ -91,16 +91,22 @@ pub fn idle_from_env() -> Option<Duration> {
 /// `holo __daemon`: serve until stopped or idle.
 pub fn serve(shell: &mut Shell, args: DaemonServeArgs) -> Result<ExitCode, CliError> {
     let location = package::locate(args.manifest_path.as_deref())?;
+    // `--idle-timeout`, else `HOLO_DAEMON_IDLE_TIMEOUT`, else `[dev] idle-timeout`.
+    let idle = args
+        .idle_timeout
+        .or_else(idle_from_env)
+        .or_else(|| {
+            package::load_manifest(&location)
+                .ok()
+                .and_then(|m| m.dev.idle_timeout)
+        })
+        .unwrap_or(DEFAULT_IDLE);
     serve_loop(
         shell,
         location,
         Options {
             socket: true,
-            idle: Some(
-                args.idle_timeout
-                    .or_else(idle_from_env)
-                    .unwrap_or(DEFAULT_IDLE),
-            ),
+            idle: Some(idle),
             foreground: None,
         },
     )

@@ -57,9 +57,14 @@ pub struct Answer {
     pub status: Option<DaemonStatus>,
 }
 
-/// Whether commands start a daemon when none runs (`HOLO_DAEMON=auto`).
-fn auto_start() -> bool {
-    std::env::var("HOLO_DAEMON").is_ok_and(|v| v == "auto")
+/// Whether commands start a daemon when none runs: `HOLO_DAEMON=auto` (or `off`), else
+/// `[dev] daemon = "auto"` in the package's manifest.
+fn auto_start(location: &PackageLocation) -> bool {
+    match std::env::var("HOLO_DAEMON").as_deref() {
+        Ok("auto") => true,
+        Ok("off") => false,
+        _ => crate::host::package::load_manifest(location).is_ok_and(|m| m.dev.auto_daemon),
+    }
 }
 
 /// Asks the package's daemon, printing its events through `out`. `None` when no daemon of
@@ -72,7 +77,7 @@ pub fn ask(
 ) -> Option<Answer> {
     let connection = match connect(location) {
         Ok(Found::Daemon(connection)) => connection,
-        Ok(Found::None) if auto_start() => match start(location, None) {
+        Ok(Found::None) if auto_start(location) => match start(location, None) {
             Ok(Started::Now(_) | Started::Already(_)) => match connect(location) {
                 Ok(Found::Daemon(connection)) => connection,
                 _ => return None,
