@@ -85,8 +85,7 @@ pub fn serve(
         let _ = fs.send(Msg::Fs(event));
     })?;
     let started = Instant::now();
-    let mut host = ProjectHost::open(location.clone());
-    host.make_resident();
+    let mut host = ProjectHost::open_resident(location.clone());
     let mut state = Loop {
         started,
         requests: 0,
@@ -443,8 +442,7 @@ impl Loop {
                 // The state may be half-updated: start again from the disk, keeping what the
                 // resident host had chosen (warm workers).
                 let location = host.session().location();
-                *host = ProjectHost::open(location);
-                host.make_resident();
+                *host = ProjectHost::open_resident(location);
                 EXIT_RUNTIME
             }
         };

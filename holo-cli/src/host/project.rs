@@ -25,6 +25,8 @@ use std::time::Instant;
 
 pub struct ProjectHost {
     session: Session,
+    /// A host that stays (the daemon, the watch loops) rather than one command's.
+    resident: bool,
     /// The shared cache: opened on another thread while the package loads, then kept open.
     cache: OpeningStore,
     /// Whether the compiler has checked the package once: from then on, salsa's memos answer
@@ -76,6 +78,7 @@ impl ProjectHost {
         let cache = OpeningStore::start();
         ProjectHost {
             session: Session::load(location),
+            resident: false,
             cache,
             warm: false,
             pool: None,
@@ -86,18 +89,24 @@ impl ProjectHost {
         }
     }
 
-    /// Makes this a host that stays (the daemon, the watch loops): its compiler answers from
-    /// its own memos rather than the shared cache (which a fresh process needs, and which
-    /// would leave the memos cold for the first edit), it lowers only the modules an edit
-    /// changed, and it keeps test workers between runs, patched with each new version.
-    pub fn make_resident(&mut self) {
-        // The shared cache, kept open for hours, with a small page cache.
-        self.cache = OpeningStore::start_with(true);
-        self.warm = true;
-        self.memo.get_or_insert_with(Default::default);
-        self.reach.get_or_insert_with(BTreeMap::new);
-        self.pool
-            .get_or_insert_with(holo_runner::exec::WorkerPool::new);
+    /// Loads the package for a host that stays (the daemon, the watch loops): its compiler
+    /// answers from its own memos rather than the shared cache (which a fresh process needs,
+    /// and which would leave the memos cold for the first edit), it lowers only the modules an
+    /// edit changed, reuses the test reaches an edit left valid, keeps test workers between
+    /// runs (patched with each new version) and its stores open, with small page caches.
+    pub fn open_resident(location: PackageLocation) -> ProjectHost {
+        let cache = OpeningStore::start_with(true);
+        ProjectHost {
+            session: Session::load(location),
+            resident: true,
+            cache,
+            warm: true,
+            pool: Some(holo_runner::exec::WorkerPool::new()),
+            memo: Some(Default::default()),
+            state: None,
+            reach: Some(BTreeMap::new()),
+            cancel: None,
+        }
     }
 
     /// In a host that does not stay (a command in a fresh process, which ends right after),
@@ -105,7 +114,7 @@ impl ProjectHost {
     /// takes longer than the OS takes to reclaim a whole process (10 ms for 100k lines).
     /// A resident host shares them with its memo and frees them as usual.
     pub(crate) fn leave_if_transient(&self, package: &CompiledPackage) {
-        if self.memo.is_none() {
+        if !self.resident {
             std::mem::forget(Arc::clone(&package.program));
             std::mem::forget(Arc::clone(&package.fingerprints));
         }
@@ -134,9 +143,9 @@ impl ProjectHost {
         if let Some(state) = &self.state {
             return Some(state.clone());
         }
-        let resident = self.memo.is_some();
-        let state = crate::host::store::open_project_state(r, self.root(), resident).map(Arc::new);
-        if self.memo.is_some() {
+        let state =
+            crate::host::store::open_project_state(r, self.root(), self.resident).map(Arc::new);
+        if self.resident {
             self.state.clone_from(&state);
         }
         state
