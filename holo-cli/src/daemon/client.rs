@@ -98,16 +98,25 @@ pub fn ask(
             return None;
         }
     };
-    if !connection.daemon.same_build(&Hello::mine()) {
-        out.emit(Event::Warning {
-            message: format!(
-                "the daemon of this package (pid {}) is another build of holo; answering in this process. Run `holo daemon start` to replace it.",
-                connection.daemon.pid
-            ),
-        });
+    if !same_build_or_say(&connection, "answering", out) {
         return None;
     }
     call(connection, location, request, out)
+}
+
+/// Whether the daemon on `connection` is this build; if not, says that this process does the
+/// work (`doing`: "answering", "watching") and how to replace the daemon.
+fn same_build_or_say(connection: &Connection, doing: &str, out: &mut dyn Reporter) -> bool {
+    if connection.daemon.same_build(&Hello::mine()) {
+        return true;
+    }
+    out.emit(Event::Warning {
+        message: format!(
+            "the daemon of this package (pid {}) is another build of holo; {doing} in this process. Run `holo daemon start` to replace it.",
+            connection.daemon.pid
+        ),
+    });
+    false
 }
 
 /// Sends one request on a greeted connection and reads the answer.
@@ -177,10 +186,7 @@ fn call(
                     .with_hint("Run the command again: it answers in its own process when no daemon runs, or start one with `holo daemon start`.");
                 match request.command() {
                     Some(command) if !summarized => {
-                        let name = location
-                            .root
-                            .file_name()
-                            .map_or_else(|| "package".into(), |n| n.to_string_lossy().into_owned());
+                        let name = location.dir_name();
                         crate::host::project::fatal(out, command, &name, &err, Instant::now());
                     }
                     _ => out.emit(Event::Error(crate::host::events::ErrorEvent::new(&err))),
@@ -381,13 +387,7 @@ pub fn follow(
     let Ok(Found::Daemon(mut connection)) = connect(location) else {
         return false;
     };
-    if !connection.daemon.same_build(&Hello::mine()) {
-        out.emit(Event::Warning {
-            message: format!(
-                "the daemon of this package (pid {}) is another build of holo; watching in this process. Run `holo daemon start` to replace it.",
-                connection.daemon.pid
-            ),
-        });
+    if !same_build_or_say(&connection, "watching", out) {
         return false;
     }
     let call = Call {

@@ -21,7 +21,7 @@ pub fn check_fresh(
         Ok(manifest) => manifest,
         Err(err) => {
             r.emit(Event::Error(ErrorEvent::new(&err)));
-            let name = package_dir_name(&location);
+            let name = location.dir_name();
             r.emit(Event::Summary(
                 SummaryEvent::new(CommandKind::Check, &name, start.elapsed()).counts(1, 0),
             ));
@@ -41,15 +41,6 @@ pub fn check_fresh(
     let mut host = ProjectHost::open(location);
     let code = host.check(r, start);
     (code, Some(host))
-}
-
-/// The folder's name, for messages about a package whose manifest cannot be read.
-fn package_dir_name(location: &PackageLocation) -> String {
-    location
-        .root
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "package".to_string())
 }
 
 pub fn checking_status(

@@ -14,6 +14,16 @@ pub struct PackageLocation {
     pub manifest_path: PathBuf,
 }
 
+impl PackageLocation {
+    /// The package folder's name: what messages call a package whose manifest cannot be read.
+    pub fn dir_name(&self) -> String {
+        self.root.file_name().map_or_else(
+            || "package".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
 pub fn locate(manifest_path: Option<&Path>) -> Result<PackageLocation, CliError> {
     let cwd = std::env::current_dir().map_err(|e| {
         CliError::new(format!("cannot determine the current folder: {e}"))

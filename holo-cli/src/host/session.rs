@@ -123,11 +123,7 @@ impl Session {
     pub fn package_name(&self) -> String {
         match &self.manifest {
             Ok(m) => m.name.clone(),
-            Err(_) => self
-                .root
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "package".to_string()),
+            Err(_) => self.location().dir_name(),
         }
     }
 

@@ -66,12 +66,9 @@ fn options(resident: bool) -> holo_db::OpenOptions {
     }
 }
 
-/// Opens a store, printing the one-line warning when a damaged file was moved aside. When it
-/// cannot be opened at all, warns and returns `None`: the command goes on without it.
-pub fn open_store(r: &mut dyn Reporter, path: &Path) -> Option<Store> {
-    report_open(r, path, Store::open(path, build_id()))
-}
-
+/// The store `opened`, saying in one warning when a damaged file was moved aside; `None`, with
+/// a warning (once per path and process), when it cannot be opened: the command goes on
+/// without it.
 fn report_open(
     r: &mut dyn Reporter,
     path: &Path,
@@ -169,7 +166,7 @@ impl OpeningStore {
     }
 
     /// Waits until the cache is open (at once after the first time: a resident host keeps
-    /// it open). A problem is reported once, as [`open_store`] reports it.
+    /// it open). A problem is reported once, as a warning.
     pub fn finish(&mut self, r: &mut dyn Reporter) -> Option<Arc<Store>> {
         self.existed = true;
         self.state = Opening::Done(

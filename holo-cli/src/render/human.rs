@@ -12,7 +12,7 @@
 //!   = help: …
 //! ```
 //!
-//! Output is always styled; the [`crate::shell::Shell`] strips the colours when they are off.
+//! Output is always styled; the binary's shell strips the colours when they are off.
 
 use super::{Sources, clamp_span};
 use crate::error::CliError;
