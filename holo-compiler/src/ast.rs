@@ -219,6 +219,10 @@ pub enum TypeRefKind {
     Array(Box<TypeRef>),
     /// `()`
     Unit,
+    /// `(A, B)` — two or more elements (`(A)` is `A`, `()` is [`TypeRefKind::Unit`]).
+    Tuple(Vec<TypeRef>),
+    /// `Option<T>`, `Result<T, E>`, `Map<K, V>`: a path with type arguments.
+    Generic { path: Path, args: Vec<TypeRef> },
     /// `fn(i64, str) -> bool`
     Fn {
         params: Vec<TypeRef>,
@@ -258,6 +262,13 @@ pub enum StmtKind {
         ty: Option<TypeRef>,
         init: Option<Expr>,
     },
+    /// `let (a, b) = init;` or `let Point { x, y } = init;`: a destructuring `let`, whose
+    /// pattern must be irrefutable. A plain name is always [`StmtKind::Let`].
+    LetPat {
+        pat: Pat,
+        ty: Option<TypeRef>,
+        init: Expr,
+    },
     /// An expression statement. `semi` is false for block-like expressions (`if`, `while`, …)
     /// written without `;` in the middle of a block.
     Expr { expr: Expr, semi: bool },
@@ -286,6 +297,11 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
 }
 
 impl BinOp {
@@ -304,6 +320,11 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "&&",
             BinOp::Or => "||",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }
@@ -364,6 +385,12 @@ pub enum ExprKind {
     },
     /// `[a, b, c]`, `[]`
     Array(Vec<Expr>),
+    /// `(a, b)` — two or more elements, or one with a trailing comma: `(a,)`.
+    Tuple(Vec<Expr>),
+    /// `expr?`: the `Some`/`Ok` value, or an early return of `None`/`Err(e)`.
+    Try(Box<Expr>),
+    /// `|a, b: i64| body` or `|x| -> T { … }`.
+    Closure(Box<Closure>),
     /// `a..b`, only meaningful as the iterable of a `for` loop.
     Range {
         start: Box<Expr>,
@@ -383,9 +410,23 @@ pub enum ExprKind {
     Loop {
         body: Block,
     },
-    /// `for binding in iterable { … }`
+    /// `if let pat = scrutinee { … } else …`
+    IfLet {
+        pat: Pat,
+        scrutinee: Box<Expr>,
+        then_branch: Block,
+        else_branch: Option<Box<Expr>>,
+    },
+    /// `while let pat = scrutinee { … }`
+    WhileLet {
+        pat: Pat,
+        scrutinee: Box<Expr>,
+        body: Block,
+    },
+    /// `for pat in iterable { … }` (`pat` is irrefutable: a name, `_`, a tuple or struct
+    /// pattern).
     For {
-        binding: Ident,
+        pat: Pat,
         iterable: Box<Expr>,
         body: Block,
     },
@@ -398,6 +439,21 @@ pub enum ExprKind {
     },
     /// `(e)` is represented by `e` itself; this variant is produced by error recovery only.
     Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Closure {
+    pub params: Vec<ClosureParam>,
+    /// `-> T` (then the body is a block).
+    pub ret: Option<TypeRef>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClosureParam {
+    pub id: NodeId,
+    pub name: Ident,
+    pub ty: Option<TypeRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -421,6 +477,14 @@ pub struct Pat {
     pub kind: PatKind,
 }
 
+/// `name: pat` in a struct pattern (`name` alone is stored as `name: name`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldPat {
+    pub id: NodeId,
+    pub name: Ident,
+    pub pat: Pat,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PatKind {
     /// `_`
@@ -435,6 +499,14 @@ pub enum PatKind {
     Variant { path: Path, fields: Vec<Pat> },
     /// `a | b`
     Or(Vec<Pat>),
+    /// `(a, b)`
+    Tuple(Vec<Pat>),
+    /// `Point { x, y: 0, .. }` — `rest` is the `..` that allows unnamed fields.
+    Struct {
+        path: Path,
+        fields: Vec<FieldPat>,
+        rest: bool,
+    },
     /// Produced by error recovery only.
     Error,
 }

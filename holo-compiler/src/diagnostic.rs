@@ -235,6 +235,22 @@ pub mod codes {
             PATTERN_NOT_VARIANT,
             "a pattern path that names neither an enum variant nor a constant",
         ),
+        (
+            WRONG_TYPE_ARGS,
+            "a generic type with the wrong number of type arguments",
+        ),
+        (
+            REFUTABLE_PATTERN,
+            "a pattern in `let` or `for` that some values do not match",
+        ),
+        (
+            BAD_TRY,
+            "`?` on a value that is not an `Option` or `Result`, or in a function that does not return one",
+        ),
+        (
+            ASSIGN_CAPTURED,
+            "assignment to a variable captured by a closure",
+        ),
     ];
 
     pub const SYNTAX: &str = "E0001";
@@ -293,6 +309,10 @@ pub mod codes {
     pub const OR_PATTERN_BINDING: &str = "E0408";
     pub const DUPLICATE_BINDING: &str = "E0416";
     pub const PATTERN_NOT_VARIANT: &str = "E0532";
+    pub const WRONG_TYPE_ARGS: &str = "E0107";
+    pub const REFUTABLE_PATTERN: &str = "E0012";
+    pub const BAD_TRY: &str = "E0277";
+    pub const ASSIGN_CAPTURED: &str = "E0594";
 }
 
 #[cfg(test)]

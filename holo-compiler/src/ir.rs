@@ -70,6 +70,34 @@ impl Program {
         self.enums.iter().find(|e| e.key == key)
     }
 
+    /// The fields (name, type) of a struct or tuple type.
+    pub fn fields_of(&self, ty: &Ty) -> Option<Vec<(String, Ty)>> {
+        match ty {
+            Ty::Struct(key) => self.struct_layout(key).map(|s| s.fields.clone()),
+            Ty::Tuple(elems) => Some(
+                elems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (i.to_string(), t.clone()))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The variants (name, payload types) of an enum type, user-defined or of the prelude.
+    pub fn variants_of(&self, ty: &Ty) -> Option<Vec<(String, Vec<Ty>)>> {
+        match ty {
+            Ty::Enum(key) => self.enum_layout(key).map(|e| {
+                e.variants
+                    .iter()
+                    .map(|v| (v.name.clone(), v.fields.clone()))
+                    .collect()
+            }),
+            _ => ty.prelude_variants(),
+        }
+    }
+
     /// The global index of the `callee`-th entry of `func`'s callee table.
     pub fn link(&self, func: FuncIndex, callee: u32) -> Option<FuncIndex> {
         self.functions
@@ -324,6 +352,14 @@ pub enum Rvalue {
     Tag(Operand),
     /// A function used as a value (a `fn` type value).
     FuncRef(u32),
+    /// A new tuple of the destination's type; the elements are owning positions.
+    Tuple(Vec<Operand>),
+    /// A new value of a prelude enum (`Option`, `Result`, `Ordering`) of the destination's
+    /// type; the payload is in owning positions.
+    PreludeVariant {
+        variant: u32,
+        fields: Vec<Operand>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,6 +418,13 @@ pub enum BinOp {
     Le,
     Gt,
     Ge,
+    /// Bitwise on `i64`, logical (without short-circuit) on `bool`.
+    BitAnd,
+    BitOr,
+    BitXor,
+    /// `i64` shifts (arithmetic to the right); the amount is taken modulo 64.
+    Shl,
+    Shr,
 }
 
 impl BinOp {
@@ -398,6 +441,11 @@ impl BinOp {
             BinOp::Le => "<=",
             BinOp::Gt => ">",
             BinOp::Ge => ">=",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }
@@ -416,12 +464,61 @@ pub enum Ty {
     /// An enum, by [`EnumLayout::key`].
     Enum(String),
     Fn(Box<FnTy>),
+    /// `(A, B)`: laid out as a struct whose fields are named `0`, `1`, …
+    Tuple(Vec<Ty>),
+    /// `Option<T>`: an enum with the variants `None`, `Some(T)`.
+    Option(Box<Ty>),
+    /// `Result<T, E>`: an enum with the variants `Ok(T)`, `Err(E)`.
+    Result(Box<Ty>, Box<Ty>),
+    /// `Ordering`: an enum with the variants `Less`, `Equal`, `Greater`.
+    Ordering,
+    /// `Map<K, V>`: a runtime hash map in insertion order.
+    Map(Box<Ty>, Box<Ty>),
 }
 
 impl Ty {
     /// Whether values of the type are reference-counted heap objects.
     pub fn is_heap(&self) -> bool {
-        matches!(self, Ty::Str | Ty::Array(_) | Ty::Struct(_) | Ty::Enum(_))
+        matches!(
+            self,
+            Ty::Str
+                | Ty::Array(_)
+                | Ty::Struct(_)
+                | Ty::Enum(_)
+                | Ty::Tuple(_)
+                | Ty::Option(_)
+                | Ty::Result(..)
+                | Ty::Ordering
+                | Ty::Map(..)
+        )
+    }
+
+    /// Whether values are laid out as enums (a tag and a payload).
+    pub fn is_enum_like(&self) -> bool {
+        matches!(
+            self,
+            Ty::Enum(_) | Ty::Option(_) | Ty::Result(..) | Ty::Ordering
+        )
+    }
+
+    /// The variants of a prelude enum type, in tag order.
+    pub fn prelude_variants(&self) -> Option<Vec<(String, Vec<Ty>)>> {
+        Some(match self {
+            Ty::Option(t) => vec![
+                ("None".to_string(), Vec::new()),
+                ("Some".to_string(), vec![(**t).clone()]),
+            ],
+            Ty::Result(t, e) => vec![
+                ("Ok".to_string(), vec![(**t).clone()]),
+                ("Err".to_string(), vec![(**e).clone()]),
+            ],
+            Ty::Ordering => vec![
+                ("Less".to_string(), Vec::new()),
+                ("Equal".to_string(), Vec::new()),
+                ("Greater".to_string(), Vec::new()),
+            ],
+            _ => return None,
+        })
     }
 }
 
@@ -435,6 +532,20 @@ impl std::fmt::Display for Ty {
             Ty::Str => f.write_str("str"),
             Ty::Array(elem) => write!(f, "[{elem}]"),
             Ty::Struct(key) | Ty::Enum(key) => f.write_str(display_of_key(key)),
+            Ty::Tuple(elems) => {
+                f.write_str("(")?;
+                for (i, e) in elems.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str(")")
+            }
+            Ty::Option(t) => write!(f, "Option<{t}>"),
+            Ty::Result(t, e) => write!(f, "Result<{t}, {e}>"),
+            Ty::Ordering => f.write_str("Ordering"),
+            Ty::Map(k, v) => write!(f, "Map<{k}, {v}>"),
             Ty::Fn(func) => {
                 f.write_str("fn(")?;
                 for (i, p) in func.params.iter().enumerate() {

@@ -227,7 +227,17 @@ fn collect_types<'a>(ty: &'a Ty, out: &mut BTreeSet<&'a str>) {
             }
             collect_types(&f.ret, out);
         }
-        Ty::I64 | Ty::F64 | Ty::Bool | Ty::Unit | Ty::Str => {}
+        Ty::Tuple(elems) => {
+            for e in elems {
+                collect_types(e, out);
+            }
+        }
+        Ty::Option(t) => collect_types(t, out),
+        Ty::Result(a, b) | Ty::Map(a, b) => {
+            collect_types(a, out);
+            collect_types(b, out);
+        }
+        Ty::I64 | Ty::F64 | Ty::Bool | Ty::Unit | Ty::Str | Ty::Ordering => {}
     }
 }
 

@@ -26,6 +26,11 @@ pub enum RuntimeErrorKind {
     StackOverflow,
     /// A built-in operation given a value it cannot handle (`"x".parse_i64()`, `[].pop()`).
     InvalidOperation(String),
+    /// `assert(cond, msg)` with a false condition.
+    AssertionFailedWith(String),
+    /// `exit(code)`: not an error for a program (it ends with that code), but a failure for a
+    /// test.
+    Exit(i64),
 }
 
 /// One holo function on the stack of a runtime error: its name, its file and the line it was
@@ -84,6 +89,8 @@ impl fmt::Display for RuntimeErrorKind {
                 "stack overflow: too many nested calls (is there a recursion without an end?)",
             ),
             RuntimeErrorKind::InvalidOperation(msg) => f.write_str(msg),
+            RuntimeErrorKind::AssertionFailedWith(msg) => write!(f, "assertion failed: {msg}"),
+            RuntimeErrorKind::Exit(code) => write!(f, "the code called `exit({code})`"),
         }
     }
 }

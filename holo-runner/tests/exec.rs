@@ -1210,6 +1210,9 @@ fn builtin_display(id: BuiltinId) -> String {
         Some(K::Bool) => format!("bool.{}", b.name),
         Some(K::Str) => format!("str.{}", b.name),
         Some(K::Array) => format!("[T].{}", b.name),
+        Some(K::Option) => format!("Option.{}", b.name),
+        Some(K::Result) => format!("Result.{}", b.name),
+        Some(K::Map) => format!("Map.{}", b.name),
     }
 }
 

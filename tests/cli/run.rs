@@ -64,7 +64,7 @@ fn the_program_reads_standard_input() {
         if line == "" {
             continue;
         }
-        total = total + line.parse_i64();
+        total = total + line.parse_i64().unwrap();
         println(line.to_upper());
     }
     println("total " + total.to_str());

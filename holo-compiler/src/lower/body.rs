@@ -61,6 +61,11 @@ struct Lower<'a> {
     callees: Vec<String>,
     callee_of: HashMap<String, u32>,
     loops: Vec<LoopTargets>,
+    /// Bindings made by patterns hold references of their own (destructuring `let` and `for`,
+    /// whose bindings outlive the value they were taken from).
+    own_bindings: bool,
+    /// The function's result type (what `?` returns early).
+    ret_ty: Ty,
 }
 
 /// Lowers one function, method or associated function.
@@ -106,6 +111,8 @@ pub(super) fn lower(
         callees: Vec::new(),
         callee_of: HashMap::new(),
         loops: Vec::new(),
+        own_bindings: false,
+        ret_ty: ir_ty(&infer.ret),
     };
     let self_mode = match sig.receiver {
         None => SelfMode::None,
@@ -492,6 +499,13 @@ impl<'a> Lower<'a> {
                         _ => self.release(v),
                     }
                 }
+                StmtKind::LetPat { pat, init, .. } => {
+                    let Some(v) = self.expr(init)? else {
+                        return Ok(None);
+                    };
+                    let ty = self.ty(init.id);
+                    self.destructure(pat, v, &ty)?;
+                }
                 StmtKind::Expr { expr, .. } => match self.expr(expr)? {
                     Some(v) => self.release(v),
                     None => return Ok(None),
@@ -678,10 +692,33 @@ impl<'a> Lower<'a> {
                 Ok(Some(Val::Borrowed(Operand::Const(Const::Unit))))
             }
             ExprKind::For {
-                binding,
+                pat,
                 iterable,
                 body,
-            } => self.for_loop(binding, iterable, body),
+            } => self.for_loop(pat, iterable, body),
+            ExprKind::IfLet {
+                pat,
+                scrutinee,
+                then_branch,
+                else_branch,
+            } => self.if_let(e, pat, scrutinee, then_branch, else_branch.as_deref()),
+            ExprKind::WhileLet {
+                pat,
+                scrutinee,
+                body,
+            } => self.while_let(pat, scrutinee, body),
+            ExprKind::Tuple(items) => {
+                let exprs: Vec<&Expr> = items.iter().collect();
+                let Some(vals) = self.operands(&exprs)? else {
+                    return Ok(None);
+                };
+                let ty = self.ty(e.id);
+                let fields = vals.into_iter().map(|v| self.owning(v)).collect();
+                let site = self.site(e.id);
+                Ok(Some(self.assign_temp(ty, Rvalue::Tuple(fields), site)))
+            }
+            ExprKind::Try(inner) => self.try_expr(e, inner),
+            ExprKind::Closure(_) => internal("closures are not supported by this build yet"),
             ExprKind::Break => {
                 match self.loops.last() {
                     Some(l) => {
@@ -743,6 +780,22 @@ impl<'a> Lower<'a> {
                 Ok(Some(Val::Borrowed(Operand::Copy(l))))
             }
             Some(Resolution::Const(id)) => self.const_use(id, e.id),
+            Some(Resolution::ConstValue(v)) => {
+                Ok(Some(Val::Borrowed(Operand::Const(Const::I64(*v)))))
+            }
+            Some(Resolution::PreludeVariant(v)) => {
+                let ty = self.ty(e.id);
+                let site = self.site(e.id);
+                let variant = v.index();
+                Ok(Some(self.assign_temp(
+                    ty,
+                    Rvalue::PreludeVariant {
+                        variant,
+                        fields: Vec::new(),
+                    },
+                    site,
+                )))
+            }
             Some(Resolution::Fn(id)) | Some(Resolution::AssocFn(id)) => {
                 let c = self.callee(id);
                 let ty = self.ty(e.id);
@@ -887,21 +940,23 @@ impl<'a> Lower<'a> {
         Ok(())
     }
 
-    fn for_loop(
-        &mut self,
-        binding: &ast::Ident,
-        iterable: &Expr,
-        body: &AstBlock,
-    ) -> Res<Option<Val>> {
-        let bound = match self.infer.resolution(binding.id) {
-            Some(Resolution::Local(id)) => Some(*id),
-            _ => None,
+    fn for_loop(&mut self, pat: &Pat, iterable: &Expr, body: &AstBlock) -> Res<Option<Val>> {
+        // A plain name is the loop variable itself; any other pattern destructures each
+        // element into bindings of their own.
+        let (bound, binding_name, destructure) = match &pat.kind {
+            PatKind::Bind { name, .. } => match self.infer.resolution(name.id) {
+                Some(Resolution::Local(id)) => (Some(*id), name.name.to_string(), None),
+                _ => (None, name.name.to_string(), None),
+            },
+            PatKind::Wild => (None, "_".to_string(), None),
+            _ => (None, "item".to_string(), Some(pat)),
         };
+        let binding_name = binding_name.as_str();
         if let ExprKind::Range { start, end } = &iterable.kind {
             let Some(vals) = self.operands(&[start, end])? else {
                 return Ok(None);
             };
-            let counter = self.new_local(Ty::I64, false, Some(binding.name.to_string()), true);
+            let counter = self.new_local(Ty::I64, false, Some(binding_name.to_string()), true);
             let end_local = self.temp(Ty::I64);
             let (s, en) = (self.borrow(&vals[0]), self.borrow(&vals[1]));
             self.emit(Inst::Assign {
@@ -995,7 +1050,7 @@ impl<'a> Lower<'a> {
             value: Rvalue::Use(Operand::Const(Const::I64(0))),
             site: 0,
         });
-        let item = self.new_local(elem.clone(), false, Some(binding.name.to_string()), true);
+        let item = self.new_local(elem.clone(), false, Some(binding_name.to_string()), true);
         if let Some(id) = bound {
             self.map.insert(id.0, item);
         }
@@ -1031,6 +1086,9 @@ impl<'a> Lower<'a> {
             }),
             site: 0,
         });
+        if let Some(pat) = destructure {
+            self.bind_all(pat, &Place::local(item), &elem)?;
+        }
         self.loop_body(body, exit, latch)?;
         self.goto(latch);
         self.switch_to(latch);
@@ -1048,6 +1106,229 @@ impl<'a> Lower<'a> {
         self.switch_to(exit);
         self.emit(Inst::Drop(snapshot));
         Ok(Some(Val::Borrowed(Operand::Const(Const::Unit))))
+    }
+
+    /// Binds an irrefutable pattern against the value at `place` (bindings own their values).
+    fn bind_all(&mut self, pat: &Pat, place: &Place, ty: &Ty) -> Res<()> {
+        let unreachable = self.new_block();
+        let saved = std::mem::replace(&mut self.own_bindings, true);
+        let result = self.pattern(pat, place, ty, unreachable);
+        self.own_bindings = saved;
+        result
+    }
+
+    /// `let pat = value;`
+    fn destructure(&mut self, pat: &Pat, v: Val, ty: &Ty) -> Res<()> {
+        let (local, owned) = match v {
+            Val::Owned(t) => (t, Some(t)),
+            Val::Borrowed(Operand::Copy(l)) => (l, None),
+            Val::Borrowed(op) => {
+                let t = self.temp(ty.clone());
+                self.emit(Inst::Assign {
+                    dst: t,
+                    value: Rvalue::Use(op),
+                    site: 0,
+                });
+                (t, ty.is_heap().then_some(t))
+            }
+        };
+        self.bind_all(pat, &Place::local(local), ty)?;
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        Ok(())
+    }
+
+    /// Holds the value of a scrutinee in a local for the time patterns are tested against it
+    /// and their bindings used: `(local, owned temporary to drop afterwards)`.
+    fn hold(&mut self, v: Val, ty: &Ty) -> (LocalId, Option<LocalId>) {
+        match self.stabilize(v) {
+            Val::Owned(t) => (t, Some(t)),
+            Val::Borrowed(Operand::Copy(l)) => (l, None),
+            Val::Borrowed(op) => {
+                let t = self.temp(ty.clone());
+                self.emit(Inst::Assign {
+                    dst: t,
+                    value: Rvalue::Use(op),
+                    site: 0,
+                });
+                (t, ty.is_heap().then_some(t))
+            }
+        }
+    }
+
+    fn if_let(
+        &mut self,
+        e: &Expr,
+        pat: &Pat,
+        scrutinee: &Expr,
+        then_branch: &AstBlock,
+        else_branch: Option<&Expr>,
+    ) -> Res<Option<Val>> {
+        let Some(v) = self.expr(scrutinee)? else {
+            return Ok(None);
+        };
+        let scrut_ty = self.ty(scrutinee.id);
+        let (scrut, owned) = self.hold(v, &scrut_ty);
+        let ty = self.ty(e.id);
+        let result = (ty != Ty::Unit).then(|| self.temp(ty.clone()));
+        let else_block = self.new_block();
+        let join = self.new_block();
+        self.pattern(pat, &Place::local(scrut), &scrut_ty, else_block)?;
+        let v = self.block(then_branch)?;
+        self.branch_result(v, result, join);
+        self.switch_to(else_block);
+        let v = match else_branch {
+            Some(eb) => self.expr(eb)?,
+            None => Some(Val::Borrowed(Operand::Const(Const::Unit))),
+        };
+        self.branch_result(v, result, join);
+        self.switch_to(join);
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        if self.is_never(e.id) {
+            self.terminate(Terminator::Unreachable);
+            return Ok(None);
+        }
+        Ok(Some(match result {
+            Some(r) if ty.is_heap() => Val::Owned(r),
+            Some(r) => Val::Borrowed(Operand::Copy(r)),
+            None => Val::Borrowed(Operand::Const(Const::Unit)),
+        }))
+    }
+
+    fn while_let(&mut self, pat: &Pat, scrutinee: &Expr, body: &AstBlock) -> Res<Option<Val>> {
+        let header = self.new_block();
+        let latch = self.new_block();
+        let exit = self.new_block();
+        let stop = self.new_block();
+        self.goto(header);
+        self.switch_to(header);
+        let Some(v) = self.expr(scrutinee)? else {
+            self.switch_to(exit);
+            return Ok(Some(Val::Borrowed(Operand::Const(Const::Unit))));
+        };
+        let scrut_ty = self.ty(scrutinee.id);
+        let (scrut, owned) = self.hold(v, &scrut_ty);
+        self.pattern(pat, &Place::local(scrut), &scrut_ty, stop)?;
+        self.loop_body(body, exit, latch)?;
+        self.goto(latch);
+        // Every way out of one iteration lets go of that iteration's scrutinee: the latch
+        // (end of the body, `continue`), a failed pattern, and `break` (through `exit`).
+        self.switch_to(latch);
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        self.goto(header);
+        self.switch_to(stop);
+        self.goto(exit);
+        self.switch_to(exit);
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        Ok(Some(Val::Borrowed(Operand::Const(Const::Unit))))
+    }
+
+    /// `inner?`: the `Some`/`Ok` value, or a return of `None`/`Err(e)`.
+    fn try_expr(&mut self, e: &Expr, inner: &Expr) -> Res<Option<Val>> {
+        let Some(v) = self.expr(inner)? else {
+            return Ok(None);
+        };
+        let inner_ty = self.ty(inner.id);
+        let (held, owned) = self.hold(v, &inner_ty);
+        let (fail_tag, ok_tag) = match &inner_ty {
+            Ty::Option(_) => (0u32, 1u32),
+            Ty::Result(..) => (1, 0),
+            _ => return internal("`?` on a value that is neither an `Option` nor a `Result`"),
+        };
+        let tag = self.temp(Ty::I64);
+        self.emit(Inst::Assign {
+            dst: tag,
+            value: Rvalue::Tag(Operand::Copy(held)),
+            site: 0,
+        });
+        let is_ok = self.temp(Ty::Bool);
+        self.emit(Inst::Assign {
+            dst: is_ok,
+            value: Rvalue::Binary {
+                op: BinOp::Eq,
+                ty: Ty::I64,
+                lhs: Operand::Copy(tag),
+                rhs: Operand::Const(Const::I64(i64::from(ok_tag))),
+            },
+            site: 0,
+        });
+        let ok_block = self.new_block();
+        let fail_block = self.new_block();
+        self.terminate(Terminator::Branch {
+            cond: Operand::Copy(is_ok),
+            then_block: ok_block,
+            else_block: fail_block,
+        });
+        // The early return: `None`, or `Err(e)` rebuilt in the function's own result type.
+        self.switch_to(fail_block);
+        let ret_ty = self.ret_ty.clone();
+        let fields = if fail_tag == 1 {
+            let err_ty = match &inner_ty {
+                Ty::Result(_, err) => (**err).clone(),
+                _ => Ty::Unit,
+            };
+            let err = self.new_local(err_ty.clone(), err_ty.is_heap(), None, false);
+            self.emit(Inst::Assign {
+                dst: err,
+                value: Rvalue::Read(Place {
+                    local: held,
+                    proj: vec![Proj::Payload {
+                        variant: 1,
+                        field: 0,
+                    }],
+                }),
+                site: 0,
+            });
+            vec![if err_ty.is_heap() {
+                Operand::Move(err)
+            } else {
+                Operand::Copy(err)
+            }]
+        } else {
+            Vec::new()
+        };
+        let out = self.temp(ret_ty.clone());
+        self.emit(Inst::Assign {
+            dst: out,
+            value: Rvalue::PreludeVariant {
+                variant: fail_tag,
+                fields,
+            },
+            site: 0,
+        });
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        self.terminate(Terminator::Return(Operand::Move(out)));
+        self.switch_to(ok_block);
+        let ty = self.ty(e.id);
+        let value = self.new_local(ty.clone(), ty.is_heap(), None, false);
+        self.emit(Inst::Assign {
+            dst: value,
+            value: Rvalue::Read(Place {
+                local: held,
+                proj: vec![Proj::Payload {
+                    variant: ok_tag,
+                    field: 0,
+                }],
+            }),
+            site: 0,
+        });
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        Ok(Some(if ty.is_heap() {
+            Val::Owned(value)
+        } else {
+            Val::Borrowed(Operand::Copy(value))
+        }))
     }
 
     // ----- places -------------------------------------------------------------------------
@@ -1093,7 +1374,7 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Field { base, .. } => {
                 let index = match self.infer.resolution(e.id) {
-                    Some(Resolution::Field { index, .. }) => *index,
+                    Some(Resolution::Field { index, .. } | Resolution::TupleField(index)) => *index,
                     _ => return internal("a field access without its field"),
                 };
                 let Some((mut place, owned)) = self.place(base, for_write)? else {
@@ -1429,6 +1710,20 @@ impl<'a> Lower<'a> {
                     site,
                 )))
             }
+            Some(Resolution::PreludeVariant(v)) => {
+                let Some(vals) = self.operands(&arg_exprs)? else {
+                    return Ok(None);
+                };
+                let fields = vals.into_iter().map(|v| self.owning(v)).collect();
+                Ok(Some(self.assign_temp(
+                    ty,
+                    Rvalue::PreludeVariant {
+                        variant: v.index(),
+                        fields,
+                    },
+                    site,
+                )))
+            }
             Some(Resolution::BuiltinFn(id)) => {
                 let Some(vals) = self.operands(&arg_exprs)? else {
                     return Ok(None);
@@ -1481,7 +1776,9 @@ impl<'a> Lower<'a> {
         let site = self.site(e.id);
         let recv_ty = self.ty(receiver.id);
         let elem = match &recv_ty {
-            Ty::Array(elem) => Some((**elem).clone()),
+            Ty::Array(elem) | Ty::Option(elem) | Ty::Result(elem, _) | Ty::Map(elem, _) => {
+                Some((**elem).clone())
+            }
             _ => None,
         };
         let (callee, mutates) = match self.infer.resolution(e.id).cloned() {
@@ -1642,7 +1939,7 @@ impl<'a> Lower<'a> {
                     Some(&l) => l,
                     None => {
                         let name = self.infer.local(id).map(|l| l.name.to_string());
-                        let owned = *mutable && ty.is_heap();
+                        let owned = (*mutable || self.own_bindings) && ty.is_heap();
                         let l = self.new_local(ty.clone(), owned, name, true);
                         self.map.insert(id.0, l);
                         l
@@ -1670,6 +1967,10 @@ impl<'a> Lower<'a> {
                     self.test_tag(place, ty, index, fail);
                     Ok(())
                 }
+                Some(Resolution::PreludeVariant(v)) => {
+                    self.test_tag(place, ty, v.index(), fail);
+                    Ok(())
+                }
                 Some(Resolution::Const(id)) => {
                     let value = const_value(self.db, ItemKey::new(self.db, (*id).clone())).clone();
                     match value {
@@ -1689,20 +1990,30 @@ impl<'a> Lower<'a> {
                 other => internal(format!("a path pattern that resolves to {other:?}")),
             },
             PatKind::Variant { fields, .. } => {
-                let Some(Resolution::Variant { enum_id, index }) =
-                    self.infer.resolution(pat.id).cloned()
-                else {
-                    return internal("a variant pattern without its variant");
+                let (index, payload): (u32, Vec<Ty>) = match self.infer.resolution(pat.id).cloned()
+                {
+                    Some(Resolution::Variant { enum_id, index }) => (
+                        index,
+                        sema::enum_info(self.db, ItemKey::new(self.db, (*enum_id).clone()))
+                            .and_then(|info| {
+                                info.variants
+                                    .get(index as usize)
+                                    .map(|v| v.fields.iter().map(ir_ty).collect())
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    Some(Resolution::PreludeVariant(v)) => {
+                        let index = v.index();
+                        let payload = ty
+                            .prelude_variants()
+                            .and_then(|vs| vs.into_iter().nth(index as usize))
+                            .map(|(_, f)| f)
+                            .unwrap_or_default();
+                        (index, payload)
+                    }
+                    _ => return internal("a variant pattern without its variant"),
                 };
                 self.test_tag(place, ty, index, fail);
-                let payload: Vec<Ty> =
-                    sema::enum_info(self.db, ItemKey::new(self.db, (*enum_id).clone()))
-                        .and_then(|info| {
-                            info.variants
-                                .get(index as usize)
-                                .map(|v| v.fields.iter().map(ir_ty).collect())
-                        })
-                        .unwrap_or_default();
                 for (i, sub) in fields.iter().enumerate() {
                     let mut p = place.clone();
                     p.proj.push(Proj::Payload {
@@ -1711,6 +2022,36 @@ impl<'a> Lower<'a> {
                     });
                     let sub_ty = payload.get(i).cloned().unwrap_or(Ty::Unit);
                     self.pattern(sub, &p, &sub_ty, fail)?;
+                }
+                Ok(())
+            }
+            PatKind::Tuple(elems) => {
+                let tys = match ty {
+                    Ty::Tuple(tys) => tys.clone(),
+                    _ => return internal("a tuple pattern on a value that is not a tuple"),
+                };
+                for (i, sub) in elems.iter().enumerate() {
+                    let mut p = place.clone();
+                    p.proj.push(Proj::Field(i as u32));
+                    let sub_ty = tys.get(i).cloned().unwrap_or(Ty::Unit);
+                    self.pattern(sub, &p, &sub_ty, fail)?;
+                }
+                Ok(())
+            }
+            PatKind::Struct { fields, .. } => {
+                for f in fields {
+                    let Some(Resolution::PatField { struct_id, index }) =
+                        self.infer.resolution(f.id).cloned()
+                    else {
+                        return internal("a struct pattern field without its field");
+                    };
+                    let sub_ty =
+                        sema::struct_info(self.db, ItemKey::new(self.db, (*struct_id).clone()))
+                            .and_then(|info| info.fields.get(index as usize).map(|f| ir_ty(&f.ty)))
+                            .unwrap_or(Ty::Unit);
+                    let mut p = place.clone();
+                    p.proj.push(Proj::Field(index));
+                    self.pattern(&f.pat, &p, &sub_ty, fail)?;
                 }
                 Ok(())
             }
@@ -1824,6 +2165,11 @@ fn bin_op(op: ast::BinOp) -> BinOp {
         ast::BinOp::Le => BinOp::Le,
         ast::BinOp::Gt => BinOp::Gt,
         ast::BinOp::Ge => BinOp::Ge,
+        ast::BinOp::BitAnd => BinOp::BitAnd,
+        ast::BinOp::BitOr => BinOp::BitOr,
+        ast::BinOp::BitXor => BinOp::BitXor,
+        ast::BinOp::Shl => BinOp::Shl,
+        ast::BinOp::Shr => BinOp::Shr,
         // `&&` and `||` are lowered to control flow before reaching here.
         ast::BinOp::And | ast::BinOp::Or => BinOp::Eq,
     }

@@ -107,6 +107,16 @@ pub(crate) fn ir_ty(ty: &sema::Ty) -> ir::Ty {
             params: f.params.iter().map(ir_ty).collect(),
             ret: ir_ty(&f.ret),
         })),
+        sema::Ty::Tuple(elems) => ir::Ty::Tuple(elems.iter().map(ir_ty).collect()),
+        sema::Ty::App(g, args) => {
+            let arg = |i: usize| Box::new(args.get(i).map_or(ir::Ty::Unit, ir_ty));
+            match g {
+                sema::Generic::Option => ir::Ty::Option(arg(0)),
+                sema::Generic::Result => ir::Ty::Result(arg(0), arg(1)),
+                sema::Generic::Map => ir::Ty::Map(arg(0), arg(1)),
+                sema::Generic::Ordering => ir::Ty::Ordering,
+            }
+        }
         // `never` values do not exist, and checked programs have no error types: `()` is as
         // good a representation as any for the locals that nominally have them.
         sema::Ty::Unit | sema::Ty::Never | sema::Ty::Var(_) | sema::Ty::Error => ir::Ty::Unit,

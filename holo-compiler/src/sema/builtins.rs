@@ -6,9 +6,9 @@
 //! [`BUILTINS`] (in the same position; a unit test checks the order), then implementing the symbol
 //! in the runtime.
 
-use super::ty::Ty;
+use super::ty::{FnTy, Generic, Ty};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The stable identity of a built-in. The discriminant is the entry's index in [`BUILTINS`];
 /// the runtime maps [`Builtin::symbol`] (not the number) to its host function.
@@ -77,11 +77,43 @@ pub enum BuiltinId {
     ArrayIsEmpty,
     ArrayLast,
     ArrayFirst,
+    Eprint,
+    Eprintln,
+    Exit,
+    AssertMsg,
+    ArrayMap,
+    ArrayFilter,
+    ArraySortBy,
+    StrLines,
+    I64Cmp,
+    F64Cmp,
+    StrCmp,
+    OptionUnwrap,
+    OptionExpect,
+    OptionUnwrapOr,
+    OptionIsSome,
+    OptionIsNone,
+    ResultUnwrap,
+    ResultExpect,
+    ResultUnwrapOr,
+    ResultIsOk,
+    ResultIsErr,
+    MapNew,
+    MapInsert,
+    MapGet,
+    MapRemove,
+    MapContainsKey,
+    MapLen,
+    MapIsEmpty,
+    MapKeys,
+    MapValues,
 }
 
-/// A type in a built-in's signature. `Elem` is the one generic type: the element type of the
-/// receiver array for array methods, or a type chosen per call for generic functions
-/// (`println`, `assert_eq`).
+/// A type in a built-in's signature. `Elem` is the main generic type: the element type of the
+/// receiver array for array methods, the value type of an `Option` or `Result`, the key type of
+/// a `Map`, or a type chosen per call for generic functions (`println`, `assert_eq`). `Val` is
+/// the second: the error type of a `Result`, the value type of a `Map`, the result elements of
+/// `map`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     I64,
@@ -96,6 +128,30 @@ pub enum Shape {
     ArrayOfElem,
     /// `[str]`
     ArrayOfStr,
+    /// The second generic type.
+    Val,
+    /// `[V]`
+    ArrayOfVal,
+    /// `Option<T>`
+    OptionOfElem,
+    /// `Option<V>`
+    OptionOfVal,
+    /// `Result<T, V>`
+    ResultOfElemVal,
+    /// `Result<i64, str>`
+    ResultI64Str,
+    /// `Result<f64, str>`
+    ResultF64Str,
+    /// `Map<T, V>`
+    MapOfElemVal,
+    /// `fn(T) -> V`
+    FnElemToVal,
+    /// `fn(T) -> bool`
+    FnElemToBool,
+    /// `fn(T, T) -> Ordering`
+    FnCompare,
+    /// `Ordering`
+    Ordering,
 }
 
 /// What `Elem` must support.
@@ -118,6 +174,9 @@ pub enum ReceiverKind {
     Bool,
     Str,
     Array,
+    Option,
+    Result,
+    Map,
 }
 
 impl ReceiverKind {
@@ -129,6 +188,9 @@ impl ReceiverKind {
             Ty::Bool => ReceiverKind::Bool,
             Ty::Str => ReceiverKind::Str,
             Ty::Array(_) => ReceiverKind::Array,
+            Ty::App(Generic::Option, _) => ReceiverKind::Option,
+            Ty::App(Generic::Result, _) => ReceiverKind::Result,
+            Ty::App(Generic::Map, _) => ReceiverKind::Map,
             _ => return None,
         })
     }
@@ -151,6 +213,9 @@ pub struct Builtin {
     pub bound: ElemBound,
     /// The runtime host function that implements it.
     pub symbol: &'static str,
+    /// The host function gets the descriptor of the result type (after the element type's,
+    /// if it is generic): it builds a value of that type (an `Option`, an array, a `Map`).
+    pub ret_desc: bool,
 }
 
 impl Builtin {
@@ -160,20 +225,50 @@ impl Builtin {
             Shape::F64 => ReceiverKind::F64,
             Shape::Bool => ReceiverKind::Bool,
             Shape::Str => ReceiverKind::Str,
+            Shape::OptionOfElem => ReceiverKind::Option,
+            Shape::ResultOfElemVal => ReceiverKind::Result,
+            Shape::MapOfElemVal => ReceiverKind::Map,
             _ => ReceiverKind::Array,
         })
     }
 
-    /// Whether the built-in uses the generic `Elem` type anywhere.
+    /// Whether the built-in uses the generic `Elem` type anywhere (then its host function gets
+    /// the element type's descriptor first).
     pub fn is_generic(&self) -> bool {
-        let generic = |s: &Shape| matches!(s, Shape::Elem | Shape::ArrayOfElem);
+        let generic = |s: &Shape| {
+            matches!(
+                s,
+                Shape::Elem | Shape::ArrayOfElem | Shape::OptionOfElem | Shape::ResultOfElemVal
+            )
+        };
         self.receiver.iter().any(generic) || self.params.iter().any(generic) || generic(&self.ret)
     }
 }
 
-/// Instantiates a shape with a concrete (or inference-variable) element type.
-pub fn instantiate(shape: Shape, elem: &Ty) -> Ty {
+/// Instantiates a shape with concrete (or inference-variable) generic types.
+pub fn instantiate(shape: Shape, elem: &Ty, val: &Ty) -> Ty {
     match shape {
+        Shape::Val => val.clone(),
+        Shape::ArrayOfVal => Ty::array(val.clone()),
+        Shape::OptionOfElem => Ty::option(elem.clone()),
+        Shape::OptionOfVal => Ty::option(val.clone()),
+        Shape::ResultOfElemVal => Ty::result(elem.clone(), val.clone()),
+        Shape::ResultI64Str => Ty::result(Ty::I64, Ty::Str),
+        Shape::ResultF64Str => Ty::result(Ty::F64, Ty::Str),
+        Shape::MapOfElemVal => Ty::App(Generic::Map, Arc::from([elem.clone(), val.clone()])),
+        Shape::FnElemToVal => Ty::Fn(Arc::new(FnTy {
+            params: vec![elem.clone()],
+            ret: val.clone(),
+        })),
+        Shape::FnElemToBool => Ty::Fn(Arc::new(FnTy {
+            params: vec![elem.clone()],
+            ret: Ty::Bool,
+        })),
+        Shape::FnCompare => Ty::Fn(Arc::new(FnTy {
+            params: vec![elem.clone(), elem.clone()],
+            ret: Ty::ordering(),
+        })),
+        Shape::Ordering => Ty::ordering(),
         Shape::I64 => Ty::I64,
         Shape::F64 => Ty::F64,
         Shape::Bool => Ty::Bool,
@@ -189,6 +284,11 @@ pub fn instantiate(shape: Shape, elem: &Ty) -> Ty {
 use ElemBound::{Any, Eq as EqB, Ord as OrdB, Printable};
 use Shape::{
     ArrayOfElem as ArrT, ArrayOfStr as ArrStr, Bool, Elem as T, F64, I64, Never, Str, Unit,
+};
+use Shape::{
+    ArrayOfVal as ArrV, FnCompare, FnElemToBool, FnElemToVal, MapOfElemVal as MapKV,
+    OptionOfElem as OptT, OptionOfVal as OptV, Ordering as Ord_, ResultF64Str, ResultI64Str,
+    ResultOfElemVal as ResTE, Val as V,
 };
 
 const fn func(
@@ -208,6 +308,7 @@ const fn func(
         mutates_receiver: false,
         bound,
         symbol,
+        ret_desc: false,
     }
 }
 
@@ -228,6 +329,15 @@ const fn method(
         mutates_receiver: false,
         bound: Any,
         symbol,
+        ret_desc: false,
+    }
+}
+
+/// The host function builds its result from the result type's descriptor.
+const fn builds(b: Builtin) -> Builtin {
+    Builtin {
+        ret_desc: true,
+        ..b
     }
 }
 
@@ -374,22 +484,22 @@ pub static BUILTINS: &[Builtin] = &[
         "holo_str_replace",
     ),
     method(B::StrRepeat, Str, "repeat", &[I64], Str, "holo_str_repeat"),
-    method(
+    builds(method(
         B::StrParseI64,
         Str,
         "parse_i64",
         &[],
-        I64,
+        ResultI64Str,
         "holo_str_parse_i64",
-    ),
-    method(
+    )),
+    builds(method(
         B::StrParseF64,
         Str,
         "parse_f64",
         &[],
-        F64,
+        ResultF64Str,
         "holo_str_parse_f64",
-    ),
+    )),
     method(B::StrIsI64, Str, "is_i64", &[], Bool, "holo_str_is_i64"),
     method(B::StrIsF64, Str, "is_f64", &[], Bool, "holo_str_is_f64"),
     method(B::ArrayLen, ArrT, "len", &[], I64, "holo_array_len"),
@@ -486,6 +596,188 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     method(B::ArrayLast, ArrT, "last", &[], T, "holo_array_last"),
     method(B::ArrayFirst, ArrT, "first", &[], T, "holo_array_first"),
+    func(B::Eprint, "eprint", &[T], Unit, Printable, "holo_eprint"),
+    func(
+        B::Eprintln,
+        "eprintln",
+        &[T],
+        Unit,
+        Printable,
+        "holo_eprintln",
+    ),
+    func(B::Exit, "exit", &[I64], Never, Any, "holo_exit"),
+    // `assert(cond, msg)`: found by its argument count (see `lookup_function_arity`).
+    func(
+        B::AssertMsg,
+        "assert",
+        &[Bool, Str],
+        Unit,
+        Any,
+        "holo_assert_msg",
+    ),
+    builds(method(
+        B::ArrayMap,
+        ArrT,
+        "map",
+        &[FnElemToVal],
+        ArrV,
+        "holo_array_map",
+    )),
+    method(
+        B::ArrayFilter,
+        ArrT,
+        "filter",
+        &[FnElemToBool],
+        ArrT,
+        "holo_array_filter",
+    ),
+    mutating(method(
+        B::ArraySortBy,
+        ArrT,
+        "sort_by",
+        &[FnCompare],
+        Unit,
+        "holo_array_sort_by",
+    )),
+    method(B::StrLines, Str, "lines", &[], ArrStr, "holo_str_lines"),
+    builds(method(B::I64Cmp, I64, "cmp", &[I64], Ord_, "holo_i64_cmp")),
+    builds(method(B::F64Cmp, F64, "cmp", &[F64], Ord_, "holo_f64_cmp")),
+    builds(method(B::StrCmp, Str, "cmp", &[Str], Ord_, "holo_str_cmp")),
+    method(
+        B::OptionUnwrap,
+        OptT,
+        "unwrap",
+        &[],
+        T,
+        "holo_option_unwrap",
+    ),
+    method(
+        B::OptionExpect,
+        OptT,
+        "expect",
+        &[Str],
+        T,
+        "holo_option_expect",
+    ),
+    method(
+        B::OptionUnwrapOr,
+        OptT,
+        "unwrap_or",
+        &[T],
+        T,
+        "holo_option_unwrap_or",
+    ),
+    method(
+        B::OptionIsSome,
+        OptT,
+        "is_some",
+        &[],
+        Bool,
+        "holo_option_is_some",
+    ),
+    method(
+        B::OptionIsNone,
+        OptT,
+        "is_none",
+        &[],
+        Bool,
+        "holo_option_is_none",
+    ),
+    method(
+        B::ResultUnwrap,
+        ResTE,
+        "unwrap",
+        &[],
+        T,
+        "holo_result_unwrap",
+    ),
+    method(
+        B::ResultExpect,
+        ResTE,
+        "expect",
+        &[Str],
+        T,
+        "holo_result_expect",
+    ),
+    method(
+        B::ResultUnwrapOr,
+        ResTE,
+        "unwrap_or",
+        &[T],
+        T,
+        "holo_result_unwrap_or",
+    ),
+    method(
+        B::ResultIsOk,
+        ResTE,
+        "is_ok",
+        &[],
+        Bool,
+        "holo_result_is_ok",
+    ),
+    method(
+        B::ResultIsErr,
+        ResTE,
+        "is_err",
+        &[],
+        Bool,
+        "holo_result_is_err",
+    ),
+    // `Map::new()`: called through its path (see `lookup_assoc`), never by a bare name.
+    builds(func(B::MapNew, "Map::new", &[], MapKV, Any, "holo_map_new")),
+    bounded(
+        mutating(method(
+            B::MapInsert,
+            MapKV,
+            "insert",
+            &[T, V],
+            Unit,
+            "holo_map_insert",
+        )),
+        EqB,
+    ),
+    builds(method(B::MapGet, MapKV, "get", &[T], OptV, "holo_map_get")),
+    builds(mutating(method(
+        B::MapRemove,
+        MapKV,
+        "remove",
+        &[T],
+        OptV,
+        "holo_map_remove",
+    ))),
+    method(
+        B::MapContainsKey,
+        MapKV,
+        "contains_key",
+        &[T],
+        Bool,
+        "holo_map_contains_key",
+    ),
+    method(B::MapLen, MapKV, "len", &[], I64, "holo_map_len"),
+    method(
+        B::MapIsEmpty,
+        MapKV,
+        "is_empty",
+        &[],
+        Bool,
+        "holo_map_is_empty",
+    ),
+    builds(method(
+        B::MapKeys,
+        MapKV,
+        "keys",
+        &[],
+        ArrT,
+        "holo_map_keys",
+    )),
+    builds(method(
+        B::MapValues,
+        MapKV,
+        "values",
+        &[],
+        ArrV,
+        "holo_map_values",
+    )),
 ];
 
 /// The table entry of a built-in.
@@ -506,7 +798,8 @@ fn index() -> &'static Index {
         for b in BUILTINS {
             match b.receiver_kind() {
                 None => {
-                    functions.insert(b.name, b.id);
+                    // The first entry of a name is the one found by name alone.
+                    functions.entry(b.name).or_insert(b.id);
                 }
                 Some(kind) => {
                     methods.insert((kind, b.name), b.id);
@@ -522,6 +815,25 @@ pub fn lookup_function(name: &str) -> Option<&'static Builtin> {
     index().functions.get(name).map(|&id| builtin(id))
 }
 
+/// The built-in function called `name` that takes `n` arguments; the one of that name with
+/// the most parameters not above `n` otherwise (so that a wrong count is reported against it).
+pub fn lookup_function_arity(name: &str, n: usize) -> Option<&'static Builtin> {
+    let first = lookup_function(name)?;
+    BUILTINS
+        .iter()
+        .filter(|b| b.receiver.is_none() && b.name == name)
+        .find(|b| b.params.len() == n)
+        .or(Some(first))
+}
+
+/// `Type::function` of the prelude: `Map::new`.
+pub fn lookup_assoc(ty: &str, name: &str) -> Option<&'static Builtin> {
+    match (ty, name) {
+        ("Map", "new") => Some(builtin(BuiltinId::MapNew)),
+        _ => None,
+    }
+}
+
 /// The built-in method `name` on values of kind `kind`, if there is one.
 pub fn lookup_method(kind: ReceiverKind, name: &str) -> Option<&'static Builtin> {
     index().methods.get(&(kind, name)).map(|&id| builtin(id))
@@ -531,7 +843,7 @@ pub fn lookup_method(kind: ReceiverKind, name: &str) -> Option<&'static Builtin>
 pub fn function_names() -> impl Iterator<Item = &'static str> {
     BUILTINS
         .iter()
-        .filter(|b| b.receiver.is_none())
+        .filter(|b| b.receiver.is_none() && !b.name.contains("::"))
         .map(|b| b.name)
 }
 
@@ -553,7 +865,7 @@ mod tests {
         for (i, b) in BUILTINS.iter().enumerate() {
             assert_eq!(b.id as usize, i, "`{}` is out of place in BUILTINS", b.name);
         }
-        assert_eq!(BUILTINS.len(), BuiltinId::ArrayFirst as usize + 1);
+        assert_eq!(BUILTINS.len(), BuiltinId::MapValues as usize + 1);
     }
 
     #[test]
@@ -563,7 +875,7 @@ mod tests {
         for b in BUILTINS {
             assert!(symbols.insert(b.symbol), "symbol {} twice", b.symbol);
             assert!(
-                names.insert((b.receiver_kind(), b.name)),
+                names.insert((b.receiver_kind(), b.name, b.params.len())),
                 "{} twice",
                 b.name
             );

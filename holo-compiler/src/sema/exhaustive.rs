@@ -13,7 +13,7 @@
 //! here, so it covers nothing but itself.
 
 use super::items::EnumInfo;
-use super::ty::Ty;
+use super::ty::{Generic, PVariant, Ty};
 use crate::ast::Name;
 use crate::ids::ItemId;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub enum Ctor {
     Str(Name),
     /// A constant pattern, identified by its node: equal only to itself.
     Opaque(u32),
+    /// The one constructor of a tuple or struct (its fields are the payload).
+    Single,
 }
 
 /// A pattern, reduced to what matters for usefulness.
@@ -44,6 +46,8 @@ pub enum Pat {
 /// Where the checker learns the variants of an enum.
 pub trait Variants {
     fn variants(&mut self, enum_id: &ItemId) -> Option<Arc<EnumInfo>>;
+    /// The field types of a struct, in declaration order.
+    fn struct_fields(&mut self, struct_id: &ItemId) -> Option<Vec<Ty>>;
 }
 
 /// The findings about one `match`.
@@ -133,6 +137,17 @@ impl Cx<'_> {
                 ),
                 None => CtorSet::Infinite,
             },
+            Ty::Tuple(elems) => CtorSet::Finite(vec![(Ctor::Single, elems.to_vec())]),
+            Ty::Struct(id) => match self.variants.struct_fields(id) {
+                Some(fields) => CtorSet::Finite(vec![(Ctor::Single, fields)]),
+                None => CtorSet::Infinite,
+            },
+            Ty::App(g, args) if g.is_enum() => CtorSet::Finite(
+                PVariant::of(*g)
+                    .iter()
+                    .map(|v| (Ctor::Variant(v.index()), v.payload(args)))
+                    .collect(),
+            ),
             _ => CtorSet::Infinite,
         }
     }
@@ -145,6 +160,12 @@ impl Cx<'_> {
                 .variants(id)
                 .and_then(|info| info.variants.get(*i as usize).map(|v| v.fields.clone()))
                 .unwrap_or_default(),
+            (Ty::App(g, args), Ctor::Variant(i)) => PVariant::of(*g)
+                .get(*i as usize)
+                .map(|v| v.payload(args))
+                .unwrap_or_default(),
+            (Ty::Tuple(elems), Ctor::Single) => elems.to_vec(),
+            (Ty::Struct(id), Ctor::Single) => self.variants.struct_fields(id).unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -272,6 +293,43 @@ impl Cx<'_> {
         match pat {
             Pat::Wild | Pat::Or(_) => "_".to_string(),
             Pat::Ctor(Ctor::Bool(b), _) => b.to_string(),
+            Pat::Ctor(Ctor::Single, subs) => {
+                let tys = self.fields(ty, &Ctor::Single);
+                let parts: Vec<String> = tys
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| self.show(subs.get(k).unwrap_or(&WILD), t))
+                    .collect();
+                match ty {
+                    Ty::Struct(id) => {
+                        if subs.iter().all(|p| *p == Pat::Wild) {
+                            format!("{} {{ .. }}", id.name)
+                        } else {
+                            format!("{} {{ {} }}", id.name, parts.join(", "))
+                        }
+                    }
+                    _ => format!("({})", parts.join(", ")),
+                }
+            }
+            Pat::Ctor(Ctor::Variant(i), subs) if matches!(ty, Ty::App(..)) => {
+                let Ty::App(g, args) = ty else {
+                    return "_".to_string();
+                };
+                let Some(v) = PVariant::of(*g).get(*i as usize) else {
+                    return "_".to_string();
+                };
+                let payload = v.payload(args);
+                let prefix = if *g == Generic::Ordering {
+                    "Ordering::"
+                } else {
+                    ""
+                };
+                if payload.is_empty() {
+                    return format!("{prefix}{}", v.name());
+                }
+                let sub = self.show(subs.first().unwrap_or(&WILD), &payload[0]);
+                format!("{prefix}{}({sub})", v.name())
+            }
             Pat::Ctor(Ctor::Variant(i), subs) => {
                 let Ty::Enum(id) = ty else {
                     return "_".to_string();
@@ -402,6 +460,10 @@ mod tests {
     impl Variants for Fixed {
         fn variants(&mut self, _: &ItemId) -> Option<Arc<EnumInfo>> {
             Some(self.0.clone())
+        }
+
+        fn struct_fields(&mut self, _: &ItemId) -> Option<Vec<Ty>> {
+            None
         }
     }
 

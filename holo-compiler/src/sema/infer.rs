@@ -17,16 +17,22 @@ use super::items::{
     self, EnumInfo, FnSignature, MemberName, ResolveCx, SelfKind, StructInfo, Walk,
 };
 use super::scope::{Def, DefKind, ImportRef, MethodDecl, NameClass};
-use super::ty::{FnTy, Ty};
+use super::ty::{FnTy, Generic, PVariant, Ty};
 use crate::ast::{
-    BinOp, Block, ConstDef, Expr, ExprKind, FnDef, Ident, ItemKind, Literal, Name, NodeId, Pat,
-    PatKind, Path, Stmt, StmtKind, UnOp, Visibility,
+    BinOp, Block, Closure, ConstDef, Expr, ExprKind, FnDef, Ident, ItemKind, Literal, Name, NodeId,
+    Pat, PatKind, Path, Stmt, StmtKind, UnOp, Visibility,
 };
 use crate::db::{self, ItemKey};
 use crate::diagnostic::{Diagnostic, Loc, codes};
 use crate::ids::{ItemId, ModulePath};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// What an `if` tests: a condition, or a pattern (`if let`).
+enum IfHead<'a> {
+    Cond(&'a Expr),
+    Let(&'a Pat, &'a Expr),
+}
 
 /// A local variable of a body: index into [`InferenceResult::locals`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,6 +100,18 @@ pub enum Resolution {
     },
     /// A call of a function value (the callee expression has a `fn` type).
     IndirectCall,
+    /// A variant of a prelude enum (`Some`, `None`, `Ok`, `Err`, `Ordering::Less`, …): a
+    /// value, a constructor call, or a pattern. The enum's arguments are in the node's type.
+    PreludeVariant(PVariant),
+    /// `.0` of a tuple.
+    TupleField(u32),
+    /// A built-in constant (`i64::MIN`).
+    ConstValue(i64),
+    /// A field in a struct pattern (on the field's node).
+    PatField {
+        struct_id: Arc<ItemId>,
+        index: u32,
+    },
 }
 
 /// A map from the nodes of one item to values: a dense index over a compact list, so that
@@ -173,9 +191,20 @@ pub struct InferenceResult {
     pub import_uses: Vec<ImportRef>,
     /// For constant initializers: the constants it refers to (sorted).
     pub const_refs: Vec<ItemId>,
+    /// Every closure of the body (by its expression's node) with the locals of enclosing
+    /// code it captures, in order of first use.
+    pub captures: Vec<(NodeId, Vec<LocalId>)>,
 }
 
 impl InferenceResult {
+    /// The captured locals of the closure at `node`.
+    pub fn captures_of(&self, node: NodeId) -> &[LocalId] {
+        self.captures
+            .iter()
+            .find(|(n, _)| *n == node)
+            .map_or(&[], |(_, c)| c.as_slice())
+    }
+
     /// The type of an expression, pattern or block node.
     pub fn ty(&self, node: NodeId) -> Option<&Ty> {
         self.types.get(node.0 as usize).and_then(Option::as_ref)
@@ -263,6 +292,8 @@ enum ValueRes {
         decl: MethodDecl,
     },
     Builtin(&'static Builtin),
+    PreludeVariant(PVariant),
+    ConstValue(i64),
     /// Not found: `module` is where it was looked for (`None`: in scope).
     NotFound {
         module: Option<ModulePath>,
@@ -330,6 +361,18 @@ struct Infer<'a, 'db> {
     arcs: HashMap<ItemId, Arc<ItemId>>,
     structs: HashMap<ItemId, Option<Arc<StructInfo>>>,
     enums: HashMap<ItemId, Option<Arc<EnumInfo>>>,
+    /// The closures being checked, innermost last.
+    closures: Vec<ClosureFrame>,
+    captures: Vec<(NodeId, Vec<LocalId>)>,
+    /// Patterns of `let` and `for` that must match every value, checked once types are known.
+    irrefutable: Vec<(&'a Pat, Ty, &'static str)>,
+}
+
+/// A closure whose body is being checked.
+struct ClosureFrame {
+    /// Locals numbered from here on are the closure's own.
+    base: u32,
+    captures: Vec<LocalId>,
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -386,6 +429,9 @@ impl<'a, 'db> Infer<'a, 'db> {
             arcs: HashMap::new(),
             structs: HashMap::new(),
             enums: HashMap::new(),
+            closures: Vec::new(),
+            captures: Vec::new(),
+            irrefutable: Vec::new(),
         }
     }
 
@@ -541,10 +587,9 @@ impl<'a, 'db> Infer<'a, 'db> {
                     Ty::array(inner)
                 }
             }
-            Ty::Fn(f) => Ty::Fn(Arc::new(FnTy {
-                params: f.params.iter().map(|p| self.resolve(p)).collect(),
-                ret: self.resolve(&f.ret),
-            })),
+            other @ (Ty::Fn(_) | Ty::Tuple(_) | Ty::App(..)) => {
+                other.map_children(|t| self.resolve(t))
+            }
             other => other,
         }
     }
@@ -553,8 +598,7 @@ impl<'a, 'db> Infer<'a, 'db> {
         match self.shallow(ty) {
             Ty::Var(v) => v == var,
             Ty::Array(elem) => self.occurs(var, &elem),
-            Ty::Fn(f) => f.params.iter().any(|p| self.occurs(var, p)) || self.occurs(var, &f.ret),
-            _ => false,
+            other => other.any_child(|t| self.occurs(var, t)),
         }
     }
 
@@ -576,7 +620,13 @@ impl<'a, 'db> Infer<'a, 'db> {
                 self.bind(*x, other.clone());
                 true
             }
-            (Ty::Error, _) | (_, Ty::Error) => true,
+            // What meets an error is settled as an error too: its unknown parts are not asked
+            // about again (E0282) as a consequence of the error already reported.
+            (Ty::Error, other) | (other, Ty::Error) => {
+                let other = other.clone();
+                self.poison_vars(&other);
+                true
+            }
             (Ty::Array(x), Ty::Array(y)) => self.unify(x, y),
             (Ty::Fn(f), Ty::Fn(g)) => {
                 f.params.len() == g.params.len()
@@ -585,6 +635,14 @@ impl<'a, 'db> Infer<'a, 'db> {
                         .zip(g.params.iter())
                         .all(|(p, q)| self.unify(p, q))
                     && self.unify(&f.ret, &g.ret)
+            }
+            (Ty::Tuple(x), Ty::Tuple(y)) => {
+                x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| self.unify(p, q))
+            }
+            (Ty::App(g, x), Ty::App(h, y)) => {
+                g == h
+                    && x.len() == y.len()
+                    && x.iter().zip(y.iter()).all(|(p, q)| self.unify(p, q))
             }
             _ => a == b,
         }
@@ -812,6 +870,14 @@ impl<'a, 'db> Infer<'a, 'db> {
                     self.scope.push(id);
                 }
             }
+            StmtKind::LetPat { pat, ty, init } => {
+                let declared = ty.as_ref().map(|t| self.cx.lower_type(t));
+                let init_ty = match &declared {
+                    Some(d) => self.check_expr(init, d),
+                    None => self.infer_expr(init, None),
+                };
+                self.bind_irrefutable(pat, &init_ty, "let");
+            }
             StmtKind::Expr { expr, semi } => {
                 if *semi {
                     self.infer_expr(expr, None);
@@ -886,7 +952,58 @@ impl<'a, 'db> Infer<'a, 'db> {
                 cond,
                 then_branch,
                 else_branch,
-            } => self.infer_if(e, cond, then_branch, else_branch.as_deref(), expected),
+            } => self.infer_if(
+                e,
+                IfHead::Cond(cond),
+                then_branch,
+                else_branch.as_deref(),
+                expected,
+            ),
+            ExprKind::IfLet {
+                pat,
+                scrutinee,
+                then_branch,
+                else_branch,
+            } => self.infer_if(
+                e,
+                IfHead::Let(pat, scrutinee),
+                then_branch,
+                else_branch.as_deref(),
+                expected,
+            ),
+            ExprKind::WhileLet {
+                pat,
+                scrutinee,
+                body,
+            } => {
+                let before = self.div;
+                let st = self.infer_expr(scrutinee, None);
+                let mark = self.scope.len();
+                let mut binds = Vec::new();
+                self.check_pattern(pat, &st, &mut binds, None);
+                self.check_duplicate_bindings(&binds);
+                self.scope.extend(binds.iter().map(|(_, id, _)| *id));
+                self.loops.push(false);
+                self.check_block(body, &Ty::Unit);
+                self.loops.pop();
+                self.scope.truncate(mark);
+                self.div = before;
+                Ty::Unit
+            }
+            ExprKind::Tuple(elems) => {
+                let hints: Option<Vec<Ty>> = expected.and_then(|t| match self.shallow(t) {
+                    Ty::Tuple(ts) if ts.len() == elems.len() => Some(ts.to_vec()),
+                    _ => None,
+                });
+                let mut tys = Vec::with_capacity(elems.len());
+                for (i, el) in elems.iter().enumerate() {
+                    let hint = hints.as_ref().map(|h| h[i].clone());
+                    tys.push(self.infer_expr(el, hint.as_ref()));
+                }
+                Ty::Tuple(tys.into())
+            }
+            ExprKind::Try(inner) => self.infer_try(e, inner),
+            ExprKind::Closure(c) => self.infer_closure(e, c, expected),
             ExprKind::While { cond, body } => {
                 self.check_expr(cond, &Ty::Bool);
                 let before = self.div;
@@ -905,10 +1022,10 @@ impl<'a, 'db> Infer<'a, 'db> {
                 if has_break { Ty::Unit } else { Ty::Never }
             }
             ExprKind::For {
-                binding,
+                pat,
                 iterable,
                 body,
-            } => self.infer_for(binding, iterable, body),
+            } => self.infer_for(pat, iterable, body),
             ExprKind::Break | ExprKind::Continue => {
                 match self.loops.last_mut() {
                     Some(has_break) => {
@@ -973,6 +1090,210 @@ impl<'a, 'db> Infer<'a, 'db> {
         }
     }
 
+    /// Binds an irrefutable pattern (`let (a, b) = …`, `for (k, v) in …`) to a value of type
+    /// `ty`; whether it covers every value is checked at the end.
+    fn bind_irrefutable(&mut self, pat: &'a Pat, ty: &Ty, what: &'static str) {
+        let mut binds = Vec::new();
+        let errors_before = self.cx.diagnostics.len();
+        self.check_pattern(pat, ty, &mut binds, None);
+        self.check_duplicate_bindings(&binds);
+        if self.cx.diagnostics.len() == errors_before {
+            self.irrefutable.push((pat, ty.clone(), what));
+        }
+        self.scope.extend(binds.iter().map(|(_, id, _)| *id));
+    }
+
+    fn check_irrefutable(&mut self, pat: &'a Pat, ty: &Ty, what: &'static str) {
+        let ty = finalize(&resolve_with(&self.vars, ty));
+        if ty.references_error() {
+            return;
+        }
+        let Some(p) = self.lower_pattern(pat) else {
+            return;
+        };
+        let mut provider = VariantProvider { infer: self };
+        let outcome = exhaustive::check(&mut provider, &ty, &[(p, false)]);
+        if outcome.missing_total > 0 {
+            let list = list_names(&outcome.missing, outcome.missing_total);
+            let hint = if what == "let" {
+                "Use `match` or `if let` to handle the values this pattern does not cover: `if let Some(x) = value { … }`."
+            } else {
+                "A `for` loop variable must match every element; use a `match` inside the loop for the others."
+            };
+            self.error(
+                Diagnostic::error(
+                    codes::REFUTABLE_PATTERN,
+                    format!("refutable pattern in `{what}`: {list} not covered"),
+                    self.loc(pat.id),
+                )
+                .with_label(format!("{list} not covered"))
+                .with_hint(hint),
+            );
+        }
+    }
+
+    /// `e?`: the value inside a `Some`/`Ok`, returning `None`/`Err(e)` early.
+    fn infer_try(&mut self, e: &'a Expr, inner: &'a Expr) -> Ty {
+        let t = self.infer_expr(inner, None);
+        let t = self.shallow(&t);
+        let ret = self.ret.clone();
+        let ret_shallow = self.shallow(&ret);
+        let (kind, value) = match &t {
+            Ty::Error | Ty::Never => return Ty::Error,
+            Ty::Var(_) => {
+                self.type_needed(
+                    inner.id,
+                    "the type of this value must be known to apply `?`",
+                );
+                return Ty::Error;
+            }
+            Ty::App(Generic::Option, args) => (Generic::Option, args[0].clone()),
+            Ty::App(Generic::Result, args) => (Generic::Result, args[0].clone()),
+            other => {
+                let other = self.resolve(other);
+                self.error(
+                    Diagnostic::error(
+                        codes::BAD_TRY,
+                        format!("the `?` operator can only be applied to an `Option` or a `Result`, not to `{other}`"),
+                        self.loc(e.id),
+                    )
+                    .with_label(format!("this is `{other}`"))
+                    .with_hint("`?` unwraps `Some(x)`/`Ok(x)` and returns `None`/`Err(e)` from the function early."),
+                );
+                return Ty::Error;
+            }
+        };
+        let fits = match (&ret_shallow, kind) {
+            (Ty::Error, _) => true,
+            (Ty::Var(_), Generic::Option) => {
+                let fresh = self.new_var();
+                self.unify(&ret_shallow, &Ty::option(fresh))
+            }
+            (Ty::Var(_), _) => {
+                let fresh = self.new_var();
+                let err = t
+                    .app_args(Generic::Result)
+                    .map_or(Ty::Error, |a| a[1].clone());
+                self.unify(&ret_shallow, &Ty::result(fresh, err))
+            }
+            (Ty::App(Generic::Option, _), Generic::Option) => true,
+            (Ty::App(Generic::Result, rargs), Generic::Result) => {
+                let want = rargs[1].clone();
+                let have = t
+                    .app_args(Generic::Result)
+                    .map_or(Ty::Error, |a| a[1].clone());
+                if !self.unify(&want, &have) {
+                    let (w, h) = (self.resolve(&want), self.resolve(&have));
+                    if !w.references_error() && !h.references_error() {
+                        self.error(
+                            Diagnostic::error(
+                                codes::BAD_TRY,
+                                format!("`?` cannot return an error of type `{h}` from a function whose errors are `{w}`"),
+                                self.loc(e.id),
+                            )
+                            .with_label(format!("this error is `{h}`"))
+                            .with_hint("The error types must be the same; convert the error first with a `match`."),
+                        );
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
+        if !fits {
+            let ret = self.resolve(&ret);
+            let (what, example) = if kind == Generic::Option {
+                ("an `Option`", "Option<…>")
+            } else {
+                ("a `Result`", "Result<…, …>")
+            };
+            let mut d = Diagnostic::error(
+                codes::BAD_TRY,
+                format!("the `?` operator on {what} can only be used in a function that returns {what}"),
+                self.loc(e.id),
+            )
+            .with_label(format!("this function returns `{ret}`"))
+            .with_hint(format!("Change the return type to `{example}`, or handle the value with `match` or `if let`."));
+            if let Some(node) = self.ret_node {
+                d = d.with_secondary(self.loc(node), "the return type");
+            }
+            self.error(d);
+        }
+        value
+    }
+
+    /// `|a, b| body`: parameter types come from the annotation or from the `fn` type expected
+    /// here; the body is checked as a function of its own that can read (copies of) the
+    /// variables around it.
+    fn infer_closure(&mut self, e: &'a Expr, c: &'a Closure, expected: Option<&Ty>) -> Ty {
+        let expected_fn = expected.and_then(|t| match self.shallow(t) {
+            Ty::Fn(f) if f.params.len() == c.params.len() => Some(f),
+            _ => None,
+        });
+        let mut params = Vec::with_capacity(c.params.len());
+        for (i, p) in c.params.iter().enumerate() {
+            let want = expected_fn.as_ref().map(|f| f.params[i].clone());
+            let ty = match (&p.ty, want) {
+                (Some(t), Some(want)) => {
+                    let t = self.cx.lower_type(t);
+                    self.unify(&t, &want);
+                    t
+                }
+                (Some(t), None) => self.cx.lower_type(t),
+                (None, Some(want)) => want,
+                (None, None) => self.new_var(),
+            };
+            params.push(ty);
+        }
+        let ret = match (&c.ret, &expected_fn) {
+            (Some(t), _) => self.cx.lower_type(t),
+            (None, Some(f)) => f.ret.clone(),
+            (None, None) => self.new_var(),
+        };
+        let saved_ret = std::mem::replace(&mut self.ret, ret.clone());
+        let saved_ret_node = std::mem::replace(&mut self.ret_node, c.ret.as_ref().map(|r| r.id));
+        let saved_loops = std::mem::take(&mut self.loops);
+        let saved_div = std::mem::replace(
+            &mut self.div,
+            Div {
+                diverges: false,
+                reported: false,
+            },
+        );
+        let mark = self.scope.len();
+        self.closures.push(ClosureFrame {
+            base: self.locals.len() as u32,
+            captures: Vec::new(),
+        });
+        for (p, ty) in c.params.iter().zip(params.iter()) {
+            if p.name.name == "_" {
+                continue;
+            }
+            let id = self.add_local(
+                p.name.name.clone(),
+                ty.clone(),
+                false,
+                LocalKind::Param,
+                p.name.id,
+            );
+            self.res.insert(p.name.id, Resolution::Local(id));
+            self.scope.push(id);
+        }
+        let body_ty = self.infer_expr(&c.body, Some(&ret));
+        if !self.coerce(&body_ty, &ret) {
+            self.report_mismatch(c.body.id, &ret, &body_ty);
+        }
+        self.scope.truncate(mark);
+        let frame = self.closures.pop();
+        self.captures
+            .push((e.id, frame.map(|f| f.captures).unwrap_or_default()));
+        self.ret = saved_ret;
+        self.ret_node = saved_ret_node;
+        self.loops = saved_loops;
+        self.div = saved_div;
+        Ty::Fn(Arc::new(FnTy { params, ret }))
+    }
+
     fn infer_self(&mut self, e: &'a Expr) -> Ty {
         match self.self_local {
             Some(id) => {
@@ -1004,6 +1325,36 @@ impl<'a, 'db> Infer<'a, 'db> {
             self.locals[id.0 as usize].used = true;
         }
         self.res.insert(node, Resolution::Local(id));
+        for frame in self.closures.iter_mut().rev() {
+            if id.0 >= frame.base {
+                break;
+            }
+            if !frame.captures.contains(&id) {
+                frame.captures.push(id);
+            }
+        }
+    }
+
+    /// Whether `id` belongs to code around the closure being checked (a captured copy).
+    fn is_captured(&self, id: LocalId) -> bool {
+        self.closures.last().is_some_and(|f| id.0 < f.base)
+    }
+
+    /// E0594: closures hold copies of what they capture, so assigning to one is a mistake.
+    fn assign_captured(&mut self, id: LocalId, node: NodeId) {
+        // Reported here; not also "does not need to be mutable".
+        self.locals[id.0 as usize].mutated = true;
+        let local = self.locals[id.0 as usize].local.clone();
+        self.error(
+            Diagnostic::error(
+                codes::ASSIGN_CAPTURED,
+                format!("cannot change `{}` inside a closure", local.name),
+                self.loc(node),
+            )
+            .with_label("the closure holds a copy of this variable")
+            .with_secondary(self.loc(local.decl), "declared outside the closure here")
+            .with_hint("Closures capture values by copy; return the new value from the closure and assign it outside, or use a loop instead."),
+        );
     }
 
     // ----- paths --------------------------------------------------------------------------
@@ -1018,6 +1369,9 @@ impl<'a, 'db> Infer<'a, 'db> {
             if let Some(entry) = self.cx.resolve_name(&single.name) {
                 return ValueRes::Def(entry.def);
             }
+            if let Some(v) = PVariant::bare(&single.name) {
+                return ValueRes::PreludeVariant(v);
+            }
             if let Some(b) = builtins::lookup_function(&single.name) {
                 return ValueRes::Builtin(b);
             }
@@ -1025,6 +1379,11 @@ impl<'a, 'db> Infer<'a, 'db> {
                 module: None,
                 index: 0,
             };
+        }
+        if let [ty, member] = segments.as_slice()
+            && let Some(res) = self.prelude_member(ty, member)
+        {
+            return res;
         }
         match self.cx.walk_path(segments) {
             Walk::Reported => ValueRes::Error,
@@ -1056,6 +1415,62 @@ impl<'a, 'db> Infer<'a, 'db> {
                 ValueRes::Error
             }
         }
+    }
+
+    /// `i64::MIN`, `Option::Some`, `Ordering::Less`, `Map::new`: members of built-in types
+    /// (unless an item of the package has the type's name).
+    fn prelude_member(&mut self, ty: &Ident, member: &Ident) -> Option<ValueRes> {
+        if ty.name == "i64" {
+            return match member.name.as_str() {
+                "MIN" => Some(ValueRes::ConstValue(i64::MIN)),
+                "MAX" => Some(ValueRes::ConstValue(i64::MAX)),
+                _ => None,
+            };
+        }
+        let g = self.cx.prelude_type(&ty.name)?;
+        if let Some(v) = PVariant::member(g, &member.name) {
+            return Some(ValueRes::PreludeVariant(v));
+        }
+        if let Some(b) = builtins::lookup_assoc(g.name(), &member.name) {
+            return Some(ValueRes::Builtin(b));
+        }
+        let known: Vec<&str> = PVariant::of(g).iter().map(|v| v.name()).collect();
+        let hint = if known.is_empty() {
+            format!("`{}` has the associated function `new`.", g.name())
+        } else {
+            format!(
+                "`{}` has the variants {}.",
+                g.name(),
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        self.error(
+            Diagnostic::error(
+                codes::UNRESOLVED_PATH,
+                format!(
+                    "no variant or associated function `{}` in `{}`",
+                    member.name,
+                    g.name()
+                ),
+                self.loc(member.id),
+            )
+            .with_label("not found")
+            .with_hint(hint),
+        );
+        Some(ValueRes::Error)
+    }
+
+    /// The type of a prelude variant used as a value of `g<args>`, with fresh variables for
+    /// arguments, and its payload types.
+    fn prelude_variant_ty(&mut self, v: PVariant) -> (Ty, Vec<Ty>) {
+        let g = v.generic();
+        let args: Vec<Ty> = (0..g.arity()).map(|_| self.new_var()).collect();
+        let payload = v.payload(&args);
+        (Ty::App(g, args.into()), payload)
     }
 
     /// `Type::member`: a variant of an enum, or an associated function or method of the type.
@@ -1235,6 +1650,27 @@ impl<'a, 'db> Infer<'a, 'db> {
                 self.res.insert(e.id, Resolution::AssocFn(id));
                 self.sig(&decl.id).map_or(Ty::Error, |s| s.fn_ty())
             }
+            ValueRes::ConstValue(v) => {
+                self.res.insert(e.id, Resolution::ConstValue(v));
+                Ty::I64
+            }
+            ValueRes::PreludeVariant(v) => {
+                let (ty, payload) = self.prelude_variant_ty(v);
+                if !payload.is_empty() {
+                    self.error(
+                        Diagnostic::error(
+                            codes::NOT_A_VALUE,
+                            format!("expected value, found variant `{}`", v.name()),
+                            self.loc(e.id),
+                        )
+                        .with_label("this variant carries a value")
+                        .with_hint(format!("Construct it with its value: `{}(…)`.", v.name())),
+                    );
+                    return Ty::Error;
+                }
+                self.res.insert(e.id, Resolution::PreludeVariant(v));
+                ty
+            }
             ValueRes::Builtin(b) => {
                 self.error(
                     Diagnostic::error(
@@ -1365,9 +1801,11 @@ impl<'a, 'db> Infer<'a, 'db> {
                 ret
             }
             Callee::Builtin(b) => {
+                let b = builtins::lookup_function_arity(b.name, args.len()).unwrap_or(b);
                 self.res.insert(e.id, Resolution::BuiltinFn(b.id));
                 let elem = self.new_var();
-                self.call_builtin(e.id, b, args, &elem)
+                let val = self.new_var();
+                self.call_builtin(e.id, b, args, &elem, &val)
             }
         }
     }
@@ -1543,6 +1981,49 @@ impl<'a, 'db> Infer<'a, 'db> {
                 self.res.insert(callee_node, Resolution::BuiltinFn(b.id));
                 Callee::Builtin(b)
             }
+            ValueRes::PreludeVariant(v) => {
+                let (ty, payload) = self.prelude_variant_ty(v);
+                if payload.is_empty() {
+                    self.error(
+                        Diagnostic::error(
+                            codes::NOT_CALLABLE,
+                            format!("`{}` is a unit variant, not a function", shown()),
+                            self.loc(callee_node),
+                        )
+                        .with_label("takes no payload")
+                        .with_hint(format!("Write it without parentheses: `{}`.", shown())),
+                    );
+                    return Callee::Error;
+                }
+                let res = Resolution::PreludeVariant(v);
+                self.res.insert(callee_node, res.clone());
+                self.record(
+                    callee_node,
+                    Ty::Fn(Arc::new(FnTy {
+                        params: payload.clone(),
+                        ret: ty.clone(),
+                    })),
+                );
+                Callee::Sig {
+                    params: payload,
+                    ret: ty,
+                    res,
+                    what: "enum variant",
+                    def: None,
+                    name: Some(path),
+                }
+            }
+            ValueRes::ConstValue(_) => {
+                self.error(
+                    Diagnostic::error(
+                        codes::NOT_CALLABLE,
+                        format!("expected function, found constant `{}`", shown()),
+                        self.loc(callee_node),
+                    )
+                    .with_label("not a function"),
+                );
+                Callee::Error
+            }
             ValueRes::NotFound { module, index } => {
                 self.report_not_found(path, module, index, "function");
                 Callee::Error
@@ -1596,11 +2077,12 @@ impl<'a, 'db> Infer<'a, 'db> {
         b: &'static Builtin,
         args: &'a [Expr],
         elem: &Ty,
+        val: &Ty,
     ) -> Ty {
         let params: Vec<Ty> = b
             .params
             .iter()
-            .map(|s| builtins::instantiate(*s, elem))
+            .map(|s| builtins::instantiate(*s, elem, val))
             .collect();
         let what = if b.receiver.is_some() {
             "method"
@@ -1617,7 +2099,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 .map_or(call, |a| a.id);
             self.check_bound(node, elem, b.bound, b.name);
         }
-        builtins::instantiate(b.ret, elem)
+        builtins::instantiate(b.ret, elem, val)
     }
 
     fn check_bound(&mut self, node: NodeId, ty: &Ty, bound: ElemBound, name: &'static str) {
@@ -1676,6 +2158,9 @@ impl<'a, 'db> Infer<'a, 'db> {
         match self.shallow(ty) {
             Ty::Fn(_) => false,
             Ty::Array(elem) => self.supports_eq(&elem, visiting),
+            Ty::Tuple(elems) | Ty::App(_, elems) => {
+                elems.iter().all(|t| self.supports_eq(t, visiting))
+            }
             Ty::Struct(id) => {
                 if visiting.contains(&id) {
                     return true;
@@ -1759,9 +2244,11 @@ impl<'a, 'db> Infer<'a, 'db> {
                     infer_args(self);
                     return Ty::Error;
                 };
-                let elem = match &recv {
-                    Ty::Array(elem) => (**elem).clone(),
-                    _ => Ty::Error,
+                let (elem, val) = match &recv {
+                    Ty::Array(elem) => ((**elem).clone(), self.new_var()),
+                    Ty::App(_, args) if args.len() == 2 => (args[0].clone(), args[1].clone()),
+                    Ty::App(_, args) if args.len() == 1 => (args[0].clone(), Ty::Error),
+                    _ => (Ty::Error, Ty::Error),
                 };
                 if b.receiver == Some(Shape::ArrayOfStr) && !self.unify(&elem, &Ty::Str) {
                     self.no_method(
@@ -1786,7 +2273,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 if b.mutates_receiver {
                     self.require_mutable(receiver, &method.name);
                 }
-                self.call_builtin(e.id, b, args, &elem)
+                self.call_builtin(e.id, b, args, &elem, &val)
             }
         }
     }
@@ -1969,6 +2456,7 @@ impl<'a, 'db> Infer<'a, 'db> {
     fn require_mutable(&mut self, receiver: &Expr, method: &str) {
         match self.place_root(receiver) {
             PlaceRoot::Poison => {}
+            PlaceRoot::Local(id) if self.is_captured(id) => self.assign_captured(id, receiver.id),
             PlaceRoot::Local(id) => {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
@@ -2039,6 +2527,7 @@ impl<'a, 'db> Infer<'a, 'db> {
             // An assignment to something already wrong (often an error-recovery node) is
             // itself wrong: poison, so that its `()` type causes nothing more.
             PlaceRoot::Poison => return Ty::Error,
+            PlaceRoot::Local(id) if self.is_captured(id) => self.assign_captured(id, target.id),
             PlaceRoot::Local(id) => {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
@@ -2137,7 +2626,16 @@ impl<'a, 'db> Infer<'a, 'db> {
                 self.div = before;
                 Ty::Bool
             }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::Div
+            | BinOp::Rem
+            | BinOp::BitAnd
+            | BinOp::BitOr
+            | BinOp::BitXor
+            | BinOp::Shl
+            | BinOp::Shr => {
                 let lt = self.infer_expr(l, None);
                 let hint = self.shallow(&lt);
                 let rt = self.infer_expr(r, Some(&hint));
@@ -2270,7 +2768,8 @@ impl<'a, 'db> Infer<'a, 'db> {
             BinOp::Sub => format!("cannot subtract `{r}` from `{l}`"),
             BinOp::Mul => format!("cannot multiply `{l}` by `{r}`"),
             BinOp::Div => format!("cannot divide `{l}` by `{r}`"),
-            _ => format!("cannot calculate the remainder of `{l}` divided by `{r}`"),
+            BinOp::Rem => format!("cannot calculate the remainder of `{l}` divided by `{r}`"),
+            _ => format!("no operator `{}` for `{l}` and `{r}`", op.as_str()),
         };
         let mut d = Diagnostic::error(codes::BINARY_OP, message, self.loc(node))
             .with_label(format!("no `{}` for `{l}` and `{r}`", op.as_str()));
@@ -2309,6 +2808,28 @@ impl<'a, 'db> Infer<'a, 'db> {
                 );
                 Ty::Error
             }
+            Ty::Tuple(elems) => match name.name.parse::<usize>() {
+                Ok(index) if index < elems.len() => {
+                    self.res.insert(e.id, Resolution::TupleField(index as u32));
+                    elems[index].clone()
+                }
+                _ => {
+                    let t = self.resolve(&t);
+                    self.error(
+                        Diagnostic::error(
+                            codes::NO_FIELD,
+                            format!("no field `{}` on type `{t}`", name.name),
+                            self.loc(name.id),
+                        )
+                        .with_label("unknown field")
+                        .with_hint(format!(
+                            "The fields of this tuple are numbered `0` to `{}`.",
+                            elems.len() - 1
+                        )),
+                    );
+                    Ty::Error
+                }
+            },
             Ty::Struct(id) => {
                 let Some(info) = self.struct_info(id) else {
                     return Ty::Error;
@@ -2453,14 +2974,10 @@ impl<'a, 'db> Infer<'a, 'db> {
         Ty::array(elem)
     }
 
-    fn infer_struct_lit(
-        &mut self,
-        e: &'a Expr,
-        path: &'a Path,
-        fields: &'a [crate::ast::FieldInit],
-    ) -> Ty {
+    /// The struct a struct literal or pattern names (reported if it names none).
+    fn resolve_struct_path(&mut self, path: &'a Path) -> Option<ItemId> {
         let shown = Self::path_display(path);
-        let owner = match self.cx.walk_path(&path.segments) {
+        match self.cx.walk_path(&path.segments) {
             Walk::Def {
                 def:
                     Def::Item {
@@ -2503,7 +3020,16 @@ impl<'a, 'db> Infer<'a, 'db> {
                 );
                 None
             }
-        };
+        }
+    }
+
+    fn infer_struct_lit(
+        &mut self,
+        e: &'a Expr,
+        path: &'a Path,
+        fields: &'a [crate::ast::FieldInit],
+    ) -> Ty {
+        let owner = self.resolve_struct_path(path);
         let info = owner.as_ref().and_then(|id| self.struct_info(id));
         let (Some(owner), Some(info)) = (owner, info) else {
             for f in fields {
@@ -2643,12 +3169,24 @@ impl<'a, 'db> Infer<'a, 'db> {
     fn infer_if(
         &mut self,
         e: &'a Expr,
-        cond: &'a Expr,
+        head: IfHead<'a>,
         then_branch: &'a Block,
         else_branch: Option<&'a Expr>,
         expected: Option<&Ty>,
     ) -> Ty {
-        self.check_expr(cond, &Ty::Bool);
+        let mark = self.scope.len();
+        match head {
+            IfHead::Cond(cond) => {
+                self.check_expr(cond, &Ty::Bool);
+            }
+            IfHead::Let(pat, scrutinee) => {
+                let st = self.infer_expr(scrutinee, None);
+                let mut binds = Vec::new();
+                self.check_pattern(pat, &st, &mut binds, None);
+                self.check_duplicate_bindings(&binds);
+                self.scope.extend(binds.iter().map(|(_, id, _)| *id));
+            }
+        }
         let before = self.div;
         let Some(else_branch) = else_branch else {
             let expected_value = expected
@@ -2656,6 +3194,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 .filter(|t| !matches!(t, Ty::Unit | Ty::Var(_) | Ty::Error));
             if let Some(exp) = expected_value {
                 self.infer_block(then_branch, Some(&exp), false);
+                self.scope.truncate(mark);
                 self.div = before;
                 {
                     self.error(
@@ -2673,10 +3212,12 @@ impl<'a, 'db> Infer<'a, 'db> {
                 return Ty::Error;
             }
             self.check_block(then_branch, &Ty::Unit);
+            self.scope.truncate(mark);
             self.div = before;
             return Ty::Unit;
         };
         let then_ty = self.infer_block(then_branch, expected, false);
+        self.scope.truncate(mark);
         let then_div = self.div;
         self.div = before;
         let then_resolved = self.shallow(&then_ty);
@@ -2749,7 +3290,7 @@ impl<'a, 'db> Infer<'a, 'db> {
         }
     }
 
-    fn infer_for(&mut self, binding: &'a Ident, iterable: &'a Expr, body: &'a Block) -> Ty {
+    fn infer_for(&mut self, pat: &'a Pat, iterable: &'a Expr, body: &'a Block) -> Ty {
         let elem = match &iterable.kind {
             ExprKind::Range { start, end } => {
                 self.range_bounds(iterable, start, end);
@@ -2784,16 +3325,18 @@ impl<'a, 'db> Infer<'a, 'db> {
         };
         let before = self.div;
         let mark = self.scope.len();
-        if binding.name != "_" {
-            let id = self.add_local(
-                binding.name.clone(),
-                elem,
-                false,
-                LocalKind::For,
-                binding.id,
-            );
-            self.res.insert(binding.id, Resolution::Local(id));
-            self.scope.push(id);
+        match &pat.kind {
+            PatKind::Bind {
+                name,
+                mutable: false,
+            } if name.name != "_" => {
+                self.record(pat.id, elem.clone());
+                let id = self.add_local(name.name.clone(), elem, false, LocalKind::For, name.id);
+                self.res.insert(name.id, Resolution::Local(id));
+                self.res.insert(pat.id, Resolution::Local(id));
+                self.scope.push(id);
+            }
+            _ => self.bind_irrefutable(pat, &elem, "for"),
         }
         self.loops.push(false);
         self.check_block(body, &Ty::Unit);
@@ -2984,6 +3527,100 @@ impl<'a, 'db> Infer<'a, 'db> {
                     }
                 }
             }
+            PatKind::Tuple(elems) => {
+                let tys: Vec<Ty> = match self.shallow(expected) {
+                    Ty::Tuple(ts) if ts.len() == elems.len() => ts.to_vec(),
+                    Ty::Error => vec![Ty::Error; elems.len()],
+                    other => {
+                        let fresh: Vec<Ty> = elems.iter().map(|_| self.new_var()).collect();
+                        let tuple = Ty::Tuple(fresh.clone().into());
+                        if !self.unify(&other, &tuple) {
+                            let other = self.resolve(&other);
+                            if !other.references_error() {
+                                self.error(
+                                    Diagnostic::error(
+                                        codes::MISMATCHED_TYPES,
+                                        "mismatched types",
+                                        self.loc(pat.id),
+                                    )
+                                    .with_label(format!(
+                                        "expected `{other}`, found a tuple of {}",
+                                        plural(elems.len(), "element")
+                                    )),
+                                );
+                            }
+                            vec![Ty::Error; elems.len()]
+                        } else {
+                            fresh
+                        }
+                    }
+                };
+                for (sub, t) in elems.iter().zip(tys.iter()) {
+                    self.check_pattern(sub, t, binds, or_first);
+                }
+            }
+            PatKind::Struct { path, fields, rest } => {
+                let owner = self.resolve_struct_path(path);
+                let info = owner.as_ref().and_then(|id| self.struct_info(id));
+                let (Some(owner), Some(info)) = (owner, info) else {
+                    for f in fields {
+                        self.check_pattern(&f.pat, &Ty::Error, binds, or_first);
+                    }
+                    return;
+                };
+                let shared = self.arc(&owner);
+                let sty = Ty::Struct(shared.clone());
+                if !self.unify(&sty, expected) {
+                    self.report_mismatch(pat.id, expected, &sty);
+                }
+                self.res.insert(pat.id, Resolution::Struct(shared.clone()));
+                let mut named = Vec::new();
+                for f in fields {
+                    match info.field(&f.name.name) {
+                        Some((index, field)) => {
+                            if field.vis == Visibility::Private
+                                && owner.module != self.cx.module_path
+                            {
+                                self.private_field(&f.name, &owner, field.node);
+                            }
+                            named.push(index);
+                            self.res.insert(
+                                f.id,
+                                Resolution::PatField {
+                                    struct_id: shared.clone(),
+                                    index: index as u32,
+                                },
+                            );
+                            let t = field.ty.clone();
+                            self.check_pattern(&f.pat, &t, binds, or_first);
+                        }
+                        None => {
+                            self.no_field(&f.name, &sty, None, false);
+                            self.check_pattern(&f.pat, &Ty::Error, binds, or_first);
+                        }
+                    }
+                }
+                if !rest {
+                    let missing: Vec<String> = info
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !named.contains(i))
+                        .map(|(_, f)| format!("`{}`", f.name))
+                        .collect();
+                    if !missing.is_empty() {
+                        self.error(
+                            Diagnostic::error(
+                                codes::MISSING_FIELDS,
+                                format!("pattern does not mention field{} {}", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")),
+                                self.loc(pat.id),
+                            )
+                            .with_label("missing fields")
+                            .with_hint("Name every field, or end the pattern with `..` to ignore the others."),
+                        );
+                    }
+                }
+            }
             PatKind::Or(alts) => {
                 let Some((first, rest)) = alts.split_first() else {
                     return;
@@ -3063,6 +3700,14 @@ impl<'a, 'db> Infer<'a, 'db> {
                 );
                 Some(info.variants[index].fields.clone())
             }
+            PatPath::Prelude(v) => {
+                let (ty, payload) = self.prelude_variant_ty(v);
+                if !self.unify(&ty, expected) {
+                    self.report_mismatch(pat.id, expected, &ty);
+                }
+                self.res.insert(pat.id, Resolution::PreludeVariant(v));
+                Some(payload.iter().map(|t| self.resolve(t)).collect())
+            }
             PatPath::Const(id, _) => {
                 self.not_a_variant(path, "constant");
                 let _ = id;
@@ -3132,6 +3777,27 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let id = self.arc(&id);
                 self.res.insert(pat.id, Resolution::Const(id));
             }
+            PatPath::Prelude(v) => {
+                let (ty, payload) = self.prelude_variant_ty(v);
+                if !self.unify(&ty, expected) {
+                    self.report_mismatch(pat.id, expected, &ty);
+                }
+                if !payload.is_empty() {
+                    self.error(
+                        Diagnostic::error(
+                            codes::PATTERN_ARITY,
+                            format!(
+                                "this pattern has 0 fields, but the variant `{}` has 1 field",
+                                v.name()
+                            ),
+                            self.loc(pat.id),
+                        )
+                        .with_label("expected 1 field")
+                        .with_hint(format!("Match its value too: `{}(_)`.", v.name())),
+                    );
+                }
+                self.res.insert(pat.id, Resolution::PreludeVariant(v));
+            }
             PatPath::Other(what) => self.not_a_variant(path, what),
             PatPath::Error => {}
         }
@@ -3164,6 +3830,8 @@ impl<'a, 'db> Infer<'a, 'db> {
                 "associated function"
             }),
             ValueRes::Builtin(_) => PatPath::Other("built-in function"),
+            ValueRes::PreludeVariant(v) => PatPath::Prelude(v),
+            ValueRes::ConstValue(_) => PatPath::Other("constant"),
             ValueRes::Local(_) => PatPath::Other("variable"),
             ValueRes::NotFound { module, index } => {
                 let seg = &path.segments[index];
@@ -3187,7 +3855,7 @@ impl<'a, 'db> Infer<'a, 'db> {
         let what = match &e.kind {
             ExprKind::Lit(_) | ExprKind::Error => return,
             ExprKind::Path(_) => match self.res.get(e.id) {
-                Some(Resolution::Const(_)) | None => return,
+                Some(Resolution::Const(_) | Resolution::ConstValue(_)) | None => return,
                 Some(Resolution::Local(_)) => return,
                 Some(_) => "only other constants can be named in a constant",
             },
@@ -3240,6 +3908,10 @@ impl<'a, 'db> Infer<'a, 'db> {
                 self.check_match(m, &scrut);
             }
         }
+        let irrefutable = std::mem::take(&mut self.irrefutable);
+        for (pat, ty, what) in irrefutable {
+            self.check_irrefutable(pat, &ty, what);
+        }
         self.unused_warnings();
         let mut import_uses = std::mem::take(&mut self.cx.import_uses);
         import_uses.sort();
@@ -3257,6 +3929,7 @@ impl<'a, 'db> Infer<'a, 'db> {
             diagnostics: std::mem::take(&mut self.cx.diagnostics),
             import_uses,
             const_refs,
+            captures: self.captures,
         }
     }
 
@@ -3338,6 +4011,11 @@ impl<'a, 'db> Infer<'a, 'db> {
                     self.poison_vars(p);
                 }
                 self.poison_vars(&f.ret);
+            }
+            Ty::Tuple(elems) | Ty::App(_, elems) => {
+                for e in elems.iter() {
+                    self.poison_vars(e);
+                }
             }
             _ => {}
         }
@@ -3454,12 +4132,41 @@ impl<'a, 'db> Infer<'a, 'db> {
                 },
                 Vec::new(),
             ),
+            PatKind::Tuple(elems) => P::Ctor(
+                Ctor::Single,
+                elems
+                    .iter()
+                    .map(|p| self.lower_pattern(p))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            PatKind::Struct { fields, .. } => {
+                let Some(Resolution::Struct(id)) = self.res.get(pat.id) else {
+                    return None;
+                };
+                let n = self.structs.get(&**id)?.as_ref()?.fields.len();
+                let mut subs = vec![P::Wild; n];
+                for f in fields {
+                    let Some(Resolution::PatField { index, .. }) = self.res.get(f.id) else {
+                        return None;
+                    };
+                    *subs.get_mut(*index as usize)? = self.lower_pattern(&f.pat)?;
+                }
+                P::Ctor(Ctor::Single, subs)
+            }
             PatKind::Path(_) => match self.res.get(pat.id)? {
+                Resolution::PreludeVariant(v) => P::Ctor(Ctor::Variant(v.index()), Vec::new()),
                 Resolution::Variant { index, .. } => P::Ctor(Ctor::Variant(*index), Vec::new()),
                 Resolution::Const(_) => P::Ctor(Ctor::Opaque(pat.id.0), Vec::new()),
                 _ => return None,
             },
             PatKind::Variant { fields, .. } => match self.res.get(pat.id)? {
+                Resolution::PreludeVariant(v) => {
+                    let subs = fields
+                        .iter()
+                        .map(|f| self.lower_pattern(f))
+                        .collect::<Option<Vec<_>>>()?;
+                    P::Ctor(Ctor::Variant(v.index()), subs)
+                }
                 Resolution::Variant { index, .. } => {
                     let subs = fields
                         .iter()
@@ -3479,6 +4186,7 @@ impl<'a, 'db> Infer<'a, 'db> {
 }
 
 enum PatPath {
+    Prelude(PVariant),
     Variant {
         enum_id: ItemId,
         index: usize,
@@ -3497,6 +4205,11 @@ impl exhaustive::Variants for VariantProvider<'_, '_, '_> {
     fn variants(&mut self, enum_id: &ItemId) -> Option<Arc<EnumInfo>> {
         self.infer.enum_info(enum_id)
     }
+
+    fn struct_fields(&mut self, struct_id: &ItemId) -> Option<Vec<Ty>> {
+        let info = self.infer.struct_info(struct_id)?;
+        Some(info.fields.iter().map(|f| f.ty.clone()).collect())
+    }
 }
 
 fn literal_ty(lit: &Literal) -> Ty {
@@ -3509,8 +4222,12 @@ fn literal_ty(lit: &Literal) -> Ty {
 }
 
 fn arith_supported(op: BinOp, ty: &Ty) -> bool {
+    let bitwise = matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor);
+    let shift = matches!(op, BinOp::Shl | BinOp::Shr);
     match ty {
-        Ty::I64 | Ty::F64 => true,
+        Ty::I64 => true,
+        Ty::F64 => !bitwise && !shift,
+        Ty::Bool => bitwise,
         Ty::Str => op == BinOp::Add,
         _ => false,
     }
@@ -3519,9 +4236,7 @@ fn arith_supported(op: BinOp, ty: &Ty) -> bool {
 fn has_var(ty: &Ty) -> bool {
     match ty {
         Ty::Var(_) => true,
-        Ty::Array(elem) => has_var(elem),
-        Ty::Fn(f) => f.params.iter().any(has_var) || has_var(&f.ret),
-        _ => false,
+        other => other.any_child(has_var),
     }
 }
 
@@ -3529,11 +4244,7 @@ fn has_var(ty: &Ty) -> bool {
 fn finalize(ty: &Ty) -> Ty {
     match ty {
         Ty::Var(_) => Ty::Error,
-        Ty::Array(elem) if has_var(elem) => Ty::array(finalize(elem)),
-        Ty::Fn(f) if has_var(ty) => Ty::Fn(Arc::new(FnTy {
-            params: f.params.iter().map(finalize).collect(),
-            ret: finalize(&f.ret),
-        })),
+        other if has_var(other) => other.map_children(finalize),
         other => other.clone(),
     }
 }
@@ -3544,12 +4255,7 @@ fn resolve_with(vars: &[Option<Ty>], ty: &Ty) -> Ty {
             Some(bound) => resolve_with(vars, &bound),
             None => ty.clone(),
         },
-        Ty::Array(elem) => Ty::array(resolve_with(vars, elem)),
-        Ty::Fn(f) => Ty::Fn(Arc::new(FnTy {
-            params: f.params.iter().map(|p| resolve_with(vars, p)).collect(),
-            ret: resolve_with(vars, &f.ret),
-        })),
-        other => other.clone(),
+        other => other.map_children(|t| resolve_with(vars, t)),
     }
 }
 

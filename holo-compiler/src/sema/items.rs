@@ -9,7 +9,7 @@
 
 use super::scope::{self, Def, DefKind, ImportRef, MethodDecl, NameClass, NsEntry, ScopeName};
 use super::suggest;
-use super::ty::{FnTy, Ty};
+use super::ty::{FnTy, Generic, Ty};
 use crate::ast::{Ident, ItemKind, Name, NodeId, TypeRef, TypeRefKind, Visibility};
 use crate::db::{self, ItemKey, ModuleKey};
 use crate::diagnostic::{Diagnostic, Loc, codes};
@@ -667,6 +667,9 @@ impl<'db> ResolveCx<'db> {
                 let ret = ret.as_ref().map_or(Ty::Unit, |r| self.lower_type(r));
                 Ty::Fn(Arc::new(FnTy { params, ret }))
             }
+            TypeRefKind::Tuple(elems) => {
+                Ty::Tuple(elems.iter().map(|e| self.lower_type(e)).collect())
+            }
             TypeRefKind::Path(path) => {
                 if let [single] = path.segments.as_slice() {
                     match single.name.as_str() {
@@ -676,12 +679,84 @@ impl<'db> ResolveCx<'db> {
                         "str" => return Ty::Str,
                         _ => {}
                     }
+                    if let Some(g) = self.prelude_type(&single.name) {
+                        if g.arity() == 0 {
+                            return Ty::App(g, Arc::from([]));
+                        }
+                        self.error(
+                            Diagnostic::error(
+                                codes::WRONG_TYPE_ARGS,
+                                format!(
+                                    "`{}` needs {} type argument{}",
+                                    g.name(),
+                                    g.arity(),
+                                    if g.arity() == 1 { "" } else { "s" }
+                                ),
+                                self.loc(path.id),
+                            )
+                            .with_label("type arguments missing")
+                            .with_hint(prelude_type_example(g)),
+                        );
+                        return Ty::Error;
+                    }
                 }
                 self.lower_type_path(&path.segments, path.id)
+            }
+            TypeRefKind::Generic { path, args } => {
+                let lowered: Vec<Ty> = args.iter().map(|a| self.lower_type(a)).collect();
+                let generic = match path.segments.as_slice() {
+                    [single] => self.prelude_type(&single.name),
+                    _ => None,
+                };
+                let Some(g) = generic else {
+                    let name = path
+                        .segments
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("::");
+                    self.error(
+                        Diagnostic::error(
+                            codes::WRONG_TYPE_ARGS,
+                            format!("`{name}` does not take type arguments"),
+                            self.loc(path.id),
+                        )
+                        .with_label("not a generic type")
+                        .with_hint("Only `Option<T>`, `Result<T, E>` and `Map<K, V>` take type arguments; user-defined generics are not supported yet."),
+                    );
+                    return Ty::Error;
+                };
+                if lowered.len() != g.arity() {
+                    self.error(
+                        Diagnostic::error(
+                            codes::WRONG_TYPE_ARGS,
+                            format!(
+                                "`{}` takes {} type argument{}, but {} {} given",
+                                g.name(),
+                                g.arity(),
+                                if g.arity() == 1 { "" } else { "s" },
+                                lowered.len(),
+                                if lowered.len() == 1 { "was" } else { "were" }
+                            ),
+                            self.loc(tref.id),
+                        )
+                        .with_label("wrong number of type arguments")
+                        .with_hint(prelude_type_example(g)),
+                    );
+                    return Ty::Error;
+                }
+                Ty::App(g, lowered.into())
             }
         }
     }
 
+    /// The prelude type `name` stands for here, unless an item of the package shadows it.
+    pub fn prelude_type(&mut self, name: &str) -> Option<Generic> {
+        let g = Generic::by_name(name)?;
+        self.resolve_name(&Name::new(name)).is_none().then_some(g)
+    }
+
+    #[allow(clippy::needless_pass_by_ref_mut)]
     fn lower_type_path(&mut self, segments: &[Ident], node: NodeId) -> Ty {
         match self.walk_path(segments) {
             Walk::Reported => Ty::Error,
@@ -751,5 +826,15 @@ impl<'db> ResolveCx<'db> {
                 }
             }
         }
+    }
+}
+
+/// How a prelude type is written, for hints.
+fn prelude_type_example(g: Generic) -> &'static str {
+    match g {
+        Generic::Option => "Write the type of the value it may hold: `Option<i64>`.",
+        Generic::Result => "Write the value and error types: `Result<i64, str>`.",
+        Generic::Map => "Write the key and value types: `Map<str, i64>`.",
+        Generic::Ordering => "`Ordering` takes no type arguments.",
     }
 }

@@ -38,7 +38,7 @@ pub use items::{
     enum_info, fn_signature, struct_info,
 };
 pub use scope::{ImportRef, module_scope};
-pub use ty::{FnTy, Ty};
+pub use ty::{FnTy, Generic, PVariant, Ty};
 
 use crate::ast::{Item, ItemKind, TypeRefKind, Visibility};
 use crate::db::{self, ItemKey, ModuleKey, Package, PackageKind};

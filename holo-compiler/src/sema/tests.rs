@@ -648,8 +648,8 @@ fn builtin_methods_have_their_documented_types() {
     let parts: [str] = s.split(\",\");
     let cs: [str] = s.chars();
     let b: bool = s.contains(\"j\") && s.starts_with(\"j\") && s.ends_with(\"i\") && s.is_i64() && s.is_f64();
-    let n: i64 = s.len() + s.find(\"i\") + \"12\".parse_i64() + 1.5.to_i64();
-    let g: f64 = \"1.5\".parse_f64() + n.to_f64() + i.to_f64() + f;
+    let n: i64 = s.len() + s.find(\"i\") + \"12\".parse_i64().unwrap() + 1.5.to_i64();
+    let g: f64 = \"1.5\".parse_f64().unwrap_or(0.0) + n.to_f64() + i.to_f64() + f;
     let sub: str = s.substring(0, 1) + s.char_at(0) + true.to_str() + g.to_str() + s.to_str();
     let mut xs = [3, 1, 2];
     xs.insert(0, 5);

@@ -191,6 +191,27 @@ impl Printer {
                 self.s("]");
             }
             TypeRefKind::Unit => self.s("()"),
+            TypeRefKind::Tuple(elems) => {
+                self.s("(");
+                for (i, e) in elems.iter().enumerate() {
+                    if i > 0 {
+                        self.s(", ");
+                    }
+                    self.ty(e);
+                }
+                self.s(")");
+            }
+            TypeRefKind::Generic { path, args } => {
+                self.path(path);
+                self.s("<");
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.s(", ");
+                    }
+                    self.ty(a);
+                }
+                self.s(">");
+            }
             TypeRefKind::Fn { params, ret } => {
                 self.s("fn(");
                 for (i, p) in params.iter().enumerate() {
@@ -256,6 +277,28 @@ impl Printer {
                     self.pat(a);
                 }
             }
+            PatKind::Tuple(elems) => {
+                self.s("(");
+                for (i, e) in elems.iter().enumerate() {
+                    if i > 0 {
+                        self.s(", ");
+                    }
+                    self.pat(e);
+                }
+                self.s(",)");
+            }
+            PatKind::Struct { path, fields, rest } => {
+                self.path(path);
+                self.s(" {");
+                for f in fields {
+                    let _ = write!(self.out, " {}: ", f.name.name);
+                    self.pat(&f.pat);
+                }
+                if *rest {
+                    self.s(" ..");
+                }
+                self.s(" }");
+            }
             PatKind::Error => self.s("<error>"),
         }
     }
@@ -291,6 +334,17 @@ impl Printer {
                     if *semi {
                         self.s(";");
                     }
+                }
+                StmtKind::LetPat { pat, ty, init } => {
+                    self.s("(let ");
+                    self.pat(pat);
+                    if let Some(ty) = ty {
+                        self.s(" : ");
+                        self.ty(ty);
+                    }
+                    self.s(" ");
+                    self.expr(init);
+                    self.s(")");
                 }
                 StmtKind::Empty => self.s(";"),
             }
@@ -420,11 +474,13 @@ impl Printer {
                 self.s(")");
             }
             ExprKind::For {
-                binding,
+                pat,
                 iterable,
                 body,
             } => {
-                let _ = write!(self.out, "(for {} ", binding.name);
+                self.s("(for ");
+                self.pat(pat);
+                self.s(" ");
                 self.expr(iterable);
                 self.s(" ");
                 self.block(body);
@@ -454,6 +510,68 @@ impl Printer {
                     self.expr(&arm.body);
                     self.s(")");
                 }
+                self.s(")");
+            }
+            ExprKind::Tuple(elems) => {
+                self.s("(tuple");
+                self.list(elems);
+                self.s(")");
+            }
+            ExprKind::Try(inner) => {
+                self.s("(? ");
+                self.expr(inner);
+                self.s(")");
+            }
+            ExprKind::Closure(c) => {
+                self.s("(closure (");
+                for (i, p) in c.params.iter().enumerate() {
+                    if i > 0 {
+                        self.s(" ");
+                    }
+                    self.s(&p.name.name);
+                    if let Some(ty) = &p.ty {
+                        self.s(": ");
+                        self.ty(ty);
+                    }
+                }
+                self.s(")");
+                if let Some(ret) = &c.ret {
+                    self.s(" -> ");
+                    self.ty(ret);
+                }
+                self.s(" ");
+                self.expr(&c.body);
+                self.s(")");
+            }
+            ExprKind::IfLet {
+                pat,
+                scrutinee,
+                then_branch,
+                else_branch,
+            } => {
+                self.s("(if-let ");
+                self.pat(pat);
+                self.s(" ");
+                self.expr(scrutinee);
+                self.s(" ");
+                self.block(then_branch);
+                if let Some(e) = else_branch {
+                    self.s(" ");
+                    self.expr(e);
+                }
+                self.s(")");
+            }
+            ExprKind::WhileLet {
+                pat,
+                scrutinee,
+                body,
+            } => {
+                self.s("(while-let ");
+                self.pat(pat);
+                self.s(" ");
+                self.expr(scrutinee);
+                self.s(" ");
+                self.block(body);
                 self.s(")");
             }
             ExprKind::Error => self.s("<error>"),

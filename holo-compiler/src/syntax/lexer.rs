@@ -88,6 +88,12 @@ pub enum TokenKind {
     PercentEq,
     Pound,
     Pipe,
+    /// `&` (bitwise and; `&&` is one token)
+    Amp,
+    /// `^`
+    Caret,
+    /// `?` (early return of `None`/`Err`)
+    Question,
 
     /// A run of characters that cannot start any token (already reported by the lexer).
     Unknown,
@@ -221,6 +227,9 @@ impl TokenKind {
             PercentEq => "%=",
             Pound => "#",
             Pipe => "|",
+            Amp => "&",
+            Caret => "^",
+            Question => "?",
         })
     }
 }
@@ -378,6 +387,9 @@ impl Lexer<'_> {
                 b'&' if self.peek(1) == b'&' => (AndAnd, 2),
                 b'|' if self.peek(1) == b'|' => (OrOr, 2),
                 b'|' => (Pipe, 1),
+                b'&' => (Amp, 1),
+                b'^' => (Caret, 1),
+                b'?' => (Question, 1),
                 _ if b >= 0x80 && self.char_at(start).is_alphanumeric() => {
                     let kind = self.ident();
                     self.push(kind, start);
@@ -678,11 +690,7 @@ impl Lexer<'_> {
             '\'' => {
                 Some("holo has no character literals; use a one-character string such as \"a\".")
             }
-            '&' => Some(
-                "holo has no references or bitwise operators: write `&&` for logical and, and pass values themselves.",
-            ),
-            '?' => Some("holo has no `?` operator; handle the value with `match` or `if`."),
-            '^' | '~' => Some("holo has no bitwise operators."),
+            '~' => Some("holo has no `~`; flip the bits of `x` with `x ^ -1`."),
             c if c.is_whitespace() => {
                 Some("This is a non-ASCII space character; replace it with an ordinary space.")
             }
@@ -705,9 +713,9 @@ impl Lexer<'_> {
         }
         match b {
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => false,
-            b'&' => self.bytes.get(pos + 1) != Some(&b'&'),
             b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b':' | b'.' | b'-' | b'='
-            | b'!' | b'<' | b'>' | b'+' | b'*' | b'/' | b'%' | b'|' | b'#' | b'"' => false,
+            | b'!' | b'<' | b'>' | b'+' | b'*' | b'/' | b'%' | b'|' | b'#' | b'"' | b'&' | b'^'
+            | b'?' => false,
             _ => !is_ident_start(b) && !b.is_ascii_digit(),
         }
     }

@@ -65,7 +65,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
 
 /// The binding power of prefix `-` and `!`: tighter than every binary operator, looser than the
 /// postfix ones (`-x.abs()` is `-(x.abs())`, as in Rust).
-const BP_UNARY: u8 = 15;
+const BP_UNARY: u8 = 23;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Infix {
@@ -112,11 +112,16 @@ fn infix_op(kind: T) -> Option<(Infix, u8, u8)> {
         T::Gt => (Infix::Bin(Gt), 7, 8),
         T::Ge => (Infix::Bin(Ge), 7, 8),
         T::DotDot => (Infix::Range, 9, 10),
-        T::Plus => (Infix::Bin(Add), 11, 12),
-        T::Minus => (Infix::Bin(Sub), 11, 12),
-        T::Star => (Infix::Bin(Mul), 13, 14),
-        T::Slash => (Infix::Bin(Div), 13, 14),
-        T::Percent => (Infix::Bin(Rem), 13, 14),
+        T::Pipe => (Infix::Bin(BitOr), 11, 12),
+        T::Caret => (Infix::Bin(BitXor), 13, 14),
+        T::Amp => (Infix::Bin(BitAnd), 15, 16),
+        // `<<` and `>>` are two adjacent `<`/`>` tokens (so that `Option<Option<i64>>` lexes
+        // as a type); [`Parser::infix_at`] joins them.
+        T::Plus => (Infix::Bin(Add), 19, 20),
+        T::Minus => (Infix::Bin(Sub), 19, 20),
+        T::Star => (Infix::Bin(Mul), 21, 22),
+        T::Slash => (Infix::Bin(Div), 21, 22),
+        T::Percent => (Infix::Bin(Rem), 21, 22),
         _ => return None,
     })
 }
@@ -145,6 +150,8 @@ fn can_start_expr(kind: T) -> bool {
             | T::Return
             | T::Minus
             | T::Bang
+            | T::Pipe
+            | T::OrOr
     )
 }
 
@@ -1137,9 +1144,35 @@ impl<'t> Parser<'t> {
         if !self.enter() {
             return self.error_type();
         }
+        if self.at(T::LParen) && self.nth(1) != T::RParen && !self.paren_is_tuple() {
+            // `(T)` is `T`.
+            self.bump();
+            let inner = self.ty();
+            self.expect(T::RParen);
+            self.leave();
+            return inner;
+        }
         let id = self.alloc(self.start());
         let kind = match self.kind() {
-            T::Ident => TypeRefKind::Path(self.path()),
+            T::Ident => {
+                let path = self.path();
+                if self.at(T::Lt) {
+                    let mut args = Vec::new();
+                    self.bump();
+                    loop {
+                        args.push(self.ty());
+                        if !self.eat(T::Comma) || self.at(T::Gt) {
+                            break;
+                        }
+                    }
+                    if !self.eat(T::Gt) {
+                        self.error_expected("`>` after the type arguments", None);
+                    }
+                    TypeRefKind::Generic { path, args }
+                } else {
+                    TypeRefKind::Path(path)
+                }
+            }
             T::LBracket => {
                 self.bump();
                 let inner = self.ty();
@@ -1163,12 +1196,15 @@ impl<'t> Parser<'t> {
                 if self.eat(T::RParen) {
                     TypeRefKind::Unit
                 } else {
-                    self.error_expected(
-                        "`)`",
-                        Some("holo has no tuple types; use a struct with named fields."),
-                    );
-                    self.skip_past(T::RParen);
-                    TypeRefKind::Error
+                    let mut elems = vec![self.ty()];
+                    while self.eat(T::Comma) && !self.at(T::RParen) {
+                        elems.push(self.ty());
+                    }
+                    if !self.eat(T::RParen) {
+                        self.error_expected("`,` or `)` in the tuple type", None);
+                        self.skip_past(T::RParen);
+                    }
+                    TypeRefKind::Tuple(elems)
                 }
             }
             T::Fn => {
@@ -1213,9 +1249,9 @@ impl<'t> Parser<'t> {
             match self.ident() {
                 Some(segment) => segments.push(segment),
                 None => {
-                    let hint = self
-                        .at(T::Lt)
-                        .then_some("holo has no generic type arguments.");
+                    let hint = self.at(T::Lt).then_some(
+                        "Type arguments follow the type's name without `::`: `Option<i64>`.",
+                    );
                     self.error_expected("a name after `::`", hint);
                     break;
                 }
@@ -1253,6 +1289,15 @@ impl<'t> Parser<'t> {
     }
 
     fn pat_single(&mut self) -> Pat {
+        if self.at(T::LParen) && self.nth(1) != T::RParen && !self.paren_is_tuple() {
+            // `(p)` is `p`.
+            self.bump();
+            let inner = self.pat();
+            if !self.eat(T::RParen) {
+                self.error_expected("`)` after the pattern", None);
+            }
+            return inner;
+        }
         let start = self.start();
         let kind = self.kind();
         if matches!(
@@ -1280,28 +1325,49 @@ impl<'t> Parser<'t> {
                     }
                 }
             }
-            T::Ident if !matches!(self.nth(1), T::ColonColon | T::LParen) => match self.ident() {
-                Some(name) => PatKind::Bind {
-                    mutable: false,
-                    name,
-                },
-                None => PatKind::Error,
-            },
+            // `None` is the prelude's unit variant, not a new binding (as in Rust, where it
+            // resolves to the variant in scope).
+            T::Ident
+                if !matches!(self.nth(1), T::ColonColon | T::LParen | T::LBrace)
+                    && self.slice(self.tok().span) != "None" =>
+            {
+                match self.ident() {
+                    Some(name) => PatKind::Bind {
+                        mutable: false,
+                        name,
+                    },
+                    None => PatKind::Error,
+                }
+            }
             T::Ident => {
                 let path = self.path();
                 if self.at(T::LParen) {
                     let mut fields = Vec::new();
                     self.comma_list(T::RParen, Elems::NoBrace, |p| fields.push(p.pat()));
                     PatKind::Variant { path, fields }
+                } else if self.at(T::LBrace) {
+                    self.struct_pat(path)
                 } else {
                     PatKind::Path(path)
                 }
             }
+            T::LParen => {
+                let mut elems = Vec::new();
+                self.bump();
+                while !matches!(self.kind(), T::RParen | T::Eof) {
+                    elems.push(self.pat());
+                    if !self.eat(T::Comma) {
+                        break;
+                    }
+                }
+                if !self.eat(T::RParen) {
+                    self.error_expected("`,` or `)` in the tuple pattern", None);
+                    self.skip_past(T::RParen);
+                }
+                PatKind::Tuple(elems)
+            }
             _ => {
-                let hint = matches!(kind, T::LParen).then_some(
-                    "holo has no tuple patterns; match on an enum variant such as `Shape::Rect(w, h)`.",
-                );
-                self.error_expected("a pattern", hint);
+                self.error_expected("a pattern", None);
                 self.spans[id.0 as usize] = self.tok().span;
                 return Pat {
                     id,
@@ -1311,6 +1377,46 @@ impl<'t> Parser<'t> {
         };
         self.finish(id);
         Pat { id, kind }
+    }
+
+    /// `{ x, y: pat, .. }` after a struct pattern's path.
+    fn struct_pat(&mut self, path: Path) -> PatKind {
+        let mut fields = Vec::new();
+        let mut rest = false;
+        self.comma_list(T::RBrace, Elems::NoBrace, |p| {
+            if p.at(T::DotDot) {
+                p.bump();
+                rest = true;
+                return;
+            }
+            let id = p.alloc(p.start());
+            let mutable = p.eat(T::Mut);
+            let Some(name) = p.ident() else {
+                p.expected_name("a field name");
+                return;
+            };
+            let pat = if !mutable && p.eat(T::Colon) {
+                p.pat()
+            } else {
+                // Shorthand `x` binds the field to a variable of the same name.
+                let span = p.spans[name.id.0 as usize];
+                let pat_id = p.alloc_span(span);
+                let bind = Ident {
+                    id: p.alloc_span(span),
+                    name: name.name.clone(),
+                };
+                Pat {
+                    id: pat_id,
+                    kind: PatKind::Bind {
+                        mutable,
+                        name: bind,
+                    },
+                }
+            };
+            p.finish(id);
+            fields.push(FieldPat { id, name, pat });
+        });
+        PatKind::Struct { path, fields, rest }
     }
 
     /// `1`, `-1`, `2.5`, `-2.5`, `"s"`, `true`.
@@ -1447,7 +1553,7 @@ impl<'t> Parser<'t> {
                 self.cast();
                 continue;
             }
-            let Some((op, left_bp, right_bp)) = infix_op(self.kind()) else {
+            let Some((op, left_bp, right_bp, tokens)) = self.infix_at() else {
                 break;
             };
             if left_bp < min_bp {
@@ -1478,7 +1584,9 @@ impl<'t> Parser<'t> {
             }
             let start = self.node_start(lhs.id);
             let op_span = self.tok().span;
-            self.bump();
+            for _ in 0..tokens {
+                self.bump();
+            }
             let id = self.alloc(start);
             self.reach = level;
             let rhs = self.expr_bp(right_bp);
@@ -1527,6 +1635,24 @@ impl<'t> Parser<'t> {
         }
         self.reach = deepest;
         lhs
+    }
+
+    /// The binary operator at the current token, its binding powers and how many tokens it
+    /// spans: `<<` and `>>` are two adjacent `<`/`>` tokens.
+    fn infix_at(&self) -> Option<(Infix, u8, u8, usize)> {
+        let kind = self.kind();
+        if matches!(kind, T::Lt | T::Gt) && self.nth(1) == kind {
+            let next = self.tokens[self.pos + 1].span;
+            if next.start == self.tok().span.end {
+                let op = if kind == T::Lt {
+                    BinOp::Shl
+                } else {
+                    BinOp::Shr
+                };
+                return Some((Infix::Bin(op), 17, 18, 2));
+            }
+        }
+        infix_op(kind).map(|(op, l, r)| (op, l, r, 1))
     }
 
     /// `expr as T`: holo has no casts; report and skip the type.
@@ -1586,12 +1712,22 @@ impl<'t> Parser<'t> {
         loop {
             let start = self.node_start(expr.id);
             let (id, kind) = match self.kind() {
+                T::Question => {
+                    let id = self.alloc(start);
+                    self.bump();
+                    deepest += 1;
+                    (id, ExprKind::Try(Box::new(expr)))
+                }
+                T::Dot if matches!(self.nth(1), T::Int | T::Float) => {
+                    self.bump();
+                    deepest += 1;
+                    expr = self.tuple_fields(expr, start);
+                    continue;
+                }
                 T::Dot => {
                     self.bump();
                     let Some(name) = self.ident() else {
-                        let hint = matches!(self.kind(), T::Int | T::Float)
-                            .then_some("holo has no tuples; struct fields have names.");
-                        self.error_expected("a field or method name after `.`", hint);
+                        self.error_expected("a field or method name after `.`", None);
                         break;
                     };
                     let id = self.alloc(start);
@@ -1654,6 +1790,123 @@ impl<'t> Parser<'t> {
         expr
     }
 
+    /// Whether the `(` at the current token opens a tuple: a `,` directly inside it (so that
+    /// the tuple's node can be made before its elements, in source order).
+    fn paren_is_tuple(&self) -> bool {
+        let mut depth = 0usize;
+        for t in &self.tokens[self.pos..] {
+            match t.kind {
+                T::LParen | T::LBracket | T::LBrace => depth += 1,
+                T::RParen | T::RBracket | T::RBrace => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                T::Comma if depth == 1 => return true,
+                T::Eof | T::Semi => return false,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// `.0` or `.0.1` (which lexes as the float `0.1`) after a tuple: field accesses named
+    /// by the element's index.
+    fn tuple_fields(&mut self, mut expr: Expr, start: u32) -> Expr {
+        let t = self.tok();
+        self.bump();
+        let text = self.slice(t.span);
+        let mut offset = t.span.start;
+        for part in text.split('.') {
+            let valid = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            if !valid {
+                self.report(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("`{text}` is not a tuple field"),
+                        Loc::Span(t.span),
+                    )
+                    .with_hint("Tuple fields are numbered from 0: `pair.0`, `pair.1`."),
+                );
+                return expr;
+            }
+            let span = Span::new(offset, offset + part.len() as u32);
+            offset += part.len() as u32 + 1;
+            let name = Ident {
+                id: self.alloc_span(span),
+                name: SmolStr::new(part),
+            };
+            let id = self.alloc(start);
+            self.spans[id.0 as usize] = Span::new(start, span.end);
+            expr = Expr {
+                id,
+                kind: ExprKind::Field {
+                    base: Box::new(expr),
+                    name,
+                },
+            };
+        }
+        expr
+    }
+
+    /// `|a, b: T| body` or `|x| -> T { … }`; `||` is a closure without parameters.
+    fn closure(&mut self) -> Expr {
+        let id = self.alloc(self.start());
+        let mut params = Vec::new();
+        if !self.eat(T::OrOr) {
+            self.bump();
+            while !self.at(T::Pipe) {
+                let param_id = self.alloc(self.start());
+                let Some(name) = self.ident_or_underscore() else {
+                    self.expected_name("a closure parameter name");
+                    while !matches!(self.kind(), T::Pipe | T::Eof | T::LBrace | T::Semi) {
+                        self.skip();
+                    }
+                    break;
+                };
+                let ty = if self.eat(T::Colon) {
+                    Some(self.ty())
+                } else {
+                    None
+                };
+                self.finish(param_id);
+                params.push(ClosureParam {
+                    id: param_id,
+                    name,
+                    ty,
+                });
+                if !self.eat(T::Comma) {
+                    break;
+                }
+            }
+            if !self.eat(T::Pipe) {
+                self.error_expected("`|` after the closure's parameters", None);
+            }
+        }
+        let ret = if self.eat(T::Arrow) {
+            Some(self.ty())
+        } else {
+            None
+        };
+        let body = if ret.is_some() {
+            let block_id = self.alloc(self.start());
+            let block = self.block();
+            self.finish(block_id);
+            Expr {
+                id: block_id,
+                kind: ExprKind::Block(block),
+            }
+        } else {
+            self.expr()
+        };
+        self.finish(id);
+        Expr {
+            id,
+            kind: ExprKind::Closure(Box::new(Closure { params, ret, body })),
+        }
+    }
+
     fn call_args(&mut self) -> Vec<Expr> {
         let mut args = Vec::new();
         let saved = std::mem::replace(&mut self.no_struct, false);
@@ -1696,6 +1949,23 @@ impl<'t> Parser<'t> {
                 }
             }
             T::If => self.if_expr(),
+            T::Pipe | T::OrOr => self.closure(),
+            T::While if self.nth(1) == T::Let => {
+                let id = self.alloc(start);
+                self.bump();
+                self.bump();
+                let (pat, scrutinee) = self.let_head();
+                let body = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::WhileLet {
+                        pat,
+                        scrutinee,
+                        body,
+                    },
+                }
+            }
             T::While => {
                 let id = self.alloc(start);
                 self.bump();
@@ -1756,13 +2026,10 @@ impl<'t> Parser<'t> {
             }
             _ => {
                 let hint = match self.kind() {
-                    T::Pipe | T::OrOr => {
-                        Some("holo has no closures; pass a named function instead.")
-                    }
                     T::DotDot => Some("A range needs a start: `0..n`."),
                     T::Plus => Some("holo has no `++` or unary `+`; write `x += 1`."),
                     T::Let => Some(
-                        "`let` starts a statement, not an expression; to test a pattern use `match` (holo has no `if let`).",
+                        "`let` starts a statement, not an expression; to test a pattern write `if let Some(x) = value { … }`.",
                     ),
                     _ => None,
                 };
@@ -1879,31 +2146,62 @@ impl<'t> Parser<'t> {
                 }),
             };
         }
+        if self.paren_is_tuple() {
+            let id = self.alloc(start);
+            self.bump();
+            let mut elems = Vec::new();
+            let saved = std::mem::replace(&mut self.no_struct, false);
+            while !matches!(self.kind(), T::RParen | T::Eof) && can_start_expr(self.kind()) {
+                elems.push(self.expr());
+                if !self.eat(T::Comma) {
+                    break;
+                }
+            }
+            self.no_struct = saved;
+            if !self.eat(T::RParen) {
+                self.unclosed(T::RParen, open);
+            }
+            self.finish(id);
+            return Expr {
+                id,
+                kind: ExprKind::Tuple(elems),
+            };
+        }
         self.bump();
+        let saved = std::mem::replace(&mut self.no_struct, false);
         let inner = self.expr();
-        if self.at(T::Comma) {
-            self.report(
-                Diagnostic::error(
-                    codes::SYNTAX,
-                    "tuples are not supported",
-                    Loc::Span(self.tok().span),
-                )
-                .with_hint(
-                    "Use a struct with named fields, or an array if the values have one type.",
-                ),
-            );
-            self.skip_past(T::RParen);
-        } else if !self.eat(T::RParen) {
+        self.no_struct = saved;
+        if !self.eat(T::RParen) {
             self.unclosed(T::RParen, open);
         }
         self.spans[inner.id.0 as usize] = Span::new(start, self.prev_end.max(start));
         inner
     }
 
+    /// `pat = scrutinee` after `if let` / `while let`.
+    fn let_head(&mut self) -> (Pat, Box<Expr>) {
+        let pat = self.pat();
+        let scrutinee = if self.eat(T::Eq) {
+            self.head_expr()
+        } else {
+            self.error_expected("`=` after the pattern", None);
+            if self.at(T::LBrace) {
+                self.error_expr()
+            } else {
+                self.head_expr()
+            }
+        };
+        (pat, Box::new(scrutinee))
+    }
+
     fn if_expr(&mut self) -> Expr {
         let id = self.alloc(self.start());
         self.bump();
-        let cond = Box::new(self.head_expr());
+        let head = if self.eat(T::Let) {
+            Err(self.let_head())
+        } else {
+            Ok(Box::new(self.head_expr()))
+        };
         let then_branch = self.block();
         let else_branch = if self.eat(T::Else) {
             match self.kind() {
@@ -1934,14 +2232,20 @@ impl<'t> Parser<'t> {
             None
         };
         self.finish(id);
-        Expr {
-            id,
-            kind: ExprKind::If {
+        let kind = match head {
+            Ok(cond) => ExprKind::If {
                 cond,
                 then_branch,
                 else_branch,
             },
-        }
+            Err((pat, scrutinee)) => ExprKind::IfLet {
+                pat,
+                scrutinee,
+                then_branch,
+                else_branch,
+            },
+        };
+        Expr { id, kind }
     }
 
     /// `for x in iterable { … }`
@@ -1959,15 +2263,14 @@ impl<'t> Parser<'t> {
             );
             self.skip();
         }
-        let binding = match self.ident_or_underscore() {
-            Some(binding) => binding,
-            None => {
-                self.expected_name("a loop variable name");
-                let id = self.alloc_span(self.tok().span);
-                Ident {
-                    id,
-                    name: SmolStr::new_static("_"),
-                }
+        let pat = if matches!(self.kind(), T::Ident | T::Underscore | T::LParen) {
+            self.pat_single()
+        } else {
+            self.expected_name("a loop variable name");
+            let id = self.alloc_span(self.tok().span);
+            Pat {
+                id,
+                kind: PatKind::Wild,
             }
         };
         let iterable = if self.eat(T::In) {
@@ -1985,7 +2288,7 @@ impl<'t> Parser<'t> {
         Expr {
             id,
             kind: ExprKind::For {
-                binding,
+                pat,
                 iterable: Box::new(iterable),
                 body,
             },
@@ -2203,15 +2506,17 @@ impl<'t> Parser<'t> {
     fn let_stmt(&mut self) -> Stmt {
         let id = self.alloc(self.start());
         self.bump();
+        let destructures = self.at(T::LParen)
+            || (self.at(T::Ident) && matches!(self.nth(1), T::LBrace | T::ColonColon | T::LParen));
+        if destructures {
+            return self.let_pat_stmt(id);
+        }
         let mutable = self.eat(T::Mut);
         let Some(name) = self.ident_or_underscore() else {
             if self.tok().kind.is_keyword() {
                 self.expected_name("a variable name");
             } else {
-                let hint = self
-                    .at(T::LParen)
-                    .then_some("holo has no tuple patterns; bind one value per `let`.");
-                self.error_expected("a variable name", hint);
+                self.error_expected("a variable name", None);
             }
             let expr = self.error_expr();
             self.recover_stmt();
@@ -2265,6 +2570,30 @@ impl<'t> Parser<'t> {
                 ty,
                 init,
             },
+        }
+    }
+
+    /// `let (a, b) = init;` / `let Point { x, y } = init;` (after `let`).
+    fn let_pat_stmt(&mut self, id: NodeId) -> Stmt {
+        let pat = self.pat_single();
+        let ty = if self.eat(T::Colon) {
+            Some(self.ty())
+        } else {
+            None
+        };
+        let init = if self.eat(T::Eq) {
+            self.expr()
+        } else {
+            self.error_expected("`=` and the value to destructure", None);
+            self.error_expr()
+        };
+        if !self.eat(T::Semi) {
+            self.missing_semi();
+        }
+        self.finish(id);
+        Stmt {
+            id,
+            kind: StmtKind::LetPat { pat, ty, init },
         }
     }
 }

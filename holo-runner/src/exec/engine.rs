@@ -118,9 +118,14 @@ pub fn run_child(args: Vec<OsString>) -> Result<Option<i64>, ChildError> {
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.
         let _ = ctx.stdout.flush();
-        result
-            .map(Some)
-            .map_err(|e| ChildError::Runtime(Failure::from_runtime_error(&e)))
+        match result {
+            Ok(code) => Ok(Some(code)),
+            // `exit(code)` ends the program with that code, like a return from `main`.
+            Err(e) => match e.kind {
+                crate::error::RuntimeErrorKind::Exit(code) => Ok(Some(code)),
+                _ => Err(ChildError::Runtime(Failure::from_runtime_error(&e))),
+            },
+        }
     })
     .map_err(ChildError::Setup)?
 }

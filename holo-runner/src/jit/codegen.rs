@@ -90,8 +90,9 @@ fn kind_of(ty: &Ty) -> Kind {
     match ty {
         Ty::Str => Kind::Str,
         Ty::Array(_) => Kind::Array,
-        Ty::Struct(_) => Kind::Struct,
-        Ty::Enum(_) => Kind::Enum,
+        Ty::Struct(_) | Ty::Tuple(_) => Kind::Struct,
+        Ty::Enum(_) | Ty::Option(_) | Ty::Result(..) | Ty::Ordering => Kind::Enum,
+        Ty::Map(..) => Kind::Map,
         Ty::I64 => Kind::I64,
         Ty::F64 => Kind::F64,
         Ty::Bool => Kind::Bool,
@@ -594,15 +595,14 @@ impl<'a> Codegen<'a> {
         let program = &self.shared.program;
         let found = match (container, proj) {
             (Ty::Array(elem), Proj::Index(_)) => Some((**elem).clone()),
-            (Ty::Struct(key), Proj::Field(i)) => program
-                .struct_layout(key)
-                .and_then(|s| s.fields.get(*i as usize))
-                .map(|(_, t)| t.clone()),
-            (Ty::Enum(key), Proj::Payload { variant, field }) => program
-                .enum_layout(key)
-                .and_then(|e| e.variants.get(*variant as usize))
-                .and_then(|v| v.fields.get(*field as usize))
-                .cloned(),
+            (Ty::Struct(_) | Ty::Tuple(_), Proj::Field(i)) => program
+                .fields_of(container)
+                .and_then(|fields| fields.into_iter().nth(*i as usize))
+                .map(|(_, t)| t),
+            (_, Proj::Payload { variant, field }) => program
+                .variants_of(container)
+                .and_then(|vs| vs.into_iter().nth(*variant as usize))
+                .and_then(|(_, fields)| fields.into_iter().nth(*field as usize)),
             _ => None,
         };
         match found {
@@ -808,6 +808,36 @@ impl<'a> Codegen<'a> {
             }
             Rvalue::Binary { op, ty, lhs, rhs } => self.binary(b, *op, ty, lhs, rhs, site)?,
             Rvalue::Call { callee, args } => self.call(b, callee, args, &decl.ty, site)?,
+            Rvalue::Tuple(fields) => {
+                let d = self.desc(&decl.ty)?;
+                let d = b.ins().iconst(types::I64, d);
+                let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
+                for (i, f) in fields.iter().enumerate() {
+                    let v = self.owned_operand(b, f)?;
+                    let w = self.to_word(b, v);
+                    b.ins()
+                        .store(mem(), w, obj, heap::STRUCT_FIELDS + 8 * i as i32);
+                }
+                obj
+            }
+            Rvalue::PreludeVariant { variant, fields } => {
+                if fields.is_empty() {
+                    let obj = self.shared.unit_variant(&decl.ty, *variant)?;
+                    b.ins().iconst(types::I64, obj as i64)
+                } else {
+                    let d = self.desc(&decl.ty)?;
+                    let d = b.ins().iconst(types::I64, d);
+                    let tag = b.ins().iconst(types::I64, i64::from(*variant));
+                    let obj = self.call_host(b, "holo_rt_new_enum", &[d, tag])?;
+                    for (i, f) in fields.iter().enumerate() {
+                        let v = self.owned_operand(b, f)?;
+                        let w = self.to_word(b, v);
+                        b.ins()
+                            .store(mem(), w, obj, heap::ENUM_PAYLOAD + 8 * i as i32);
+                    }
+                    obj
+                }
+            }
             Rvalue::Struct { key, fields } => {
                 let d = self.desc(&Ty::Struct(key.clone()))?;
                 let d = b.ins().iconst(types::I64, d);
@@ -826,7 +856,7 @@ impl<'a> Codegen<'a> {
                 fields,
             } => {
                 if fields.is_empty() {
-                    let obj = self.shared.unit_variant(key, *variant)?;
+                    let obj = self.shared.unit_variant(&Ty::Enum(key.clone()), *variant)?;
                     b.ins().iconst(types::I64, obj as i64)
                 } else {
                     let d = self.desc(&Ty::Enum(key.clone()))?;
@@ -961,6 +991,12 @@ impl<'a> Codegen<'a> {
                         b.ins().srem(x, safe)
                     }
                 }
+                BinOp::BitAnd => b.ins().band(x, y),
+                BinOp::BitOr => b.ins().bor(x, y),
+                BinOp::BitXor => b.ins().bxor(x, y),
+                // Cranelift takes shift amounts modulo the width, as documented for holo.
+                BinOp::Shl => b.ins().ishl(x, y),
+                BinOp::Shr => b.ins().sshr(x, y),
                 _ => {
                     let cc = match op {
                         BinOp::Eq => IntCC::Equal,
@@ -995,6 +1031,9 @@ impl<'a> Codegen<'a> {
                     b.ins().fcmp(cc, x, y)
                 }
             },
+            Ty::Bool if op == BinOp::BitAnd => b.ins().band(x, y),
+            Ty::Bool if op == BinOp::BitOr => b.ins().bor(x, y),
+            Ty::Bool if op == BinOp::BitXor => b.ins().bxor(x, y),
             Ty::Bool | Ty::Unit | Ty::Fn(_) => {
                 let cc = if op == BinOp::Ne {
                     IntCC::NotEqual
@@ -1200,6 +1239,10 @@ impl<'a> Codegen<'a> {
                 return err(format!("`{}` needs its element type", entry.name));
             };
             let d = self.desc(elem)?;
+            words.push(b.ins().iconst(types::I64, d));
+        }
+        if entry.ret_desc {
+            let d = self.desc(ret_ty)?;
             words.push(b.ins().iconst(types::I64, d));
         }
         if let Some(slot) = slot {

@@ -74,7 +74,7 @@ pub struct Shared {
 struct ConstPool {
     strings: HashMap<String, usize>,
     arrays: Vec<usize>,
-    variants: HashMap<(String, u32), usize>,
+    variants: HashMap<(Ty, u32), usize>,
     /// Every object with its kind, to free at the end.
     all: Vec<(usize, crate::rt::desc::Kind)>,
 }
@@ -136,19 +136,18 @@ impl Shared {
     }
 
     /// The immortal object of a variant without payload.
-    pub fn unit_variant(&self, key: &str, variant: u32) -> Result<Obj, codegen::CodegenError> {
+    pub fn unit_variant(&self, ty: &Ty, variant: u32) -> Result<Obj, codegen::CodegenError> {
         let mut pool = self.consts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&p) = pool.variants.get(&(key.to_string(), variant)) {
+        if let Some(&p) = pool.variants.get(&(ty.clone(), variant)) {
             return Ok(p as Obj);
         }
-        let Some(d) = self.descs.get(&Ty::Enum(key.to_string())) else {
-            return Err(codegen::CodegenError(format!("no enum `{key}`")));
+        let Some(d) = self.descs.get(ty) else {
+            return Err(codegen::CodegenError(format!("no enum `{ty}`")));
         };
         // SAFETY: `d` is a live descriptor of this program.
         let obj = unsafe { heap::new_enum(d, variant as usize) };
         make_immortal(obj);
-        pool.variants
-            .insert((key.to_string(), variant), obj as usize);
+        pool.variants.insert((ty.clone(), variant), obj as usize);
         pool.all.push((obj as usize, crate::rt::desc::Kind::Enum));
         Ok(obj)
     }

@@ -188,7 +188,7 @@ fn strings() {
     println(s.find("zz")); println(s.substring(7, 12)); println(s.char_at(4));
     println(s.chars().len()); println("a,b,,c".split(",").len()); println("  pad  ".trim() + "|");
     println(s.to_upper()); println(s.to_lower()); println(s.replace("l", "L"));
-    println("ab".repeat(3)); println("42".parse_i64() + 1); println("2.5".parse_f64() * 2.0);
+    println("ab".repeat(3)); println("42".parse_i64().unwrap() + 1); println("2.5".parse_f64().unwrap() * 2.0);
     println("x".is_i64()); println("-12".is_i64()); println("1e3".is_f64());
     println(12.to_str() + 3.5.to_str() + true.to_str() + "s".to_str());
     print("no newline"); print(1); print(2.5); print(false); println("");
@@ -495,8 +495,8 @@ fn arithmetic_errors() {
             "cannot pop from an empty array",
         ),
         (
-            "println(\"x1\".parse_i64());",
-            "cannot parse \"x1\" as an i64",
+            "println(\"x1\".parse_i64().unwrap());",
+            "called `unwrap` on `Err(\"cannot parse \\\"x1\\\" as an i64\")`",
         ),
         ("assert(1 > 2);", "assertion failed"),
         (

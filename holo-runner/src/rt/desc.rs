@@ -17,12 +17,16 @@ pub enum Kind {
     Array,
     Struct,
     Enum,
+    Map,
 }
 
 impl Kind {
     /// Whether values of this kind are reference-counted heap objects.
     pub fn is_heap(self) -> bool {
-        matches!(self, Kind::Str | Kind::Array | Kind::Struct | Kind::Enum)
+        matches!(
+            self,
+            Kind::Str | Kind::Array | Kind::Struct | Kind::Enum | Kind::Map
+        )
     }
 }
 
@@ -39,6 +43,11 @@ pub struct TypeDesc {
     pub fields: Vec<(String, *const TypeDesc)>,
     /// Enums: the variants' names and payload descriptors.
     pub variants: Vec<(String, Vec<*const TypeDesc>)>,
+    /// A tuple (a struct whose fields are numbered): printed as `(a, b)`.
+    pub tuple: bool,
+    /// An enum of the prelude (`Option`, `Result`, `Ordering`): its variants print without the
+    /// type's name (`Some(1)`, `Less`).
+    pub prelude: bool,
 }
 
 impl TypeDesc {
@@ -166,8 +175,9 @@ impl Descs {
             Ty::Fn(_) => Kind::Fn,
             Ty::Str => Kind::Str,
             Ty::Array(_) => Kind::Array,
-            Ty::Struct(_) => Kind::Struct,
-            Ty::Enum(_) => Kind::Enum,
+            Ty::Struct(_) | Ty::Tuple(_) => Kind::Struct,
+            Ty::Enum(_) | Ty::Option(_) | Ty::Result(..) | Ty::Ordering => Kind::Enum,
+            Ty::Map(..) => Kind::Map,
         };
         let name = match ty {
             Ty::Struct(key) => program
@@ -184,6 +194,8 @@ impl Descs {
             elem: std::ptr::null(),
             fields: Vec::new(),
             variants: Vec::new(),
+            tuple: matches!(ty, Ty::Tuple(_)),
+            prelude: matches!(ty, Ty::Option(_) | Ty::Result(..) | Ty::Ordering),
         });
         let ptr: *const TypeDesc = &*boxed;
         let index = self.storage.len();
@@ -196,30 +208,28 @@ impl Descs {
             _ => std::ptr::null(),
         };
         let fields: Vec<(String, *const TypeDesc)> = match ty {
-            Ty::Struct(key) => program
-                .struct_layout(key)
-                .map(|s| s.fields.clone())
+            Ty::Map(k, v) => vec![
+                ("key".to_string(), self.intern(program, k)),
+                ("value".to_string(), self.intern(program, v)),
+            ],
+            _ => program
+                .fields_of(ty)
                 .unwrap_or_default()
                 .iter()
                 .map(|(n, t)| (n.clone(), self.intern(program, t)))
                 .collect(),
-            _ => Vec::new(),
         };
-        let variants: Vec<(String, Vec<*const TypeDesc>)> = match ty {
-            Ty::Enum(key) => program
-                .enum_layout(key)
-                .map(|e| e.variants.clone())
-                .unwrap_or_default()
-                .iter()
-                .map(|v| {
-                    (
-                        v.name.clone(),
-                        v.fields.iter().map(|t| self.intern(program, t)).collect(),
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let variants: Vec<(String, Vec<*const TypeDesc>)> = program
+            .variants_of(ty)
+            .unwrap_or_default()
+            .iter()
+            .map(|(name, payload)| {
+                (
+                    name.clone(),
+                    payload.iter().map(|t| self.intern(program, t)).collect(),
+                )
+            })
+            .collect();
         let slot = &mut self.storage[index];
         slot.elem = elem;
         slot.fields = fields;

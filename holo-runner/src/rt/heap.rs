@@ -59,6 +59,27 @@ fn layout(size: usize) -> Layout {
     Layout::from_size_align(size.max(8), 8).unwrap_or(Layout::new::<u64>())
 }
 
+/// Allocates `size` bytes for an object laid out elsewhere (`map`).
+pub(crate) fn alloc_object(size: usize) -> Obj {
+    alloc_bytes(size)
+}
+
+/// A word of an object's header (for object kinds laid out in other modules).
+///
+/// # Safety
+/// `obj` must be live and `offset` inside it.
+pub(crate) unsafe fn header_word(obj: Obj, offset: i32) -> i64 {
+    // SAFETY: as documented.
+    unsafe { word(obj, offset) }
+}
+
+/// # Safety
+/// `obj` must be live and `offset` inside it.
+pub(crate) unsafe fn set_header_word(obj: Obj, offset: i32, value: i64) {
+    // SAFETY: as documented.
+    unsafe { set_word(obj, offset, value) }
+}
+
 fn alloc_bytes(size: usize) -> Obj {
     let l = layout(size);
     // SAFETY: the layout has a non-zero size.
@@ -187,6 +208,14 @@ pub unsafe fn free(obj: Obj, kind: Kind) {
                         children(word(obj, ENUM_PAYLOAD + 8 * i as i32), *f);
                     }
                     ENUM_PAYLOAD as usize + 8 * payload.len()
+                }
+                Kind::Map => {
+                    let (entries, kd, vd) = super::map::take_entries(obj);
+                    for (k, v) in entries {
+                        children(k, kd);
+                        children(v, vd);
+                    }
+                    super::map::MAP_SIZE
                 }
                 _ => continue,
             };
@@ -584,6 +613,7 @@ pub unsafe fn shallow_copy(obj: Obj, kind: Kind, extra: usize) -> Obj {
                 }
                 copy
             }
+            Kind::Map => super::map::copy(obj),
             _ => obj,
         }
     }
@@ -635,8 +665,61 @@ pub unsafe fn equal(a: i64, b: i64, desc: *const TypeDesc) -> bool {
                     equal(word(x, off), word(y, off), *f)
                 })
             }
+            Kind::Map => super::map::equal(a as Obj, b as Obj),
             Kind::Bool | Kind::Unit => (a & 0xff) == (b & 0xff),
             Kind::I64 | Kind::Fn => a == b,
+        }
+    }
+}
+
+/// A hash of a value consistent with [`equal`] (equal values hash alike).
+///
+/// # Safety
+/// `value` must be a value of type `desc`.
+pub unsafe fn hash_value(value: i64, desc: *const TypeDesc) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    // SAFETY: as documented.
+    unsafe { hash_into(&mut h, value, desc) };
+    h.finish()
+}
+
+unsafe fn hash_into(h: &mut std::hash::DefaultHasher, value: i64, desc: *const TypeDesc) {
+    use std::hash::Hasher;
+    // SAFETY: `value` is of type `desc` (the caller's contract).
+    unsafe {
+        let d = TypeDesc::get(desc);
+        match d.kind {
+            Kind::I64 | Kind::Fn => h.write_i64(value),
+            Kind::F64 => {
+                let f = f64::from_bits(value as u64);
+                // `0.0 == -0.0`: they must hash alike.
+                h.write_u64(if f == 0.0 { 0 } else { f.to_bits() });
+            }
+            Kind::Bool | Kind::Unit => h.write_u8(value as u8),
+            Kind::Str => h.write(str_bytes(value as Obj)),
+            Kind::Array => {
+                let obj = value as Obj;
+                h.write_usize(array_len(obj));
+                for v in array_iter(obj) {
+                    hash_into(h, v, d.elem);
+                }
+            }
+            Kind::Struct => {
+                for (i, (_, f)) in d.fields.iter().enumerate() {
+                    hash_into(h, word(value as Obj, STRUCT_FIELDS + 8 * i as i32), *f);
+                }
+            }
+            Kind::Enum => {
+                let tag = word(value as Obj, ENUM_TAG);
+                h.write_i64(tag);
+                let payload = d.variants.get(tag as usize).map_or(&[][..], |v| &v.1[..]);
+                for (i, f) in payload.iter().enumerate() {
+                    hash_into(h, word(value as Obj, ENUM_PAYLOAD + 8 * i as i32), *f);
+                }
+            }
+            // Maps equal in any order: their size is what order cannot change.
+            Kind::Map => h.write_usize(super::map::data(value as Obj).len()),
         }
     }
 }
@@ -692,6 +775,34 @@ pub unsafe fn format_value(out: &mut String, value: i64, desc: *const TypeDesc, 
                 }
                 out.push(']');
             }
+            Kind::Struct if d.tuple => {
+                out.push('(');
+                for (i, (_, f)) in d.fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    format_value(
+                        out,
+                        word(value as Obj, STRUCT_FIELDS + 8 * i as i32),
+                        *f,
+                        true,
+                    );
+                }
+                out.push(')');
+            }
+            Kind::Map => {
+                let (kd, vd) = super::map::key_value_descs(desc);
+                out.push('{');
+                for (i, (k, v)) in super::map::data(value as Obj).iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    format_value(out, k, kd, true);
+                    out.push_str(": ");
+                    format_value(out, v, vd, true);
+                }
+                out.push('}');
+            }
             Kind::Struct => {
                 out.push_str(&d.name);
                 out.push_str(" { ");
@@ -715,7 +826,11 @@ pub unsafe fn format_value(out: &mut String, value: i64, desc: *const TypeDesc, 
                 let Some((name, payload)) = d.variants.get(tag) else {
                     return;
                 };
-                let _ = write!(out, "{}::{name}", d.name);
+                if d.prelude {
+                    out.push_str(name);
+                } else {
+                    let _ = write!(out, "{}::{name}", d.name);
+                }
                 if !payload.is_empty() {
                     out.push('(');
                     for (i, f) in payload.iter().enumerate() {

@@ -15,6 +15,7 @@
 use super::Rt;
 use super::desc::{Kind, TypeDesc};
 use super::heap::{self, Obj};
+use super::host_prelude::*;
 use crate::error::RuntimeErrorKind;
 use std::io::BufRead;
 
@@ -97,8 +98,8 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_str_to_lower, 1, false),
     host!(holo_str_replace, 3, false),
     host!(holo_str_repeat, 2, true),
-    host!(holo_str_parse_i64, 1, true),
-    host!(holo_str_parse_f64, 1, true),
+    host!(holo_str_parse_i64, 2, false),
+    host!(holo_str_parse_f64, 2, false),
     host!(holo_str_is_i64, 1, false),
     host!(holo_str_is_f64, 1, false),
     // ----- arrays
@@ -115,6 +116,34 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_array_join, 2, false),
     host!(holo_array_last, 2, true),
     host!(holo_array_first, 2, true),
+    // ----- the second core (`host_prelude`)
+    host!(holo_eprint, 2, false),
+    host!(holo_eprintln, 2, false),
+    host!(holo_exit, 1, true),
+    host!(holo_assert_msg, 2, true),
+    host!(holo_str_lines, 1, false),
+    host!(holo_i64_cmp, 3, false),
+    host!(holo_f64_cmp, 3, false),
+    host!(holo_str_cmp, 3, false),
+    host!(holo_option_unwrap, 2, true),
+    host!(holo_option_expect, 3, true),
+    host!(holo_option_unwrap_or, 3, false),
+    host!(holo_option_is_some, 2, false),
+    host!(holo_option_is_none, 2, false),
+    host!(holo_result_unwrap, 2, true),
+    host!(holo_result_expect, 3, true),
+    host!(holo_result_unwrap_or, 3, false),
+    host!(holo_result_is_ok, 2, false),
+    host!(holo_result_is_err, 2, false),
+    host!(holo_map_new, 1, false),
+    host!(holo_map_insert, 4, false),
+    host!(holo_map_get, 4, false),
+    host!(holo_map_remove, 4, false),
+    host!(holo_map_contains_key, 3, false),
+    host!(holo_map_len, 1, false),
+    host!(holo_map_is_empty, 1, false),
+    host!(holo_map_keys, 3, false),
+    host!(holo_map_values, 2, false),
 ];
 
 /// The host function with the given symbol.
@@ -137,36 +166,36 @@ pub mod error_code {
 
 // ----- helpers ------------------------------------------------------------------------------
 
-fn rt<'a>(rt: *mut Rt) -> &'a mut Rt {
+pub(super) fn rt<'a>(rt: *mut Rt) -> &'a mut Rt {
     // SAFETY: generated code passes the `Rt` of the current run, exclusively.
     unsafe { &mut *rt }
 }
 
-fn fail(r: *mut Rt, kind: RuntimeErrorKind) -> i64 {
+pub(super) fn fail(r: *mut Rt, kind: RuntimeErrorKind) -> i64 {
     rt(r).fail(kind);
     0
 }
 
-fn invalid(r: *mut Rt, message: String) -> i64 {
+pub(super) fn invalid(r: *mut Rt, message: String) -> i64 {
     fail(r, RuntimeErrorKind::InvalidOperation(message))
 }
 
-fn text<'a>(s: i64) -> &'a str {
+pub(super) fn text<'a>(s: i64) -> &'a str {
     // SAFETY: generated code passes live strings as the words of `str` parameters.
     unsafe { heap::str_text(s as Obj) }
 }
 
-fn new_str(s: &str) -> i64 {
+pub(super) fn new_str(s: &str) -> i64 {
     heap::new_str(s.as_bytes()) as i64
 }
 
-fn desc<'a>(d: i64) -> &'a TypeDesc {
+pub(super) fn desc<'a>(d: i64) -> &'a TypeDesc {
     // SAFETY: generated code passes descriptors of the program being run.
     unsafe { TypeDesc::get(d as *const TypeDesc) }
 }
 
 /// A new `[str]` holding the given strings.
-fn str_array(r: *mut Rt, items: impl IntoIterator<Item = i64>) -> i64 {
+pub(super) fn str_array(r: *mut Rt, items: impl IntoIterator<Item = i64>) -> i64 {
     let items: Vec<i64> = items.into_iter().collect();
     let elem = rt(r).str_desc();
     // SAFETY: the `str` descriptor is static.
@@ -205,6 +234,8 @@ impl std::ops::Deref for TypeDescStatic {
             elem: std::ptr::null(),
             fields: Vec::new(),
             variants: Vec::new(),
+            tuple: false,
+            prelude: false,
         })
     }
 }
@@ -212,7 +243,7 @@ impl std::ops::Deref for TypeDescStatic {
 // SAFETY: the static descriptor is immutable after initialization and has no pointers.
 unsafe impl Sync for TypeDescStatic {}
 
-fn kind_of(code: i64) -> Kind {
+pub(super) fn kind_of(code: i64) -> Kind {
     match code {
         0 => Kind::Str,
         1 => Kind::Array,
@@ -331,7 +362,7 @@ pub extern "C" fn holo_rt_f64_rem(_rt: *mut Rt, a: i64, b: i64) -> i64 {
 
 // ----- built-in functions -------------------------------------------------------------------
 
-fn print_value(r: *mut Rt, d: i64, value: i64, newline: bool) {
+pub(super) fn print_value(r: *mut Rt, d: i64, value: i64, newline: bool) {
     let mut s = String::new();
     // SAFETY: generated code passes a value of the described type.
     unsafe { heap::format_value(&mut s, value, d as *const TypeDesc, false) };
@@ -471,11 +502,11 @@ pub extern "C" fn holo_i64_pow(r: *mut Rt, base: i64, exp: i64) -> i64 {
     }
 }
 
-fn f(v: i64) -> f64 {
+pub(super) fn f(v: i64) -> f64 {
     f64::from_bits(v as u64)
 }
 
-fn w(v: f64) -> i64 {
+pub(super) fn w(v: f64) -> i64 {
     v.to_bits() as i64
 }
 
@@ -620,22 +651,6 @@ pub extern "C" fn holo_str_repeat(r: *mut Rt, s: i64, n: i64) -> i64 {
     }
 }
 
-pub extern "C" fn holo_str_parse_i64(r: *mut Rt, s: i64) -> i64 {
-    let t = text(s);
-    match t.parse::<i64>() {
-        Ok(v) => v,
-        Err(_) => invalid(r, format!("cannot parse {t:?} as an i64")),
-    }
-}
-
-pub extern "C" fn holo_str_parse_f64(r: *mut Rt, s: i64) -> i64 {
-    let t = text(s);
-    match t.parse::<f64>() {
-        Ok(v) => w(v),
-        Err(_) => invalid(r, format!("cannot parse {t:?} as an f64")),
-    }
-}
-
 pub extern "C" fn holo_str_is_i64(_r: *mut Rt, s: i64) -> i64 {
     i64::from(text(s).parse::<i64>().is_ok())
 }
@@ -647,7 +662,7 @@ pub extern "C" fn holo_str_is_f64(_r: *mut Rt, s: i64) -> i64 {
 // ----- arrays -------------------------------------------------------------------------------
 
 /// The array in a receiver slot, made unique (copy on write) and written back.
-fn unique_slot(slot: i64) -> Obj {
+pub(super) fn unique_slot(slot: i64) -> Obj {
     let slot = slot as *mut i64;
     // SAFETY: generated code passes the address of a slot holding an array it owns.
     unsafe {
@@ -657,22 +672,22 @@ fn unique_slot(slot: i64) -> Obj {
     }
 }
 
-fn set_slot(slot: i64, arr: Obj) {
+pub(super) fn set_slot(slot: i64, arr: Obj) {
     // SAFETY: as in `unique_slot`.
     unsafe { (slot as *mut i64).write(arr as i64) }
 }
 
-fn len(arr: i64) -> usize {
+pub(super) fn len(arr: i64) -> usize {
     // SAFETY: generated code passes live arrays.
     unsafe { heap::array_len(arr as Obj) }
 }
 
-fn get(arr: i64, i: usize) -> i64 {
+pub(super) fn get(arr: i64, i: usize) -> i64 {
     // SAFETY: generated code passes live arrays; callers keep `i` below the length.
     unsafe { heap::array_get(arr as Obj, i) }
 }
 
-fn elements(arr: i64) -> impl Iterator<Item = i64> {
+pub(super) fn elements(arr: i64) -> impl Iterator<Item = i64> {
     // SAFETY: generated code passes live arrays, which host functions do not change while
     // they iterate.
     unsafe { heap::array_iter(arr as Obj) }

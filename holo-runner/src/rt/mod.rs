@@ -15,6 +15,8 @@ pub mod context;
 pub mod desc;
 pub mod heap;
 pub mod host;
+mod host_prelude;
+pub mod map;
 
 pub use context::{CapturedOutput, RunContext};
 
