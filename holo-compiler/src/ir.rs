@@ -148,6 +148,11 @@ pub enum SelfMode {
     /// the callee while it runs; the callee leaves the receiver's new value in the slot when it
     /// returns normally.
     Mut,
+    /// A closure (or the wrapper that lets a function be used as a value): the first
+    /// parameter is the closure object (borrowed; see [`Rvalue::Closure`]), and every
+    /// parameter and the result are passed as 8-byte words, so that any `fn` value of a given
+    /// arity can be called the same way — by generated code and by the runtime (`sort_by`).
+    Env,
 }
 
 /// The code of one function.
@@ -350,8 +355,15 @@ pub enum Rvalue {
     },
     /// The variant index of an enum value, as an `i64`.
     Tag(Operand),
-    /// A function used as a value (a `fn` type value).
-    FuncRef(u32),
+    /// A new closure object: a value of a `fn` type. `env` is its layout, a tuple of the
+    /// function's number (an `i64` made from `body.callees[func]` when linked) and the
+    /// captured values (owning positions), in that order; the function (whose self mode is
+    /// [`SelfMode::Env`]) reads the captures from it.
+    Closure {
+        func: u32,
+        env: Ty,
+        captures: Vec<Operand>,
+    },
     /// A new tuple of the destination's type; the elements are owning positions.
     Tuple(Vec<Operand>),
     /// A new value of a prelude enum (`Option`, `Result`, `Ordering`) of the destination's
@@ -366,7 +378,7 @@ pub enum Rvalue {
 pub enum Callee {
     /// `body.callees[i]`, called through its dispatch-table slot.
     Func(u32),
-    /// A value of a `fn` type.
+    /// A value of a `fn` type (a closure object; see [`SelfMode::Env`] for how it is called).
     Indirect(Operand),
     /// A built-in: `id` is [`crate::sema::builtins::BuiltinId`] as a number (its index in
     /// `BUILTINS`); `elem` the generic element type for generic built-ins (the printed type of
@@ -490,6 +502,7 @@ impl Ty {
                 | Ty::Result(..)
                 | Ty::Ordering
                 | Ty::Map(..)
+                | Ty::Fn(_)
         )
     }
 

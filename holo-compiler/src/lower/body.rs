@@ -66,14 +66,21 @@ struct Lower<'a> {
     own_bindings: bool,
     /// The function's result type (what `?` returns early).
     ret_ty: Ty,
+    /// The item's key and display name, and its file (for the functions made for closures).
+    item_key: String,
+    item_name: String,
+    file_path: String,
+    /// The functions made for the closures (and functions used as values) of this body.
+    closures: Vec<ir::Function>,
 }
 
-/// Lowers one function, method or associated function.
+/// Lowers one function, method or associated function: the function itself first, then the
+/// functions made for its closures.
 pub(super) fn lower(
     db: &dyn salsa::Database,
     item: ItemKey<'_>,
     ast: &Item,
-) -> Result<ir::Function, LowerError> {
+) -> Result<Vec<ir::Function>, LowerError> {
     let id = item.id(db).clone();
     let func: &FnDef = match &ast.kind {
         ItemKind::Fn(f) => f,
@@ -113,6 +120,10 @@ pub(super) fn lower(
         loops: Vec::new(),
         own_bindings: false,
         ret_ty: ir_ty(&infer.ret),
+        item_key: item_key(&id),
+        item_name: id.display_path(),
+        file_path: path.clone(),
+        closures: Vec::new(),
     };
     let self_mode = match sig.receiver {
         None => SelfMode::None,
@@ -159,7 +170,7 @@ pub(super) fn lower(
     if cx.sites.is_empty() {
         cx.sites.push(Site { line, col: 1 });
     }
-    Ok(ir::Function {
+    let mut out = vec![ir::Function {
         key: item_key(&id),
         name: id.display_path(),
         file: path,
@@ -174,7 +185,9 @@ pub(super) fn lower(
             callees: cx.callees,
         },
         links: Vec::new(),
-    })
+    }];
+    out.extend(cx.closures);
+    Ok(out)
 }
 
 type Res<T> = Result<T, LowerError>;
@@ -341,7 +354,10 @@ impl<'a> Lower<'a> {
     }
 
     fn callee(&mut self, id: &ItemId) -> u32 {
-        let key = item_key(id);
+        self.callee_key(item_key(id))
+    }
+
+    fn callee_key(&mut self, key: String) -> u32 {
         if let Some(&i) = self.callee_of.get(&key) {
             return i;
         }
@@ -718,7 +734,7 @@ impl<'a> Lower<'a> {
                 Ok(Some(self.assign_temp(ty, Rvalue::Tuple(fields), site)))
             }
             ExprKind::Try(inner) => self.try_expr(e, inner),
-            ExprKind::Closure(_) => internal("closures are not supported by this build yet"),
+            ExprKind::Closure(c) => self.closure(e, c),
             ExprKind::Break => {
                 match self.loops.last() {
                     Some(l) => {
@@ -797,9 +813,8 @@ impl<'a> Lower<'a> {
                 )))
             }
             Some(Resolution::Fn(id)) | Some(Resolution::AssocFn(id)) => {
-                let c = self.callee(id);
-                let ty = self.ty(e.id);
-                Ok(Some(self.assign_temp(ty, Rvalue::FuncRef(c), 0)))
+                let id = (**id).clone();
+                self.function_value(e, &id)
             }
             Some(Resolution::Variant { enum_id, index }) => {
                 let ty = self.ty(e.id);
@@ -1106,6 +1121,164 @@ impl<'a> Lower<'a> {
         self.switch_to(exit);
         self.emit(Inst::Drop(snapshot));
         Ok(Some(Val::Borrowed(Operand::Const(Const::Unit))))
+    }
+
+    /// A lowerer for a function made from this body (a closure), sharing its item's
+    /// inference result and positions.
+    fn child(&self, ret_ty: Ty) -> Lower<'a> {
+        Lower {
+            db: self.db,
+            infer: self.infer,
+            source_map: self.source_map,
+            text: self.text,
+            starts: self.starts,
+            locals: Vec::new(),
+            is_var: Vec::new(),
+            map: HashMap::new(),
+            blocks: Vec::new(),
+            current: None,
+            sites: Vec::new(),
+            site_of: HashMap::new(),
+            callees: Vec::new(),
+            callee_of: HashMap::new(),
+            loops: Vec::new(),
+            own_bindings: false,
+            ret_ty,
+            item_key: self.item_key.clone(),
+            item_name: self.item_name.clone(),
+            file_path: self.file_path.clone(),
+            closures: Vec::new(),
+        }
+    }
+
+    /// Finishes a function made from this body and returns its closure value: a new closure
+    /// object whose environment holds `captures`.
+    #[allow(clippy::too_many_arguments)]
+    fn make_closure(
+        &mut self,
+        e: &Expr,
+        mut cx: Lower<'a>,
+        key: String,
+        name: String,
+        params: u32,
+        env: Ty,
+        captures: Vec<Operand>,
+    ) -> Res<Option<Val>> {
+        let site = self.site(e.id);
+        let here = self.sites[site as usize];
+        if cx.sites.is_empty() {
+            cx.sites.push(here);
+        }
+        let func = ir::Function {
+            key: key.clone(),
+            name,
+            file: self.file_path.clone(),
+            line: here.line,
+            body: ir::Body {
+                params,
+                self_mode: SelfMode::Env,
+                ret: cx.ret_ty.clone(),
+                locals: cx.locals,
+                blocks: cx.blocks,
+                sites: cx.sites,
+                callees: cx.callees,
+            },
+            links: Vec::new(),
+        };
+        self.closures.extend(cx.closures);
+        self.closures.push(func);
+        let func = self.callee_key(key);
+        let ty = self.ty(e.id);
+        Ok(Some(self.assign_temp(
+            ty,
+            Rvalue::Closure {
+                func,
+                env,
+                captures,
+            },
+            site,
+        )))
+    }
+
+    /// `|params| body`: a function of its own whose first parameter is the closure object,
+    /// from which it reads the captured values.
+    fn closure(&mut self, e: &Expr, c: &ast::Closure) -> Res<Option<Val>> {
+        let Ty::Fn(fty) = self.ty(e.id) else {
+            return internal("a closure whose type is not a function type");
+        };
+        let captured: Vec<sema::LocalId> = self.infer.captures_of(e.id).to_vec();
+        let mut env_tys = vec![Ty::I64];
+        let mut captures = Vec::with_capacity(captured.len());
+        for id in &captured {
+            let l = self.local_of(*id)?;
+            env_tys.push(self.local_ty(l));
+            captures.push(Operand::Copy(l));
+        }
+        let env = Ty::Tuple(env_tys.clone());
+        let mut cx = self.child(fty.ret.clone());
+        let env_local = cx.new_local(env.clone(), false, None, false);
+        for (p, ty) in c.params.iter().zip(fty.params.iter()) {
+            let l = cx.new_local(ty.clone(), false, Some(p.name.name.to_string()), true);
+            if let Some(Resolution::Local(id)) = self.infer.resolution(p.name.id) {
+                cx.map.insert(id.0, l);
+            }
+        }
+        let params = cx.locals.len() as u32;
+        let entry = cx.new_block();
+        cx.current = Some(entry);
+        for (k, id) in captured.iter().enumerate() {
+            let name = self.infer.local(*id).map(|l| l.name.to_string());
+            let l = cx.new_local(env_tys[k + 1].clone(), false, name, true);
+            cx.emit(Inst::Assign {
+                dst: l,
+                value: Rvalue::Read(Place {
+                    local: env_local,
+                    proj: vec![Proj::Field(k as u32 + 1)],
+                }),
+                site: 0,
+            });
+            cx.map.insert(id.0, l);
+        }
+        if let Some(v) = cx.returned_value(&c.body)? {
+            let op = cx.owning(v);
+            cx.terminate(Terminator::Return(op));
+        }
+        cx.terminate(Terminator::Unreachable);
+        let key = format!("{}::{{closure@{}}}", self.item_key, e.id.0);
+        let name = format!("{}::{{closure}}", self.item_name);
+        self.make_closure(e, cx, key, name, params, env, captures)
+    }
+
+    /// A function used as a value: a closure without captures around a call of it.
+    fn function_value(&mut self, e: &Expr, id: &ItemId) -> Res<Option<Val>> {
+        let Ty::Fn(fty) = self.ty(e.id) else {
+            return internal("a function value whose type is not a function type");
+        };
+        let env = Ty::Tuple(vec![Ty::I64]);
+        let mut cx = self.child(fty.ret.clone());
+        cx.new_local(env.clone(), false, None, false);
+        let args: Vec<Operand> = fty
+            .params
+            .iter()
+            .map(|p| Operand::Copy(cx.new_local(p.clone(), false, None, false)))
+            .collect();
+        let params = cx.locals.len() as u32;
+        let entry = cx.new_block();
+        cx.current = Some(entry);
+        let target = cx.callee(id);
+        let site = cx.site(e.id);
+        let out = cx.assign_temp(
+            fty.ret.clone(),
+            Rvalue::Call {
+                callee: Callee::Func(target),
+                args,
+            },
+            site,
+        );
+        let op = cx.owning(out);
+        cx.terminate(Terminator::Return(op));
+        let key = format!("{}::{{fn@{}}}", self.item_key, e.id.0);
+        self.make_closure(e, cx, key, id.display_path(), params, env, Vec::new())
     }
 
     /// Binds an irrefutable pattern against the value at `place` (bindings own their values).

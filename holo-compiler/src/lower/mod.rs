@@ -76,7 +76,8 @@ pub(crate) fn line_col(text: &str, starts: &[u32], offset: u32) -> (u32, u32) {
     (line as u32 + 1, col)
 }
 
-/// One function lowered on its own, with its callee table unlinked (`links` empty).
+/// One function lowered on its own, with its callee table unlinked (`links` empty), followed
+/// by the functions made for its closures.
 ///
 /// `lru`: a resident host keeps the whole program it lowered (`cache::ProgramMemo`), so these
 /// results are read again only when their module changes; keeping every one would hold a
@@ -85,7 +86,7 @@ pub(crate) fn line_col(text: &str, starts: &[u32], offset: u32) -> (u32, u32) {
 pub fn lower_function<'db>(
     db: &'db dyn salsa::Database,
     item: ItemKey<'db>,
-) -> Option<Arc<Result<ir::Function, LowerError>>> {
+) -> Option<Arc<Result<Vec<ir::Function>, LowerError>>> {
     let ast = db::item_ast(db, item)?;
     if !matches!(ast.kind, ItemKind::Fn(_) | ItemKind::Method(_)) {
         return None;
@@ -171,7 +172,7 @@ pub fn lower_file_functions(
             ItemKind::Fn(_) | ItemKind::Method(_)
         ) {
             match lower_function(db, ItemKey::new(db, id.clone())) {
-                Some(result) => out.push((**result).clone()?),
+                Some(result) => out.extend((**result).clone()?),
                 None => return Err(LowerError::Internal(format!("`{id}` is not a function"))),
             }
         }

@@ -59,6 +59,13 @@ pub fn cl_type(ty: &Ty) -> types::Type {
 pub fn signature(body: &Body, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(types::I64));
+    if body.self_mode == SelfMode::Env {
+        for _ in 0..body.params {
+            sig.params.push(AbiParam::new(types::I64));
+        }
+        sig.returns.push(AbiParam::new(types::I64));
+        return sig;
+    }
     for (i, local) in body.locals[..body.params as usize].iter().enumerate() {
         let t = if i == 0 && body.self_mode == SelfMode::Mut {
             types::I64
@@ -73,16 +80,16 @@ pub fn signature(body: &Body, call_conv: CallConv) -> Signature {
     sig
 }
 
-/// The signature of a call through a value of a `fn` type.
+/// The signature of a call through a value of a `fn` type: the closure calling convention
+/// ([`SelfMode::Env`]), words in and out, the closure object first.
 fn fn_ty_signature(f: &ir::FnTy, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(types::I64));
-    for p in &f.params {
-        sig.params.push(AbiParam::new(cl_type(p)));
+    sig.params.push(AbiParam::new(types::I64));
+    for _ in &f.params {
+        sig.params.push(AbiParam::new(types::I64));
     }
-    if f.ret != Ty::Unit {
-        sig.returns.push(AbiParam::new(cl_type(&f.ret)));
-    }
+    sig.returns.push(AbiParam::new(types::I64));
     sig
 }
 
@@ -181,6 +188,8 @@ impl<'a> Codegen<'a> {
             let v = if i == 0 && body.self_mode == SelfMode::Mut {
                 self.self_slot = Some(p);
                 b.ins().load(types::I64, mem(), p, 0)
+            } else if body.self_mode == SelfMode::Env {
+                self.word_to_value(b, p, &body.locals[i].ty)
             } else {
                 p
             };
@@ -249,7 +258,15 @@ impl<'a> Codegen<'a> {
             }
             self.release(b, v, kind_of(&local.ty))?;
         }
-        b.ins().return_(&ret);
+        if body.self_mode == SelfMode::Env {
+            let w = match ret.first() {
+                Some(&v) => self.to_word(b, v),
+                None => b.ins().iconst(types::I64, 0),
+            };
+            b.ins().return_(&[w]);
+        } else {
+            b.ins().return_(&ret);
+        }
 
         // Errors detected inline: report, then leave through the error exit.
         b.switch_to_block(self.error);
@@ -264,7 +281,10 @@ impl<'a> Codegen<'a> {
         let site = b.block_params(self.unwind)[0];
         let func = b.ins().iconst(types::I64, i64::from(self.index));
         self.call_host(b, "holo_rt_trace", &[func, site])?;
-        if body.ret == Ty::Unit {
+        if body.self_mode == SelfMode::Env {
+            let z = b.ins().iconst(types::I64, 0);
+            b.ins().return_(&[z]);
+        } else if body.ret == Ty::Unit {
             b.ins().return_(&[]);
         } else {
             let z = zero(b, cl_type(&body.ret));
@@ -894,9 +914,24 @@ impl<'a> Codegen<'a> {
                 let x = self.operand(b, op)?;
                 self.load_word(b, x, heap::ENUM_TAG)
             }
-            Rvalue::FuncRef(c) => {
-                let target = self.link(*c)?;
-                b.ins().iconst(types::I64, i64::from(target))
+            Rvalue::Closure {
+                func,
+                env,
+                captures,
+            } => {
+                let target = self.link(*func)?;
+                let d = self.desc(env)?;
+                let d = b.ins().iconst(types::I64, d);
+                let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
+                let index = b.ins().iconst(types::I64, i64::from(target));
+                b.ins().store(mem(), index, obj, heap::STRUCT_FIELDS);
+                for (i, c) in captures.iter().enumerate() {
+                    let v = self.owned_operand(b, c)?;
+                    let w = self.to_word(b, v);
+                    b.ins()
+                        .store(mem(), w, obj, heap::STRUCT_FIELDS + 8 * (i as i32 + 1));
+                }
+                obj
             }
         };
         if owned_heap {
@@ -1034,7 +1069,7 @@ impl<'a> Codegen<'a> {
             Ty::Bool if op == BinOp::BitAnd => b.ins().band(x, y),
             Ty::Bool if op == BinOp::BitOr => b.ins().bor(x, y),
             Ty::Bool if op == BinOp::BitXor => b.ins().bxor(x, y),
-            Ty::Bool | Ty::Unit | Ty::Fn(_) => {
+            Ty::Bool | Ty::Unit => {
                 let cc = if op == BinOp::Ne {
                     IntCC::NotEqual
                 } else {
@@ -1118,18 +1153,21 @@ impl<'a> Codegen<'a> {
                     other => return err(format!("a call of a value of type `{other}`")),
                 };
                 let sig = b.import_signature(fn_ty_signature(&fty, self.call_conv));
-                let index = self.operand(b, f)?;
+                let closure = self.operand(b, f)?;
+                let index = self.load_word(b, closure, heap::STRUCT_FIELDS);
                 let addr = self.slot_address(b, index);
-                let mut vals = vec![self.rt];
+                let mut vals = vec![self.rt, closure];
                 for a in args {
-                    vals.push(self.operand(b, a)?);
+                    let v = self.operand(b, a)?;
+                    vals.push(self.to_word(b, v));
                 }
                 let call = b.ins().call_indirect(sig, addr, &vals);
-                let result = b.inst_results(call).first().copied();
+                let result = b.inst_results(call)[0];
                 self.check(b, site);
-                Ok(match result {
-                    Some(v) => v,
-                    None => zero(b, cl_type(ret_ty)),
+                Ok(if *ret_ty == Ty::Unit {
+                    zero(b, cl_type(ret_ty))
+                } else {
+                    self.word_to_value(b, result, ret_ty)
                 })
             }
             Callee::Builtin { id, elem } => {

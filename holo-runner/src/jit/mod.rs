@@ -645,6 +645,7 @@ impl Jit {
             let here = &marker as *const u8 as usize;
             let limit = here.saturating_sub(allowed);
             let mut rt = Rt::new(&shared.program, ctx, limit);
+            rt.set_table(&shared.table);
             // SAFETY: `entry` is the address of code compiled for this function's signature
             // (`extern "C" fn(*mut Rt)`: no parameters, `()` result), or the stub that fails
             // the run; `rt` outlives the call.

@@ -25,7 +25,7 @@ impl Kind {
     pub fn is_heap(self) -> bool {
         matches!(
             self,
-            Kind::Str | Kind::Array | Kind::Struct | Kind::Enum | Kind::Map
+            Kind::Str | Kind::Array | Kind::Struct | Kind::Enum | Kind::Map | Kind::Fn
         )
     }
 }
@@ -128,8 +128,15 @@ impl Descs {
                     }
                     operands.extend(args);
                 }
-                ir::Rvalue::Struct { fields, .. } | ir::Rvalue::Variant { fields, .. } => {
+                ir::Rvalue::Struct { fields, .. }
+                | ir::Rvalue::Variant { fields, .. }
+                | ir::Rvalue::Tuple(fields)
+                | ir::Rvalue::PreludeVariant { fields, .. } => {
                     operands.extend(fields);
+                }
+                ir::Rvalue::Closure { env, captures, .. } => {
+                    self.intern(program, env);
+                    operands.extend(captures);
                 }
                 _ => {}
             },

@@ -193,7 +193,9 @@ pub unsafe fn free(obj: Obj, kind: Kind) {
                     }
                     ARR_DATA as usize + elem_width(elem_kind) * word(obj, ARR_CAP) as usize
                 }
-                Kind::Struct => {
+                // A closure is laid out as a struct: its environment's descriptor (a tuple of
+                // the function's number and the captured values) is in the object.
+                Kind::Struct | Kind::Fn => {
                     let desc = TypeDesc::get(word(obj, STRUCT_DESC) as *const TypeDesc);
                     for (i, (_, f)) in desc.fields.iter().enumerate() {
                         children(word(obj, STRUCT_FIELDS + 8 * i as i32), *f);

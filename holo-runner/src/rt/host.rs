@@ -144,6 +144,9 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_map_is_empty, 1, false),
     host!(holo_map_keys, 3, false),
     host!(holo_map_values, 2, false),
+    host!(holo_array_map, 4, true),
+    host!(holo_array_filter, 3, true),
+    host!(holo_array_sort_by, 3, true),
 ];
 
 /// The host function with the given symbol.
@@ -248,6 +251,8 @@ pub(super) fn kind_of(code: i64) -> Kind {
         0 => Kind::Str,
         1 => Kind::Array,
         2 => Kind::Struct,
+        4 => Kind::Map,
+        5 => Kind::Fn,
         _ => Kind::Enum,
     }
 }
@@ -258,6 +263,8 @@ pub fn kind_code(kind: Kind) -> i64 {
         Kind::Str => 0,
         Kind::Array => 1,
         Kind::Struct => 2,
+        Kind::Map => 4,
+        Kind::Fn => 5,
         _ => 3,
     }
 }

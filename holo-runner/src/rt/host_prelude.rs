@@ -5,7 +5,7 @@
 use super::Rt;
 use super::desc::{Kind, TypeDesc};
 use super::heap::{self, Obj};
-use super::host::{desc, fail, new_str, str_array, text, w};
+use super::host::{desc, fail, get, len, new_str, rt, str_array, text, unique_slot, w};
 use super::map;
 use crate::error::RuntimeErrorKind;
 use std::io::Write;
@@ -53,13 +53,23 @@ fn show(value: i64, d: *const TypeDesc) -> String {
     s
 }
 
-fn ordering(d: i64, o: std::cmp::Ordering) -> i64 {
+fn ordering(r: *mut Rt, d: i64, o: std::cmp::Ordering) -> i64 {
     let tag = match o {
         std::cmp::Ordering::Less => 0,
         std::cmp::Ordering::Equal => 1,
         std::cmp::Ordering::Greater => 2,
     };
-    variant(d, tag, None)
+    let state = rt(r);
+    if state.orderings.0 != d {
+        let mut values = [0; 3];
+        for (t, v) in values.iter_mut().enumerate() {
+            *v = variant(d, t, None);
+            // SAFETY: just allocated; its first word is the count.
+            unsafe { heap::set_header_word(*v as Obj, heap::RC, heap::IMMORTAL) };
+        }
+        state.orderings = (d, values);
+    }
+    state.orderings.1[tag]
 }
 
 // ----- printing to stderr, exit, assert -------------------------------------------------------
@@ -109,17 +119,17 @@ pub extern "C" fn holo_str_lines(r: *mut Rt, s: i64) -> i64 {
     str_array(r, parts)
 }
 
-pub extern "C" fn holo_i64_cmp(_r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
-    ordering(d, a.cmp(&b))
+pub extern "C" fn holo_i64_cmp(r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
+    ordering(r, d, a.cmp(&b))
 }
 
-pub extern "C" fn holo_f64_cmp(_r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
+pub extern "C" fn holo_f64_cmp(r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
     let (x, y) = (f64::from_bits(a as u64), f64::from_bits(b as u64));
-    ordering(d, x.total_cmp(&y))
+    ordering(r, d, x.total_cmp(&y))
 }
 
-pub extern "C" fn holo_str_cmp(_r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
-    ordering(d, text(a).as_bytes().cmp(text(b).as_bytes()))
+pub extern "C" fn holo_str_cmp(r: *mut Rt, d: i64, a: i64, b: i64) -> i64 {
+    ordering(r, d, text(a).as_bytes().cmp(text(b).as_bytes()))
 }
 
 /// `Err("cannot parse \"x\" as an i64")` as a `str` of the `Result`.
@@ -308,7 +318,7 @@ pub extern "C" fn holo_map_len(_r: *mut Rt, m: i64) -> i64 {
 
 pub extern "C" fn holo_map_is_empty(_r: *mut Rt, m: i64) -> i64 {
     // SAFETY: generated code passes a live map.
-    i64::from(unsafe { map::data(m as Obj).len() } == 0)
+    i64::from(unsafe { map::data(m as Obj).is_empty() })
 }
 
 /// A new array of the keys (`values: false`) or values of a map, in insertion order.
@@ -333,4 +343,172 @@ pub extern "C" fn holo_map_keys(_r: *mut Rt, _k: i64, d: i64, m: i64) -> i64 {
 
 pub extern "C" fn holo_map_values(_r: *mut Rt, d: i64, m: i64) -> i64 {
     entries_array(d, m, true)
+}
+
+// ----- closures called by the runtime ---------------------------------------------------------
+
+/// Calls the closure `f` with word arguments (see `ir::SelfMode::Env`); `None` once it failed
+/// (the error is recorded in the `Rt`, and the caller must stop and return).
+fn call_closure(r: *mut Rt, f: i64, args: &[i64]) -> Option<i64> {
+    // SAFETY: `f` is a live closure object: its first field is its function's number.
+    let index = unsafe { heap::header_word(f as Obj, heap::STRUCT_FIELDS) } as usize;
+    let Some(entry) = rt(r).function_entry(index) else {
+        fail(
+            r,
+            RuntimeErrorKind::InvalidOperation(format!("no function number {index} to call")),
+        );
+        return None;
+    };
+    // SAFETY: the slot holds code compiled for the closure calling convention (the runtime
+    // pointer, the closure object, then one word per parameter; a word back) with as many
+    // parameters as the checker gave this closure's type, or the stub that fails the run.
+    let result = unsafe {
+        match *args {
+            [a] => {
+                let code: extern "C" fn(*mut Rt, i64, i64) -> i64 = std::mem::transmute(entry);
+                code(r, f, a)
+            }
+            [a, b] => {
+                let code: extern "C" fn(*mut Rt, i64, i64, i64) -> i64 = std::mem::transmute(entry);
+                code(r, f, a, b)
+            }
+            _ => {
+                fail(
+                    r,
+                    RuntimeErrorKind::InvalidOperation(format!(
+                        "closures of {} parameters cannot be called by the runtime",
+                        args.len()
+                    )),
+                );
+                return None;
+            }
+        }
+    };
+    (rt(r).failed == 0).then_some(result)
+}
+
+pub extern "C" fn holo_array_map(r: *mut Rt, _t: i64, d: i64, arr: i64, f: i64) -> i64 {
+    let n = len(arr);
+    let elem = desc(d).elem;
+    // SAFETY: `d` describes the result array; each slot is written once with an owned value.
+    unsafe {
+        let out = heap::new_array(elem, n);
+        for i in 0..n {
+            match call_closure(r, f, &[get(arr, i)]) {
+                Some(y) => heap::array_set(out, i, y),
+                None => {
+                    heap::set_array_len(out, i);
+                    heap::release(out, Kind::Array);
+                    return 0;
+                }
+            }
+        }
+        out as i64
+    }
+}
+
+pub extern "C" fn holo_array_filter(r: *mut Rt, t: i64, arr: i64, f: i64) -> i64 {
+    let n = len(arr);
+    let elem = t as *const TypeDesc;
+    // SAFETY: `t` describes the elements; kept elements gain the reference the new array holds.
+    unsafe {
+        let out = heap::array_with_capacity(elem, 0, n);
+        let mut kept = 0;
+        for i in 0..n {
+            let x = get(arr, i);
+            match call_closure(r, f, &[x]) {
+                Some(keep) => {
+                    if keep & 0xff != 0 {
+                        heap::retain_word(x, elem);
+                        heap::array_set(out, kept, x);
+                        kept += 1;
+                        heap::set_array_len(out, kept);
+                    }
+                }
+                None => {
+                    heap::release(out, Kind::Array);
+                    return 0;
+                }
+            }
+        }
+        out as i64
+    }
+}
+
+/// The order the comparator closure `f` gives two elements; `None` after a failure in it.
+fn compare_with(r: *mut Rt, f: i64, a: i64, b: i64) -> Option<std::cmp::Ordering> {
+    let o = call_closure(r, f, &[a, b])?;
+    let t = tag(o);
+    // SAFETY: the comparator returned an `Ordering` value of its own (often immortal).
+    unsafe { heap::release(o as Obj, Kind::Enum) };
+    Some(match t {
+        0 => std::cmp::Ordering::Less,
+        1 => std::cmp::Ordering::Equal,
+        _ => std::cmp::Ordering::Greater,
+    })
+}
+
+/// A stable merge sort that tolerates any comparator (one that is not a total order gives some
+/// permutation, never a crash) and stops at the first failure in it.
+fn merge_sort(
+    items: &mut [i64],
+    cmp: &mut dyn FnMut(i64, i64) -> Option<std::cmp::Ordering>,
+) -> Option<()> {
+    let n = items.len();
+    let mut buf = items.to_vec();
+    let mut width = 1;
+    // Runs of `width` are sorted in `items`; merge pairs of them into `buf`, then swap roles.
+    let mut from_items = true;
+    while width < n {
+        {
+            let (src, dst): (&[i64], &mut [i64]) = if from_items {
+                (&*items, &mut buf[..])
+            } else {
+                (&buf[..], &mut *items)
+            };
+            let mut start = 0;
+            while start < n {
+                let mid = (start + width).min(n);
+                let end = (start + 2 * width).min(n);
+                let (mut i, mut j, mut k) = (start, mid, start);
+                while i < mid && j < end {
+                    if cmp(src[j], src[i])? == std::cmp::Ordering::Less {
+                        dst[k] = src[j];
+                        j += 1;
+                    } else {
+                        dst[k] = src[i];
+                        i += 1;
+                    }
+                    k += 1;
+                }
+                dst[k..k + (mid - i)].copy_from_slice(&src[i..mid]);
+                k += mid - i;
+                dst[k..k + (end - j)].copy_from_slice(&src[j..end]);
+                start = end;
+            }
+        }
+        from_items = !from_items;
+        width *= 2;
+    }
+    if !from_items {
+        items.copy_from_slice(&buf);
+    }
+    Some(())
+}
+
+pub extern "C" fn holo_array_sort_by(r: *mut Rt, _t: i64, slot: i64, f: i64) -> i64 {
+    let arr = unique_slot(slot);
+    // SAFETY: `arr` is held alone; its elements are read out, permuted and written back (the
+    // same values, so no count changes).
+    unsafe {
+        let n = heap::array_len(arr);
+        let mut items: Vec<i64> = (0..n).map(|i| heap::array_get(arr, i)).collect();
+        let sorted = merge_sort(&mut items, &mut |a, b| compare_with(r, f, a, b)).is_some();
+        if sorted {
+            for (i, v) in items.into_iter().enumerate() {
+                heap::array_set(arr, i, v);
+            }
+        }
+    }
+    0
 }

@@ -38,6 +38,10 @@ impl MapData {
         self.live
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
     /// The live entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
         self.entries.iter().flatten().copied()
@@ -68,16 +72,13 @@ impl MapData {
     /// # Safety
     /// Every key must be of type `kd`.
     unsafe fn compact(&mut self, kd: *const TypeDesc) {
-        let entries: Vec<Option<(i64, i64)>> =
-            self.entries.drain(..).filter(Option::is_some).collect();
+        let entries: Vec<(i64, i64)> = self.entries.drain(..).flatten().collect();
         self.next.clear();
         self.index.clear();
         self.live = 0;
-        for e in entries {
-            if let Some((k, v)) = e {
-                // SAFETY: as documented.
-                unsafe { self.push(k, v, kd) };
-            }
+        for (k, v) in entries {
+            // SAFETY: as documented.
+            unsafe { self.push(k, v, kd) };
         }
     }
 

@@ -47,6 +47,12 @@ pub struct Rt {
     line_buffered: bool,
     ctx: *mut RunContext,
     program: *const Program,
+    /// The dispatch table of the code being run (for host functions that call closures).
+    table: *const std::sync::atomic::AtomicUsize,
+    table_len: usize,
+    /// The three `Ordering` values of this run (descriptor, values), made on first use and
+    /// immortal: `cmp` in a sort's comparator runs millions of times and allocates nothing.
+    pub(crate) orderings: (i64, [i64; 3]),
 }
 
 /// Output is flushed to the context's writer when this much has accumulated.
@@ -65,7 +71,25 @@ impl Rt {
             line_buffered: ctx.line_buffered,
             ctx,
             program,
+            table: std::ptr::null(),
+            table_len: 0,
+            orderings: (0, [0; 3]),
         }
+    }
+
+    /// Gives host functions the dispatch table, so that they can call closures.
+    pub fn set_table(&mut self, table: &[std::sync::atomic::AtomicUsize]) {
+        self.table = table.as_ptr();
+        self.table_len = table.len();
+    }
+
+    /// The code address in dispatch-table slot `index`, if there is such a slot.
+    pub(crate) fn function_entry(&self, index: usize) -> Option<usize> {
+        if index >= self.table_len {
+            return None;
+        }
+        // SAFETY: `table` points at `table_len` slots that outlive the run.
+        Some(unsafe { (*self.table.add(index)).load(std::sync::atomic::Ordering::Acquire) })
     }
 
     pub(crate) fn ctx(&mut self) -> &mut RunContext {
