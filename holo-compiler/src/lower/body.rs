@@ -1033,7 +1033,28 @@ impl<'a> Lower<'a> {
         let Some(v) = self.expr(iterable)? else {
             return Ok(None);
         };
-        let arr_ty = self.ty(iterable.id);
+        let mut arr_ty = self.ty(iterable.id);
+        // A map: iterate over a snapshot of its entries.
+        let v = if let Ty::Map(key, value) = &arr_ty {
+            let entries = Ty::Array(Box::new(Ty::Tuple(vec![
+                (**key).clone(),
+                (**value).clone(),
+            ])));
+            let op = self.borrow(&v);
+            let out = self.assign_temp(
+                entries.clone(),
+                Rvalue::Call {
+                    callee: Callee::builtin(BuiltinId::MapEntries, Some((**key).clone())),
+                    args: vec![op],
+                },
+                0,
+            );
+            self.release(v);
+            arr_ty = entries;
+            out
+        } else {
+            v
+        };
         let elem = match &arr_ty {
             Ty::Array(elem) => (**elem).clone(),
             _ => Ty::Unit,

@@ -107,6 +107,7 @@ pub enum BuiltinId {
     MapIsEmpty,
     MapKeys,
     MapValues,
+    MapEntries,
 }
 
 /// A type in a built-in's signature. `Elem` is the main generic type: the element type of the
@@ -152,6 +153,8 @@ pub enum Shape {
     FnCompare,
     /// `Ordering`
     Ordering,
+    /// `[(T, V)]`
+    ArrayOfPairs,
 }
 
 /// What `Elem` must support.
@@ -269,6 +272,7 @@ pub fn instantiate(shape: Shape, elem: &Ty, val: &Ty) -> Ty {
             ret: Ty::ordering(),
         })),
         Shape::Ordering => Ty::ordering(),
+        Shape::ArrayOfPairs => Ty::array(Ty::Tuple(Arc::from([elem.clone(), val.clone()]))),
         Shape::I64 => Ty::I64,
         Shape::F64 => Ty::F64,
         Shape::Bool => Ty::Bool,
@@ -778,6 +782,14 @@ pub static BUILTINS: &[Builtin] = &[
         ArrV,
         "holo_map_values",
     )),
+    builds(method(
+        B::MapEntries,
+        MapKV,
+        "entries",
+        &[],
+        Shape::ArrayOfPairs,
+        "holo_map_entries",
+    )),
 ];
 
 /// The table entry of a built-in.
@@ -865,7 +877,7 @@ mod tests {
         for (i, b) in BUILTINS.iter().enumerate() {
             assert_eq!(b.id as usize, i, "`{}` is out of place in BUILTINS", b.name);
         }
-        assert_eq!(BUILTINS.len(), BuiltinId::MapValues as usize + 1);
+        assert_eq!(BUILTINS.len(), BuiltinId::MapEntries as usize + 1);
     }
 
     #[test]

@@ -3301,6 +3301,8 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let t = self.infer_expr(iterable, None);
                 match self.shallow(&t) {
                     Ty::Array(elem) => (*elem).clone(),
+                    // A map goes over its entries, in insertion order.
+                    Ty::App(Generic::Map, args) => Ty::Tuple(args.clone()),
                     Ty::Error | Ty::Never => Ty::Error,
                     var @ Ty::Var(_) => {
                         let elem = self.new_var();
@@ -3315,8 +3317,8 @@ impl<'a, 'db> Infer<'a, 'db> {
                                 format!("cannot iterate over a value of type `{other}`"),
                                 self.loc(iterable.id),
                             )
-                            .with_label("expected an array `[T]` or a range `a..b`")
-                            .with_hint("A `for` loop goes over the elements of an array or the integers of a range `a..b`."),
+                            .with_label("expected an array `[T]`, a `Map` or a range `a..b`")
+                            .with_hint("A `for` loop goes over the elements of an array, the `(key, value)` entries of a `Map` or the integers of a range `a..b`."),
                         );
                         Ty::Error
                     }

@@ -627,6 +627,33 @@ fn main() {
 }
 
 #[test]
+fn ten_million_map_entries_and_closures_run_in_bounded_memory() {
+    let src = "fn main() {
+    let mut total = 0;
+    let mut m: Map<i64, str> = Map::new();
+    for i in 0..10000000 {
+        let s = \"v\" + i.to_str();
+        let f = |x: i64| x + s.len();
+        total += f(1);
+        m.insert(i % 1000, s);
+        if i % 3 == 0 {
+            m.remove(i % 1000);
+        }
+    }
+    println(total);
+    println(m.len());
+}";
+    let before = peak_rss_kb();
+    assert_eq!(run(src), "88888890\n666\n");
+    if let (Some(before), Some(after)) = (before, peak_rss_kb()) {
+        assert!(
+            after < before.max(50_000) + 200_000,
+            "peak memory grew from {before} kB to {after} kB"
+        );
+    }
+}
+
+#[test]
 fn tests_of_a_library_run_one_by_one() {
     let mut compiler = Compiler::new(PackageKind::Lib);
     compiler.set_file(

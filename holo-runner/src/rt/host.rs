@@ -144,6 +144,7 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_map_is_empty, 1, false),
     host!(holo_map_keys, 3, false),
     host!(holo_map_values, 2, false),
+    host!(holo_map_entries, 2, false),
     host!(holo_array_map, 4, true),
     host!(holo_array_filter, 3, true),
     host!(holo_array_sort_by, 3, true),

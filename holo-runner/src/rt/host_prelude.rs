@@ -345,6 +345,26 @@ pub extern "C" fn holo_map_values(_r: *mut Rt, d: i64, m: i64) -> i64 {
     entries_array(d, m, true)
 }
 
+/// `(key, value)` tuples of a map, in insertion order.
+pub extern "C" fn holo_map_entries(_r: *mut Rt, d: i64, m: i64) -> i64 {
+    // SAFETY: `d` describes `[(K, V)]`; each tuple holds references of its own.
+    unsafe {
+        let pair = desc(d).elem;
+        let (kd, vd) = map::key_value_descs(map::desc_of(m as Obj));
+        let data = map::data(m as Obj);
+        let arr = heap::new_array(pair, data.len());
+        for (i, (k, v)) in data.iter().enumerate() {
+            let t = heap::new_struct(pair);
+            heap::retain_word(k, kd);
+            heap::retain_word(v, vd);
+            heap::set_header_word(t, heap::STRUCT_FIELDS, k);
+            heap::set_header_word(t, heap::STRUCT_FIELDS + 8, v);
+            heap::array_set(arr, i, t as i64);
+        }
+        arr as i64
+    }
+}
+
 // ----- closures called by the runtime ---------------------------------------------------------
 
 /// Calls the closure `f` with word arguments (see `ir::SelfMode::Env`); `None` once it failed
