@@ -33,7 +33,8 @@ pub struct Manifest {
     /// The package version; `0.0.0` when the manifest does not give one (as Cargo does).
     pub version: semver::Version,
     pub edition: Edition,
-    /// Declared dependencies by name. Parsed and validated, not yet resolved or used.
+    /// Declared dependencies by name; always empty until packages can be used (listing one is
+    /// an error, see `dependencies_unsupported`).
     pub dependencies: BTreeMap<String, Dependency>,
     /// Settings for `holo test` from the `[test]` table.
     pub test: TestSettings,
@@ -285,6 +286,7 @@ impl Manifest {
         };
 
         let mut dependencies = BTreeMap::new();
+        let mut first_dependency: Option<(String, Range<usize>)> = None;
         for (dep_name, req) in raw.dependencies.unwrap_or_default() {
             if let Err(e) = validate_package_name(dep_name.get_ref()) {
                 return Err(ManifestError::new(
@@ -321,7 +323,12 @@ impl Manifest {
                 .hint("Requirements use Cargo's syntax: `\"1.2\"` (same as `\"^1.2\"`), `\"~1.2.3\"`, `\">=1, <3\"`, `\"=1.0.4\"` or `\"*\"`.")
             })?;
             let name = dep_name.into_inner();
+            first_dependency.get_or_insert((name.clone(), req_span));
             dependencies.insert(name.clone(), Dependency { name, req: parsed });
+        }
+        // Remove this check when packages can be fetched and used.
+        if let Some((name, span)) = first_dependency {
+            return Err(dependencies_unsupported(&name, span, &text, path));
         }
 
         let test = match raw.test {
@@ -397,6 +404,22 @@ fn parse_seconds(
         .at(text, span, "expected seconds, like `10` or `2.5`")
         .hint(hint)),
     }
+}
+
+/// The error for a manifest that lists dependencies: holo cannot fetch or use packages yet, and
+/// a dependency accepted and then ignored would make `use` of it fail with a puzzling error.
+fn dependencies_unsupported(
+    name: &str,
+    span: Range<usize>,
+    text: &Arc<str>,
+    path: &Path,
+) -> ManifestError {
+    ManifestError::new(
+        path,
+        format!("dependencies are not supported yet, but `[dependencies]` lists `{name}`"),
+    )
+    .at(text, span, "holo cannot fetch or use this package yet")
+    .hint("Remove the entries of `[dependencies]` (an empty table is fine) and copy the code you need into this package's `src/` folder for now.")
 }
 
 /// `[dev] daemon`: `"auto"` or `"off"`.
@@ -503,21 +526,24 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_full_manifest() {
-        let m = parse(
+    fn parses_a_full_manifest_but_refuses_dependencies() {
+        let e = parse(
             "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\ngeometry = \"1.2\"\nutil = \">=0.3, <0.5\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "dependencies are not supported yet, but `[dependencies]` lists `geometry`"
+        );
+        assert_eq!(pos(&e), (7, 12));
+        let m = parse(
+            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\n",
         )
         .unwrap();
         assert_eq!(m.name, "hello");
         assert_eq!(m.version, semver::Version::new(0, 1, 0));
         assert_eq!(m.edition, Edition::E2026);
-        assert_eq!(m.dependencies.len(), 2);
-        assert_eq!(m.dependencies["geometry"].req.to_string(), "^1.2");
-        assert!(
-            m.dependencies["util"]
-                .req
-                .matches(&semver::Version::new(0, 4, 1))
-        );
+        assert!(m.dependencies.is_empty());
     }
 
     #[test]
