@@ -326,12 +326,21 @@ pub struct RunChildArgs {
     pub args: Vec<OsString>,
 }
 
-/// `--timeout`: a positive number of seconds, at most a day.
+/// `--timeout`, `--idle-timeout`: a positive number of seconds, at most a day. Zero is refused
+/// with its own message: "between 0 and 86400" read as if 0 were allowed.
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     match text.trim().parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds between 0 and 86400 (like `10` or `2.5`)"
+        Ok(s) if s <= 0.0 => Err(format!(
+            "`{text}` seconds is not a time limit: it must be more than 0; give a number of \
+             seconds like `10` or `2.5`"
+        )),
+        Ok(_) => Err(format!(
+            "`{text}` seconds is more than a day; give at most 86400 seconds"
+        )),
+        Err(_) => Err(format!(
+            "`{text}` is not a number of seconds; give one like `10` or `2.5` (more than 0, at \
+             most 86400)"
         )),
     }
 }

@@ -509,7 +509,17 @@ fn bad_options_are_usage_errors() {
         .holo(&["test", "--timeout", "0"])
         .run()
         .code(2)
-        .stderr_contains("is not a number of seconds");
+        .stderr_contains("`0` seconds is not a time limit: it must be more than 0");
+    sandbox
+        .holo(&["test", "--timeout", "soon"])
+        .run()
+        .code(2)
+        .stderr_contains("`soon` is not a number of seconds");
+    sandbox
+        .holo(&["test", "--timeout", "100000"])
+        .run()
+        .code(2)
+        .stderr_contains("more than a day");
     sandbox.holo(&["test", "--jobs", "0"]).run().code(2);
     sandbox
         .write(

@@ -1898,10 +1898,13 @@ impl<'a, 'db> Infer<'a, 'db> {
             Ty::Enum(_) => "enum ",
             _ => "",
         };
-        let label = match suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "method not found".to_string(),
+        let habit = super::habits::method(&method.name, &recv);
+        let label = match (&habit, suggestion) {
+            (Some(h), _) => h.label.clone(),
+            (None, Some(s)) => format!("did you mean `{s}`?"),
+            (None, None) => "method not found".to_string(),
         };
+        let hint = habit.map(|h| h.hint).or(hint);
         let mut d = Diagnostic::error(
             codes::NO_METHOD,
             format!("no method named `{}` found for {what}`{recv}`", method.name),
@@ -2380,9 +2383,12 @@ impl<'a, 'db> Infer<'a, 'db> {
 
     fn no_field(&mut self, name: &Ident, ty: &Ty, suggestion: Option<String>, is_method: bool) {
         let ty = self.resolve(ty);
-        let label = match &suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "unknown field".to_string(),
+        // `s.parse::<i64>()` reaches here as the field `parse`.
+        let habit = super::habits::method(&name.name, &ty);
+        let label = match (&habit, &suggestion) {
+            (Some(h), _) => h.label.clone(),
+            (None, Some(s)) => format!("did you mean `{s}`?"),
+            (None, None) => "unknown field".to_string(),
         };
         let mut d = Diagnostic::error(
             codes::NO_FIELD,
@@ -2390,7 +2396,9 @@ impl<'a, 'db> Infer<'a, 'db> {
             self.loc(name.id),
         )
         .with_label(label);
-        if is_method {
+        if let Some(h) = habit {
+            d = d.with_hint(h.hint);
+        } else if is_method {
             d = d.with_hint(format!("`{0}` is a method; call it: `.{0}()`.", name.name));
         }
         self.error(d);

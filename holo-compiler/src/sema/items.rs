@@ -697,18 +697,25 @@ impl<'db> ResolveCx<'db> {
                         self.suggest_in_module(m, &seg.name, &[NameClass::Type]),
                     ),
                 };
-                let label = match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "not found".to_string(),
+                let habit = module
+                    .is_none()
+                    .then(|| super::habits::type_name(&seg.name))
+                    .flatten();
+                let label = match (&habit, suggestion) {
+                    (Some(h), _) => h.label.clone(),
+                    (None, Some(s)) => format!("did you mean `{s}`?"),
+                    (None, None) => "not found".to_string(),
                 };
-                self.error(
-                    Diagnostic::error(
-                        codes::UNRESOLVED_TYPE,
-                        format!("cannot find type `{}` in {place}", seg.name),
-                        self.loc(seg.id),
-                    )
-                    .with_label(label),
-                );
+                let mut d = Diagnostic::error(
+                    codes::UNRESOLVED_TYPE,
+                    format!("cannot find type `{}` in {place}", seg.name),
+                    self.loc(seg.id),
+                )
+                .with_label(label);
+                if let Some(h) = habit {
+                    d = d.with_hint(h.hint);
+                }
+                self.error(d);
                 Ty::Error
             }
             Walk::Def { def, consumed } => {
