@@ -216,6 +216,11 @@ pub struct RunArgs {
     /// parents.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+    /// The most memory the program's values may take, like `512MiB` or `2GB`; a program that
+    /// needs more stops with an `out of memory` runtime error [default: `[run] memory` of
+    /// holo.toml, else half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub memory: Option<u64>,
     /// Arguments for the program, after `--`: `holo run -- input.txt --verbose`. The program
     /// reads them with `args()`.
     #[arg(last = true, value_name = "ARGS")]
@@ -321,8 +326,14 @@ pub struct CleanArgs {
 
 #[derive(Debug, Args)]
 pub struct RunChildArgs {
-    /// The program's arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The most bytes the program's values may take.
+    #[arg(long, value_name = "BYTES")]
+    pub memory: Option<u64>,
+    /// Report a runtime error as a JSON event on stdout rather than as text on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// The program's arguments, after `--`.
+    #[arg(last = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
 }
 
@@ -341,6 +352,19 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
         Err(_) => Err(format!(
             "`{text}` is not a number of seconds; give one like `10` or `2.5` (more than 0, at \
              most 86400)"
+        )),
+    }
+}
+
+/// `--memory`: a size of at least 1 MiB (less cannot hold a program's values).
+fn parse_memory(text: &str) -> Result<u64, String> {
+    match crate::ops::cache::parse_size(text) {
+        Some(bytes) if bytes >= 1 << 20 => Ok(bytes),
+        Some(_) => Err(format!(
+            "`{text}` is too little memory to run a program; give at least 1 MiB, like `512MiB` or `2GB`"
+        )),
+        None => Err(format!(
+            "`{text}` is not a size: give a number with a unit, like `512MiB`, `2GB` or `1.5GiB`"
         )),
     }
 }

@@ -38,6 +38,34 @@ pub fn json_of(event: &Event) -> Option<Value> {
     value.ok()
 }
 
+/// `{"type":"runtime-error", …}`: how `holo run --message-format json` reports a program that
+/// stopped with a runtime error, with the fields of a failed test's event (`file`, `line` and
+/// `column` of the failing expression, `null` when not known).
+pub fn runtime_error_json(failure: &holo_runner::exec::Failure) -> Value {
+    let stack: Vec<Value> = failure
+        .stack
+        .iter()
+        .map(|f| {
+            json!({
+                "function": f.function,
+                "file": f.file,
+                "line": f.line,
+                "column": f.column,
+            })
+        })
+        .collect();
+    let location = failure.location.as_ref();
+    json!({
+        "type": "runtime-error",
+        "message": failure.message,
+        "file": location.map(|l| &l.file),
+        "line": location.map(|l| l.line),
+        "column": location.map(|l| l.column),
+        "stack": stack,
+        "exit_code": crate::error::EXIT_RUNTIME,
+    })
+}
+
 /// `{"type":"summary", …}`: the last event of every command, with the fields of its command.
 fn summary_json(s: &SummaryEvent) -> Value {
     let served_by = match s.served_by {

@@ -44,16 +44,17 @@ macro_rules! host {
     };
 }
 
-/// Every host function, by symbol.
+/// Every host function, by symbol. Those that allocate values are fallible too: a run that
+/// goes over its memory limit stops after the allocation (see `rt::over_budget`).
 pub static HOST_FUNCTIONS: &[HostFn] = &[
     // ----- the runtime's own hooks
     host!(holo_rt_free, 2, false),
     host!(holo_rt_unique, 2, false),
-    host!(holo_rt_new_struct, 1, false),
-    host!(holo_rt_new_enum, 2, false),
-    host!(holo_rt_new_array, 2, false),
-    host!(holo_rt_str_concat, 2, false),
-    host!(holo_rt_str_append, 2, false),
+    host!(holo_rt_new_struct, 1, true),
+    host!(holo_rt_new_enum, 2, true),
+    host!(holo_rt_new_array, 2, true),
+    host!(holo_rt_str_concat, 2, true),
+    host!(holo_rt_str_append, 2, true),
     host!(holo_rt_equal, 3, false),
     host!(holo_rt_compare, 3, false),
     host!(holo_rt_error, 3, true),
@@ -67,16 +68,16 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_panic, 1, true),
     host!(holo_read_line, 0, false),
     host!(holo_stdin_eof, 0, false),
-    host!(holo_read_lines, 0, false),
+    host!(holo_read_lines, 0, true),
     host!(holo_args, 0, false),
     host!(holo_clock_ms, 0, false),
     host!(holo_random_int, 2, true),
     host!(holo_random_float, 0, false),
     // ----- numbers
-    host!(holo_i64_to_str, 1, false),
+    host!(holo_i64_to_str, 1, true),
     host!(holo_i64_abs, 1, true),
     host!(holo_i64_pow, 2, true),
-    host!(holo_f64_to_str, 1, false),
+    host!(holo_f64_to_str, 1, true),
     host!(holo_f64_min, 2, false),
     host!(holo_f64_max, 2, false),
     host!(holo_f64_round, 1, false),
@@ -90,19 +91,19 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_str_find, 2, false),
     host!(holo_str_substring, 3, true),
     host!(holo_str_char_at, 2, true),
-    host!(holo_str_chars, 1, false),
-    host!(holo_str_split, 2, false),
+    host!(holo_str_chars, 1, true),
+    host!(holo_str_split, 2, true),
     host!(holo_str_trim, 1, false),
-    host!(holo_str_to_upper, 1, false),
-    host!(holo_str_to_lower, 1, false),
-    host!(holo_str_replace, 3, false),
+    host!(holo_str_to_upper, 1, true),
+    host!(holo_str_to_lower, 1, true),
+    host!(holo_str_replace, 3, true),
     host!(holo_str_repeat, 2, true),
     host!(holo_str_parse_i64, 1, true),
     host!(holo_str_parse_f64, 1, true),
     host!(holo_str_is_i64, 1, false),
     host!(holo_str_is_f64, 1, false),
     // ----- arrays
-    host!(holo_array_push, 3, false),
+    host!(holo_array_push, 3, true),
     host!(holo_array_pop, 2, true),
     host!(holo_array_insert, 4, true),
     host!(holo_array_remove, 3, true),
@@ -112,7 +113,7 @@ pub static HOST_FUNCTIONS: &[HostFn] = &[
     host!(holo_array_reverse, 2, false),
     host!(holo_array_sort, 2, false),
     host!(holo_array_slice, 4, true),
-    host!(holo_array_join, 2, false),
+    host!(holo_array_join, 2, true),
     host!(holo_array_last, 2, true),
     host!(holo_array_first, 2, true),
 ];
