@@ -91,7 +91,7 @@ fn summary_json(s: &SummaryEvent) -> Value {
         }),
         CommandKind::Test => {
             let c = s.tests.unwrap_or_default();
-            json!({
+            let mut summary = json!({
                 "type": "summary",
                 "errors": s.errors,
                 "warnings": s.warnings,
@@ -104,7 +104,12 @@ fn summary_json(s: &SummaryEvent) -> Value {
                 "filtered_out": c.filtered_out,
                 "duration_ms": s.duration_ms,
                 "served_by": served_by,
-            })
+            });
+            if let Some(not_run) = s.interrupted {
+                summary["interrupted"] = json!(true);
+                summary["not_run"] = json!(not_run);
+            }
+            summary
         }
     }
 }
