@@ -475,6 +475,27 @@ impl<'db> ResolveCx<'db> {
         found
     }
 
+    /// As [`Self::resolve_name`] for the first segment of a longer path: only a module or a
+    /// type (see `scope::resolve_path_start`).
+    pub fn resolve_path_start(&mut self, name: &Name) -> Option<NsEntry> {
+        let key = ScopeName::new(self.db, self.module, name.clone());
+        let found = scope::resolve_path_start(self.db, key);
+        if let Some(NsEntry { via: Some(via), .. }) = &found {
+            self.import_uses.push(via.clone());
+        }
+        found
+    }
+
+    /// `name` in module `module` where the path goes on after it: only a module or a type.
+    pub fn module_path_member(&self, module: &ModulePath, name: &Name) -> Option<NsEntry> {
+        let key = ScopeName::new(
+            self.db,
+            ModuleKey::new(self.db, module.clone()),
+            name.clone(),
+        );
+        scope::module_path_member(self.db, key)
+    }
+
     /// `name` looked up in module `module` (its namespace, private names included).
     pub fn module_member(&self, module: &ModulePath, name: &Name) -> Option<NsEntry> {
         let key = ScopeName::new(
@@ -577,6 +598,11 @@ impl<'db> ResolveCx<'db> {
                 }),
                 _ => None,
             })
+        } else if segments.len() > 1 {
+            // A function or constant found instead is reported as "not a module" by the caller.
+            self.resolve_path_start(&first.name)
+                .or_else(|| self.resolve_name(&first.name))
+                .map(|e| e.def)
         } else {
             self.resolve_name(&first.name).map(|e| e.def)
         };
@@ -612,7 +638,13 @@ impl<'db> ResolveCx<'db> {
                 break;
             };
             let seg = &segments[consumed];
-            match self.module_member(module, &seg.name) {
+            let member = if consumed + 1 < segments.len() {
+                self.module_path_member(module, &seg.name)
+                    .or_else(|| self.module_member(module, &seg.name))
+            } else {
+                self.module_member(module, &seg.name)
+            };
+            match member {
                 Some(member) => {
                     if member.vis == Visibility::Private && *module != self.module_path {
                         let what = member.def.describe();
