@@ -299,6 +299,11 @@ struct LocalState {
     local: Local,
     used: bool,
     mutated: bool,
+    /// How many times the local is named, other than as a whole assignment target.
+    uses: u32,
+    /// How many of those uses are the root of a change: `xs.push(…)`, `xs[i] = …`, `n += 1`.
+    /// When every use is one (a `mut` parameter), nothing reads what the changes made (W0006).
+    changing_uses: u32,
 }
 
 struct Infer<'a, 'db> {
@@ -654,6 +659,8 @@ impl<'a, 'db> Infer<'a, 'db> {
             },
             used: false,
             mutated: false,
+            uses: 0,
+            changing_uses: 0,
         });
         id
     }
@@ -1001,7 +1008,9 @@ impl<'a, 'db> Infer<'a, 'db> {
 
     fn use_local(&mut self, id: LocalId, node: NodeId) {
         if self.assign_target != Some(node) {
-            self.locals[id.0 as usize].used = true;
+            let state = &mut self.locals[id.0 as usize];
+            state.used = true;
+            state.uses += 1;
         }
         self.res.insert(node, Resolution::Local(id));
     }
@@ -1976,6 +1985,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
                     state.mutated = true;
+                    state.changing_uses += 1;
                     return;
                 }
                 let local = state.local.clone();
@@ -2046,6 +2056,10 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
                     state.mutated = true;
+                    // `x = …` does not name `x` as a use; `x += …` and `x[i] = …` do.
+                    if op.is_some() || !matches!(target.kind, ExprKind::Path(_)) {
+                        state.changing_uses += 1;
+                    }
                 } else {
                     let local = state.local.clone();
                     let message = match &target.kind {
@@ -3376,6 +3390,29 @@ impl<'a, 'db> Infer<'a, 'db> {
                     .with_label("never read")
                     .with_hint(format!(
                         "If this is intentional, prefix it with an underscore: `_{}`.",
+                        local.name
+                    )),
+                );
+            }
+            if local.kind == LocalKind::Param
+                && local.mutable
+                && state.mutated
+                && state.used
+                && state.uses == state.changing_uses
+            {
+                out.push(
+                    Diagnostic::warning(
+                        codes::LOST_MUT_PARAM,
+                        format!(
+                            "parameter `{}` is changed but never read: the change is lost when the function returns",
+                            local.name
+                        ),
+                        self.loc(local.decl),
+                    )
+                    .with_label("a copy of the caller's value")
+                    .with_hint(format!(
+                        "A `mut` parameter is the function's own copy; changing it does not change the caller's value. Return it instead (add `-> {}` to the signature and `{}` at the end, and assign the result at the call), or make the function a `mut self` method of the type that holds the value.",
+                        self.resolve(&local.ty),
                         local.name
                     )),
                 );
