@@ -202,11 +202,17 @@ fn test_package(
             ))));
         };
         let key = reach_key(build_id, test_reach);
+        let stored_results = &stored;
         let (reason, record) = if options.affected {
             let stored = stored
                 .get(&spec.name)
                 .map(|r| (&r.reach, r.recorded_at, r.data.as_slice()));
-            impact::decide(test_reach, &key, stored)
+            match impact::decide(test_reach, &key, stored) {
+                (Reason::NewTest, record) if stored_results.is_empty() => {
+                    (Reason::NothingRecorded, record)
+                }
+                decided => decided,
+            }
         } else {
             (Reason::NotAffectedMode, None)
         };
@@ -659,7 +665,9 @@ fn record_results(
         let Some(record) = impact::record(&package.program, plan.reach, result) else {
             continue;
         };
+        // A time-out is recorded for `--explain`, but says nothing about the code to others.
         if let Some(shared) = &package.shared
+            && record.outcome != impact::TIMED_OUT
             && let Ok(bytes) = postcard::to_allocvec(&(now, &record))
         {
             shared_entries.push((shared.result_key(SHARED_RESULT_KIND, &[&plan.key]), bytes));
