@@ -1599,8 +1599,8 @@ impl<'t> Parser<'t> {
         self.bump();
     }
 
-    /// `println!(…)` out of Rust habit: holo's built-ins are functions, not macros. One error,
-    /// and the `!` is skipped so that the call is still checked.
+    /// A macro call such as `println!` with arguments, out of Rust habit: holo's built-ins are
+    /// functions. One error, and the `!` is skipped so that the call is still checked.
     fn macro_call(&mut self, path: &Path) {
         let name = path
             .segments
