@@ -512,12 +512,21 @@ impl Running {
     /// code. Unix only.
     #[track_caller]
     pub fn interrupt(self) -> Option<i32> {
+        self.interrupt_and_collect().0
+    }
+
+    /// As [`Running::interrupt`], and also returns every stdout and stderr line.
+    #[track_caller]
+    pub fn interrupt_and_collect(self) -> (Option<i32>, Vec<String>, Vec<String>) {
         let status = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -INT failed");
-        self.wait_exit()
+        let lines = self.lines.clone();
+        let code = self.wait_exit();
+        let lines = lines.0.lock().unwrap_or_else(|e| e.into_inner());
+        (code, lines.stdout.clone(), lines.stderr.clone())
     }
 }
 

@@ -216,6 +216,11 @@ pub struct RunArgs {
     /// parents.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+    /// The most memory the program's values may take, like `512MiB` or `2GB`; a program that
+    /// needs more stops with an `out of memory` runtime error [default: `[run] memory` of
+    /// holo.toml, else half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub memory: Option<u64>,
     /// Arguments for the program, after `--`: `holo run -- input.txt --verbose`. The program
     /// reads them with `args()`.
     #[arg(last = true, value_name = "ARGS")]
@@ -321,17 +326,45 @@ pub struct CleanArgs {
 
 #[derive(Debug, Args)]
 pub struct RunChildArgs {
-    /// The program's arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The most bytes the program's values may take.
+    #[arg(long, value_name = "BYTES")]
+    pub memory: Option<u64>,
+    /// Report a runtime error as a JSON event on stdout rather than as text on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// The program's arguments, after `--`.
+    #[arg(last = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
 }
 
-/// `--timeout`: a positive number of seconds, at most a day.
+/// `--timeout`, `--idle-timeout`: a positive number of seconds, at most a day. Zero is refused
+/// with its own message: "between 0 and 86400" read as if 0 were allowed.
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     match text.trim().parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds between 0 and 86400 (like `10` or `2.5`)"
+        Ok(s) if s <= 0.0 => Err(format!(
+            "`{text}` seconds is not a time limit: it must be more than 0; give a number of \
+             seconds like `10` or `2.5`"
+        )),
+        Ok(_) => Err(format!(
+            "`{text}` seconds is more than a day; give at most 86400 seconds"
+        )),
+        Err(_) => Err(format!(
+            "`{text}` is not a number of seconds; give one like `10` or `2.5` (more than 0, at \
+             most 86400)"
+        )),
+    }
+}
+
+/// `--memory`: a size of at least 1 MiB (less cannot hold a program's values).
+fn parse_memory(text: &str) -> Result<u64, String> {
+    match crate::ops::cache::parse_size(text) {
+        Some(bytes) if bytes >= 1 << 20 => Ok(bytes),
+        Some(_) => Err(format!(
+            "`{text}` is too little memory to run a program; give at least 1 MiB, like `512MiB` or `2GB`"
+        )),
+        None => Err(format!(
+            "`{text}` is not a size: give a number with a unit, like `512MiB`, `2GB` or `1.5GiB`"
         )),
     }
 }

@@ -107,6 +107,13 @@ impl CliError {
                     "holo source files must be UTF-8 text; the first invalid byte is at offset {offset}. Save the file as UTF-8, or move it out of `src/` if it is not holo source."
                 ))
                 .in_file(path.clone()),
+            VfsError::Binary { path, offset } => CliError::new(format!(
+                "`{path}` contains a NUL byte at offset {offset}, so it is not holo source text"
+            ))
+            .with_hint(
+                "Text never contains NUL bytes: the file is probably binary or was saved in an encoding such as UTF-16. Save it as UTF-8 text, or move it out of `src/` if it is not holo source.",
+            )
+            .in_file(path.clone()),
             VfsError::Io { path, message } => CliError::new(format!("cannot read `{path}`: {message}"))
                 .with_hint("Check that the file or folder exists and that you may read it; files under `src/` must be UTF-8 text.")
                 .in_file(path.clone()),

@@ -98,11 +98,18 @@ impl<'a> Printer<'a> {
                         text.push_str(&format!("    {}{note}\n", test.name));
                     }
                 }
-                text.push_str(&format!(
-                    "\ntest result: {}; finished in {}\n",
-                    counts.describe(),
-                    format_duration(duration)
-                ));
+                match summary.interrupted {
+                    Some(not_run) => text.push_str(&format!(
+                        "\ntest result: interrupted. {}, {not_run} not run; stopped after {}\n",
+                        counts.describe(),
+                        format_duration(duration)
+                    )),
+                    None => text.push_str(&format!(
+                        "\ntest result: {}; finished in {}\n",
+                        counts.describe(),
+                        format_duration(duration)
+                    )),
+                }
                 self.shell.out_text(&text);
             }
             self.failures.clear();

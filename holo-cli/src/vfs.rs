@@ -168,11 +168,9 @@ fn decode(path: &str, bytes: Vec<u8>) -> Result<String, SourceError> {
     match String::from_utf8(bytes) {
         Ok(text) => match text.bytes().position(|b| b == 0) {
             Some(offset) => Err(SourceError {
-                error: VfsError::Io {
+                error: VfsError::Binary {
                     path: path.to_string(),
-                    message: format!(
-                        "it contains a NUL byte at offset {offset}, so it looks like a binary file, not UTF-8 text"
-                    ),
+                    offset,
                 },
                 line_col: Some(line_col(&text[..offset])),
             }),

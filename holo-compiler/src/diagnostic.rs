@@ -219,6 +219,10 @@ pub mod codes {
         (UNUSED_IMPORT, "an import that is never used"),
         (UNREACHABLE_PATTERN, "a match arm that can never match"),
         (
+            LOST_MUT_PARAM,
+            "a `mut` parameter that is changed but never read: the change is lost",
+        ),
+        (
             NOT_CONSTANT,
             "a non-constant expression in a `const` initializer",
         ),
@@ -304,6 +308,7 @@ pub mod codes {
     pub const UNUSED_MUT: &str = "W0003";
     pub const UNUSED_IMPORT: &str = "W0004";
     pub const UNREACHABLE_PATTERN: &str = "W0005";
+    pub const LOST_MUT_PARAM: &str = "W0006";
     pub const NOT_CONSTANT: &str = "E0015";
     pub const CONST_CYCLE: &str = "E0391";
     pub const OR_PATTERN_BINDING: &str = "E0408";

@@ -19,6 +19,9 @@ use std::sync::Arc;
 pub enum VfsError {
     /// The file is not valid UTF-8 (for example a binary file); `offset` is the first bad byte.
     NotUtf8 { path: String, offset: usize },
+    /// The file is UTF-8 but contains a NUL byte at `offset`, which text never does: it is
+    /// most likely a binary file saved with a `.holo` name.
+    Binary { path: String, offset: usize },
     /// Any other failure to list or read, with the operating system's message.
     Io { path: String, message: String },
 }
@@ -29,6 +32,10 @@ impl std::fmt::Display for VfsError {
             VfsError::NotUtf8 { path, offset } => write!(
                 f,
                 "`{path}` is not valid UTF-8 (first bad byte at offset {offset}); holo source files must be UTF-8 text"
+            ),
+            VfsError::Binary { path, offset } => write!(
+                f,
+                "`{path}` contains a NUL byte at offset {offset}, so it looks like a binary file, not holo source text"
             ),
             VfsError::Io { path, message } => write!(f, "cannot read `{path}`: {message}"),
         }

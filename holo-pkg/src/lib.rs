@@ -9,11 +9,12 @@ mod location;
 pub mod manifest;
 pub mod name;
 pub mod scaffold;
+pub mod size;
 
 pub use location::Location;
 pub use manifest::{
     Dependency, DevSettings, Edition, ErrorSite, MANIFEST_FILE, Manifest, ManifestError,
-    TestSettings,
+    RunSettings, TestSettings,
 };
 pub use name::{NameError, validate_package_name};
 pub use scaffold::{Kind, ScaffoldError, ScaffoldReport};

@@ -22,8 +22,9 @@ const PACKAGE_KEYS: &[&str] = &["name", "version", "edition"];
 /// The keys allowed in `[test]`.
 const TEST_KEYS: &[&str] = &["timeout"];
 const DEV_KEYS: &[&str] = &["daemon", "idle-timeout"];
+const RUN_KEYS: &[&str] = &["memory"];
 /// The tables allowed at the top level.
-const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies", "test", "dev"];
+const TOP_LEVEL_KEYS: &[&str] = &["package", "dependencies", "run", "test", "dev"];
 
 /// A validated `holo.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,8 +34,11 @@ pub struct Manifest {
     /// The package version; `0.0.0` when the manifest does not give one (as Cargo does).
     pub version: semver::Version,
     pub edition: Edition,
-    /// Declared dependencies by name. Parsed and validated, not yet resolved or used.
+    /// Declared dependencies by name; always empty until packages can be used (listing one is
+    /// an error, see `dependencies_unsupported`).
     pub dependencies: BTreeMap<String, Dependency>,
+    /// Settings for `holo run` from the `[run]` table.
+    pub run: RunSettings,
     /// Settings for `holo test` from the `[test]` table.
     pub test: TestSettings,
     /// Settings of the resident toolchain from the `[dev]` table.
@@ -51,6 +55,14 @@ pub struct DevSettings {
     /// `idle-timeout = 600`: how long (seconds) a daemon started in the background waits for
     /// requests before it stops.
     pub idle_timeout: Option<std::time::Duration>,
+}
+
+/// The `[run]` table: defaults for `holo run` that the command line can override.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSettings {
+    /// The most memory (bytes) the program's values may take before it stops with an
+    /// out-of-memory error (`memory = "2GiB"`).
+    pub memory: Option<u64>,
 }
 
 /// The `[test]` table: defaults for `holo test` that the command line can override.
@@ -179,11 +191,12 @@ impl std::error::Error for ManifestError {}
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a table of `[package]`, `[dependencies]`, `[test]` and `[dev]`"
+    expecting = "a table of `[package]`, `[dependencies]`, `[run]`, `[test]` and `[dev]`"
 )]
 struct RawManifest {
     package: Option<Spanned<RawPackage>>,
     dependencies: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    run: Option<RawRun>,
     test: Option<RawTest>,
     dev: Option<RawDev>,
 }
@@ -194,6 +207,12 @@ struct RawDev {
     daemon: Option<Spanned<toml::Value>>,
     #[serde(rename = "idle-timeout")]
     idle_timeout: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a `[run]` table")]
+struct RawRun {
+    memory: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +304,7 @@ impl Manifest {
         };
 
         let mut dependencies = BTreeMap::new();
+        let mut first_dependency: Option<(String, Range<usize>)> = None;
         for (dep_name, req) in raw.dependencies.unwrap_or_default() {
             if let Err(e) = validate_package_name(dep_name.get_ref()) {
                 return Err(ManifestError::new(
@@ -321,8 +341,21 @@ impl Manifest {
                 .hint("Requirements use Cargo's syntax: `\"1.2\"` (same as `\"^1.2\"`), `\"~1.2.3\"`, `\">=1, <3\"`, `\"=1.0.4\"` or `\"*\"`.")
             })?;
             let name = dep_name.into_inner();
+            first_dependency.get_or_insert((name.clone(), req_span));
             dependencies.insert(name.clone(), Dependency { name, req: parsed });
         }
+        // Remove this check when packages can be fetched and used.
+        if let Some((name, span)) = first_dependency {
+            return Err(dependencies_unsupported(&name, span, &text, path));
+        }
+
+        let run = RunSettings {
+            memory: raw
+                .run
+                .and_then(|r| r.memory)
+                .map(|m| parse_memory(m, &text, path))
+                .transpose()?,
+        };
 
         let test = match raw.test {
             None => TestSettings::default(),
@@ -357,6 +390,7 @@ impl Manifest {
             version,
             edition,
             dependencies,
+            run,
             test,
             dev,
         })
@@ -399,6 +433,45 @@ fn parse_seconds(
     }
 }
 
+/// The error for a manifest that lists dependencies: holo cannot fetch or use packages yet, and
+/// a dependency accepted and then ignored would make `use` of it fail with a puzzling error.
+fn dependencies_unsupported(
+    name: &str,
+    span: Range<usize>,
+    text: &Arc<str>,
+    path: &Path,
+) -> ManifestError {
+    ManifestError::new(
+        path,
+        format!("dependencies are not supported yet, but `[dependencies]` lists `{name}`"),
+    )
+    .at(text, span, "holo cannot fetch or use this package yet")
+    .hint("Remove the entries of `[dependencies]` (an empty table is fine) and copy the code you need into this package's `src/` folder for now.")
+}
+
+/// `[run] memory`: a size with a unit, at least 1 MiB (less cannot hold a program's values).
+fn parse_memory(
+    value: Spanned<toml::Value>,
+    text: &Arc<str>,
+    path: &Path,
+) -> Result<u64, ManifestError> {
+    let span = value.span();
+    let bytes = match value.into_inner() {
+        toml::Value::String(s) => crate::size::parse_size(&s),
+        toml::Value::Integer(n) => u64::try_from(n).ok(),
+        _ => None,
+    };
+    match bytes {
+        Some(b) if b >= 1 << 20 => Ok(b),
+        _ => Err(ManifestError::new(
+            path,
+            "`memory` in `[run]` must be a size of at least 1 MiB",
+        )
+        .at(text, span, "expected a size, like \"2GiB\" or \"512MB\"")
+        .hint("Give the most memory the program's values may take, as a string with a unit: `memory = \"2GiB\"`.")),
+    }
+}
+
 /// `[dev] daemon`: `"auto"` or `"off"`.
 fn parse_daemon_mode(
     value: Spanned<toml::Value>,
@@ -430,12 +503,15 @@ fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> Manif
         let in_package = expected.contains("`name`");
         let in_test = expected.contains("`timeout`");
         let in_dev = expected.contains("`idle-timeout`");
+        let in_run = expected.contains("`memory`");
         let (message, allowed) = if in_package {
             (format!("unknown key `{key}` in `[package]`"), PACKAGE_KEYS)
         } else if in_test {
             (format!("unknown key `{key}` in `[test]`"), TEST_KEYS)
         } else if in_dev {
             (format!("unknown key `{key}` in `[dev]`"), DEV_KEYS)
+        } else if in_run {
+            (format!("unknown key `{key}` in `[run]`"), RUN_KEYS)
         } else {
             (format!("unknown top-level key `{key}`"), TOP_LEVEL_KEYS)
         };
@@ -446,6 +522,8 @@ fn from_toml_error(err: &toml::de::Error, text: &Arc<str>, path: &Path) -> Manif
             "`[test]` may contain"
         } else if in_dev {
             "`[dev]` may contain"
+        } else if in_run {
+            "`[run]` may contain"
         } else {
             "The manifest may contain the tables"
         };
@@ -503,21 +581,24 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_full_manifest() {
-        let m = parse(
+    fn parses_a_full_manifest_but_refuses_dependencies() {
+        let e = parse(
             "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\ngeometry = \"1.2\"\nutil = \">=0.3, <0.5\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "dependencies are not supported yet, but `[dependencies]` lists `geometry`"
+        );
+        assert_eq!(pos(&e), (7, 12));
+        let m = parse(
+            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\n",
         )
         .unwrap();
         assert_eq!(m.name, "hello");
         assert_eq!(m.version, semver::Version::new(0, 1, 0));
         assert_eq!(m.edition, Edition::E2026);
-        assert_eq!(m.dependencies.len(), 2);
-        assert_eq!(m.dependencies["geometry"].req.to_string(), "^1.2");
-        assert!(
-            m.dependencies["util"]
-                .req
-                .matches(&semver::Version::new(0, 4, 1))
-        );
+        assert!(m.dependencies.is_empty());
     }
 
     #[test]
@@ -554,6 +635,23 @@ mod tests {
                 "`[dev]` may contain only `daemon` and `idle-timeout`; remove `idle` or check its spelling."
             )
         );
+    }
+
+    #[test]
+    fn the_run_table_sets_a_memory_limit() {
+        let m = parse("[package]\nname = \"a\"\n[run]\nmemory = \"2GiB\"\n").unwrap();
+        assert_eq!(m.run.memory, Some(2 << 30));
+        for bad in ["\"lots\"", "\"10KB\"", "-1", "true"] {
+            let e =
+                parse(&format!("[package]\nname = \"a\"\n[run]\nmemory = {bad}\n")).unwrap_err();
+            assert_eq!(
+                e.message, "`memory` in `[run]` must be a size of at least 1 MiB",
+                "{bad}"
+            );
+            assert_eq!(pos(&e), (4, 10));
+        }
+        let e = parse("[package]\nname = \"a\"\n[run]\nmemroy = 1\n").unwrap_err();
+        assert_eq!(e.message, "unknown key `memroy` in `[run]`");
     }
 
     #[test]
@@ -616,7 +714,7 @@ mod tests {
         assert!(
             e.hint
                 .unwrap()
-                .contains("`package`, `dependencies`, `test` and `dev`")
+                .contains("`package`, `dependencies`, `run`, `test` and `dev`")
         );
     }
 

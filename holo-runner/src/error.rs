@@ -24,6 +24,11 @@ pub enum RuntimeErrorKind {
     },
     Panic(String),
     StackOverflow,
+    /// The program's values grew beyond its memory limit (`limit` bytes), or the system had no
+    /// memory left for them (`limit` 0).
+    OutOfMemory {
+        limit: u64,
+    },
     /// A built-in operation given a value it cannot handle (`"x".parse_i64()`, `[].pop()`).
     InvalidOperation(String),
     /// `assert(cond, msg)` with a false condition.
@@ -87,6 +92,14 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::Panic(msg) => write!(f, "panicked: {msg}"),
             RuntimeErrorKind::StackOverflow => f.write_str(
                 "stack overflow: too many nested calls (is there a recursion without an end?)",
+            ),
+            RuntimeErrorKind::OutOfMemory { limit: 0 } => {
+                f.write_str("out of memory: the system could not give the program more memory")
+            }
+            RuntimeErrorKind::OutOfMemory { limit } => write!(
+                f,
+                "out of memory: the program's values grew beyond its memory limit of {}",
+                crate::exec::testrun::describe_bytes(*limit)
             ),
             RuntimeErrorKind::InvalidOperation(msg) => f.write_str(msg),
             RuntimeErrorKind::AssertionFailedWith(msg) => write!(f, "assertion failed: {msg}"),

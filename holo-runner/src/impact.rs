@@ -19,8 +19,9 @@ use std::time::Duration;
 /// What is recorded for one test run (the opaque `data` of a stored test record).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RecordedResult {
-    /// `passed`, `failed` or `crashed` (timed-out results are not recorded: they depend on the
-    /// limit and on the machine's load, not only on the code).
+    /// `passed`, `failed`, `crashed` or `timed-out`. A time-out is recorded only so that
+    /// `--explain` can say so; it is never reused (it depends on the limit and on the machine's
+    /// load, not only on the code) nor shared.
     pub outcome: String,
     pub duration_ms: f64,
     pub failure: Option<Failure>,
@@ -40,8 +41,13 @@ pub struct RecordedResult {
 pub enum Reason {
     /// Without `--affected` every selected test runs.
     NotAffectedMode,
-    /// There is no recorded result for it.
+    /// There is no recorded result for it, though other tests of the package have one.
     NewTest,
+    /// The package has no recorded results at all: its first run, or the first after
+    /// `holo clean`.
+    NothingRecorded,
+    /// Its last result was a time-out, and nothing it reaches changed since.
+    TimedOutLastTime,
     /// These reached items changed, were added or are no longer reached (display names).
     Changed(Vec<String>),
     /// Nothing it reaches changed, but the toolchain did.
@@ -62,6 +68,8 @@ impl Reason {
         match self {
             Reason::NotAffectedMode => "ran: every selected test runs without `--affected`".into(),
             Reason::NewTest => "ran: new test (no recorded result)".into(),
+            Reason::NothingRecorded => "ran: no test results are recorded for this package (its first run, or the first since `holo clean`)".into(),
+            Reason::TimedOutLastTime => "ran: it timed out last time, and a time-out is never reused (it depends on the time limit and the machine's load)".into(),
             Reason::Changed(items) => {
                 let shown: Vec<String> = items.iter().take(3).map(|i| format!("`{i}`")).collect();
                 let more = items.len().saturating_sub(shown.len());
@@ -107,6 +115,9 @@ pub fn decide(
             None,
         );
     };
+    if stored_key == key && record.outcome == TIMED_OUT {
+        return (Reason::TimedOutLastTime, None);
+    }
     if stored_key == key {
         return (Reason::Cached { recorded_at }, Some(record));
     }
@@ -143,13 +154,16 @@ fn changed_items(old: &[(String, Fingerprint)], new: &[(String, Fingerprint)]) -
     out
 }
 
-/// The record of a test that ran, or `None` for outcomes that are not reusable (timed out).
+/// The outcome of a recorded time-out (see [`RecordedResult::outcome`]).
+pub const TIMED_OUT: &str = "timed-out";
+
+/// The record of a test that ran (a time-out too, which [`decide`] never reuses).
 pub fn record(program: &Program, reach: &TestReach, result: &TestResult) -> Option<RecordedResult> {
     let outcome = match result.outcome {
         Outcome::Passed => "passed",
         Outcome::Failed => "failed",
         Outcome::Crashed => "crashed",
-        Outcome::TimedOut => return None,
+        Outcome::TimedOut => TIMED_OUT,
     };
     let (location_anchor, frame_anchors) = match &result.failure {
         Some(failure) => anchors(program, failure),
@@ -174,6 +188,7 @@ pub fn replay(program: &Program, record: &RecordedResult) -> TestResult {
     let outcome = match record.outcome.as_str() {
         "passed" => Outcome::Passed,
         "crashed" => Outcome::Crashed,
+        TIMED_OUT => Outcome::TimedOut,
         _ => Outcome::Failed,
     };
     let failure = record.failure.clone().map(|mut failure| {

@@ -750,13 +750,18 @@ fn without_target_results_come_from_the_shared_cache_and_without_either_everythi
         "the project state is recreated"
     );
 
-    // An edit after that runs what it reaches, as usual.
+    // An edit after that runs what it reaches, as usual, and says that nothing was recorded
+    // here (not that the test is new).
     edit(&sandbox, "src/calc.holo", "    a + b\n", "    b + a\n");
     let run = affected_json(&sandbox);
     run.code(1);
     assert_eq!(outcomes(&run), expect(&["adds"], &FAILING));
+    assert_eq!(
+        tests_of(&run)["adds"]["reason"],
+        "ran: no test results are recorded for this package (its first run, or the first since `holo clean`)"
+    );
 
-    // With neither the project state nor the shared cache, every test runs as new.
+    // With neither the project state nor the shared cache, every test runs, none as "new".
     std::fs::remove_dir_all(sandbox.path("target")).expect("remove target/");
     std::fs::remove_dir_all(sandbox.home()).expect("empty HOLO_HOME");
     std::fs::create_dir_all(sandbox.home()).expect("recreate HOLO_HOME");
@@ -765,7 +770,8 @@ fn without_target_results_come_from_the_shared_cache_and_without_either_everythi
     assert_eq!(outcomes(&run), expect(&ALL, &FAILING));
     for (name, event) in tests_of(&run) {
         assert_eq!(
-            event["reason"], "ran: new test (no recorded result)",
+            event["reason"],
+            "ran: no test results are recorded for this package (its first run, or the first since `holo clean`)",
             "{name}"
         );
     }
@@ -905,4 +911,42 @@ fn commands_at_once_in_two_projects_sharing_holo_home_keep_their_own_results() {
         "{}",
         one.stdout
     );
+}
+
+#[test]
+fn a_test_that_timed_out_runs_again_and_says_why() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "slow",
+        &[(
+            "src/lib.holo",
+            "pub fn one() -> i64 { 1 }\n\n#[test]\nfn quick() { assert_eq(one(), 1); }\n\n#[test]\nfn endless() {\n    let mut i = 0;\n    while true { i = i + one(); if i < 0 { i = 0; } }\n}\n",
+        )],
+    );
+    sandbox
+        .holo(&["test", "--timeout", "0.3"])
+        .run()
+        .code(1)
+        .stdout_contains("test endless ... TIMED OUT");
+    let run = sandbox
+        .holo(&["test", "--affected", "--explain", "--timeout", "0.3"])
+        .run();
+    run.code(1)
+        .stdout_contains("test quick ... ok (cached)")
+        .stdout_contains(
+            "test endless ... TIMED OUT\n    ran: it timed out last time, and a time-out is never reused",
+        );
+    // Not from the record, even through the snapshot of an unchanged package.
+    let run = sandbox
+        .holo(&[
+            "test",
+            "--affected",
+            "--timeout",
+            "0.3",
+            "--message-format",
+            "json",
+        ])
+        .run();
+    run.code(1);
+    assert_eq!(tests_of(&run)["endless"]["outcome"], "timed-out");
 }

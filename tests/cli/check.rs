@@ -245,6 +245,20 @@ fn a_malformed_manifest_is_reported_with_its_line() {
         .code(2)
         .stderr_contains("is not a valid version requirement for dependency `geometry`")
         .stderr_contains(" --> holo.toml:4:12");
+    // Until packages exist, a dependency is refused, not silently ignored.
+    sandbox.write(
+        "holo.toml",
+        "[package]\nname = \"hello\"\n[dependencies]\ngeometry = \"1.2\"\n",
+    );
+    sandbox
+        .holo(&["check"])
+        .run()
+        .code(2)
+        .stderr_contains(
+            "error: dependencies are not supported yet, but `[dependencies]` lists `geometry`",
+        )
+        .stderr_contains(" --> holo.toml:4:12")
+        .stderr_contains("an empty table is fine");
 }
 
 #[test]
@@ -288,7 +302,16 @@ fn a_binary_source_file_is_named() {
         .holo(&["check"])
         .run()
         .code(2)
-        .stderr_contains("error: cannot read `src/data.holo`: it contains a NUL byte at offset 4");
+        .stderr_contains(
+            "error: `src/data.holo` contains a NUL byte at offset 4, so it is not holo source text",
+        )
+        .stderr_contains("saved in an encoding such as UTF-16");
+    let run = sandbox.holo(&["check"]).run();
+    assert!(
+        !run.stderr.contains("exists"),
+        "the file exists; the message must not suggest otherwise:\n{}",
+        run.stderr
+    );
 }
 
 #[test]

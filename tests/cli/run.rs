@@ -113,6 +113,117 @@ fn main() {
 }
 
 #[test]
+fn a_runtime_error_is_a_json_event_with_message_format_json() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "oops",
+        &[(
+            "src/main.holo",
+            "fn get(xs: [i64], i: i64) -> i64 {\n    xs[i]\n}\n\nfn main() {\n    println(\"before\");\n    println(get([1], 5));\n}\n",
+        )],
+    );
+    let run = sandbox
+        .holo(&["run", "-q", "--message-format", "json"])
+        .run();
+    run.code(101).stderr_is("");
+    let (printed, event) = run.stdout.split_once('\n').expect("two lines");
+    assert_eq!(printed, "before");
+    let event: serde_json::Value = serde_json::from_str(event.trim()).expect("a JSON event");
+    assert_eq!(event["type"], "runtime-error");
+    assert_eq!(
+        event["message"],
+        "index out of bounds: the index is 5 but the length is 1"
+    );
+    assert_eq!(event["file"], "src/main.holo");
+    assert_eq!(event["line"], 2);
+    assert_eq!(event["column"], 5);
+    assert_eq!(event["exit_code"], 101);
+    let stack = event["stack"].as_array().expect("a stack");
+    assert_eq!(stack.len(), 2);
+    assert_eq!(stack[0]["function"], "get");
+    assert_eq!(stack[1]["function"], "main");
+    assert_eq!(stack[1]["line"], 7);
+}
+
+/// Each iteration doubles a string and keeps it: the values outgrow any limit within a few
+/// dozen iterations.
+const HUNGRY_MAIN: &str = r#"fn keep(xs: [str], s: str) -> [str] {
+    let mut out = xs;
+    out.push(s);
+    out
+}
+
+fn main() {
+    println("started");
+    let mut kept: [str] = [];
+    let mut s = "0123456789abcdef";
+    while true {
+        s = s + s;
+        kept = keep(kept, s);
+    }
+}
+"#;
+
+#[test]
+fn running_out_of_memory_is_a_runtime_error_and_keeps_the_output() {
+    let sandbox = Sandbox::new();
+    sandbox.package("hungry", &[("src/main.holo", HUNGRY_MAIN)]);
+    // stdout is a pipe here: what the program printed must reach it before the error.
+    let run = sandbox.holo(&["run", "-q", "--memory", "32MiB"]).run();
+    run.code(101)
+        .stdout_is("started\n")
+        .stderr_contains(
+            "error: out of memory: the program's values grew beyond its memory limit of 32 MiB\n  --> src/main.holo:",
+        )
+        .stderr_contains("   at main (src/main.holo:")
+        .stderr_contains("raise the limit with `holo run --memory SIZE`");
+    assert!(
+        !run.stderr.contains("memory allocation of") && !run.stderr.contains("backtrace"),
+        "{}",
+        run.stderr
+    );
+
+    let run = sandbox
+        .holo(&["run", "-q", "--memory", "32MiB", "--message-format", "json"])
+        .run();
+    run.code(101);
+    let events = holo_tests::parse_json_lines(run.stdout.trim_start_matches("started\n"));
+    assert_eq!(events[0]["type"], "runtime-error");
+    assert!(
+        events[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("out of memory")
+    );
+
+    // The limit from holo.toml, and a bad one.
+    sandbox.write(
+        "holo.toml",
+        "[package]\nname = \"hungry\"\n\n[run]\nmemory = \"16MiB\"\n",
+    );
+    sandbox
+        .holo(&["run", "-q"])
+        .run()
+        .code(101)
+        .stdout_is("started\n")
+        .stderr_contains("beyond its memory limit of 16 MiB");
+    sandbox
+        .holo(&["run", "-q", "--memory", "10KB"])
+        .run()
+        .code(2)
+        .stderr_contains("`10KB` is too little memory to run a program");
+    sandbox.write(
+        "holo.toml",
+        "[package]\nname = \"hungry\"\n\n[run]\nmemory = \"lots\"\n",
+    );
+    sandbox
+        .holo(&["run", "-q"])
+        .run()
+        .code(2)
+        .stderr_contains("`memory` in `[run]` must be a size of at least 1 MiB");
+}
+
+#[test]
 fn assertion_failures_and_panics_end_the_program() {
     let sandbox = Sandbox::new();
     sandbox.package(

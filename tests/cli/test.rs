@@ -509,7 +509,17 @@ fn bad_options_are_usage_errors() {
         .holo(&["test", "--timeout", "0"])
         .run()
         .code(2)
-        .stderr_contains("is not a number of seconds");
+        .stderr_contains("`0` seconds is not a time limit: it must be more than 0");
+    sandbox
+        .holo(&["test", "--timeout", "soon"])
+        .run()
+        .code(2)
+        .stderr_contains("`soon` is not a number of seconds");
+    sandbox
+        .holo(&["test", "--timeout", "100000"])
+        .run()
+        .code(2)
+        .stderr_contains("more than a day");
     sandbox.holo(&["test", "--jobs", "0"]).run().code(2);
     sandbox
         .write(
@@ -540,4 +550,80 @@ fn test_has_help() {
     let run = Sandbox::new().holo(&["--help"]).run();
     assert!(!run.stdout.contains("__worker"), "{}", run.stdout);
     run.stdout_contains("test");
+}
+
+/// Two quick tests and one that runs until it is stopped; with `--jobs 1` they run in this
+/// order.
+const QUICK_THEN_ENDLESS: &str = r#"fn main() {}
+
+#[test]
+fn a_quick() { assert(1 == 1); }
+
+#[test]
+fn b_quick() { assert(2 == 2); }
+
+#[test]
+fn c_endless() {
+    let mut i = 0;
+    while true { i = i + 1; if i < 0 { i = 0; } }
+}
+"#;
+
+#[test]
+fn ctrl_c_keeps_the_results_of_the_tests_that_finished() {
+    let sandbox = Sandbox::new();
+    sandbox.package("interrupted", &[("src/main.holo", QUICK_THEN_ENDLESS)]);
+
+    // A real SIGINT to the real process, once the quick tests are reported.
+    let running = sandbox
+        .holo(&["test", "--jobs", "1", "--timeout", "120"])
+        .spawn();
+    running.wait_for_stdout_lines("the quick tests' results", 2, |l| {
+        l.ends_with("quick ... ok")
+    });
+    let (code, stdout, _) = running.interrupt_and_collect();
+    assert_eq!(code, Some(130), "{stdout:#?}");
+    assert!(
+        stdout
+            .iter()
+            .any(|l| l.starts_with("test result: interrupted. 2 passed, 0 failed, 1 not run")),
+        "{stdout:#?}"
+    );
+    assert!(
+        !stdout.iter().any(|l| l.contains("c_endless")),
+        "{stdout:#?}"
+    );
+
+    // The finished tests were recorded: the next `--affected` answers them from the record
+    // and runs only the one that never finished.
+    let run = sandbox
+        .holo(&["test", "--affected", "--explain", "--timeout", "0.5"])
+        .run();
+    run.code(1)
+        .stdout_contains("test a_quick ... ok (cached)")
+        .stdout_contains("test b_quick ... ok (cached)")
+        .stdout_contains("test c_endless ... TIMED OUT");
+
+    // JSON: the test events, then a summary that says it was interrupted.
+    sandbox.holo(&["clean", "-q"]).run().code(0);
+    let running = sandbox
+        .holo(&[
+            "test",
+            "--jobs",
+            "1",
+            "--timeout",
+            "120",
+            "--message-format",
+            "json",
+        ])
+        .spawn();
+    running.wait_for_stdout_lines("the quick tests' events", 2, |l| l.contains("\"passed\""));
+    let (code, stdout, _) = running.interrupt_and_collect();
+    assert_eq!(code, Some(130), "{stdout:#?}");
+    let events = holo_tests::parse_json_lines(&stdout.join("\n"));
+    let summary = events.last().expect("a summary");
+    assert_eq!(summary["type"], "summary", "{stdout:#?}");
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["passed"], 2);
+    assert_eq!(summary["not_run"], 1);
 }

@@ -191,6 +191,14 @@ fn watch_follows_every_kind_of_file_change() {
     atomic_save(&sandbox, "holo.toml", &manifest);
     watch.expect("the fixed manifest", "✓ checked 4 files in [TIME]");
 
+    // A removed manifest is reported missing and watching goes on; it coming back recovers.
+    std::fs::remove_file(sandbox.path("holo.toml")).unwrap();
+    watch.expect("a removed manifest", "✗ 1 error in [TIME]");
+    let stderr = watch.running.stderr().join("\n");
+    assert!(stderr.contains("holo.toml`: No such file"), "{stderr}");
+    sandbox.write("holo.toml", &manifest);
+    watch.expect("the manifest back", "✓ checked 4 files in [TIME]");
+
     // `src/` removed and recreated: it is watched again.
     std::fs::remove_dir_all(sandbox.path("src")).unwrap();
     watch.expect("src/ removed", "✗ 1 error in [TIME]");

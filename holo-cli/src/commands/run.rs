@@ -1,11 +1,11 @@
-//! `holo run [--message-format human|json] [--manifest-path PATH] [-- ARGS…]`: check the
-//! package, then run `main` in a child process that inherits the terminal (stdin, stdout,
-//! stderr), and exit with the program's exit code. The child is `holo __run` (see
+//! `holo run [--message-format human|json] [--memory SIZE] [--manifest-path PATH] [-- ARGS…]`:
+//! check the package, then run `main` in a child process that inherits the terminal (stdin,
+//! stdout, stderr), with a limit on the memory its values may take, and exit with the program's exit code. The child is `holo __run` (see
 //! `commands/worker.rs`); it prints runtime errors itself and exits with 101. It is started
 //! first, so that it starts up while the package is checked and compiled — here or by the
 //! daemon, which hands back the encoded program.
 
-use crate::cli::RunArgs;
+use crate::cli::{MessageFormat, RunArgs};
 use crate::commands::{Target, finish};
 use crate::error::{CliError, EXIT_RUNTIME};
 use crate::host::compile::self_command;
@@ -27,9 +27,25 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
     };
     // Dropped without a program (the package does not compile), the child is stopped. A
     // child that cannot be started is reported only if there is a program to run.
+    let memory = args
+        .memory
+        .or_else(|| memory_from_manifest(&location))
+        .or_else(|| holo_runner::exec::testrun::default_memory_limit(1));
+    let json = args.message_format == MessageFormat::Json;
     let child = self_command("__run")
         .map_err(|e| e.message)
-        .and_then(|command| ProgramChild::spawn(&command, &args.args));
+        .and_then(|mut command| {
+            if let Some(bytes) = memory {
+                command
+                    .args
+                    .extend(["--memory".into(), bytes.to_string().into()]);
+            }
+            if json {
+                command.args.push("--json".into());
+            }
+            command.args.push("--".into());
+            ProgramChild::spawn(&command, &args.args)
+        });
     let mut host = None;
     let (name, program, mut prepared): (String, Vec<u8>, Option<Prepared>) =
         match target.run_via_daemon(shell, &location) {
@@ -89,4 +105,13 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
         holo_runner::exec::process::describe_exit(status)
     ));
     Ok(ExitCode::from(EXIT_RUNTIME))
+}
+
+/// `[run] memory` of the package's manifest. A manifest that cannot be read gives nothing here:
+/// compiling the package reports it.
+fn memory_from_manifest(location: &crate::host::package::PackageLocation) -> Option<u64> {
+    holo_pkg::Manifest::load(&location.manifest_path)
+        .ok()?
+        .run
+        .memory
 }

@@ -9,6 +9,8 @@ use crate::host::test::TestRequest;
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
     let target = Target::new(args.manifest_path, args.message_format, args.daemon);
@@ -35,9 +37,15 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
     ) {
         return Ok(code);
     }
+    // Ctrl+C stops the run but keeps what finished: those results are reported and recorded.
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = interrupt.clone();
+    let interrupt = crate::interrupt::on_interrupt(move || flag.store(true, Ordering::SeqCst))
+        .is_ok()
+        .then_some(interrupt);
     let mut printer =
         Printer::new(shell, args.message_format, Style::Command).nocapture(request.nocapture);
     let (code, host) =
-        crate::host::test::test_fresh(location, &request, &mut printer, target.start);
+        crate::host::test::test_fresh(location, &request, &mut printer, target.start, interrupt);
     Ok(finish(code, host))
 }

@@ -3,15 +3,17 @@
 //! - `holo __worker`: a worker process serving test and build requests on stdin and stdout
 //!   (`holo_runner::exec::worker`). Its stdout carries only protocol frames.
 //! - `holo __run ARGS…`: runs the program `holo run` sends on file descriptor 3, on the
-//!   terminal it inherited; prints a runtime error on stderr and exits with 101 after one.
+//!   terminal it inherited; prints a runtime error on stderr (`--json`: as an event on stdout)
+//!   and exits with 101 after one.
 
 use crate::cli::RunChildArgs;
 use crate::error::{CliError, EXIT_RUNTIME};
 use crate::render::exec::render_failure;
 use crate::shell::Shell;
-use holo_runner::exec::ChildError;
+use holo_runner::exec::{ChildError, Failure};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn worker() -> Result<ExitCode, CliError> {
     match holo_runner::exec::serve_stdio() {
@@ -24,18 +26,49 @@ pub fn worker() -> Result<ExitCode, CliError> {
     }
 }
 
+/// Whether `holo __run` reports runtime errors as JSON (`--json`); a static, since the handler
+/// of allocation failures is a plain function.
+static JSON: AtomicBool = AtomicBool::new(false);
+
 pub fn run_child(shell: &mut Shell, args: RunChildArgs) -> Result<ExitCode, CliError> {
-    match holo_runner::exec::run_child(args.args) {
+    JSON.store(args.json, Ordering::Relaxed);
+    holo_runner::rt::on_allocation_failure(allocation_failed);
+    match holo_runner::exec::run_child(args.args, args.memory) {
         // Exit codes are 0..=255 on Unix; a program's code is taken modulo 256, as `exit` does.
         Ok(Some(code)) => Ok(ExitCode::from((code & 0xff) as u8)),
         // `holo run` stopped before there was a program (it reports why); nothing to say here.
         Ok(None) => Ok(ExitCode::SUCCESS),
         Err(ChildError::Runtime(failure)) => {
-            shell.write_rendered(&render_failure(&failure));
+            report(shell, &failure);
             Ok(ExitCode::from(EXIT_RUNTIME))
         }
         Err(ChildError::Setup(message)) => Err(CliError::internal(format!(
             "could not start the program: {message}"
         ))),
     }
+}
+
+/// A runtime error, as text on stderr or as a JSON event on stdout (after the program's output).
+fn report(shell: &mut Shell, failure: &Failure) {
+    if JSON.load(Ordering::Relaxed) {
+        shell.json(&crate::render::json::runtime_error_json(failure));
+        return;
+    }
+    shell.write_rendered(&render_failure(failure));
+    if failure
+        .message
+        .starts_with("out of memory: the program's values grew beyond")
+    {
+        shell.write_rendered(
+            "  = help: if the program really needs more, raise the limit with `holo run --memory SIZE` or `memory = \"4GiB\"` in the `[run]` table of holo.toml.\n",
+        );
+    }
+}
+
+/// The system refused memory for a value: the run cannot go on, so the error is reported
+/// without a stack and the process ends here.
+fn allocation_failed(error: holo_runner::RuntimeError) -> ! {
+    let mut shell = Shell::new(crate::cli::ColorWhen::Auto, false);
+    report(&mut shell, &Failure::from_runtime_error(&error));
+    std::process::exit(i32::from(EXIT_RUNTIME))
 }

@@ -359,6 +359,9 @@ pub struct SummaryEvent {
     /// contract.
     #[serde(default)]
     pub after_save: bool,
+    /// A test run stopped by Ctrl+C: how many selected tests did not finish.
+    #[serde(default)]
+    pub interrupted: Option<usize>,
 }
 
 impl SummaryEvent {
@@ -375,6 +378,7 @@ impl SummaryEvent {
             duration_ms: crate::render::duration_ms(duration),
             served_by: ServedBy::Process,
             after_save: false,
+            interrupted: None,
         }
     }
 

@@ -44,6 +44,8 @@ pub struct ProjectHost {
     /// Set from another thread when the answer being computed has become obsolete (a newer
     /// save, in a watch loop): a test run stops and the answer is dropped.
     pub(crate) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Set by Ctrl+C (see [`ProjectHost::set_interrupt`]).
+    pub(crate) interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A package that checked without errors, lowered.
@@ -86,6 +88,7 @@ impl ProjectHost {
             state: None,
             reach: None,
             cancel: None,
+            interrupt: None,
         }
     }
 
@@ -106,6 +109,7 @@ impl ProjectHost {
             state: None,
             reach: Some(BTreeMap::new()),
             cancel: None,
+            interrupt: None,
         }
     }
 
@@ -128,6 +132,12 @@ impl ProjectHost {
     /// Lets another thread cancel the computations that follow (`None`: they always finish).
     pub fn set_cancel(&mut self, cancel: Option<Arc<std::sync::atomic::AtomicBool>>) {
         self.cancel = cancel;
+    }
+
+    /// Lets Ctrl+C stop a test run: unlike a cancel, the results of the tests that finished
+    /// are reported and recorded, and the run ends as interrupted.
+    pub fn set_interrupt(&mut self, interrupt: Option<Arc<std::sync::atomic::AtomicBool>>) {
+        self.interrupt = interrupt;
     }
 
     /// Closes the stores (before the host is leaked at the end of a process: a store must be

@@ -161,7 +161,9 @@ impl Session {
             Ok(found) => found,
             Err(e) => {
                 let path = match &e {
-                    VfsError::Io { path, .. } | VfsError::NotUtf8 { path, .. } => path.clone(),
+                    VfsError::Io { path, .. }
+                    | VfsError::NotUtf8 { path, .. }
+                    | VfsError::Binary { path, .. } => path.clone(),
                 };
                 self.dir_errors.insert(path, e);
                 return true;

@@ -57,6 +57,7 @@ pub fn test_fresh(
     request: &TestRequest,
     r: &mut dyn Reporter,
     start: Instant,
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 ) -> (u8, Option<ProjectHost>) {
     if request.affected
         && let Some(code) = answer_from_snapshot(&location, request, r, start)
@@ -64,6 +65,7 @@ pub fn test_fresh(
         return (code, None);
     }
     let mut host = ProjectHost::open(location);
+    host.set_interrupt(interrupt);
     let code = host.test(request, r, start);
     (code, Some(host))
 }
@@ -81,7 +83,8 @@ impl ProjectHost {
         let state = self.project_state(r);
         let runner = Runner {
             pool: self.pool.as_mut(),
-            cancel: self.cancel.clone(),
+            cancel: self.cancel.clone().or_else(|| self.interrupt.clone()),
+            interrupt: self.interrupt.clone(),
             state,
             reach: self.reach.as_mut(),
         };
@@ -108,6 +111,8 @@ struct Runner<'a> {
     /// Warm workers, patched to the new version; `None`: workers of this run only.
     pool: Option<&'a mut holo_runner::exec::WorkerPool>,
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Ctrl+C: when set, a cancelled run is an interrupted one, whose finished tests count.
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The project state, where results are recorded.
     state: Option<std::sync::Arc<Store>>,
     /// A resident host's reach of every test at its last run, by name (see
@@ -197,11 +202,17 @@ fn test_package(
             ))));
         };
         let key = reach_key(build_id, test_reach);
+        let stored_results = &stored;
         let (reason, record) = if options.affected {
             let stored = stored
                 .get(&spec.name)
                 .map(|r| (&r.reach, r.recorded_at, r.data.as_slice()));
-            impact::decide(test_reach, &key, stored)
+            match impact::decide(test_reach, &key, stored) {
+                (Reason::NewTest, record) if stored_results.is_empty() => {
+                    (Reason::NothingRecorded, record)
+                }
+                decided => decided,
+            }
         } else {
             (Reason::NotAffectedMode, None)
         };
@@ -286,6 +297,7 @@ fn test_package(
         };
     report_ready(r, &results, &mut counts);
 
+    let mut interrupted = false;
     let ran = if run_specs.is_empty() {
         Vec::new()
     } else {
@@ -337,8 +349,16 @@ fn test_package(
             None => holo_runner::exec::run_tests(&encoded, &run_specs, &run_options, &mut on_event),
         };
         tracing::debug!(tests = run_specs.len(), jobs, elapsed = ?run_start.elapsed(), "ran the tests");
+        let interrupt = runner.interrupt.as_ref();
         match ran {
             Ok(ran) => ran,
+            Err(e)
+                if e == holo_runner::exec::testrun::CANCELLED
+                    && interrupt.is_some_and(|i| i.load(std::sync::atomic::Ordering::SeqCst)) =>
+            {
+                interrupted = true;
+                Vec::new()
+            }
             Err(e) if e == holo_runner::exec::testrun::CANCELLED => return Err(Stop::Cancelled),
             Err(e) => {
                 return Err(Stop::Failed(CliError::new(format!("could not run the tests: {e}")).with_hint(
@@ -347,20 +367,50 @@ fn test_package(
             }
         }
     };
+    // Interrupted: the tests that finished are reported (those behind one that did not are
+    // reported out of order now) and recorded like any result; the others did not run.
+    let (to_run, ran) = if interrupted {
+        for &i in &to_run {
+            if let Some(result) = &results[i]
+                && i >= reported_count(&results)
+            {
+                counts.add(result.outcome);
+                r.emit(Event::Test(test_event(
+                    options,
+                    &selected[i],
+                    result,
+                    false,
+                    &plans[i].reason.describe(),
+                )));
+            }
+        }
+        to_run
+            .iter()
+            .filter_map(|&i| results[i].clone().map(|result| (i, result)))
+            .unzip()
+    } else {
+        (to_run, ran)
+    };
+    let not_run = selected.len() - results.iter().flatten().count();
     let results: Vec<TestResult> = results.into_iter().flatten().collect();
-    // The answer is complete: report it, then record it (the records serve the next command,
-    // which this host or process answers only after this one; a commit waits for the disk).
+    // The answer is complete (or as complete as an interrupted run gets): report it, then
+    // record it (the records serve the next command, which this host or process answers only
+    // after this one; a commit waits for the disk).
     let mut summary = SummaryEvent::new(CommandKind::Test, &package.manifest.name, start.elapsed())
         .counts(0, package.warnings);
     summary.files = package.files;
     summary.tests = Some(counts);
     summary.timeout_s = Some(timeout.as_secs_f64());
+    summary.interrupted = interrupted.then_some(not_run);
     r.emit(Event::Summary(summary));
     if let Some(state) = &state {
         let now = unix_now();
         let record_start = Instant::now();
         record_results(r, state, package, &selected, &plans, &to_run, &ran, now);
         tracing::debug!(elapsed = ?record_start.elapsed(), "recorded the results");
+        if interrupted {
+            return Ok(CANCELLED_EXIT);
+        }
         if package.warnings == 0
             && let Some(key) = package.source_key
         {
@@ -371,11 +421,18 @@ fn test_package(
             tracing::debug!(elapsed = ?record_start.elapsed(), "saved the snapshot");
         }
     }
-    Ok(if counts.all_passed() {
+    Ok(if interrupted {
+        CANCELLED_EXIT
+    } else if counts.all_passed() {
         0
     } else {
         EXIT_DIAGNOSTICS
     })
+}
+
+/// How many results from the start are all present: those `report_ready` has reported.
+fn reported_count(results: &[Option<TestResult>]) -> usize {
+    results.iter().take_while(|r| r.is_some()).count()
 }
 
 /// One test's event (with `--explain`, its reason).
@@ -608,7 +665,9 @@ fn record_results(
         let Some(record) = impact::record(&package.program, plan.reach, result) else {
             continue;
         };
+        // A time-out is recorded for `--explain`, but says nothing about the code to others.
         if let Some(shared) = &package.shared
+            && record.outcome != impact::TIMED_OUT
             && let Ok(bytes) = postcard::to_allocvec(&(now, &record))
         {
             shared_entries.push((shared.result_key(SHARED_RESULT_KIND, &[&plan.key]), bytes));

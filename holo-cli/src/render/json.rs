@@ -38,6 +38,34 @@ pub fn json_of(event: &Event) -> Option<Value> {
     value.ok()
 }
 
+/// `{"type":"runtime-error", …}`: how `holo run --message-format json` reports a program that
+/// stopped with a runtime error, with the fields of a failed test's event (`file`, `line` and
+/// `column` of the failing expression, `null` when not known).
+pub fn runtime_error_json(failure: &holo_runner::exec::Failure) -> Value {
+    let stack: Vec<Value> = failure
+        .stack
+        .iter()
+        .map(|f| {
+            json!({
+                "function": f.function,
+                "file": f.file,
+                "line": f.line,
+                "column": f.column,
+            })
+        })
+        .collect();
+    let location = failure.location.as_ref();
+    json!({
+        "type": "runtime-error",
+        "message": failure.message,
+        "file": location.map(|l| &l.file),
+        "line": location.map(|l| l.line),
+        "column": location.map(|l| l.column),
+        "stack": stack,
+        "exit_code": crate::error::EXIT_RUNTIME,
+    })
+}
+
 /// `{"type":"summary", …}`: the last event of every command, with the fields of its command.
 fn summary_json(s: &SummaryEvent) -> Value {
     let served_by = match s.served_by {
@@ -63,7 +91,7 @@ fn summary_json(s: &SummaryEvent) -> Value {
         }),
         CommandKind::Test => {
             let c = s.tests.unwrap_or_default();
-            json!({
+            let mut summary = json!({
                 "type": "summary",
                 "errors": s.errors,
                 "warnings": s.warnings,
@@ -76,7 +104,12 @@ fn summary_json(s: &SummaryEvent) -> Value {
                 "filtered_out": c.filtered_out,
                 "duration_ms": s.duration_ms,
                 "served_by": served_by,
-            })
+            });
+            if let Some(not_run) = s.interrupted {
+                summary["interrupted"] = json!(true);
+                summary["not_run"] = json!(not_run);
+            }
+            summary
         }
     }
 }

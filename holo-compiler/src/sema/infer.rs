@@ -330,6 +330,11 @@ struct LocalState {
     local: Local,
     used: bool,
     mutated: bool,
+    /// How many times the local is named, other than as a whole assignment target.
+    uses: u32,
+    /// How many of those uses are the root of a change: `xs.push(…)`, `xs[i] = …`, `n += 1`.
+    /// When every use is one (a `mut` parameter), nothing reads what the changes made (W0006).
+    changing_uses: u32,
 }
 
 struct Infer<'a, 'db> {
@@ -712,6 +717,8 @@ impl<'a, 'db> Infer<'a, 'db> {
             },
             used: false,
             mutated: false,
+            uses: 0,
+            changing_uses: 0,
         });
         id
     }
@@ -1322,7 +1329,9 @@ impl<'a, 'db> Infer<'a, 'db> {
 
     fn use_local(&mut self, id: LocalId, node: NodeId) {
         if self.assign_target != Some(node) {
-            self.locals[id.0 as usize].used = true;
+            let state = &mut self.locals[id.0 as usize];
+            state.used = true;
+            state.uses += 1;
         }
         self.res.insert(node, Resolution::Local(id));
         for frame in self.closures.iter_mut().rev() {
@@ -2385,10 +2394,13 @@ impl<'a, 'db> Infer<'a, 'db> {
             Ty::Enum(_) => "enum ",
             _ => "",
         };
-        let label = match suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "method not found".to_string(),
+        let habit = super::habits::method(&method.name, &recv);
+        let label = match (&habit, suggestion) {
+            (Some(h), _) => h.label.clone(),
+            (None, Some(s)) => format!("did you mean `{s}`?"),
+            (None, None) => "method not found".to_string(),
         };
+        let hint = habit.map(|h| h.hint).or(hint);
         let mut d = Diagnostic::error(
             codes::NO_METHOD,
             format!("no method named `{}` found for {what}`{recv}`", method.name),
@@ -2461,6 +2473,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
                     state.mutated = true;
+                    state.changing_uses += 1;
                     return;
                 }
                 let local = state.local.clone();
@@ -2532,6 +2545,10 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let state = &mut self.locals[id.0 as usize];
                 if state.local.mutable {
                     state.mutated = true;
+                    // `x = …` does not name `x` as a use; `x += …` and `x[i] = …` do.
+                    if op.is_some() || !matches!(target.kind, ExprKind::Path(_)) {
+                        state.changing_uses += 1;
+                    }
                 } else {
                     let local = state.local.clone();
                     let message = match &target.kind {
@@ -2901,9 +2918,12 @@ impl<'a, 'db> Infer<'a, 'db> {
 
     fn no_field(&mut self, name: &Ident, ty: &Ty, suggestion: Option<String>, is_method: bool) {
         let ty = self.resolve(ty);
-        let label = match &suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "unknown field".to_string(),
+        // `s.parse::<i64>()` reaches here as the field `parse`.
+        let habit = super::habits::method(&name.name, &ty);
+        let label = match (&habit, &suggestion) {
+            (Some(h), _) => h.label.clone(),
+            (None, Some(s)) => format!("did you mean `{s}`?"),
+            (None, None) => "unknown field".to_string(),
         };
         let mut d = Diagnostic::error(
             codes::NO_FIELD,
@@ -2911,7 +2931,9 @@ impl<'a, 'db> Infer<'a, 'db> {
             self.loc(name.id),
         )
         .with_label(label);
-        if is_method {
+        if let Some(h) = habit {
+            d = d.with_hint(h.hint);
+        } else if is_method {
             d = d.with_hint(format!("`{0}` is a method; call it: `.{0}()`.", name.name));
         }
         self.error(d);
@@ -4048,6 +4070,29 @@ impl<'a, 'db> Infer<'a, 'db> {
                     .with_label("never read")
                     .with_hint(format!(
                         "If this is intentional, prefix it with an underscore: `_{}`.",
+                        local.name
+                    )),
+                );
+            }
+            if local.kind == LocalKind::Param
+                && local.mutable
+                && state.mutated
+                && state.used
+                && state.uses == state.changing_uses
+            {
+                out.push(
+                    Diagnostic::warning(
+                        codes::LOST_MUT_PARAM,
+                        format!(
+                            "parameter `{}` is changed but never read: the change is lost when the function returns",
+                            local.name
+                        ),
+                        self.loc(local.decl),
+                    )
+                    .with_label("a copy of the caller's value")
+                    .with_hint(format!(
+                        "A `mut` parameter is the function's own copy; changing it does not change the caller's value. Return it instead (add `-> {}` to the signature and `{}` at the end, and assign the result at the call), or make the function a `mut self` method of the type that holds the value.",
+                        self.resolve(&local.ty),
                         local.name
                     )),
                 );

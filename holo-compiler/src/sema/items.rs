@@ -475,6 +475,27 @@ impl<'db> ResolveCx<'db> {
         found
     }
 
+    /// As [`Self::resolve_name`] for the first segment of a longer path: only a module or a
+    /// type (see `scope::resolve_path_start`).
+    pub fn resolve_path_start(&mut self, name: &Name) -> Option<NsEntry> {
+        let key = ScopeName::new(self.db, self.module, name.clone());
+        let found = scope::resolve_path_start(self.db, key);
+        if let Some(NsEntry { via: Some(via), .. }) = &found {
+            self.import_uses.push(via.clone());
+        }
+        found
+    }
+
+    /// `name` in module `module` where the path goes on after it: only a module or a type.
+    pub fn module_path_member(&self, module: &ModulePath, name: &Name) -> Option<NsEntry> {
+        let key = ScopeName::new(
+            self.db,
+            ModuleKey::new(self.db, module.clone()),
+            name.clone(),
+        );
+        scope::module_path_member(self.db, key)
+    }
+
     /// `name` looked up in module `module` (its namespace, private names included).
     pub fn module_member(&self, module: &ModulePath, name: &Name) -> Option<NsEntry> {
         let key = ScopeName::new(
@@ -577,6 +598,11 @@ impl<'db> ResolveCx<'db> {
                 }),
                 _ => None,
             })
+        } else if segments.len() > 1 {
+            // A function or constant found instead is reported as "not a module" by the caller.
+            self.resolve_path_start(&first.name)
+                .or_else(|| self.resolve_name(&first.name))
+                .map(|e| e.def)
         } else {
             self.resolve_name(&first.name).map(|e| e.def)
         };
@@ -612,7 +638,13 @@ impl<'db> ResolveCx<'db> {
                 break;
             };
             let seg = &segments[consumed];
-            match self.module_member(module, &seg.name) {
+            let member = if consumed + 1 < segments.len() {
+                self.module_path_member(module, &seg.name)
+                    .or_else(|| self.module_member(module, &seg.name))
+            } else {
+                self.module_member(module, &seg.name)
+            };
+            match member {
                 Some(member) => {
                     if member.vis == Visibility::Private && *module != self.module_path {
                         let what = member.def.describe();
@@ -772,18 +804,25 @@ impl<'db> ResolveCx<'db> {
                         self.suggest_in_module(m, &seg.name, &[NameClass::Type]),
                     ),
                 };
-                let label = match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "not found".to_string(),
+                let habit = module
+                    .is_none()
+                    .then(|| super::habits::type_name(&seg.name))
+                    .flatten();
+                let label = match (&habit, suggestion) {
+                    (Some(h), _) => h.label.clone(),
+                    (None, Some(s)) => format!("did you mean `{s}`?"),
+                    (None, None) => "not found".to_string(),
                 };
-                self.error(
-                    Diagnostic::error(
-                        codes::UNRESOLVED_TYPE,
-                        format!("cannot find type `{}` in {place}", seg.name),
-                        self.loc(seg.id),
-                    )
-                    .with_label(label),
-                );
+                let mut d = Diagnostic::error(
+                    codes::UNRESOLVED_TYPE,
+                    format!("cannot find type `{}` in {place}", seg.name),
+                    self.loc(seg.id),
+                )
+                .with_label(label);
+                if let Some(h) = habit {
+                    d = d.with_hint(h.hint);
+                }
+                self.error(d);
                 Ty::Error
             }
             Walk::Def { def, consumed } => {

@@ -23,6 +23,7 @@
 
 pub mod builtins;
 pub mod exhaustive;
+mod habits;
 mod infer;
 pub mod items;
 pub mod scope;

@@ -535,6 +535,21 @@ pub struct NsEntry {
 /// whether the user may see them.
 #[salsa::tracked(returns(clone))]
 pub fn module_member<'db>(db: &'db dyn salsa::Database, key: ScopeName<'db>) -> Option<NsEntry> {
+    member_in(db, key, Ns::Any)
+}
+
+/// `name` in the namespace of `module` where a path goes on after it (`module::name::…`): only
+/// modules and types, as in Rust, so that a function or constant of the same name (`use
+/// eval::{eval, Value}` binds the function `eval`) does not hide the module.
+#[salsa::tracked(returns(clone))]
+pub fn module_path_member<'db>(
+    db: &'db dyn salsa::Database,
+    key: ScopeName<'db>,
+) -> Option<NsEntry> {
+    member_in(db, key, Ns::PathPrefix)
+}
+
+fn member_in<'db>(db: &'db dyn salsa::Database, key: ScopeName<'db>, ns: Ns) -> Option<NsEntry> {
     let tree = module_tree(db);
     let resolver = Resolver {
         db,
@@ -542,7 +557,13 @@ pub fn module_member<'db>(db: &'db dyn salsa::Database, key: ScopeName<'db>) -> 
         pending: None,
         pending_is_absent: false,
     };
-    match resolver.lookup(key.module(db).path(db), key.name(db), None, &mut Vec::new()) {
+    match resolver.lookup(
+        key.module(db).path(db),
+        key.name(db),
+        None,
+        ns,
+        &mut Vec::new(),
+    ) {
         Step::Done(found) => found,
         Step::Pending => None,
     }
@@ -556,6 +577,39 @@ pub fn resolve_name<'db>(db: &'db dyn salsa::Database, key: ScopeName<'db>) -> O
         return Some(found);
     }
     fallback(module_tree(db), key.name(db))
+}
+
+/// What the first segment of a longer path (`name::…`) means inside `module`: as
+/// [`resolve_name`], in the namespace of modules and types (see [`module_path_member`]).
+#[salsa::tracked(returns(clone))]
+pub fn resolve_path_start<'db>(
+    db: &'db dyn salsa::Database,
+    key: ScopeName<'db>,
+) -> Option<NsEntry> {
+    if let Some(found) = module_path_member(db, key) {
+        return Some(found);
+    }
+    fallback(module_tree(db), key.name(db))
+}
+
+/// Which names a look-up may find. Modules and types share one namespace and functions and
+/// constants another, as in Rust; a module-level name is looked up in both (`Any`, the first
+/// found wins) except where a path goes on after it, which only a module or a type allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ns {
+    Any,
+    PathPrefix,
+}
+
+impl Ns {
+    /// Whether a name bound to `def` is seen by this look-up.
+    fn admits(self, def: &Def) -> bool {
+        match (self, def) {
+            (Ns::Any, _) => true,
+            (Ns::PathPrefix, Def::Item { kind, .. }) => kind.is_type(),
+            (Ns::PathPrefix, _) => true,
+        }
+    }
 }
 
 /// Whether `name`, used inside `module`, would mean the module `def` even without an import:
@@ -691,32 +745,38 @@ impl Resolver<'_> {
         }
     }
 
-    /// Looks `name` up in the namespace of `module`. `skip` is an import of `module` to ignore
-    /// (the one being resolved). `visited` guards against glob cycles.
+    /// Looks `name` up in the namespace of `module`, seeing what `ns` admits. `skip` is an
+    /// import of `module` to ignore (the one being resolved). `visited` guards against glob
+    /// cycles.
     fn lookup(
         &self,
         module: &ModulePath,
         name: &str,
         skip: Option<usize>,
+        ns: Ns,
         visited: &mut Vec<ModulePath>,
     ) -> Step<Option<NsEntry>> {
         let scope = self.scope(module);
         if let Some(decl) = scope.decls.get(name) {
-            return Step::Done(Some(NsEntry {
-                def: Def::Item {
-                    id: decl.id.clone(),
-                    kind: decl.kind,
-                },
-                vis: decl.vis,
-                via: None,
-                decl: Some((decl.id.clone(), decl.name_node)),
-            }));
+            let def = Def::Item {
+                id: decl.id.clone(),
+                kind: decl.kind,
+            };
+            if ns.admits(&def) {
+                return Step::Done(Some(NsEntry {
+                    def,
+                    vis: decl.vis,
+                    via: None,
+                    decl: Some((decl.id.clone(), decl.name_node)),
+                }));
+            }
         }
         if let Some(index) = self.binding(module, name)
             && Some(index) != skip
             && let Some(entry) = scope.uses.get(index)
         {
             match self.outcome(module, index) {
+                Some(ImportOutcome::Bound { def, .. }) if !ns.admits(&def) => {}
                 Some(ImportOutcome::Bound { def, .. }) => {
                     let decl = self.decl_of(&def);
                     return Step::Done(Some(NsEntry {
@@ -752,7 +812,7 @@ impl Resolver<'_> {
                     if visited.contains(&target) {
                         continue;
                     }
-                    match self.lookup(&target, name, None, visited) {
+                    match self.lookup(&target, name, None, ns, visited) {
                         Step::Done(Some(found)) if found.vis == Visibility::Public => {
                             return Step::Done(Some(NsEntry {
                                 def: found.def,
@@ -808,9 +868,35 @@ impl Resolver<'_> {
                 suggestion: None,
             }));
         };
-        let found = match self.lookup(module, &first.name, Some(index), &mut Vec::new()) {
+        // Every segment but an import's last names a module or a type (a glob's last too).
+        let prefix = |i: usize| {
+            if i + 1 < entry.path.len() || entry.binding.is_none() {
+                Ns::PathPrefix
+            } else {
+                Ns::Any
+            }
+        };
+        // Where no module or type has the name, a function or constant that has it is found
+        // instead, to be reported as "not a module".
+        let lookup = |module: &ModulePath, name: &str, skip: Option<usize>, ns: Ns| match self
+            .lookup(module, name, skip, ns, &mut Vec::new())
+        {
+            Step::Done(None) if ns == Ns::PathPrefix => {
+                self.lookup(module, name, skip, Ns::Any, &mut Vec::new())
+            }
+            step => step,
+        };
+        let found = match self.lookup(module, &first.name, Some(index), prefix(0), &mut Vec::new())
+        {
             Step::Pending => return Step::Pending,
-            Step::Done(found) => found.or_else(|| fallback(self.tree, &first.name)),
+            Step::Done(Some(found)) => Some(found),
+            Step::Done(None) => match fallback(self.tree, &first.name) {
+                Some(found) => Some(found),
+                None => match lookup(module, &first.name, Some(index), Ns::Any) {
+                    Step::Pending => return Step::Pending,
+                    Step::Done(found) => found,
+                },
+            },
         };
         let Some(found) = found else {
             let suggestion = self.suggest_first(module, &first.name);
@@ -829,30 +915,28 @@ impl Resolver<'_> {
         for (i, seg) in entry.path.iter().enumerate().skip(1) {
             def = match def {
                 Def::Err => break,
-                Def::Module(parent) => {
-                    match self.lookup(&parent, &seg.name, None, &mut Vec::new()) {
-                        Step::Pending => return Step::Pending,
-                        Step::Done(None) => {
-                            let suggestion = self.suggest_member(&parent, &seg.name);
-                            return Step::Done(ImportOutcome::Error(ImportError::Unresolved {
+                Def::Module(parent) => match lookup(&parent, &seg.name, None, prefix(i)) {
+                    Step::Pending => return Step::Pending,
+                    Step::Done(None) => {
+                        let suggestion = self.suggest_member(&parent, &seg.name);
+                        return Step::Done(ImportOutcome::Error(ImportError::Unresolved {
+                            segment: i,
+                            parent: Some(parent),
+                            suggestion,
+                        }));
+                    }
+                    Step::Done(Some(member)) => {
+                        if member.vis == Visibility::Private && &parent != module {
+                            return Step::Done(ImportOutcome::Error(ImportError::Private {
                                 segment: i,
-                                parent: Some(parent),
-                                suggestion,
+                                module: parent,
+                                kind: member.def.describe(),
+                                decl: member.decl,
                             }));
                         }
-                        Step::Done(Some(member)) => {
-                            if member.vis == Visibility::Private && &parent != module {
-                                return Step::Done(ImportOutcome::Error(ImportError::Private {
-                                    segment: i,
-                                    module: parent,
-                                    kind: member.def.describe(),
-                                    decl: member.decl,
-                                }));
-                            }
-                            member.def
-                        }
+                        member.def
                     }
-                }
+                },
                 Def::Item {
                     id,
                     kind: DefKind::Enum,

@@ -1587,6 +1587,9 @@ impl<'t> Parser<'t> {
             for _ in 0..tokens {
                 self.bump();
             }
+            if op == Infix::Range && self.at(T::Eq) {
+                self.inclusive_range(op_span);
+            }
             let id = self.alloc(start);
             self.reach = level;
             let rhs = self.expr_bp(right_bp);
@@ -1706,6 +1709,45 @@ impl<'t> Parser<'t> {
     }
 
     /// `.field`, `.method(args)`, `(args)`, `[index]` after an operand.
+    /// `a..=b`, Rust's inclusive range, which holo does not have: one precise error, and the
+    /// `=` is skipped so that the loop around it is still checked as `a..b`.
+    fn inclusive_range(&mut self, dots: Span) {
+        let span = Span::new(dots.start, self.tok().span.end);
+        self.report(
+            Diagnostic::error(
+                codes::SYNTAX,
+                "holo has no inclusive ranges `a..=b`",
+                Loc::Span(span),
+            )
+            .with_label("write `..` here")
+            .with_hint("A range `a..b` stops before `b`; to include `b`, write `a..b + 1` (`for i in 0..=5` is `for i in 0..6`)."),
+        );
+        self.bump();
+    }
+
+    /// A macro call such as `println!` with arguments, out of Rust habit: holo's built-ins are
+    /// functions. One error, and the `!` is skipped so that the call is still checked.
+    fn macro_call(&mut self, path: &Path) {
+        let name = path
+            .segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("::");
+        self.report(
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("holo has no macros: `{name}!` is written `{name}`"),
+                Loc::Span(self.tok().span),
+            )
+            .with_label("remove this `!`")
+            .with_hint(format!(
+                "Built-ins such as `println` are ordinary functions in holo: write `{name}(…)`; `+` joins strings, as in `println(\"n = \" + n.to_str())`."
+            )),
+        );
+        self.bump();
+    }
+
     fn postfix(&mut self, mut expr: Expr) -> Expr {
         let level = self.depth;
         let mut deepest = self.reach;
@@ -2050,6 +2092,9 @@ impl<'t> Parser<'t> {
     fn path_expr(&mut self) -> Expr {
         let id = self.alloc(self.start());
         let path = self.path();
+        if self.at(T::Bang) && self.nth(1) == T::LParen {
+            self.macro_call(&path);
+        }
         let struct_body_follows =
             self.at(T::LBrace) && self.nth(1) == T::Ident && self.nth(2) == T::Colon;
         let kind = if self.at(T::LBrace) && (!self.no_struct || struct_body_follows) {

@@ -87,8 +87,8 @@ pub enum ChildError {
 
 /// Runs `main` of the program `holo run` sends (see [`super::run`]) with this process's stdin
 /// and stdout and the given arguments; returns `main`'s exit code, or `None` when `holo run`
-/// stopped without sending a program.
-pub fn run_child(args: Vec<OsString>) -> Result<Option<i64>, ChildError> {
+/// stopped without sending a program. The program's values may take at most `memory` bytes.
+pub fn run_child(args: Vec<OsString>, memory: Option<u64>) -> Result<Option<i64>, ChildError> {
     let Some(bytes) = super::run::receive_program().map_err(ChildError::Setup)? else {
         return Ok(None);
     };
@@ -115,6 +115,7 @@ pub fn run_child(args: Vec<OsString>) -> Result<Option<i64>, ChildError> {
             .with_args(args);
         // The program's memory, unlike holo's own, may come as huge pages (see the function).
         super::process::allow_huge_pages(true);
+        crate::rt::heap::set_memory_limit(memory);
         let result = jit.run_main(&mut ctx);
         // Everything the program printed comes before the error report.
         let _ = ctx.stdout.flush();

@@ -48,7 +48,9 @@ pub struct TestOptions {
     /// See [`default_memory_limit`].
     pub memory_limit: Option<u64>,
     /// Set from another thread to stop the run: no further test starts, a running one is
-    /// stopped, and the run ends with the error [`CANCELLED`] (a newer save made it obsolete).
+    /// stopped (and not reported), and the run ends with the error [`CANCELLED`] after the
+    /// results of the tests that finished were reported (a newer save made it obsolete, or
+    /// Ctrl+C).
     pub cancel: Option<std::sync::Arc<AtomicBool>>,
 }
 
@@ -269,6 +271,13 @@ pub(crate) fn run_with(
         .as_ref()
         .is_some_and(|c| c.load(Ordering::SeqCst))
     {
+        // Tests that finished before the cancel behind one still running were not reported
+        // yet; they are valid results, which an interrupted command records.
+        for (index, result) in results.iter().enumerate().skip(reported) {
+            if let Some(result) = result {
+                on_event(TestEvent::Finished { index, result });
+            }
+        }
         return Err(CANCELLED.to_string());
     }
     if let Some(message) = fatal {
@@ -372,6 +381,10 @@ impl Slot<'_> {
                 }
             }
             let result = self.run_one(index);
+            // A test stopped by the cancel has no result: it did not fail, it was not let finish.
+            if self.cancelled() {
+                return;
+            }
             if self
                 .events
                 .send(SlotEvent::Finished(index, result))

@@ -312,6 +312,7 @@ impl Write for Capture {
 /// to explain the worker's death, and to exit with a failure status.
 pub fn worker_main<E: Engine + 'static>() -> Result<(), String> {
     exit_with_parent();
+    ignore_interrupts();
     on_execution_stack(|| {
         let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
         serve::<E>(input, std::io::stdout())
@@ -359,6 +360,17 @@ pub fn exit_with_parent() {
         // Without the watch a worker can outlive holo only if holo dies mid-test; running
         // without it is better than not running at all.
         let _ = spawned;
+    }
+}
+
+/// Ctrl+C in a terminal reaches every process of the foreground group, workers too. A worker
+/// killed by it would report its test as crashed; instead `holo` alone decides: it stops the
+/// run, keeps the results of the tests that finished and stops the workers.
+fn ignore_interrupts() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
     }
 }
 

@@ -786,6 +786,7 @@ impl<'a> Codegen<'a> {
             let old = b.use_var(var);
             let r = self.operand(b, rhs)?;
             let v = self.call_host(b, "holo_rt_str_append", &[old, r])?;
+            self.check(b, site);
             b.def_var(var, v);
             return Ok(());
         }
@@ -862,6 +863,7 @@ impl<'a> Codegen<'a> {
                 let d = self.desc(&Ty::Struct(key.clone()))?;
                 let d = b.ins().iconst(types::I64, d);
                 let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
+                self.check(b, site);
                 for (i, f) in fields.iter().enumerate() {
                     let v = self.owned_operand(b, f)?;
                     let w = self.to_word(b, v);
@@ -883,6 +885,7 @@ impl<'a> Codegen<'a> {
                     let d = b.ins().iconst(types::I64, d);
                     let tag = b.ins().iconst(types::I64, i64::from(*variant));
                     let obj = self.call_host(b, "holo_rt_new_enum", &[d, tag])?;
+                    self.check(b, site);
                     for (i, f) in fields.iter().enumerate() {
                         let v = self.owned_operand(b, f)?;
                         let w = self.to_word(b, v);
@@ -897,6 +900,7 @@ impl<'a> Codegen<'a> {
                 let d = b.ins().iconst(types::I64, d);
                 let n = b.ins().iconst(types::I64, items.len() as i64);
                 let obj = self.call_host(b, "holo_rt_new_array", &[d, n])?;
+                self.check(b, site);
                 let width = heap::elem_width(kind_of(elem));
                 for (i, item) in items.iter().enumerate() {
                     let v = self.owned_operand(b, item)?;
@@ -1077,7 +1081,11 @@ impl<'a> Codegen<'a> {
                 };
                 b.ins().icmp(cc, x, y)
             }
-            Ty::Str if op == BinOp::Add => self.call_host(b, "holo_rt_str_concat", &[x, y])?,
+            Ty::Str if op == BinOp::Add => {
+                let v = self.call_host(b, "holo_rt_str_concat", &[x, y])?;
+                self.check(b, site);
+                v
+            }
             _ => {
                 let d = self.desc(ty)?;
                 let d = b.ins().iconst(types::I64, d);

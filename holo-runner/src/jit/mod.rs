@@ -646,11 +646,13 @@ impl Jit {
             let limit = here.saturating_sub(allowed);
             let mut rt = Rt::new(&shared.program, ctx, limit);
             rt.set_table(&shared.table);
+            let entered = rt.enter();
             // SAFETY: `entry` is the address of code compiled for this function's signature
             // (`extern "C" fn(*mut Rt)`: no parameters, `()` result), or the stub that fails
             // the run; `rt` outlives the call.
             let code: extern "C" fn(*mut Rt) = unsafe { std::mem::transmute(entry) };
             code(&mut rt);
+            drop(entered);
             rt.flush();
             match rt.take_error() {
                 Some(e) => Err(e),

@@ -20,6 +20,7 @@
 
 use super::desc::{Kind, TypeDesc};
 use std::alloc::{Layout, alloc, dealloc, realloc};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const RC: i32 = 0;
 pub const STR_LEN: i32 = 8;
@@ -80,13 +81,57 @@ pub(crate) unsafe fn set_header_word(obj: Obj, offset: i32, value: i64) {
     unsafe { set_word(obj, offset, value) }
 }
 
+/// Bytes of heap objects alive, and the most a run may have (0: no limit). Counted here rather
+/// than read from the process's resident size, so that going over is noticed at the very
+/// allocation, on the thread that runs the program, where it can become a runtime error.
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static BUDGET: AtomicUsize = AtomicUsize::new(0);
+
+/// Limits the bytes of heap objects of the runs of this process (`None`: no limit). Going over
+/// makes the current run fail with an out-of-memory error (see [`super::over_budget`]).
+pub fn set_memory_limit(limit: Option<u64>) {
+    let limit = limit.map_or(0, |l| usize::try_from(l).unwrap_or(usize::MAX).max(1));
+    BUDGET.store(limit, Ordering::Relaxed);
+}
+
+#[inline]
+fn count_alloc(bytes: usize) {
+    let live = LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    let budget = BUDGET.load(Ordering::Relaxed);
+    if budget != 0 && live > budget {
+        super::over_budget(budget as u64);
+    }
+}
+
+#[inline]
+fn count_free(bytes: usize) {
+    LIVE_BYTES.fetch_sub(bytes, Ordering::Relaxed);
+}
+
 fn alloc_bytes(size: usize) -> Obj {
     let l = layout(size);
     // SAFETY: the layout has a non-zero size.
     let p = unsafe { alloc(l) };
     if p.is_null() {
-        std::alloc::handle_alloc_error(l);
+        super::out_of_memory(l);
     }
+    count_alloc(l.size());
+    p
+}
+
+/// `realloc` of an object of `old` bytes to `new` bytes, counted.
+///
+/// # Safety
+/// As `std::alloc::realloc`.
+unsafe fn resize(obj: Obj, old: Layout, new: usize) -> Obj {
+    // SAFETY: as documented.
+    let p = unsafe { realloc(obj, old, new) };
+    let new = layout(new);
+    if p.is_null() {
+        super::out_of_memory(new);
+    }
+    count_free(old.size());
+    count_alloc(new.size());
     p
 }
 
@@ -96,7 +141,7 @@ fn checked_size(header: usize, count: usize, unit: usize) -> usize {
         .checked_mul(unit)
         .and_then(|n| n.checked_add(header))
         .filter(|&n| n <= isize::MAX as usize / 2)
-        .unwrap_or_else(|| std::alloc::handle_alloc_error(layout(usize::MAX / 4)))
+        .unwrap_or_else(|| super::out_of_memory(layout(usize::MAX / 4)))
 }
 
 // ----- reference counts ---------------------------------------------------------------------
@@ -221,7 +266,9 @@ pub unsafe fn free(obj: Obj, kind: Kind) {
                 }
                 _ => continue,
             };
-            dealloc(obj, layout(size));
+            let l = layout(size);
+            count_free(l.size());
+            dealloc(obj, l);
         }
     }
 }
@@ -307,10 +354,7 @@ pub unsafe fn str_append(a: Obj, b: Obj) -> Obj {
         if need > cap {
             let new_cap = need.max(cap * 2).max(16);
             let old = layout(STR_DATA as usize + cap);
-            obj = realloc(a, old, checked_size(STR_DATA as usize, new_cap, 1));
-            if obj.is_null() {
-                std::alloc::handle_alloc_error(layout(STR_DATA as usize + new_cap));
-            }
+            obj = resize(a, old, checked_size(STR_DATA as usize, new_cap, 1));
             set_word(obj, STR_CAP, new_cap as i64);
         }
         // `b` may be `a` itself (`s += s`): copy from the possibly moved buffer.
@@ -474,10 +518,7 @@ pub unsafe fn array_reserve(obj: Obj, extra: usize) -> Obj {
         let w = array_width(obj);
         let new_cap = (len + extra).max(cap * 2).max(4);
         let old = layout(ARR_DATA as usize + w * cap);
-        let p = realloc(obj, old, checked_size(ARR_DATA as usize, new_cap, w));
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout(ARR_DATA as usize + w * new_cap));
-        }
+        let p = resize(obj, old, checked_size(ARR_DATA as usize, new_cap, w));
         set_word(p, ARR_CAP, new_cap as i64);
         p
     }

@@ -22,7 +22,65 @@ pub use context::{CapturedOutput, RunContext};
 
 use crate::error::{Frame, RuntimeError, RuntimeErrorKind};
 use holo_compiler::ir::Program;
+use std::cell::Cell;
 use std::io::Write;
+use std::sync::OnceLock;
+
+thread_local! {
+    /// The run on this thread, for the allocator to stop when memory runs out
+    /// ([`over_budget`]); null between runs.
+    static CURRENT: Cell<*mut Rt> = const { Cell::new(std::ptr::null_mut()) };
+    /// The memory limit a run went over, reported by [`Rt::take_error`].
+    static OVER_BUDGET: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// What ends the process when an allocation fails outright (see [`on_allocation_failure`]).
+static ALLOCATION_FAILURE: OnceLock<fn(RuntimeError) -> !> = OnceLock::new();
+
+/// Sets what ends the process when the system refuses an allocation of a program's value: the
+/// run cannot go on (the value does not exist), so the handler gets the error without a
+/// stack and must not return. The output printed so far is written out before. Without a
+/// handler, Rust's allocation-failure handler aborts the process.
+pub fn on_allocation_failure(handler: fn(RuntimeError) -> !) {
+    let _ = ALLOCATION_FAILURE.set(handler);
+}
+
+/// The current run's values grew beyond `limit` bytes: the run fails with an out-of-memory
+/// error at its next check. The allocation itself succeeds (the limit is below what the
+/// system has), so the code that asked for it finishes safely before it stops. Every
+/// function entry checks the stack limit, which is set out of reach so that the run stops
+/// there too; generated code checks after every allocation, so a loop that allocates stops.
+pub(crate) fn over_budget(limit: u64) {
+    let rt = CURRENT.with(Cell::get);
+    if rt.is_null() {
+        return;
+    }
+    // SAFETY: `CURRENT` is set only while the run whose `Rt` it points at is on this thread's
+    // stack (see `Rt::enter`); raw field writes, since a host function may hold the `Rt`.
+    unsafe {
+        if (*rt).failed == 0 {
+            OVER_BUDGET.with(|c| c.set(Some(limit)));
+            std::ptr::addr_of_mut!((*rt).failed).write(1);
+        }
+        std::ptr::addr_of_mut!((*rt).stack_limit).write(u64::MAX);
+    }
+}
+
+/// The system refused an allocation of `layout`: the output printed so far is written out,
+/// then the process ends through the handler of [`on_allocation_failure`].
+pub(crate) fn out_of_memory(layout: std::alloc::Layout) -> ! {
+    let rt = CURRENT.with(Cell::get);
+    if !rt.is_null() {
+        // SAFETY: as in `over_budget`; the run does not continue after this.
+        unsafe { (*rt).flush() };
+    }
+    match ALLOCATION_FAILURE.get() {
+        Some(handler) => handler(RuntimeError::new(RuntimeErrorKind::OutOfMemory {
+            limit: 0,
+        })),
+        None => std::alloc::handle_alloc_error(layout),
+    }
+}
 
 /// Byte offsets of the fields of [`Rt`] that generated code reads and writes.
 pub const RT_FAILED: i32 = 0;
@@ -102,6 +160,20 @@ impl Rt {
         unsafe { &*self.program }
     }
 
+    /// Makes this the run the allocator reports to ([`over_budget`]) until the guard is
+    /// dropped. `self` must stay where it is meanwhile.
+    pub fn enter(&mut self) -> impl Drop + use<> {
+        struct Leave;
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(std::ptr::null_mut()));
+            }
+        }
+        OVER_BUDGET.with(|c| c.set(None));
+        CURRENT.with(|c| c.set(self));
+        Leave
+    }
+
     /// Records a runtime error (the first one wins; generated code stops at once anyway).
     pub fn fail(&mut self, kind: RuntimeErrorKind) {
         if self.failed == 0 {
@@ -141,12 +213,15 @@ impl Rt {
         if self.failed == 0 {
             return None;
         }
-        let kind = self
-            .error
-            .take()
-            .unwrap_or(RuntimeErrorKind::InvalidOperation(
-                "unknown runtime error".into(),
-            ));
+        let kind = match OVER_BUDGET.with(Cell::take) {
+            Some(limit) => RuntimeErrorKind::OutOfMemory { limit },
+            None => self
+                .error
+                .take()
+                .unwrap_or(RuntimeErrorKind::InvalidOperation(
+                    "unknown runtime error".into(),
+                )),
+        };
         let program = self.program();
         let position = |func: u32, site: u32| {
             let f = program.functions.get(func as usize)?;
