@@ -5,7 +5,7 @@
 # Usage: bench/cpu.sh            (from anywhere)
 # Environment:
 #   RUNS=5                  timed runs per cell (taken in turn across programs and tools)
-#   PROGRAMS="fib sieve strings sort_quick sort_builtin"
+#   PROGRAMS="fib sieve strings sort_quick sort_builtin wordfreq records search"
 #   SKIP_BUILD=1            use the existing target/release/holo
 set -euo pipefail
 
@@ -14,7 +14,7 @@ repo=$(cd "$here/.." && pwd)
 cpu="$here/cpu"
 out="$here/out"
 runs=${RUNS:-5}
-programs=${PROGRAMS:-"fib sieve strings sort_quick sort_builtin"}
+programs=${PROGRAMS:-"fib sieve strings sort_quick sort_builtin wordfreq records search"}
 measure=(python3 "$here/measure.py")
 unset CARGO_TARGET_DIR
 
