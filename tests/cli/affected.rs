@@ -950,3 +950,54 @@ fn a_test_that_timed_out_runs_again_and_says_why() {
     run.code(1);
     assert_eq!(tests_of(&run)["endless"]["outcome"], "timed-out");
 }
+
+/// A closure's body is part of what a test that calls its function reaches: editing it runs
+/// exactly those tests, and the outcome is the clean build's.
+#[test]
+fn a_closure_body_edit_runs_the_tests_that_reach_it() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "holo.toml",
+        "[package]\nname = \"clos\"\nversion = \"0.1.0\"\nedition = \"2026\"\n",
+    );
+    sandbox.write(
+        "src/lib.holo",
+        r#"pub fn scaled(xs: [i64], k: i64) -> [i64] {
+    xs.map(|x| x * k)
+}
+
+pub fn by_length(words: [str]) -> [str] {
+    let mut out = words;
+    out.sort_by(|a, b| a.len().cmp(b.len()));
+    out
+}
+
+#[test]
+fn scales() {
+    assert_eq(scaled([1, 2], 3), [3, 6]);
+}
+
+#[test]
+fn sorts() {
+    assert_eq(by_length(["ccc", "a", "bb"]), ["a", "bb", "ccc"]);
+}
+"#,
+    );
+    sandbox.holo(&["test"]).run().code(0);
+    edit(&sandbox, "src/lib.holo", "|x| x * k", "|x| x * k + 1");
+    let run = affected_json(&sandbox);
+    run.code(1);
+    let tests = tests_of(&run);
+    assert_eq!(tests["scales"]["outcome"], "failed", "{}", run.stdout);
+    assert_eq!(tests["sorts"]["outcome"], "cached-passed", "{}", run.stdout);
+    let reason = tests["scales"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("ran: "), "{reason}");
+    // Back as it was: the recorded pass of the first run is valid again, and nothing runs
+    // that does not have to.
+    edit(&sandbox, "src/lib.holo", "|x| x * k + 1", "|x| x * k");
+    let run = affected_json(&sandbox);
+    run.code(0);
+    let tests = tests_of(&run);
+    assert_eq!(tests["sorts"]["outcome"], "cached-passed", "{}", run.stdout);
+    assert_ne!(tests["scales"]["outcome"], "failed", "{}", run.stdout);
+}
