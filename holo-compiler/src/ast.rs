@@ -265,7 +265,7 @@ pub enum StmtKind {
     /// `let (a, b) = init;` or `let Point { x, y } = init;`: a destructuring `let`, whose
     /// pattern must be irrefutable. A plain name is always [`StmtKind::Let`].
     LetPat {
-        pat: Pat,
+        pat: Box<Pat>,
         ty: Option<TypeRef>,
         init: Expr,
     },
@@ -276,6 +276,8 @@ pub enum StmtKind {
     Empty,
 }
 
+/// (Patterns inside expressions and statements are boxed: an `Expr` is one of the most
+/// numerous values the compiler keeps, and a test below holds its size.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Expr {
     pub id: NodeId,
@@ -412,21 +414,21 @@ pub enum ExprKind {
     },
     /// `if let pat = scrutinee { … } else …`
     IfLet {
-        pat: Pat,
+        pat: Box<Pat>,
         scrutinee: Box<Expr>,
         then_branch: Block,
         else_branch: Option<Box<Expr>>,
     },
     /// `while let pat = scrutinee { … }`
     WhileLet {
-        pat: Pat,
+        pat: Box<Pat>,
         scrutinee: Box<Expr>,
         body: Block,
     },
     /// `for pat in iterable { … }` (`pat` is irrefutable: a name, `_`, a tuple or struct
     /// pattern).
     For {
-        pat: Pat,
+        pat: Box<Pat>,
         iterable: Box<Expr>,
         body: Block,
     },
@@ -509,4 +511,15 @@ pub enum PatKind {
     },
     /// Produced by error recovery only.
     Error,
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every syntax node of every item is kept (twice: interface and full tree), so their size
+    /// is memory and copying on the check path.
+    #[test]
+    fn syntax_nodes_stay_small() {
+        assert!(std::mem::size_of::<super::Expr>() <= 80);
+        assert!(std::mem::size_of::<super::Stmt>() <= 240);
+    }
 }

@@ -258,7 +258,7 @@ pub fn instantiate(shape: Shape, elem: &Ty, val: &Ty) -> Ty {
         Shape::ResultOfElemVal => Ty::result(elem.clone(), val.clone()),
         Shape::ResultI64Str => Ty::result(Ty::I64, Ty::Str),
         Shape::ResultF64Str => Ty::result(Ty::F64, Ty::Str),
-        Shape::MapOfElemVal => Ty::App(Generic::Map, Arc::from([elem.clone(), val.clone()])),
+        Shape::MapOfElemVal => Ty::App(Generic::Map, Arc::new(vec![elem.clone(), val.clone()])),
         Shape::FnElemToVal => Ty::Fn(Arc::new(FnTy {
             params: vec![elem.clone()],
             ret: val.clone(),
@@ -272,7 +272,7 @@ pub fn instantiate(shape: Shape, elem: &Ty, val: &Ty) -> Ty {
             ret: Ty::ordering(),
         })),
         Shape::Ordering => Ty::ordering(),
-        Shape::ArrayOfPairs => Ty::array(Ty::Tuple(Arc::from([elem.clone(), val.clone()]))),
+        Shape::ArrayOfPairs => Ty::array(Ty::Tuple(Arc::new(vec![elem.clone(), val.clone()]))),
         Shape::I64 => Ty::I64,
         Shape::F64 => Ty::F64,
         Shape::Bool => Ty::Bool,

@@ -1007,7 +1007,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                     let hint = hints.as_ref().map(|h| h[i].clone());
                     tys.push(self.infer_expr(el, hint.as_ref()));
                 }
-                Ty::Tuple(tys.into())
+                Ty::Tuple(Arc::new(tys))
             }
             ExprKind::Try(inner) => self.infer_try(e, inner),
             ExprKind::Closure(c) => self.infer_closure(e, c, expected),
@@ -1479,7 +1479,7 @@ impl<'a, 'db> Infer<'a, 'db> {
         let g = v.generic();
         let args: Vec<Ty> = (0..g.arity()).map(|_| self.new_var()).collect();
         let payload = v.payload(&args);
-        (Ty::App(g, args.into()), payload)
+        (Ty::App(g, Arc::new(args)), payload)
     }
 
     /// `Type::member`: a variant of an enum, or an associated function or method of the type.
@@ -3557,7 +3557,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                     Ty::Error => vec![Ty::Error; elems.len()],
                     other => {
                         let fresh: Vec<Ty> = elems.iter().map(|_| self.new_var()).collect();
-                        let tuple = Ty::Tuple(fresh.clone().into());
+                        let tuple = Ty::Tuple(Arc::new(fresh.clone()));
                         if !self.unify(&other, &tuple) {
                             let other = self.resolve(&other);
                             if !other.references_error() {

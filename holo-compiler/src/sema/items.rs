@@ -700,7 +700,7 @@ impl<'db> ResolveCx<'db> {
                 Ty::Fn(Arc::new(FnTy { params, ret }))
             }
             TypeRefKind::Tuple(elems) => {
-                Ty::Tuple(elems.iter().map(|e| self.lower_type(e)).collect())
+                Ty::Tuple(Arc::new(elems.iter().map(|e| self.lower_type(e)).collect()))
             }
             TypeRefKind::Path(path) => {
                 if let [single] = path.segments.as_slice() {
@@ -713,7 +713,7 @@ impl<'db> ResolveCx<'db> {
                     }
                     if let Some(g) = self.prelude_type(&single.name) {
                         if g.arity() == 0 {
-                            return Ty::App(g, Arc::from([]));
+                            return Ty::App(g, Arc::new(Vec::new()));
                         }
                         self.error(
                             Diagnostic::error(
@@ -777,7 +777,7 @@ impl<'db> ResolveCx<'db> {
                     );
                     return Ty::Error;
                 }
-                Ty::App(g, lowered.into())
+                Ty::App(g, Arc::new(lowered))
             }
         }
     }

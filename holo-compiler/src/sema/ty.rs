@@ -30,11 +30,11 @@ pub enum Ty {
     /// value.
     Fn(Arc<FnTy>),
     /// `(A, B, …)`, two or more elements.
-    Tuple(Arc<[Ty]>),
+    Tuple(Arc<Vec<Ty>>),
     /// A type of the prelude applied to its arguments: `Option<T>`, `Result<T, E>`,
     /// `Map<K, V>`, `Ordering` (no arguments). User-defined generics will be a sibling of this
     /// variant (an item applied to arguments), which is why the arguments are a list.
-    App(Generic, Arc<[Ty]>),
+    App(Generic, Arc<Vec<Ty>>),
     /// An inference variable of the body being checked (index into its variable table).
     Var(u32),
     /// The type of something already reported as wrong. It unifies with everything and an
@@ -178,15 +178,15 @@ impl Ty {
     }
 
     pub fn option(inner: Ty) -> Ty {
-        Ty::App(Generic::Option, Arc::from([inner]))
+        Ty::App(Generic::Option, Arc::new(vec![inner]))
     }
 
     pub fn result(ok: Ty, err: Ty) -> Ty {
-        Ty::App(Generic::Result, Arc::from([ok, err]))
+        Ty::App(Generic::Result, Arc::new(vec![ok, err]))
     }
 
     pub fn ordering() -> Ty {
-        Ty::App(Generic::Ordering, Arc::from([]))
+        Ty::App(Generic::Ordering, Arc::new(Vec::new()))
     }
 
     /// The same type with `f` applied to each directly contained type (array elements,
@@ -198,8 +198,8 @@ impl Ty {
                 params: func.params.iter().map(&mut f).collect(),
                 ret: f(&func.ret),
             })),
-            Ty::Tuple(elems) => Ty::Tuple(elems.iter().map(f).collect()),
-            Ty::App(g, args) => Ty::App(*g, args.iter().map(f).collect()),
+            Ty::Tuple(elems) => Ty::Tuple(Arc::new(elems.iter().map(f).collect())),
+            Ty::App(g, args) => Ty::App(*g, Arc::new(args.iter().map(f).collect())),
             other => other.clone(),
         }
     }
@@ -215,6 +215,9 @@ impl Ty {
     }
 
     /// The type's arguments if it is the prelude type `g`.
+    ///
+    /// (Lists of types are `Arc<Vec<Ty>>`, a thin pointer, so that a `Ty` stays 16 bytes: the
+    /// checker keeps one per syntax node.)
     pub fn app_args(&self, g: Generic) -> Option<&[Ty]> {
         match self {
             Ty::App(h, args) if *h == g => Some(args),
@@ -319,6 +322,11 @@ impl fmt::Display for Ty {
 mod tests {
     use super::*;
     use crate::ids::ModulePath;
+
+    #[test]
+    fn a_type_is_two_words() {
+        assert_eq!(std::mem::size_of::<Ty>(), 16);
+    }
 
     #[test]
     fn types_display_as_written() {

@@ -2002,7 +2002,7 @@ impl<'t> Parser<'t> {
                 Expr {
                     id,
                     kind: ExprKind::WhileLet {
-                        pat,
+                        pat: Box::new(pat),
                         scrutinee,
                         body,
                     },
@@ -2284,7 +2284,7 @@ impl<'t> Parser<'t> {
                 else_branch,
             },
             Err((pat, scrutinee)) => ExprKind::IfLet {
-                pat,
+                pat: Box::new(pat),
                 scrutinee,
                 then_branch,
                 else_branch,
@@ -2333,7 +2333,7 @@ impl<'t> Parser<'t> {
         Expr {
             id,
             kind: ExprKind::For {
-                pat,
+                pat: Box::new(pat),
                 iterable: Box::new(iterable),
                 body,
             },
@@ -2638,7 +2638,11 @@ impl<'t> Parser<'t> {
         self.finish(id);
         Stmt {
             id,
-            kind: StmtKind::LetPat { pat, ty, init },
+            kind: StmtKind::LetPat {
+                pat: Box::new(pat),
+                ty,
+                init,
+            },
         }
     }
 }
