@@ -663,7 +663,12 @@ impl<'a, 'db> Infer<'a, 'db> {
     }
 
     fn mismatch(&mut self, node: NodeId, expected: &Ty, actual: &Ty) -> Diagnostic {
+        let (expected_ty, actual_ty) = (expected, actual);
         let (expected, actual) = (self.resolve(expected), self.resolve(actual));
+        // The unknown parts of either side are settled by this error; they are not asked
+        // about again (E0282).
+        self.poison_vars(expected_ty);
+        self.poison_vars(actual_ty);
         let mut d = Diagnostic::error(codes::MISMATCHED_TYPES, "mismatched types", self.loc(node))
             .with_label(format!("expected `{expected}`, found `{actual}`"));
         if let Some(hint) = conversion_hint(&expected, &actual) {

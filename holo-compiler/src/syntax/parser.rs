@@ -1325,11 +1325,12 @@ impl<'t> Parser<'t> {
                     }
                 }
             }
-            // `None` is the prelude's unit variant, not a new binding (as in Rust, where it
-            // resolves to the variant in scope).
+            // The prelude's variants are not new bindings (as in Rust, where they resolve to
+            // the variants in scope): `None` matches `None`, and a bare `Some` is reported as
+            // a variant missing its payload rather than silently binding a variable.
             T::Ident
                 if !matches!(self.nth(1), T::ColonColon | T::LParen | T::LBrace)
-                    && self.slice(self.tok().span) != "None" =>
+                    && !matches!(self.slice(self.tok().span), "None" | "Some" | "Ok" | "Err") =>
             {
                 match self.ident() {
                     Some(name) => PatKind::Bind {
