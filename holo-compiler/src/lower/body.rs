@@ -1302,6 +1302,31 @@ impl<'a> Lower<'a> {
         self.make_closure(e, cx, key, id.display_path(), params, env, Vec::new())
     }
 
+    /// Continues after the branches of an `if let` or `match` at `join`: lets go of the
+    /// scrutinee held for them and gives the value the branches left in `result`.
+    fn join_branches(
+        &mut self,
+        e: &Expr,
+        ty: &Ty,
+        result: Option<LocalId>,
+        join: BlockId,
+        owned: Option<LocalId>,
+    ) -> Res<Option<Val>> {
+        self.switch_to(join);
+        if let Some(t) = owned {
+            self.emit(Inst::Drop(t));
+        }
+        if self.is_never(e.id) {
+            self.terminate(Terminator::Unreachable);
+            return Ok(None);
+        }
+        Ok(Some(match result {
+            Some(r) if ty.is_heap() => Val::Owned(r),
+            Some(r) => Val::Borrowed(Operand::Copy(r)),
+            None => Val::Borrowed(Operand::Const(Const::Unit)),
+        }))
+    }
+
     /// Binds an irrefutable pattern against the value at `place` (bindings own their values).
     fn bind_all(&mut self, pat: &Pat, place: &Place, ty: &Ty) -> Res<()> {
         let unreachable = self.new_block();
@@ -1377,19 +1402,7 @@ impl<'a> Lower<'a> {
             None => Some(Val::Borrowed(Operand::Const(Const::Unit))),
         };
         self.branch_result(v, result, join);
-        self.switch_to(join);
-        if let Some(t) = owned {
-            self.emit(Inst::Drop(t));
-        }
-        if self.is_never(e.id) {
-            self.terminate(Terminator::Unreachable);
-            return Ok(None);
-        }
-        Ok(Some(match result {
-            Some(r) if ty.is_heap() => Val::Owned(r),
-            Some(r) => Val::Borrowed(Operand::Copy(r)),
-            None => Val::Borrowed(Operand::Const(Const::Unit)),
-        }))
+        self.join_branches(e, &ty, result, join, owned)
     }
 
     fn while_let(&mut self, pat: &Pat, scrutinee: &Expr, body: &AstBlock) -> Res<Option<Val>> {
@@ -2060,19 +2073,7 @@ impl<'a> Lower<'a> {
         let scrut_ty = self.ty(scrutinee.id);
         // The arms may change the scrutinee's variable; patterns bind aliases into the value,
         // so hold a reference of our own while the match runs.
-        let (scrut, owned) = match self.stabilize(v) {
-            Val::Owned(t) => (t, Some(t)),
-            Val::Borrowed(Operand::Copy(l)) => (l, None),
-            Val::Borrowed(op) => {
-                let t = self.temp(scrut_ty.clone());
-                self.emit(Inst::Assign {
-                    dst: t,
-                    value: Rvalue::Use(op),
-                    site: 0,
-                });
-                (t, scrut_ty.is_heap().then_some(t))
-            }
-        };
+        let (scrut, owned) = self.hold(v, &scrut_ty);
         let ty = self.ty(e.id);
         let result = (ty != Ty::Unit).then(|| self.temp(ty.clone()));
         let join = self.new_block();
@@ -2100,19 +2101,7 @@ impl<'a> Lower<'a> {
         }
         // The checker proved the arms exhaustive.
         self.terminate(Terminator::Unreachable);
-        self.switch_to(join);
-        if let Some(t) = owned {
-            self.emit(Inst::Drop(t));
-        }
-        if self.is_never(e.id) {
-            self.terminate(Terminator::Unreachable);
-            return Ok(None);
-        }
-        Ok(Some(match result {
-            Some(r) if ty.is_heap() => Val::Owned(r),
-            Some(r) => Val::Borrowed(Operand::Copy(r)),
-            None => Val::Borrowed(Operand::Const(Const::Unit)),
-        }))
+        self.join_branches(e, &ty, result, join, owned)
     }
 
     /// Emits the tests of a pattern against the value at `place`: falls through (in a new

@@ -830,71 +830,23 @@ impl<'a> Codegen<'a> {
             Rvalue::Binary { op, ty, lhs, rhs } => self.binary(b, *op, ty, lhs, rhs, site)?,
             Rvalue::Call { callee, args } => self.call(b, callee, args, &decl.ty, site)?,
             Rvalue::Tuple(fields) => {
-                let d = self.desc(&decl.ty)?;
-                let d = b.ins().iconst(types::I64, d);
-                let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
-                for (i, f) in fields.iter().enumerate() {
-                    let v = self.owned_operand(b, f)?;
-                    let w = self.to_word(b, v);
-                    b.ins()
-                        .store(mem(), w, obj, heap::STRUCT_FIELDS + 8 * i as i32);
-                }
+                let obj = self.alloc_struct(b, &decl.ty, site)?;
+                self.store_fields(b, obj, heap::STRUCT_FIELDS, fields)?;
+                obj
+            }
+            Rvalue::Struct { key, fields } => {
+                let obj = self.alloc_struct(b, &Ty::Struct(key.clone()), site)?;
+                self.store_fields(b, obj, heap::STRUCT_FIELDS, fields)?;
                 obj
             }
             Rvalue::PreludeVariant { variant, fields } => {
-                if fields.is_empty() {
-                    let obj = self.shared.unit_variant(&decl.ty, *variant)?;
-                    b.ins().iconst(types::I64, obj as i64)
-                } else {
-                    let d = self.desc(&decl.ty)?;
-                    let d = b.ins().iconst(types::I64, d);
-                    let tag = b.ins().iconst(types::I64, i64::from(*variant));
-                    let obj = self.call_host(b, "holo_rt_new_enum", &[d, tag])?;
-                    for (i, f) in fields.iter().enumerate() {
-                        let v = self.owned_operand(b, f)?;
-                        let w = self.to_word(b, v);
-                        b.ins()
-                            .store(mem(), w, obj, heap::ENUM_PAYLOAD + 8 * i as i32);
-                    }
-                    obj
-                }
-            }
-            Rvalue::Struct { key, fields } => {
-                let d = self.desc(&Ty::Struct(key.clone()))?;
-                let d = b.ins().iconst(types::I64, d);
-                let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
-                self.check(b, site);
-                for (i, f) in fields.iter().enumerate() {
-                    let v = self.owned_operand(b, f)?;
-                    let w = self.to_word(b, v);
-                    b.ins()
-                        .store(mem(), w, obj, heap::STRUCT_FIELDS + 8 * i as i32);
-                }
-                obj
+                self.enum_value(b, &decl.ty, *variant, fields, site)?
             }
             Rvalue::Variant {
                 key,
                 variant,
                 fields,
-            } => {
-                if fields.is_empty() {
-                    let obj = self.shared.unit_variant(&Ty::Enum(key.clone()), *variant)?;
-                    b.ins().iconst(types::I64, obj as i64)
-                } else {
-                    let d = self.desc(&Ty::Enum(key.clone()))?;
-                    let d = b.ins().iconst(types::I64, d);
-                    let tag = b.ins().iconst(types::I64, i64::from(*variant));
-                    let obj = self.call_host(b, "holo_rt_new_enum", &[d, tag])?;
-                    self.check(b, site);
-                    for (i, f) in fields.iter().enumerate() {
-                        let v = self.owned_operand(b, f)?;
-                        let w = self.to_word(b, v);
-                        b.ins()
-                            .store(mem(), w, obj, heap::ENUM_PAYLOAD + 8 * i as i32);
-                    }
-                    obj
-                }
-            }
+            } => self.enum_value(b, &Ty::Enum(key.clone()), *variant, fields, site)?,
             Rvalue::Array { elem, items } => {
                 let d = self.desc(elem)?;
                 let d = b.ins().iconst(types::I64, d);
@@ -924,17 +876,10 @@ impl<'a> Codegen<'a> {
                 captures,
             } => {
                 let target = self.link(*func)?;
-                let d = self.desc(env)?;
-                let d = b.ins().iconst(types::I64, d);
-                let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
+                let obj = self.alloc_struct(b, env, site)?;
                 let index = b.ins().iconst(types::I64, i64::from(target));
                 b.ins().store(mem(), index, obj, heap::STRUCT_FIELDS);
-                for (i, c) in captures.iter().enumerate() {
-                    let v = self.owned_operand(b, c)?;
-                    let w = self.to_word(b, v);
-                    b.ins()
-                        .store(mem(), w, obj, heap::STRUCT_FIELDS + 8 * (i as i32 + 1));
-                }
+                self.store_fields(b, obj, heap::STRUCT_FIELDS + 8, captures)?;
                 obj
             }
         };
@@ -944,6 +889,53 @@ impl<'a> Codegen<'a> {
         }
         b.def_var(var, v);
         Ok(())
+    }
+
+    /// A new struct-like object (struct, tuple, closure) of type `ty`, fields zeroed.
+    fn alloc_struct(&mut self, b: &mut FunctionBuilder, ty: &Ty, site: u32) -> Res<Value> {
+        let d = self.desc(ty)?;
+        let d = b.ins().iconst(types::I64, d);
+        let obj = self.call_host(b, "holo_rt_new_struct", &[d])?;
+        self.check(b, site);
+        Ok(obj)
+    }
+
+    /// Stores `fields` (owning positions) in consecutive words of `obj` from `offset` on.
+    fn store_fields(
+        &mut self,
+        b: &mut FunctionBuilder,
+        obj: Value,
+        offset: i32,
+        fields: &[Operand],
+    ) -> Res<()> {
+        for (i, f) in fields.iter().enumerate() {
+            let v = self.owned_operand(b, f)?;
+            let w = self.to_word(b, v);
+            b.ins().store(mem(), w, obj, offset + 8 * i as i32);
+        }
+        Ok(())
+    }
+
+    /// A value of variant `variant` of the enum type `ty` (an immortal constant without payload).
+    fn enum_value(
+        &mut self,
+        b: &mut FunctionBuilder,
+        ty: &Ty,
+        variant: u32,
+        fields: &[Operand],
+        site: u32,
+    ) -> Res<Value> {
+        if fields.is_empty() {
+            let obj = self.shared.unit_variant(ty, variant)?;
+            return Ok(b.ins().iconst(types::I64, obj as i64));
+        }
+        let d = self.desc(ty)?;
+        let d = b.ins().iconst(types::I64, d);
+        let tag = b.ins().iconst(types::I64, i64::from(variant));
+        let obj = self.call_host(b, "holo_rt_new_enum", &[d, tag])?;
+        self.check(b, site);
+        self.store_fields(b, obj, heap::ENUM_PAYLOAD, fields)?;
+        Ok(obj)
     }
 
     fn link(&self, callee: u32) -> Res<FuncIndex> {
