@@ -7,7 +7,7 @@ use crate::ast::ParsedFile;
 use crate::db::{
     self, ItemInput, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile,
 };
-use crate::diagnostic::{Diagnostic, Loc};
+use crate::diagnostic::{Diagnostic, Loc, Severity, codes};
 use crate::ids::ItemId;
 use crate::ids::ModulePath;
 use salsa::{Durability, Setter};
@@ -315,6 +315,12 @@ impl Compiler {
         for file_diagnostics in per_file {
             diagnostics.extend(file_diagnostics);
         }
+        let syntax_errors = diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error && codes::is_syntax(d.code));
+        if syntax_errors {
+            diagnostics.retain(|d| !codes::HIDDEN_BY_SYNTAX_ERRORS.contains(&d.code));
+        }
         diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         CheckReport {
             diagnostics,
@@ -461,13 +467,47 @@ pub(crate) fn resolve_file_diagnostics(
         .cloned()
         .map(|d| resolve_in(d, &path))
         .collect();
+    let broken = broken_items(db, file, parsed);
     out.extend(
         semantic
             .iter()
+            .filter(|d| match &d.primary.loc {
+                Loc::Node { item, .. } => !broken.contains(item),
+                _ => true,
+            })
             .cloned()
             .map(|d| resolve_nodes(db, d, &path)),
     );
     out
+}
+
+/// The items of `file` that contain a syntax error (one of its labels falls inside the item).
+/// What the checker says about such an item describes the parser's repair, not the program, so
+/// it is not reported: the syntax error is the one thing to fix first.
+fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile) -> Vec<ItemId> {
+    if parsed.errors.is_empty() {
+        return Vec::new();
+    }
+    let spans: Vec<crate::span::Span> = parsed
+        .errors
+        .iter()
+        .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
+        .filter_map(|label| match label.loc {
+            Loc::Span(span) => Some(span),
+            _ => None,
+        })
+        .collect();
+    file.items(db)
+        .iter()
+        .zip(&parsed.source_maps)
+        .filter(|(_, map)| {
+            let item = map.item_span;
+            spans
+                .iter()
+                .any(|s| s.start >= item.start && s.start <= item.end)
+        })
+        .map(|((id, _), _)| id.clone())
+        .collect()
 }
 
 /// Resolves `Loc::Node` and `Loc::Span` labels to `Loc::File`.

@@ -29,9 +29,19 @@ use smol_str::SmolStr;
 /// the tree stays far from the end of a 2 MiB thread stack, even in a debug build.
 pub const MAX_DEPTH: u32 = 200;
 
+/// How far back recovery looks for the start of a line to use indentation as a hint.
+const LAYOUT_SCAN: usize = 256;
+
 /// Parses a lexed file.
 pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
+    let brace_excess = lexed.tokens.iter().fold(0i64, |n, t| match t.kind {
+        T::LBrace => n - 1,
+        T::RBrace => n + 1,
+        _ => n,
+    });
     let mut parser = Parser {
+        brace_excess,
+        item_has_error: false,
         text,
         tokens: lexed.tokens,
         pos: 0,
@@ -39,6 +49,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         errors: lexed.errors,
         recovering: false,
         quiet_at_eof: lexed.runs_to_eof,
+        unterminated: lexed.unterminated,
         items: Vec::new(),
         source_maps: Vec::new(),
         spans: Vec::new(),
@@ -189,6 +200,16 @@ struct Parser<'t> {
     /// An unterminated string or comment ran to the end of the file; "found end of file" errors
     /// would only repeat that.
     quiet_at_eof: bool,
+    /// The file's `}` minus its `{`. Zero in every file that parses; otherwise indentation tells
+    /// which block lost its `{` or `}` (see [`Parser::missing_close_here`]). Valid code is never
+    /// read by its layout.
+    brace_excess: i64,
+    /// A syntax error was reported in the current item.
+    item_has_error: bool,
+    /// Starts of the string literals the lexer found unclosed on their line (sorted). What
+    /// follows such a string on the next lines was meant to come after its closing quote, so
+    /// the parser recovers silently after consuming one.
+    unterminated: Vec<u32>,
     items: Vec<Item>,
     source_maps: Vec<ItemSourceMap>,
     /// Spans of the current item's nodes, indexed by `NodeId`.
@@ -256,8 +277,10 @@ impl<'t> Parser<'t> {
 
     /// Consumes the current token as part of a successful parse.
     fn bump(&mut self) {
+        let t = self.tokens[self.pos];
         self.advance();
-        self.recovering = false;
+        self.recovering =
+            t.kind == T::Str && self.unterminated.binary_search(&t.span.start).is_ok();
     }
 
     /// Consumes the current token while recovering from an error.
@@ -309,6 +332,80 @@ impl<'t> Parser<'t> {
 
     fn at_item_start(&self) -> bool {
         !self.bail && self.item_start_at(self.pos)
+    }
+
+    // ----- layout (for recovery only) ---------------------------------------------------------
+
+    /// The start of the line holding `offset`, if it is at most [`LAYOUT_SCAN`] bytes back (a
+    /// longer line gives no layout hints, which keeps recovery linear on generated code).
+    fn line_start(&self, offset: u32) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let offset = offset as usize;
+        let floor = offset.saturating_sub(LAYOUT_SCAN);
+        match bytes[floor..offset].iter().rposition(|&b| b == b'\n') {
+            Some(i) => Some(floor + i + 1),
+            None => (floor == 0).then_some(0),
+        }
+    }
+
+    /// The column of the current token if it is the first token on its line.
+    fn line_first_column(&self) -> Option<usize> {
+        let start = self.tokens[self.pos].span.start;
+        let line = self.line_start(start)?;
+        let before = &self.text.as_bytes()[line..start as usize];
+        before
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t'))
+            .then_some(before.len())
+    }
+
+    /// The indentation of the line holding `offset`.
+    fn indent_of(&self, offset: u32) -> Option<usize> {
+        let line = self.line_start(offset)?;
+        let rest = &self.text.as_bytes()[line..];
+        Some(
+            rest.iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count(),
+        )
+    }
+
+    /// Whether the current token starts a line indented no deeper than the line holding
+    /// `open`: code that is back at the level of the construct `open` began, so the construct
+    /// must have ended before it.
+    fn outdented_from(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column <= indent,
+            _ => false,
+        }
+    }
+
+    /// Whether the current token, the first of a braced body opened at `open`, starts a line
+    /// indented deeper than the opening line: then the body's layout can be trusted.
+    fn body_indented(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column > indent,
+            _ => false,
+        }
+    }
+
+    /// In a file with a `}` too few, whether the braced body opened at `open` (whose layout was
+    /// found trustworthy, `indented`) ends before the current token: it starts a line back at
+    /// the level of the opening line, so the body's `}` is the one that is missing.
+    fn missing_close_here(&self, open: Span, indented: bool) -> bool {
+        self.brace_excess < 0 && indented && !self.at(T::RBrace) && self.outdented_from(open)
+    }
+
+    /// In a file with a `}` too many, whether the current `}` belongs to no brace of the body
+    /// opened at `open`: it starts a line indented deeper than the opening line, so its `{` is
+    /// the one that is missing.
+    fn stray_close_here(&self, open: Span) -> bool {
+        self.brace_excess > 0
+            && self.at(T::RBrace)
+            && match (self.line_first_column(), self.indent_of(open.start)) {
+                (Some(column), Some(indent)) => column > indent,
+                _ => false,
+            }
     }
 
     // ----- nodes --------------------------------------------------------------------------
@@ -434,6 +531,7 @@ impl<'t> Parser<'t> {
         if t.kind == T::Unknown || (t.kind == T::Eof && self.quiet_at_eof) {
             return;
         }
+        self.item_has_error = true;
         self.errors.push(diag);
     }
 
@@ -615,6 +713,7 @@ impl<'t> Parser<'t> {
     fn comma_list(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
         let open = self.tok().span;
         self.bump();
+        let mut reported = false;
         loop {
             if self.eat(close) {
                 return;
@@ -628,11 +727,22 @@ impl<'t> Parser<'t> {
             if self.eat(T::Comma) || self.at(close) {
                 continue;
             }
-            let close_text = close.fixed_text().unwrap_or("?");
-            let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
-                "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
-            );
-            self.error_expected(&format!("`,` or `{close_text}`"), hint);
+            if self.outdented_from(open) {
+                // `f(a` and a next line back at the statement's level: the closer was left out.
+                self.unclosed(close, open);
+                return;
+            }
+            if reported {
+                // One list, one complaint: what follows a bad element is seldom a good one.
+                self.recovering = true;
+            } else {
+                let close_text = close.fixed_text().unwrap_or("?");
+                let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
+                    "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
+                );
+                self.error_expected(&format!("`,` or `{close_text}`"), hint);
+                reported = true;
+            }
             if self.at_list_stop(close, elems) {
                 return;
             }
@@ -644,7 +754,8 @@ impl<'t> Parser<'t> {
 
     fn at_list_stop(&self, close: T, elems: Elems) -> bool {
         match self.kind() {
-            T::Eof | T::Semi => true,
+            // `let` starts no element of any list: the list's closer is missing before it.
+            T::Eof | T::Semi | T::Let => true,
             T::LBrace => elems == Elems::NoBrace,
             k @ (T::RParen | T::RBracket | T::RBrace) => k != close,
             _ => self.at_item_start(),
@@ -688,6 +799,7 @@ impl<'t> Parser<'t> {
         self.bail = false;
         self.open_delims = 0;
         self.no_struct = false;
+        self.item_has_error = false;
     }
 
     /// Pushes the item (if its header was good enough to make one) with its source map.
@@ -2002,6 +2114,7 @@ impl<'t> Parser<'t> {
             let open = self.tok().span;
             self.bump();
             let saved = std::mem::replace(&mut self.no_struct, false);
+            let indented = self.body_indented(open);
             loop {
                 match self.kind() {
                     T::RBrace => {
@@ -2012,7 +2125,7 @@ impl<'t> Parser<'t> {
                         self.unclosed(T::RBrace, open);
                         break;
                     }
-                    _ if self.at_item_start() => {
+                    _ if self.at_item_start() || self.missing_close_here(open, indented) => {
                         self.unclosed(T::RBrace, open);
                         break;
                     }
@@ -2107,8 +2220,22 @@ impl<'t> Parser<'t> {
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
         let mut tail = None;
+        let indented = self.body_indented(open);
         loop {
             match self.kind() {
+                T::RBrace if self.stray_close_here(open) => {
+                    if !self.item_has_error {
+                        let diag = Diagnostic::error(
+                            codes::SYNTAX,
+                            "unexpected `}`",
+                            Loc::Span(self.tok().span),
+                        )
+                        .with_label("this `}` closes no block at its indentation")
+                        .with_hint("The `{` it should close seems to be missing above; add it, or remove this `}`.");
+                        self.report(diag);
+                    }
+                    self.skip();
+                }
                 T::RBrace => {
                     self.bump();
                     break;
@@ -2117,7 +2244,7 @@ impl<'t> Parser<'t> {
                     self.unclosed(T::RBrace, open);
                     break;
                 }
-                _ if self.at_item_start() => {
+                _ if self.at_item_start() || self.missing_close_here(open, indented) => {
                     self.unclosed(T::RBrace, open);
                     break;
                 }
