@@ -16,7 +16,8 @@
 //! Besides "no crash", every parse is checked for structural invariants (spans inside the text,
 //! one source map per item, errors in order) and for whitespace insensitivity: the same tokens
 //! re-spaced with random whitespace and comments must give equal items and the same errors. That
-//! property is what salsa's early cutoff relies on.
+//! property is what salsa's early cutoff relies on. It is not asked of a broken file whose
+//! recovery read the layout of its lines (`ParsedFile::read_layout`).
 
 use holo_compiler::ast::{NodeId, ParsedFile};
 use holo_compiler::syntax::{self, lexer};
@@ -578,12 +579,14 @@ fn run_case(
     let respaced = respace(rng, main);
     let again = syntax::parse(&respaced);
     check_parse(&respaced, &again)?;
-    if again.items != file.items {
+    // Recovery in a broken file may read indentation, which re-spacing changes.
+    let by_layout = file.read_layout || again.read_layout;
+    if !by_layout && again.items != file.items {
         return Err(format!(
             "adding whitespace and comments between tokens changed the items; re-spaced text:\n{respaced}"
         ));
     }
-    if error_summary(&again) != error_summary(&file) {
+    if !by_layout && error_summary(&again) != error_summary(&file) {
         return Err(format!(
             "adding whitespace and comments between tokens changed the errors:\n{:#?}\nvs\n{:#?}",
             error_summary(&file),

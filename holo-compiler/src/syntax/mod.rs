@@ -8,7 +8,9 @@
 //! Architecture invariants:
 //! - Nodes hold no positions; spans live in each item's [`crate::ast::ItemSourceMap`]. The same
 //!   tokens give equal [`crate::ast::Item`]s whatever the whitespace and comments, which is what
-//!   lets salsa stop after parsing on such edits.
+//!   lets salsa stop after parsing on such edits. The one exception is a file with syntax
+//!   errors, where recovery may read the indentation to find which block lost a brace
+//!   ([`crate::ast::ParsedFile::read_layout`]): there a re-indentation may re-check items.
 //! - Node ids are numbered from 0 per item, in creation order; `impl` methods are separate items.
 //! - Expressions, blocks, types and patterns nest at most [`MAX_DEPTH`] levels deep within an
 //!   item (E0007 beyond; statements and match arms in between are not counted), so recursive

@@ -9,7 +9,11 @@
 //! - **Recovery.** Errors never stop the parse. Missing pieces become `Error` placeholder nodes;
 //!   unexpected tokens are skipped up to a statement boundary (`;`, `}`) inside blocks or up to
 //!   the next item keyword at module level. After an error nothing more is reported until a token
-//!   has been consumed normally again, which keeps one mistake from producing a cascade.
+//!   has been consumed normally again, and a list reports one error at most, which keeps one
+//!   mistake from producing a cascade. Where a closer is missing, indentation decides where the
+//!   construct ends: a list stops at a line back at its opening line's level, and in a file
+//!   whose braces do not balance, a block stops at such a line and skips a `}` indented deeper
+//!   than its opening line (a `}` whose `{` was lost). Files that parse never depend on layout.
 //! - **Bounded nesting.** Every level of expression, block, type and pattern nesting counts, and
 //!   so does every operator or postfix step that pushes an earlier operand one level down the
 //!   tree (`a + b + c + …`, `x.f().g()…`). Past [`MAX_DEPTH`] the parser reports E0007 once and
@@ -41,6 +45,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
     });
     let mut parser = Parser {
         brace_excess,
+        read_layout: brace_excess != 0,
         item_has_error: false,
         text,
         tokens: lexed.tokens,
@@ -71,6 +76,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         items: parser.items,
         source_maps: parser.source_maps,
         errors,
+        read_layout: parser.read_layout,
     }
 }
 
@@ -204,6 +210,8 @@ struct Parser<'t> {
     /// which block lost its `{` or `}` (see [`Parser::missing_close_here`]). Valid code is never
     /// read by its layout.
     brace_excess: i64,
+    /// Recovery may have read the layout (see [`ParsedFile::read_layout`]).
+    read_layout: bool,
     /// A syntax error was reported in the current item.
     item_has_error: bool,
     /// Starts of the string literals the lexer found unclosed on their line (sorted). What
@@ -727,6 +735,7 @@ impl<'t> Parser<'t> {
             if self.eat(T::Comma) || self.at(close) {
                 continue;
             }
+            self.read_layout = true;
             if self.outdented_from(open) {
                 // `f(a` and a next line back at the statement's level: the closer was left out.
                 self.unclosed(close, open);
@@ -769,9 +778,11 @@ impl<'t> Parser<'t> {
             let kind = self.tokens[self.pos].kind;
             match kind {
                 T::Eof => break,
-                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pub | T::Pound => {
+                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pound => {
                     self.item();
                 }
+                // `pub x: i64,` after a struct that lost its `{` is a field, not an item.
+                T::Pub if self.item_start_at(self.pos) => self.item(),
                 _ => {
                     let hint = match kind {
                         T::Let => Some(
