@@ -319,7 +319,13 @@ impl Compiler {
             .iter()
             .any(|d| d.severity == Severity::Error && codes::is_syntax(d.code));
         if syntax_errors {
-            diagnostics.retain(|d| !codes::HIDDEN_BY_SYNTAX_ERRORS.contains(&d.code));
+            if files.iter().any(|file| has_broken_declaration(db, *file)) {
+                // A signature, field list or type that lost part of itself makes the types of
+                // every use of it unreliable, in any file: only the syntax errors are facts.
+                diagnostics.retain(|d| codes::is_syntax(d.code) || d.code == codes::INTERNAL);
+            } else {
+                diagnostics.retain(|d| !codes::HIDDEN_BY_SYNTAX_ERRORS.contains(&d.code));
+            }
         }
         diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         CheckReport {
@@ -481,14 +487,50 @@ pub(crate) fn resolve_file_diagnostics(
     out
 }
 
-/// The items of `file` that contain a syntax error (one of its labels falls inside the item).
-/// What the checker says about such an item describes the parser's repair, not the program, so
-/// it is not reported: the syntax error is the one thing to fix first.
-fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile) -> Vec<ItemId> {
+/// Whether a syntax error of `file` falls in what other items see of one of its items: a
+/// function's or method's signature (not its body), a struct, an enum, a constant or a `use`.
+fn has_broken_declaration(db: &dyn salsa::Database, file: SourceFile) -> bool {
+    use crate::ast::ItemKind;
+    let parsed = db::parse(db, file);
     if parsed.errors.is_empty() {
-        return Vec::new();
+        return false;
     }
-    let spans: Vec<crate::span::Span> = parsed
+    let spans = error_spans(parsed);
+    let regions = item_regions(parsed);
+    file.items(db)
+        .iter()
+        .zip(&parsed.source_maps)
+        .zip(regions)
+        .any(|(((_, input), map), (start, end))| {
+            let end = match &input.interface(db).kind {
+                ItemKind::Fn(f) => map.span(f.body.id).start,
+                ItemKind::Method(m) => map.span(m.func.body.id).start,
+                _ => end,
+            };
+            spans
+                .iter()
+                .any(|s| s.start >= start && s.start < end.max(start))
+        })
+}
+
+/// Where each item of a parsed file begins and where the next one begins (the end of the file
+/// for the last): the tokens the parser skipped after an item are that item's broken tail.
+fn item_regions(parsed: &ParsedFile) -> Vec<(u32, u32)> {
+    let starts: Vec<u32> = parsed
+        .source_maps
+        .iter()
+        .map(|m| m.item_span.start)
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| (start, starts.get(i + 1).copied().unwrap_or(u32::MAX)))
+        .collect()
+}
+
+/// Where the syntax errors of a file point (primary and secondary labels).
+fn error_spans(parsed: &ParsedFile) -> Vec<crate::span::Span> {
+    parsed
         .errors
         .iter()
         .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
@@ -496,16 +538,22 @@ fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile)
             Loc::Span(span) => Some(span),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The items of `file` that contain a syntax error (one of its labels falls inside the item or
+/// in what was skipped after it).
+/// What the checker says about such an item describes the parser's repair, not the program, so
+/// it is not reported: the syntax error is the one thing to fix first.
+fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile) -> Vec<ItemId> {
+    if parsed.errors.is_empty() {
+        return Vec::new();
+    }
+    let spans = error_spans(parsed);
     file.items(db)
         .iter()
-        .zip(&parsed.source_maps)
-        .filter(|(_, map)| {
-            let item = map.item_span;
-            spans
-                .iter()
-                .any(|s| s.start >= item.start && s.start <= item.end)
-        })
+        .zip(item_regions(parsed))
+        .filter(|(_, (start, end))| spans.iter().any(|s| s.start >= *start && s.start < *end))
         .map(|((id, _), _)| id.clone())
         .collect()
 }

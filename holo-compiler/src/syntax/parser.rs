@@ -45,8 +45,9 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
     });
     let mut parser = Parser {
         brace_excess,
-        read_layout: brace_excess != 0,
+        read_layout: brace_excess != 0 || !lexed.unterminated.is_empty(),
         item_has_error: false,
+        muted: 0,
         text,
         tokens: lexed.tokens,
         pos: 0,
@@ -214,6 +215,8 @@ struct Parser<'t> {
     read_layout: bool,
     /// A syntax error was reported in the current item.
     item_has_error: bool,
+    /// While positive, syntax errors are not reported (the rest of a list that already has one).
+    muted: u32,
     /// Starts of the string literals the lexer found unclosed on their line (sorted). What
     /// follows such a string on the next lines was meant to come after its closing quote, so
     /// the parser recovers silently after consuming one.
@@ -378,6 +381,22 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// Whether the current token is on a line that ends in an unclosed string: the tokens of
+    /// such a line are the code and the text of strings read the wrong way round after a lost
+    /// quote, and the unclosed string (E0002) is the one error to report there.
+    fn on_unterminated_line(&self) -> bool {
+        let start = self.tokens[self.pos].span.start;
+        let Some(line) = self.line_start(start) else {
+            return false;
+        };
+        let next = self.unterminated.partition_point(|&u| (u as usize) < line);
+        let Some(&string) = self.unterminated.get(next) else {
+            return false;
+        };
+        let string = string as usize;
+        string - line <= LAYOUT_SCAN * 16 && !self.text.as_bytes()[line..string].contains(&b'\n')
+    }
+
     /// Whether the current token starts a line indented no deeper than the line holding
     /// `open`: code that is back at the level of the construct `open` began, so the construct
     /// must have ended before it.
@@ -531,7 +550,8 @@ impl<'t> Parser<'t> {
     /// Reports a syntax error unless it is a consequence of the previous one (see
     /// [`Parser::recovering`]) or of a lexical error at the current token.
     fn report(&mut self, diag: Diagnostic) {
-        if self.recovering || self.bail {
+        if self.recovering || self.bail || self.muted > 0 || self.on_unterminated_line() {
+            self.recovering = true;
             return;
         }
         self.recovering = true;
@@ -718,7 +738,15 @@ impl<'t> Parser<'t> {
     /// consuming at a token that cannot belong to the list (`;`, another closing bracket, an
     /// item keyword, and `{` in lists whose elements cannot start with one), so that the
     /// enclosing construct can recover: `fn f( {` goes on with the body.
-    fn comma_list(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
+    fn comma_list(&mut self, close: T, elems: Elems, elem: impl FnMut(&mut Self)) {
+        let muted = self.muted;
+        self.list_items(close, elems, elem);
+        self.muted = muted;
+    }
+
+    /// The body of [`Parser::comma_list`]; after its first error, the rest of the list is muted
+    /// (one list, one complaint: what follows a bad element is seldom a good one).
+    fn list_items(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
         let open = self.tok().span;
         self.bump();
         let mut reported = false;
@@ -741,16 +769,14 @@ impl<'t> Parser<'t> {
                 self.unclosed(close, open);
                 return;
             }
-            if reported {
-                // One list, one complaint: what follows a bad element is seldom a good one.
-                self.recovering = true;
-            } else {
+            if !reported {
                 let close_text = close.fixed_text().unwrap_or("?");
                 let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
                     "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
                 );
                 self.error_expected(&format!("`,` or `{close_text}`"), hint);
                 reported = true;
+                self.muted += 1;
             }
             if self.at_list_stop(close, elems) {
                 return;
@@ -2177,7 +2203,20 @@ impl<'t> Parser<'t> {
             None
         };
         let body = if self.eat(T::FatArrow) {
-            self.expr()
+            let arrow = Span::new(self.prev_end, self.prev_end);
+            if self.brace_excess > 0 && self.body_indented(arrow) && !self.at(T::LBrace) {
+                // `=>` ending its line, a `}` too many in the file and an indented body: the
+                // arm's block lost its `{` (reported by `block`).
+                let id = self.alloc(self.start());
+                let block = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Block(block),
+                }
+            } else {
+                self.expr()
+            }
         } else {
             let near_miss = matches!(self.kind(), T::Arrow | T::Eq | T::Colon | T::Ge);
             let hint = near_miss.then_some("A match arm is written `pattern => value`.");
@@ -2215,19 +2254,28 @@ impl<'t> Parser<'t> {
             };
         }
         let id = self.alloc(self.start());
-        if !self.at(T::LBrace) {
+        let open = if self.at(T::LBrace) {
+            let open = self.tok().span;
+            self.bump();
+            open
+        } else {
+            // In a file with a `}` too many, a body on the next lines, indented deeper than the
+            // line that should have ended in `{`, is the block whose `{` was lost.
+            let header = Span::new(self.prev_end, self.prev_end);
+            let lost_open = self.brace_excess > 0 && self.body_indented(header);
             self.error_expected("`{`", None);
-            self.spans[id.0 as usize] = self.tok().span;
-            let tail = self.error_expr();
-            self.leave();
-            return Block {
-                id,
-                stmts: Vec::new(),
-                tail: Some(Box::new(tail)),
-            };
-        }
-        let open = self.tok().span;
-        self.bump();
+            if !lost_open {
+                self.spans[id.0 as usize] = self.tok().span;
+                let tail = self.error_expr();
+                self.leave();
+                return Block {
+                    id,
+                    stmts: Vec::new(),
+                    tail: Some(Box::new(tail)),
+                };
+            }
+            header
+        };
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
         let mut tail = None;
