@@ -308,10 +308,13 @@ impl Compiler {
             diagnostics.push(resolve_in(diag, &path));
         }
         let files: Vec<SourceFile> = self.package.files(db).values().copied().collect();
-        let per_file: Vec<Vec<Diagnostic>> = files
-            .par_iter()
-            .map_with(self.db.clone(), |db, file| per_file(db, *file))
-            .collect();
+        let handle = self.db.clone();
+        let per_file: Vec<Vec<Diagnostic>> = crate::deep::install(|| {
+            files
+                .par_iter()
+                .map_with(handle, |db, file| per_file(db, *file))
+                .collect()
+        });
         for file_diagnostics in per_file {
             diagnostics.extend(file_diagnostics);
         }

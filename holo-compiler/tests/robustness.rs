@@ -783,6 +783,25 @@ fn very_deep_inputs_through_the_checker() {
                     let _ = compiler.check();
                 }
             }
+            // Chains as long as the parser accepts are checked and lowered without overflow.
+            let ifs = syntax::MAX_ELSE_IF as usize;
+            for body in [
+                format!("1{}", " + 1".repeat(syntax::MAX_TREE_DEPTH as usize - 10)),
+                format!(
+                    "if a == 0 {{ 0 }}{} else {{ 1 }}",
+                    " else if a == 1 { 1 }".repeat(ifs)
+                ),
+            ] {
+                let src = format!(
+                    "fn f(a: i64) -> i64 {{ {body} }}
+fn main() {{ println(f(1)); }}
+"
+                );
+                compiler.set_file("src/main.holo", &src);
+                let report = compiler.check();
+                assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
+                compiler.lower().expect("lowers");
+            }
         })
         .expect("spawn");
     if let Err(payload) = handle.join() {

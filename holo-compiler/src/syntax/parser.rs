@@ -14,11 +14,13 @@
 //!   construct ends: a list stops at a line back at its opening line's level, and in a file
 //!   whose braces do not balance, a block stops at such a line and skips a `}` indented deeper
 //!   than its opening line (a `}` whose `{` was lost). Files that parse never depend on layout.
-//! - **Bounded nesting.** Every level of expression, block, type and pattern nesting counts, and
-//!   so does every operator or postfix step that pushes an earlier operand one level down the
-//!   tree (`a + b + c + …`, `x.f().g()…`). Past [`MAX_DEPTH`] the parser reports E0007 once and
-//!   skips the rest of the item, so neither the parser nor the passes that walk the tree after it
-//!   can overflow the stack.
+//! - **Bounded depth.** Every level of expression, block, type and pattern nesting counts against
+//!   [`MAX_DEPTH`]. Chains are not nesting: an operator or postfix step that pushes an earlier
+//!   operand one level down the tree (`a + b + c + …`, `x.f().g()…`) and an `else if` link count
+//!   only against the depth of the whole tree, [`MAX_TREE_DEPTH`], and `else if` links also
+//!   against [`MAX_ELSE_IF`]. Past a limit the parser reports E0007 once and skips the rest of
+//!   the item, so neither the parser nor the passes that walk the tree after it (on deep-stack
+//!   threads, `crate::deep`) can overflow the stack.
 //! - **Speed.** One token of lookahead (three in two places), no backtracking, no allocation per
 //!   token; text is sliced from the source only when a node needs a name or a literal.
 
@@ -29,9 +31,28 @@ use crate::span::Span;
 use smol_str::SmolStr;
 
 /// How deeply expressions, blocks, types and patterns may nest inside one item (counted from the
-/// item). Deep enough for any hand-written code, shallow enough that every recursive pass over
-/// the tree stays far from the end of a 2 MiB thread stack, even in a debug build.
+/// item). Deep enough for any hand-written code. Operator chains (`a + b + …`, `x.f().g()…`)
+/// and `else if` chains are not nesting and do not count here, though they make deep trees.
 pub const MAX_DEPTH: u32 = 200;
+
+/// How deep an item's tree may be, counting every step of an operator, postfix or `else if`
+/// chain as a level as well as real nesting: five times the nesting limit. Checking and
+/// lowering recurse once per level and run on deep-stack threads (`crate::deep`); parsing,
+/// comparing, hashing and dropping trees happen on the caller's thread, which may be an
+/// ordinary 2 MiB one: in a debug build that holds about 2,500 levels of a sum.
+pub const MAX_TREE_DEPTH: u32 = 1_000;
+
+/// How many `else if` branches one chain may have: a link of such a chain costs about twice the
+/// stack of an operator's on the caller's thread.
+pub const MAX_ELSE_IF: u32 = 500;
+
+/// Which limit an item went past (for the wording of E0007).
+#[derive(Clone, Copy)]
+enum Limit {
+    Nesting,
+    Tree,
+    ElseIf,
+}
 
 /// How far back recovery looks for the start of a line to use indentation as a hint.
 const LAYOUT_SCAN: usize = 256;
@@ -60,6 +81,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         source_maps: Vec::new(),
         spans: Vec::new(),
         depth: 0,
+        else_links: 0,
         reach: 0,
         bail: false,
         open_delims: 0,
@@ -225,8 +247,10 @@ struct Parser<'t> {
     source_maps: Vec<ItemSourceMap>,
     /// Spans of the current item's nodes, indexed by `NodeId`.
     spans: Vec<Span>,
-    /// Current nesting level within the item.
+    /// Current level within the item's tree (nesting plus `else if` links).
     depth: u32,
+    /// How many of the levels in `depth` are `else if` links (not nesting).
+    else_links: u32,
     /// The deepest level reached by the subtree being measured (see [`Parser::expr_bp`]).
     reach: u32,
     /// Nesting went past [`MAX_DEPTH`]: every parse function returns at once (the current
@@ -513,8 +537,12 @@ impl<'t> Parser<'t> {
         if self.bail {
             return false;
         }
-        if self.depth >= MAX_DEPTH {
-            self.too_deep();
+        if self.depth - self.else_links >= MAX_DEPTH {
+            self.too_deep(Limit::Nesting);
+            return false;
+        }
+        if self.depth >= MAX_TREE_DEPTH {
+            self.too_deep(Limit::Tree);
             return false;
         }
         self.depth += 1;
@@ -526,22 +554,34 @@ impl<'t> Parser<'t> {
         self.depth -= 1;
     }
 
-    fn too_deep(&mut self) {
+    fn too_deep(&mut self, limit: Limit) {
         if self.bail {
             return;
         }
         self.bail = true;
         let span = self.tok().span;
-        self.errors.push(
-            Diagnostic::error(
-                codes::TOO_DEEP,
-                format!("this item nests expressions, blocks, types or patterns more than {MAX_DEPTH} levels deep"),
-                Loc::Span(span),
-            )
-            .with_label("the limit is reached here")
-            .with_hint(
+        let (message, hint) = match limit {
+            Limit::Nesting => (
+                format!(
+                    "this item nests expressions, blocks, types or patterns more than {MAX_DEPTH} levels deep"
+                ),
                 "Split the nesting up with `let` bindings or helper functions. The rest of this item was not checked.",
             ),
+            Limit::Tree => (
+                format!(
+                    "this item's expressions are more than {MAX_TREE_DEPTH} levels deep, counting every operator and method call of long chains"
+                ),
+                "Split long chains up with `let` bindings or helper functions. The rest of this item was not checked.",
+            ),
+            Limit::ElseIf => (
+                format!("this `else if` chain has more than {MAX_ELSE_IF} branches"),
+                "Use a `match`, or split the chain across helper functions. The rest of this item was not checked.",
+            ),
+        };
+        self.errors.push(
+            Diagnostic::error(codes::TOO_DEEP, message, Loc::Span(span))
+                .with_label("the limit is reached here")
+                .with_hint(hint),
         );
     }
 
@@ -832,6 +872,7 @@ impl<'t> Parser<'t> {
     fn begin_item(&mut self) {
         self.spans.clear();
         self.depth = 0;
+        self.else_links = 0;
         self.reach = 0;
         self.bail = false;
         self.open_delims = 0;
@@ -1572,7 +1613,7 @@ impl<'t> Parser<'t> {
     /// Depth accounting: this expression sits at level `depth` (after `enter`); `reach` ends up
     /// at the deepest level of its tree. Each operator node built here pushes the left operand
     /// one level down, so the left operand's deepest level grows by one per operator, and the
-    /// whole tree's deepest level is checked against [`MAX_DEPTH`] as it grows.
+    /// whole tree's deepest level is checked against [`MAX_TREE_DEPTH`] as it grows.
     fn expr_bp(&mut self, min_bp: u8) -> Expr {
         if !self.enter() {
             return self.error_expr();
@@ -1669,8 +1710,8 @@ impl<'t> Parser<'t> {
             self.finish(id);
             lhs = Expr { id, kind };
             chain = this_chain;
-            if deepest > MAX_DEPTH {
-                self.too_deep();
+            if deepest > MAX_TREE_DEPTH {
+                self.too_deep(Limit::Tree);
                 break;
             }
         }
@@ -1794,8 +1835,8 @@ impl<'t> Parser<'t> {
             };
             self.finish(id);
             expr = Expr { id, kind };
-            if deepest > MAX_DEPTH {
-                self.too_deep();
+            if deepest > MAX_TREE_DEPTH {
+                self.too_deep(Limit::Tree);
                 break;
             }
         }
@@ -2057,13 +2098,20 @@ impl<'t> Parser<'t> {
         let else_branch = if self.eat(T::Else) {
             match self.kind() {
                 T::If => {
-                    if self.enter() {
+                    // A link of the chain, not a level of nesting (but a level of the tree).
+                    self.else_links += 1;
+                    let nested = if self.else_links > MAX_ELSE_IF {
+                        self.too_deep(Limit::ElseIf);
+                        self.error_expr()
+                    } else if self.enter() {
                         let nested = self.if_expr();
                         self.leave();
-                        Some(Box::new(nested))
+                        nested
                     } else {
-                        Some(Box::new(self.error_expr()))
-                    }
+                        self.error_expr()
+                    };
+                    self.else_links -= 1;
+                    Some(Box::new(nested))
                 }
                 T::LBrace => {
                     let else_id = self.alloc(self.start());
