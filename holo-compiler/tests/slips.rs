@@ -91,6 +91,7 @@ fn slips_give_few_errors_at_the_slip() {
     let mut near = 0usize;
     let mut first_near = 0usize;
     let mut max_errors = 0usize;
+    let mut over_max = 0usize;
     let mut offenders: Vec<(usize, String)> = Vec::new();
     let mut current: Option<(usize, Compiler)> = None;
     for slip in &sample {
@@ -118,6 +119,7 @@ fn slips_give_few_errors_at_the_slip() {
         near += usize::from(outcome.near);
         first_near += usize::from(outcome.first_near);
         max_errors = max_errors.max(outcome.errors);
+        over_max += usize::from(outcome.errors > MAX_ERRORS);
         if outcome.errors > FEW || !outcome.near {
             let line = LineIndex::new(text).line_col(text, slip.offset as u32).0;
             let mut entry = format!(
@@ -176,7 +178,8 @@ fn slips_give_few_errors_at_the_slip() {
     );
     let _ = writeln!(
         report,
-        "  most errors for one slip: {max_errors} (limit {MAX_ERRORS})"
+        "  most errors for one slip: {max_errors} (limit {MAX_ERRORS}); more than {MAX_ERRORS}: {:.1}%",
+        pct(over_max)
     );
     offenders.sort_by_key(|o| std::cmp::Reverse(o.0));
     let shown = if verbose { offenders.len() } else { 15 };
