@@ -59,14 +59,24 @@ const LAYOUT_SCAN: usize = 256;
 
 /// Parses a lexed file.
 pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
-    let brace_excess = lexed.tokens.iter().fold(0i64, |n, t| match t.kind {
-        T::LBrace => n - 1,
-        T::RBrace => n + 1,
-        _ => n,
-    });
+    let excess = |open: T, close: T| {
+        lexed.tokens.iter().fold(0i64, |n, t| match t.kind {
+            k if k == open => n - 1,
+            k if k == close => n + 1,
+            _ => n,
+        })
+    };
+    let brace_excess = excess(T::LBrace, T::RBrace);
+    let paren_excess = excess(T::LParen, T::RParen);
+    let bracket_excess = excess(T::LBracket, T::RBracket);
     let mut parser = Parser {
         brace_excess,
-        read_layout: brace_excess != 0 || !lexed.unterminated.is_empty(),
+        paren_excess,
+        bracket_excess,
+        read_layout: brace_excess != 0
+            || paren_excess != 0
+            || bracket_excess != 0
+            || !lexed.unterminated.is_empty(),
         item_has_error: false,
         muted: 0,
         text,
@@ -233,6 +243,9 @@ struct Parser<'t> {
     /// which block lost its `{` or `}` (see [`Parser::missing_close_here`]). Valid code is never
     /// read by its layout.
     brace_excess: i64,
+    /// The same for `)` and `(`, and for `]` and `[`.
+    paren_excess: i64,
+    bracket_excess: i64,
     /// Recovery may have read the layout (see [`ParsedFile::read_layout`]).
     read_layout: bool,
     /// A syntax error was reported in the current item.
@@ -431,6 +444,15 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Whether the current token starts a line indented less deeply than the line holding
+    /// `open`.
+    fn outdented_past(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column < indent,
+            _ => false,
+        }
+    }
+
     /// Whether the current token, the first of a braced body opened at `open`, starts a line
     /// indented deeper than the opening line: then the body's layout can be trusted.
     fn body_indented(&self, open: Span) -> bool {
@@ -445,6 +467,32 @@ impl<'t> Parser<'t> {
     /// the level of the opening line, so the body's `}` is the one that is missing.
     fn missing_close_here(&self, open: Span, indented: bool) -> bool {
         self.brace_excess < 0 && indented && !self.at(T::RBrace) && self.outdented_from(open)
+    }
+
+    /// In a file with a `)` (or `]`) too few, whether the list opened at `open` ends before the
+    /// current token, where an element would start: the token starts a line back at the level
+    /// of the opening line, or it is a `{` that ends its line (the body of the `if`, `while` or
+    /// `fn` whose head lost its `)`).
+    fn list_lost_its_close(&self, close: T, open: Span, elems: Elems) -> bool {
+        let excess = match close {
+            T::RParen => self.paren_excess,
+            T::RBracket => self.bracket_excess,
+            _ => 0,
+        };
+        if excess >= 0 {
+            return false;
+        }
+        if self.outdented_from(open) {
+            return true;
+        }
+        elems == Elems::Any && self.at(T::LBrace) && {
+            let end = self.tokens[self.pos].span.end as usize;
+            let next = self
+                .tokens
+                .get(self.pos + 1)
+                .map_or(end, |t| t.span.start as usize);
+            self.text.as_bytes()[end..next].contains(&b'\n')
+        }
     }
 
     /// In a file with a `}` too many, whether the current `}` belongs to no brace of the body
@@ -678,6 +726,29 @@ impl<'t> Parser<'t> {
         self.report(diag);
     }
 
+    /// A block opened at `open` that runs into the next item or the end of the file: its `}`
+    /// belongs right after its last token, which is where the error points (the next item may
+    /// be many lines further down).
+    fn unclosed_block(&mut self, open: Span) {
+        let t = self.tok();
+        let at = Span::new(self.prev_end, self.prev_end);
+        let mut diag = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `}}`, found {}", self.describe(t)),
+            Loc::Span(at),
+        )
+        .with_label("`}` missing here")
+        .with_secondary(Loc::Span(open), "this `{` is never closed");
+        if t.kind != T::Eof {
+            diag = diag
+                .with_secondary(Loc::Span(t.span), "the next item starts here")
+                .with_hint(
+                    "Items cannot be declared inside other items; add the missing `}` where the block should end.",
+                );
+        }
+        self.report(diag);
+    }
+
     // ----- recovery -----------------------------------------------------------------------
 
     /// Skips to the next item keyword (module-level recovery).
@@ -794,7 +865,7 @@ impl<'t> Parser<'t> {
             if self.eat(close) {
                 return;
             }
-            if self.at_list_stop(close, elems) {
+            if self.at_list_stop(close, elems) || self.list_lost_its_close(close, open, elems) {
                 self.unclosed(close, open);
                 return;
             }
@@ -2343,15 +2414,33 @@ impl<'t> Parser<'t> {
                     }
                     self.skip();
                 }
+                T::RBrace if self.brace_excess < 0 && self.outdented_past(open) => {
+                    // A `}` less indented than this block's first line closes an outer block:
+                    // this block's own `}` is the one missing.
+                    let diag = Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected `}`, found a `}` indented less than the block it would close",
+                        Loc::Span(self.tok().span),
+                    )
+                    .with_label("this `}` seems to close an outer block")
+                    .with_secondary(Loc::Span(open), "this `{` is never closed")
+                    .with_hint("Add the missing `}` where the inner block ends, at the indentation of its first line.");
+                    self.report(diag);
+                    break;
+                }
                 T::RBrace => {
                     self.bump();
                     break;
                 }
                 T::Eof => {
-                    self.unclosed(T::RBrace, open);
+                    self.unclosed_block(open);
                     break;
                 }
-                _ if self.at_item_start() || self.missing_close_here(open, indented) => {
+                _ if self.at_item_start() => {
+                    self.unclosed_block(open);
+                    break;
+                }
+                _ if self.missing_close_here(open, indented) => {
                     self.unclosed(T::RBrace, open);
                     break;
                 }

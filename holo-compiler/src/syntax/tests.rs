@@ -1014,16 +1014,26 @@ fn fine() -> i64 { 42 }
 
 #[test]
 fn unclosed_block_stops_at_the_next_item() {
+    // The `}` of `fn a` is missing: the error points where it belongs, after the block's last
+    // token, not at the next item lines further down.
+    let src = "fn a() {\n    if x {\n        y();\n    }\n\nfn b() {}\n";
+    let file = parse(src);
+    assert_eq!(
+        render_errors(src, &file),
+        ["E0001 4:6 expected `}`, found keyword `fn`"]
+    );
+    assert_eq!(
+        file.errors[0].secondary.len(),
+        2,
+        "points at the unclosed `{{` and the next item"
+    );
+    assert_eq!(file.items.len(), 2);
+    // The `}` of the `if` is missing: the `}` indented like `fn a` closes `fn a`.
     let src = "fn a() {\n    if x {\n        y();\n}\n\nfn b() {}\n";
     let file = parse(src);
     assert_eq!(
         render_errors(src, &file),
-        ["E0001 6:1 expected `}`, found keyword `fn`"]
-    );
-    assert_eq!(
-        file.errors[0].secondary.len(),
-        1,
-        "points at the unclosed `{{`"
+        ["E0001 4:1 expected `}`, found a `}` indented less than the block it would close"]
     );
     assert_eq!(file.items.len(), 2);
     assert_eq!(
