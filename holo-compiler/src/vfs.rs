@@ -498,7 +498,7 @@ fn has_broken_declaration(db: &dyn salsa::Database, file: SourceFile) -> bool {
     if parsed.errors.is_empty() {
         return false;
     }
-    let spans = error_spans(parsed);
+    let starts = error_starts(parsed);
     let regions = item_regions(parsed);
     file.items(db)
         .iter()
@@ -510,9 +510,7 @@ fn has_broken_declaration(db: &dyn salsa::Database, file: SourceFile) -> bool {
                 ItemKind::Method(m) => map.span(m.func.body.id).start,
                 _ => end,
             };
-            spans
-                .iter()
-                .any(|s| s.start >= start && s.start < end.max(start))
+            starts.iter().any(|&s| s >= start && s < end.max(start))
         })
 }
 
@@ -531,32 +529,37 @@ fn item_regions(parsed: &ParsedFile) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Where the syntax errors of a file point (primary and secondary labels).
-fn error_spans(parsed: &ParsedFile) -> Vec<crate::span::Span> {
+/// Where each syntax error of a file begins: its earliest label. An unclosed bracket is
+/// reported where the parser gave up on it, possibly at the next item, with a label at the
+/// opening bracket, which is in the item the error is about.
+fn error_starts(parsed: &ParsedFile) -> Vec<u32> {
     parsed
         .errors
         .iter()
-        .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
-        .filter_map(|label| match label.loc {
-            Loc::Span(span) => Some(span),
-            _ => None,
+        .filter_map(|d| {
+            std::iter::once(&d.primary)
+                .chain(&d.secondary)
+                .filter_map(|label| match label.loc {
+                    Loc::Span(span) => Some(span.start),
+                    _ => None,
+                })
+                .min()
         })
         .collect()
 }
 
-/// The items of `file` that contain a syntax error (one of its labels falls inside the item or
-/// in what was skipped after it).
-/// What the checker says about such an item describes the parser's repair, not the program, so
+/// The items of `file` that contain a syntax error (it begins inside the item or in what was
+/// skipped after it). What the checker says about such an item describes the parser's repair, not the program, so
 /// it is not reported: the syntax error is the one thing to fix first.
 fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile) -> Vec<ItemId> {
     if parsed.errors.is_empty() {
         return Vec::new();
     }
-    let spans = error_spans(parsed);
+    let starts = error_starts(parsed);
     file.items(db)
         .iter()
         .zip(item_regions(parsed))
-        .filter(|(_, (start, end))| spans.iter().any(|s| s.start >= *start && s.start < *end))
+        .filter(|(_, (start, end))| starts.iter().any(|s| s >= start && s < end))
         .map(|((id, _), _)| id.clone())
         .collect()
 }
