@@ -585,7 +585,7 @@ impl<'t> Parser<'t> {
         if self.bail {
             return false;
         }
-        if self.depth - self.else_links >= MAX_DEPTH {
+        if self.depth.saturating_sub(self.else_links) >= MAX_DEPTH {
             self.too_deep(Limit::Nesting);
             return false;
         }
@@ -2270,7 +2270,7 @@ impl<'t> Parser<'t> {
             let open = self.tok().span;
             self.bump();
             let saved = std::mem::replace(&mut self.no_struct, false);
-            let indented = self.body_indented(open);
+            let indented = self.brace_excess < 0 && self.body_indented(open);
             loop {
                 match self.kind() {
                     T::RBrace => {
@@ -2398,7 +2398,7 @@ impl<'t> Parser<'t> {
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
         let mut tail = None;
-        let indented = self.body_indented(open);
+        let indented = self.brace_excess < 0 && self.body_indented(open);
         loop {
             match self.kind() {
                 T::RBrace if self.stray_close_here(open) => {
