@@ -54,7 +54,7 @@ enum Limit {
     ElseIf,
 }
 
-/// How far back recovery looks for the start of a line to use indentation as a hint.
+/// How much indentation recovery measures; deeper lines count as indented this much.
 const LAYOUT_SCAN: usize = 256;
 
 /// Parses a lexed file.
@@ -87,6 +87,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         recovering: false,
         quiet_at_eof: lexed.runs_to_eof,
         unterminated: lexed.unterminated,
+        line_starts: std::cell::OnceCell::new(),
         items: Vec::new(),
         source_maps: Vec::new(),
         spans: Vec::new(),
@@ -252,6 +253,9 @@ struct Parser<'t> {
     item_has_error: bool,
     /// While positive, syntax errors are not reported (the rest of a list that already has one).
     muted: u32,
+    /// Line starts, computed the first time recovery reads the layout (see
+    /// [`Parser::line_starts`]).
+    line_starts: std::cell::OnceCell<Vec<u32>>,
     /// Starts of the string literals the lexer found unclosed on their line (sorted). What
     /// follows such a string on the next lines was meant to come after its closing quote, so
     /// the parser recovers silently after consuming one.
@@ -384,35 +388,45 @@ impl<'t> Parser<'t> {
 
     // ----- layout (for recovery only) ---------------------------------------------------------
 
-    /// The start of the line holding `offset`, if it is at most [`LAYOUT_SCAN`] bytes back (a
-    /// longer line gives no layout hints, which keeps recovery linear on generated code).
-    fn line_start(&self, offset: u32) -> Option<usize> {
-        let bytes = self.text.as_bytes();
-        let offset = offset as usize;
-        let floor = offset.saturating_sub(LAYOUT_SCAN);
-        match bytes[floor..offset].iter().rposition(|&b| b == b'\n') {
-            Some(i) => Some(floor + i + 1),
-            None => (floor == 0).then_some(0),
-        }
+    /// The start of every line after the first, found once, when recovery first needs them.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            self.text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1)
+                .collect()
+        })
+    }
+
+    /// The start of the line holding `offset`, and the start of the next line (or the end of
+    /// the text).
+    fn line_of(&self, offset: u32) -> (usize, usize) {
+        let starts = self.line_starts();
+        let i = starts.partition_point(|&s| s <= offset);
+        let start = if i == 0 { 0 } else { starts[i - 1] as usize };
+        let next = starts.get(i).map_or(self.text.len(), |&s| s as usize);
+        (start, next)
     }
 
     /// The column of the current token if it is the first token on its line.
     fn line_first_column(&self) -> Option<usize> {
         let start = self.tokens[self.pos].span.start;
-        let line = self.line_start(start)?;
-        let before = &self.text.as_bytes()[line..start as usize];
-        before
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t'))
-            .then_some(before.len())
+        let (line, _) = self.line_of(start);
+        let first = self.pos == 0 || self.tokens[self.pos - 1].span.end as usize <= line;
+        let before = self.text.as_bytes().get(line..start as usize)?;
+        // A block comment before the token on its line makes it no line's first token.
+        (first && before.iter().all(|b| matches!(b, b' ' | b'\t'))).then_some(before.len())
     }
 
-    /// The indentation of the line holding `offset`.
+    /// The indentation of the line holding `offset` (up to [`LAYOUT_SCAN`] columns).
     fn indent_of(&self, offset: u32) -> Option<usize> {
-        let line = self.line_start(offset)?;
-        let rest = &self.text.as_bytes()[line..];
+        let (line, _) = self.line_of(offset);
+        let rest = self.text.as_bytes().get(line..)?;
         Some(
             rest.iter()
+                .take(LAYOUT_SCAN)
                 .take_while(|b| matches!(b, b' ' | b'\t'))
                 .count(),
         )
@@ -422,16 +436,14 @@ impl<'t> Parser<'t> {
     /// such a line are the code and the text of strings read the wrong way round after a lost
     /// quote, and the unclosed string (E0002) is the one error to report there.
     fn on_unterminated_line(&self) -> bool {
-        let start = self.tokens[self.pos].span.start;
-        let Some(line) = self.line_start(start) else {
+        if self.unterminated.is_empty() {
             return false;
-        };
-        let next = self.unterminated.partition_point(|&u| (u as usize) < line);
-        let Some(&string) = self.unterminated.get(next) else {
-            return false;
-        };
-        let string = string as usize;
-        string - line <= LAYOUT_SCAN * 16 && !self.text.as_bytes()[line..string].contains(&b'\n')
+        }
+        let (line, next_line) = self.line_of(self.tokens[self.pos].span.start);
+        let first = self.unterminated.partition_point(|&u| (u as usize) < line);
+        self.unterminated
+            .get(first)
+            .is_some_and(|&u| (u as usize) < next_line)
     }
 
     /// Whether the current token starts a line indented no deeper than the line holding
