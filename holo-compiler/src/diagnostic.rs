@@ -295,11 +295,11 @@ pub mod codes {
     pub const PATTERN_NOT_VARIANT: &str = "E0532";
 
     /// Errors about what the package declares — names, fields, variants, methods, parameters,
-    /// `main` — that are not reported while any file has a syntax error. Recovery from a syntax
-    /// error may drop an item or part of one (a struct's fields after a lost `{`, the methods of
-    /// an `impl` whose `{` is missing), and every use of what was dropped would light up, often
-    /// in other files, with errors that point away from the one mistake. Fixing the syntax
-    /// error brings the real ones of these back.
+    /// `main` — and unused imports, which are not reported while any file has a syntax error.
+    /// Recovery from a syntax error may drop an item or part of one (a struct's fields after a
+    /// lost `{`, the methods of an `impl` whose `{` is missing), and every use of what was
+    /// dropped would light up, often in other files, with errors that point away from the one
+    /// mistake. Fixing the syntax error brings the real ones of these back.
     pub const HIDDEN_BY_SYNTAX_ERRORS: &[&str] = &[
         NO_MAIN,
         BAD_SELF,
@@ -318,6 +318,8 @@ pub mod codes {
         NOT_A_VALUE,
         NOT_A_TYPE,
         PATTERN_NOT_VARIANT,
+        // The item that used the import may be the broken one.
+        UNUSED_IMPORT,
     ];
 
     /// Whether a diagnostic with `code` comes from the lexer or the parser.
