@@ -500,17 +500,26 @@ fn has_broken_declaration(db: &dyn salsa::Database, file: SourceFile) -> bool {
     }
     let starts = error_starts(parsed);
     let regions = item_regions(parsed);
+    let text = file.text(db);
     file.items(db)
         .iter()
         .zip(&parsed.source_maps)
         .zip(regions)
         .any(|(((_, input), map), (start, end))| {
-            let end = match &input.interface(db).kind {
-                ItemKind::Fn(f) => map.span(f.body.id).start,
-                ItemKind::Method(m) => map.span(m.func.body.id).start,
-                _ => end,
+            let body = match &input.interface(db).kind {
+                ItemKind::Fn(f) => Some(map.span(f.body.id).start),
+                ItemKind::Method(m) => Some(map.span(m.func.body.id).start),
+                _ => None,
             };
-            starts.iter().any(|&s| s >= start && s < end.max(start))
+            match body {
+                // The signature ends where the body's `{` is; a body that does not start with
+                // one starts at the token where the signature went wrong.
+                Some(body) if text.as_bytes().get(body as usize) == Some(&b'{') => {
+                    starts.iter().any(|&s| s >= start && s < body)
+                }
+                Some(body) => starts.iter().any(|&s| s >= start && s <= body),
+                None => starts.iter().any(|&s| s >= start && s < end),
+            }
         })
 }
 

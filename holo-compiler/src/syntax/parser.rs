@@ -98,6 +98,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         open_delims: 0,
         no_struct: false,
     };
+    parser.drop_lexical_errors_before_unclosed_strings();
     parser.file();
     let mut errors = parser.errors;
     // Lexical errors were collected first; present everything in source order (stable, so errors
@@ -430,6 +431,33 @@ impl<'t> Parser<'t> {
                 .take_while(|b| matches!(b, b' ' | b'\t'))
                 .count(),
         )
+    }
+
+    /// Drops the lexical errors that come before an unclosed string on its line: after a lost
+    /// quote, the text of a string up to the next quote is read as code, and its odd characters
+    /// (`\t` read as `\` and `t`, say) are no mistakes of their own. The unclosed string is the
+    /// one error there.
+    fn drop_lexical_errors_before_unclosed_strings(&mut self) {
+        if self.unterminated.is_empty() {
+            return;
+        }
+        let errors = std::mem::take(&mut self.errors);
+        self.errors = errors
+            .into_iter()
+            .filter(|d| {
+                let Loc::Span(span) = d.primary.loc else {
+                    return true;
+                };
+                if d.code == codes::UNTERMINATED_STRING {
+                    return true;
+                }
+                let (_, next_line) = self.line_of(span.start);
+                let later = self.unterminated.partition_point(|&u| u <= span.start);
+                self.unterminated
+                    .get(later)
+                    .is_none_or(|&u| (u as usize) >= next_line)
+            })
+            .collect();
     }
 
     /// Whether the current token is on a line that ends in an unclosed string: the tokens of
