@@ -40,6 +40,10 @@ pub struct ParsedFile {
     /// Lexical and syntax errors, in source order. The items above are still as complete as
     /// error recovery could make them.
     pub errors: Vec<crate::diagnostic::Diagnostic>,
+    /// Error recovery read the layout of lines (indentation, line breaks) to decide where a
+    /// broken construct ends. Only a file with syntax errors is read this way; in every other
+    /// file the same tokens give the same items whatever the whitespace and comments.
+    pub read_layout: bool,
 }
 
 /// Where the nodes of one item are in the source text.

@@ -391,29 +391,35 @@ impl Compiler {
         let stored = store.get_many(kinds::LOWER, &keys);
         let reused = AtomicUsize::new(0);
         let fresh: std::sync::Mutex<Vec<(Fingerprint, Vec<u8>)>> = Default::default();
-        let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> = keyed
-            .par_iter()
-            .zip(stored.into_par_iter())
-            .map_with(self.db().clone(), |db, ((file, key), bytes)| {
-                if let Some(functions) = bytes.and_then(|b| decode::<Vec<LoweredFunction>>(&b)) {
-                    reused.fetch_add(1, Ordering::Relaxed);
-                    return Ok(functions);
-                }
-                let functions = crate::lower::lower_file_functions(db, *file)?;
-                let functions: Vec<LoweredFunction> = functions
-                    .into_iter()
-                    .map(|function| LoweredFunction {
-                        fingerprint: function_fingerprint(&function),
-                        function,
+        let handle = self.db().clone();
+        let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> =
+            crate::deep::install(|| {
+                keyed
+                    .par_iter()
+                    .zip(stored.into_par_iter())
+                    .map_with(handle, |db, ((file, key), bytes)| {
+                        if let Some(functions) =
+                            bytes.and_then(|b| decode::<Vec<LoweredFunction>>(&b))
+                        {
+                            reused.fetch_add(1, Ordering::Relaxed);
+                            return Ok(functions);
+                        }
+                        let functions = crate::lower::lower_file_functions(db, *file)?;
+                        let functions: Vec<LoweredFunction> = functions
+                            .into_iter()
+                            .map(|function| LoweredFunction {
+                                fingerprint: function_fingerprint(&function),
+                                function,
+                            })
+                            .collect();
+                        fresh
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((*key, postcard_bytes(&functions)));
+                        Ok(functions)
                     })
-                    .collect();
-                fresh
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((*key, postcard_bytes(&functions)));
-                Ok(functions)
-            })
-            .collect();
+                    .collect()
+            });
         let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
         let lower_stats = ReuseStats {
             reused: reused.into_inner(),
@@ -534,10 +540,14 @@ fn lower_all(
     keyed: &[(SourceFile, Fingerprint)],
 ) -> Result<MemoState, crate::lower::LowerError> {
     use rayon::prelude::*;
-    let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> = keyed
-        .par_iter()
-        .map_with(db.clone(), |db, (file, _)| lowered_functions(db, *file))
-        .collect();
+    let handle = db.clone();
+    let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> =
+        crate::deep::install(|| {
+            keyed
+                .par_iter()
+                .map_with(handle, |db, (file, _)| lowered_functions(db, *file))
+                .collect()
+        });
     let mut modules = BTreeMap::new();
     let mut functions = Vec::new();
     let mut fingerprints = BTreeMap::new();
@@ -588,8 +598,16 @@ fn relower(
         return Ok(Some(0));
     }
     let mut lowered = Vec::with_capacity(changed.len());
-    for &(file, key) in &changed {
-        let functions = lowered_functions(db, file)?;
+    let handle = db.clone();
+    let to_lower = &changed;
+    let fresh: Vec<_> = crate::deep::install(move || {
+        to_lower
+            .iter()
+            .map(|&(file, key)| (file, key, lowered_functions(&handle, file)))
+            .collect()
+    });
+    for (file, key, functions) in fresh {
+        let functions = functions?;
         let mut keys: Vec<String> = functions.iter().map(|l| l.function.key.clone()).collect();
         keys.sort();
         if state.modules.get(file.path(db)).map(|(_, k)| k) != Some(&keys) {

@@ -318,6 +318,48 @@ pub mod codes {
     pub const REFUTABLE_PATTERN: &str = "E0012";
     pub const BAD_TRY: &str = "E0277";
     pub const ASSIGN_CAPTURED: &str = "E0594";
+
+    /// Errors about what the package declares — names, fields, variants, methods, parameters,
+    /// `main` — and unused imports, which are not reported while any file has a syntax error.
+    /// Recovery from a syntax error may drop an item or part of one (a struct's fields after a
+    /// lost `{`, the methods of an `impl` whose `{` is missing), and every use of what was
+    /// dropped would light up, often in other files, with errors that point away from the one
+    /// mistake. Fixing the syntax error brings the real ones of these back.
+    pub const HIDDEN_BY_SYNTAX_ERRORS: &[&str] = &[
+        NO_MAIN,
+        BAD_SELF,
+        WRONG_ARG_COUNT,
+        MISSING_FIELDS,
+        PATTERN_ARITY,
+        TYPE_NEEDED,
+        UNRESOLVED_NAME,
+        DUPLICATE_DEFINITION,
+        UNRESOLVED_TYPE,
+        UNRESOLVED_IMPORT,
+        UNRESOLVED_PATH,
+        UNKNOWN_FIELD_INIT,
+        NO_METHOD,
+        NO_FIELD,
+        NOT_A_VALUE,
+        NOT_A_TYPE,
+        PATTERN_NOT_VARIANT,
+        // The item that used the import may be the broken one.
+        UNUSED_IMPORT,
+    ];
+
+    /// Whether a diagnostic with `code` comes from the lexer or the parser.
+    pub fn is_syntax(code: &str) -> bool {
+        matches!(
+            code,
+            SYNTAX
+                | UNTERMINATED_STRING
+                | UNKNOWN_CHAR
+                | INT_TOO_LARGE
+                | BAD_ESCAPE
+                | TOO_DEEP
+                | UNTERMINATED_COMMENT
+        )
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod cache;
 pub mod db;
+mod deep;
 pub mod diagnostic;
 pub mod fingerprint;
 pub mod ids;

@@ -7,7 +7,7 @@ use crate::ast::ParsedFile;
 use crate::db::{
     self, ItemInput, ItemKey, ModuleKey, Package, PackageKind, RootDatabase, SourceFile,
 };
-use crate::diagnostic::{Diagnostic, Loc};
+use crate::diagnostic::{Diagnostic, Loc, Severity, codes};
 use crate::ids::ItemId;
 use crate::ids::ModulePath;
 use salsa::{Durability, Setter};
@@ -315,12 +315,27 @@ impl Compiler {
             diagnostics.push(resolve_in(diag, &path));
         }
         let files: Vec<SourceFile> = self.package.files(db).values().copied().collect();
-        let per_file: Vec<Vec<Diagnostic>> = files
-            .par_iter()
-            .map_with(self.db.clone(), |db, file| per_file(db, *file))
-            .collect();
+        let handle = self.db.clone();
+        let per_file: Vec<Vec<Diagnostic>> = crate::deep::install(|| {
+            files
+                .par_iter()
+                .map_with(handle, |db, file| per_file(db, *file))
+                .collect()
+        });
         for file_diagnostics in per_file {
             diagnostics.extend(file_diagnostics);
+        }
+        let syntax_errors = diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error && codes::is_syntax(d.code));
+        if syntax_errors {
+            if files.iter().any(|file| has_broken_declaration(db, *file)) {
+                // A signature, field list or type that lost part of itself makes the types of
+                // every use of it unreliable, in any file: only the syntax errors are facts.
+                diagnostics.retain(|d| codes::is_syntax(d.code) || d.code == codes::INTERNAL);
+            } else {
+                diagnostics.retain(|d| !codes::HIDDEN_BY_SYNTAX_ERRORS.contains(&d.code));
+            }
         }
         diagnostics.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         CheckReport {
@@ -468,13 +483,101 @@ pub(crate) fn resolve_file_diagnostics(
         .cloned()
         .map(|d| resolve_in(d, &path))
         .collect();
+    let broken = broken_items(db, file, parsed);
     out.extend(
         semantic
             .iter()
+            .filter(|d| match &d.primary.loc {
+                Loc::Node { item, .. } => !broken.contains(item),
+                _ => true,
+            })
             .cloned()
             .map(|d| resolve_nodes(db, d, &path)),
     );
     out
+}
+
+/// Whether a syntax error of `file` falls in what other items see of one of its items: a
+/// function's or method's signature (not its body), a struct, an enum, a constant or a `use`.
+fn has_broken_declaration(db: &dyn salsa::Database, file: SourceFile) -> bool {
+    use crate::ast::ItemKind;
+    let parsed = db::parse(db, file);
+    if parsed.errors.is_empty() {
+        return false;
+    }
+    let starts = error_starts(parsed);
+    let regions = item_regions(parsed);
+    let text = file.text(db);
+    file.items(db)
+        .iter()
+        .zip(&parsed.source_maps)
+        .zip(regions)
+        .any(|(((_, input), map), (start, end))| {
+            let body = match &input.interface(db).kind {
+                ItemKind::Fn(f) => Some(map.span(f.body.id).start),
+                ItemKind::Method(m) => Some(map.span(m.func.body.id).start),
+                _ => None,
+            };
+            match body {
+                // The signature ends where the body's `{` is; a body that does not start with
+                // one starts at the token where the signature went wrong.
+                Some(body) if text.as_bytes().get(body as usize) == Some(&b'{') => {
+                    starts.iter().any(|&s| s >= start && s < body)
+                }
+                Some(body) => starts.iter().any(|&s| s >= start && s <= body),
+                None => starts.iter().any(|&s| s >= start && s < end),
+            }
+        })
+}
+
+/// Where each item of a parsed file begins and where the next one begins (the end of the file
+/// for the last): the tokens the parser skipped after an item are that item's broken tail.
+fn item_regions(parsed: &ParsedFile) -> Vec<(u32, u32)> {
+    let starts: Vec<u32> = parsed
+        .source_maps
+        .iter()
+        .map(|m| m.item_span.start)
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| (start, starts.get(i + 1).copied().unwrap_or(u32::MAX)))
+        .collect()
+}
+
+/// Where each syntax error of a file begins: its earliest label. An unclosed bracket is
+/// reported where the parser gave up on it, possibly at the next item, with a label at the
+/// opening bracket, which is in the item the error is about.
+fn error_starts(parsed: &ParsedFile) -> Vec<u32> {
+    parsed
+        .errors
+        .iter()
+        .filter_map(|d| {
+            std::iter::once(&d.primary)
+                .chain(&d.secondary)
+                .filter_map(|label| match label.loc {
+                    Loc::Span(span) => Some(span.start),
+                    _ => None,
+                })
+                .min()
+        })
+        .collect()
+}
+
+/// The items of `file` that contain a syntax error (it begins inside the item or in what was
+/// skipped after it). What the checker says about such an item describes the parser's repair, not the program, so
+/// it is not reported: the syntax error is the one thing to fix first.
+fn broken_items(db: &dyn salsa::Database, file: SourceFile, parsed: &ParsedFile) -> Vec<ItemId> {
+    if parsed.errors.is_empty() {
+        return Vec::new();
+    }
+    let starts = error_starts(parsed);
+    file.items(db)
+        .iter()
+        .zip(item_regions(parsed))
+        .filter(|(_, (start, end))| starts.iter().any(|s| s >= start && s < end))
+        .map(|((id, _), _)| id.clone())
+        .collect()
 }
 
 /// Resolves `Loc::Node` and `Loc::Span` labels to `Loc::File`.

@@ -16,7 +16,8 @@
 //! Besides "no crash", every parse is checked for structural invariants (spans inside the text,
 //! one source map per item, errors in order) and for whitespace insensitivity: the same tokens
 //! re-spaced with random whitespace and comments must give equal items and the same errors. That
-//! property is what salsa's early cutoff relies on.
+//! property is what salsa's early cutoff relies on. A broken file whose recovery may read the
+//! layout of its lines (`ParsedFile::read_layout`) is re-spaced only within its lines.
 
 use holo_compiler::ast::{NodeId, ParsedFile};
 use holo_compiler::syntax::{self, lexer};
@@ -514,6 +515,27 @@ fn respace(rng: &mut Rng, src: &str) -> String {
     out
 }
 
+/// The same tokens and lines with spaces and block comments inserted before some tokens that
+/// are not the first of their line: the indentation and the line breaks stay as they are.
+fn respace_within_lines(rng: &mut Rng, src: &str) -> String {
+    let lexed = lexer::lex(src);
+    let mut out = String::with_capacity(src.len() * 2);
+    let mut last = 0;
+    let mut prev_end = None;
+    for t in &lexed.tokens[..lexed.tokens.len().saturating_sub(1)] {
+        let start = t.span.start as usize;
+        out.push_str(&src[last..start]);
+        let same_line = prev_end.is_some_and(|end: usize| !src[end..start].contains('\n'));
+        if same_line && rng.percent(30) {
+            out.push_str(rng.pick(&[" ", " /* c */ ", "\t"]));
+        }
+        last = start;
+        prev_end = Some(t.span.end as usize);
+    }
+    out.push_str(&src[last..]);
+    out
+}
+
 // ----- the properties -------------------------------------------------------------------------
 
 fn check_parse(src: &str, file: &ParsedFile) -> Result<(), String> {
@@ -576,8 +598,19 @@ fn run_case(
     check_parse(main, &file)?;
 
     let respaced = respace(rng, main);
-    let again = syntax::parse(&respaced);
+    let mut again = syntax::parse(&respaced);
     check_parse(&respaced, &again)?;
+    // Recovery in a broken file may read indentation and line breaks, which re-spacing changes:
+    // such a file is re-spaced only within its lines, after their indentation.
+    let by_layout = file.read_layout || again.read_layout;
+    let respaced = if by_layout {
+        let respaced = respace_within_lines(rng, main);
+        again = syntax::parse(&respaced);
+        check_parse(&respaced, &again)?;
+        respaced
+    } else {
+        respaced
+    };
     if again.items != file.items {
         return Err(format!(
             "adding whitespace and comments between tokens changed the items; re-spaced text:\n{respaced}"
@@ -779,6 +812,25 @@ fn very_deep_inputs_through_the_checker() {
                     compiler.set_file("src/main.holo", &src);
                     let _ = compiler.check();
                 }
+            }
+            // Chains as long as the parser accepts are checked and lowered without overflow.
+            let ifs = syntax::MAX_ELSE_IF as usize;
+            for body in [
+                format!("1{}", " + 1".repeat(syntax::MAX_TREE_DEPTH as usize - 10)),
+                format!(
+                    "if a == 0 {{ 0 }}{} else {{ 1 }}",
+                    " else if a == 1 { 1 }".repeat(ifs)
+                ),
+            ] {
+                let src = format!(
+                    "fn f(a: i64) -> i64 {{ {body} }}
+fn main() {{ println(f(1)); }}
+"
+                );
+                compiler.set_file("src/main.holo", &src);
+                let report = compiler.check();
+                assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
+                compiler.lower().expect("lowers");
             }
         })
         .expect("spawn");

@@ -446,15 +446,20 @@ impl<'a> Lower<'a> {
     /// Lowers the expressions of an argument list (or operand list) left to right, keeping each
     /// value stable against side effects of the ones after it.
     fn operands(&mut self, exprs: &[&Expr]) -> Res<Option<Vec<Val>>> {
+        // Whether some operand after the i-th may mutate, for every i, in one pass from the end:
+        // asking it of every suffix would be quadratic in long array literals.
+        let mut later_mutates = vec![false; exprs.len()];
+        for i in (1..exprs.len()).rev() {
+            later_mutates[i - 1] = later_mutates[i] || may_mutate(self.infer, exprs[i]);
+        }
         let mut out = Vec::with_capacity(exprs.len());
-        for (i, e) in exprs.iter().enumerate() {
+        for (e, later_mutates) in exprs.iter().zip(later_mutates) {
             let Some(v) = self.expr(e)? else {
                 for v in out {
                     self.release(v);
                 }
                 return Ok(None);
             };
-            let later_mutates = exprs[i + 1..].iter().any(|x| may_mutate(self.infer, x));
             out.push(if later_mutates { self.stabilize(v) } else { v });
         }
         Ok(Some(out))
@@ -658,6 +663,26 @@ impl<'a> Lower<'a> {
                     Ty::Array(elem) => (**elem).clone(),
                     _ => Ty::Unit,
                 };
+                if !vals.is_empty()
+                    && vals
+                        .iter()
+                        .all(|v| matches!(v, Val::Borrowed(Operand::Const(_))))
+                {
+                    // Every element is a constant: the array is one constant too, built once
+                    // by the runner (as for `const` items) instead of by code that stores each
+                    // element. Copy on write keeps it a fresh value wherever it is changed.
+                    let items = vals
+                        .into_iter()
+                        .filter_map(|v| match v {
+                            Val::Borrowed(Operand::Const(c)) => Some(c),
+                            _ => None,
+                        })
+                        .collect();
+                    return Ok(Some(Val::Borrowed(Operand::Const(Const::Array {
+                        elem,
+                        items,
+                    }))));
+                }
                 let items = vals.into_iter().map(|v| self.owning(v)).collect();
                 let site = self.site(e.id);
                 Ok(Some(self.assign_temp(

@@ -347,8 +347,11 @@ impl crate::Compiler {
         let items = function_items(db);
         {
             use rayon::prelude::*;
-            items.par_iter().for_each_with(self.db().clone(), |db, id| {
-                lower_function(db, ItemKey::new(db, id.clone()));
+            let handle = self.db().clone();
+            crate::deep::install(|| {
+                items.par_iter().for_each_with(handle, |db, id| {
+                    lower_function(db, ItemKey::new(db, id.clone()));
+                });
             });
         }
         lower_program(db)

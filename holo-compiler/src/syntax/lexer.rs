@@ -10,8 +10,12 @@
 //!   (reported once as E0003; the parser stays silent about it);
 //! - an identifier containing non-ASCII letters stays one identifier token (reported once);
 //! - a number with a suffix (`12px`) is a number token; the suffix is reported and skipped;
-//! - an unterminated string or block comment runs to the end of the file (reported once, and the
-//!   parser does not add "unexpected end of file" errors on top).
+//! - a string literal ends at the end of its line: a string without its closing quote is one
+//!   error on its own line, and the parser keeps quiet about the rest of that statement (a
+//!   string that could span lines would swallow code up to the next quote and turn the rest of
+//!   the file inside out);
+//! - an unterminated block comment runs to the end of the file (reported once, and the parser
+//!   does not add "unexpected end of file" errors on top).
 
 use crate::diagnostic::{Diagnostic, Loc, codes};
 use crate::span::Span;
@@ -248,9 +252,11 @@ pub struct Lexed {
     pub tokens: Vec<Token>,
     /// Lexical errors in source order.
     pub errors: Vec<Diagnostic>,
-    /// Whether an unterminated string or comment swallowed the rest of the file (the parser then
-    /// keeps quiet about the missing end of whatever was open).
+    /// Whether an unterminated comment swallowed the rest of the file (the parser then keeps
+    /// quiet about the missing end of whatever was open).
     pub runs_to_eof: bool,
+    /// The start of every string literal that has no closing quote on its line, in order.
+    pub unterminated: Vec<u32>,
 }
 
 /// Splits `text` into tokens. Never fails and never panics; see the module docs for how bad
@@ -265,12 +271,14 @@ pub fn lex(text: &str) -> Lexed {
         tokens: Vec::with_capacity(text.len() / 5 + 1),
         errors: Vec::new(),
         runs_to_eof: false,
+        unterminated: Vec::new(),
     };
     lexer.run();
     Lexed {
         tokens: lexer.tokens,
         errors: lexer.errors,
         runs_to_eof: lexer.runs_to_eof,
+        unterminated: lexer.unterminated,
     }
 }
 
@@ -281,6 +289,7 @@ struct Lexer<'a> {
     tokens: Vec<Token>,
     errors: Vec<Diagnostic>,
     runs_to_eof: bool,
+    unterminated: Vec<u32>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -547,35 +556,35 @@ impl Lexer<'_> {
     }
 
     /// A string literal; `pos` is at the opening quote. Escapes are checked here (and reported
-    /// once); the parser decodes them with [`unescape`].
+    /// once); the parser decodes them with [`unescape`]. A line break (or the end of the file)
+    /// before the closing quote ends the literal there, as an error.
     fn string(&mut self) {
         let start = self.pos;
         self.pos += 1;
         loop {
-            let Some(&b) = self.bytes.get(self.pos) else {
-                self.runs_to_eof = true;
-                self.errors.push(
-                    Diagnostic::error(
-                        codes::UNTERMINATED_STRING,
-                        "unterminated string literal",
-                        Loc::Span(span(start, start + 1)),
-                    )
-                    .with_label("this string is never closed")
-                    .with_hint(
-                        "Add the closing `\"`. Strings may span lines, so everything up to the end of the file was read as part of this one.",
-                    ),
-                );
-                return;
-            };
-            match b {
-                b'"' => {
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {
                     self.pos += 1;
                     return;
                 }
-                b'\\' => self.escape(),
-                _ => self.pos += 1,
+                Some(b'\\') if !matches!(self.peek(1), b'\n' | b'\r') => self.escape(),
+                Some(b'\n') | None => break,
+                Some(b'\r') if matches!(self.peek(1), b'\n') => break,
+                Some(_) => self.pos += 1,
             }
         }
+        self.unterminated.push(start as u32);
+        self.errors.push(
+            Diagnostic::error(
+                codes::UNTERMINATED_STRING,
+                "unterminated string literal",
+                Loc::Span(span(start, start + 1)),
+            )
+            .with_label("this string is not closed on its line")
+            .with_hint(
+                "Add the closing `\"` on this line. A string literal cannot span lines; write `\\n` for a line break inside it.",
+            ),
+        );
     }
 
     /// Checks one escape sequence at `pos` (the backslash) and moves past it.

@@ -8,11 +8,14 @@
 //! Architecture invariants:
 //! - Nodes hold no positions; spans live in each item's [`crate::ast::ItemSourceMap`]. The same
 //!   tokens give equal [`crate::ast::Item`]s whatever the whitespace and comments, which is what
-//!   lets salsa stop after parsing on such edits.
+//!   lets salsa stop after parsing on such edits. The one exception is a file with syntax
+//!   errors, where recovery may read the indentation to find which block lost a brace
+//!   ([`crate::ast::ParsedFile::read_layout`]): there a re-indentation may re-check items.
 //! - Node ids are numbered from 0 per item, in creation order; `impl` methods are separate items.
 //! - Expressions, blocks, types and patterns nest at most [`MAX_DEPTH`] levels deep within an
-//!   item (E0007 beyond; statements and match arms in between are not counted), so recursive
-//!   passes over the tree are safe on an ordinary thread stack.
+//!   item (E0007 beyond; statements and match arms in between are not counted). Operator,
+//!   postfix and `else if` chains are not nesting; with it they make trees at most
+//!   [`MAX_TREE_DEPTH`] deep, which the recursive passes walk on deep-stack threads.
 //! - Parsing is linear in the input: no backtracking, no re-lexing.
 
 pub mod debug;
@@ -25,7 +28,7 @@ use crate::ast::ParsedFile;
 use crate::diagnostic::{Diagnostic, Loc, codes};
 use crate::span::Span;
 
-pub use parser::MAX_DEPTH;
+pub use parser::{MAX_DEPTH, MAX_ELSE_IF, MAX_TREE_DEPTH};
 
 /// The reserved words of holo; they cannot be used as identifiers.
 pub const KEYWORDS: &[&str] = &[

@@ -9,12 +9,18 @@
 //! - **Recovery.** Errors never stop the parse. Missing pieces become `Error` placeholder nodes;
 //!   unexpected tokens are skipped up to a statement boundary (`;`, `}`) inside blocks or up to
 //!   the next item keyword at module level. After an error nothing more is reported until a token
-//!   has been consumed normally again, which keeps one mistake from producing a cascade.
-//! - **Bounded nesting.** Every level of expression, block, type and pattern nesting counts, and
-//!   so does every operator or postfix step that pushes an earlier operand one level down the
-//!   tree (`a + b + c + …`, `x.f().g()…`). Past [`MAX_DEPTH`] the parser reports E0007 once and
-//!   skips the rest of the item, so neither the parser nor the passes that walk the tree after it
-//!   can overflow the stack.
+//!   has been consumed normally again, and a list reports one error at most, which keeps one
+//!   mistake from producing a cascade. Where a closer is missing, indentation decides where the
+//!   construct ends: a list stops at a line back at its opening line's level, and in a file
+//!   whose braces do not balance, a block stops at such a line and skips a `}` indented deeper
+//!   than its opening line (a `}` whose `{` was lost). Files that parse never depend on layout.
+//! - **Bounded depth.** Every level of expression, block, type and pattern nesting counts against
+//!   [`MAX_DEPTH`]. Chains are not nesting: an operator or postfix step that pushes an earlier
+//!   operand one level down the tree (`a + b + c + …`, `x.f().g()…`) and an `else if` link count
+//!   only against the depth of the whole tree, [`MAX_TREE_DEPTH`], and `else if` links also
+//!   against [`MAX_ELSE_IF`]. Past a limit the parser reports E0007 once and skips the rest of
+//!   the item, so neither the parser nor the passes that walk the tree after it (on deep-stack
+//!   threads, `crate::deep`) can overflow the stack.
 //! - **Speed.** One token of lookahead (three in two places), no backtracking, no allocation per
 //!   token; text is sliced from the source only when a node needs a name or a literal.
 
@@ -25,13 +31,54 @@ use crate::span::Span;
 use smol_str::SmolStr;
 
 /// How deeply expressions, blocks, types and patterns may nest inside one item (counted from the
-/// item). Deep enough for any hand-written code, shallow enough that every recursive pass over
-/// the tree stays far from the end of a 2 MiB thread stack, even in a debug build.
+/// item). Deep enough for any hand-written code. Operator chains (`a + b + …`, `x.f().g()…`)
+/// and `else if` chains are not nesting and do not count here, though they make deep trees.
 pub const MAX_DEPTH: u32 = 200;
+
+/// How deep an item's tree may be, counting every step of an operator, postfix or `else if`
+/// chain as a level as well as real nesting: five times the nesting limit. Checking and
+/// lowering recurse once per level and run on deep-stack threads (`crate::deep`); parsing,
+/// comparing, hashing and dropping trees happen on the caller's thread, which may be an
+/// ordinary 2 MiB one: in a debug build that holds about 2,500 levels of a sum.
+pub const MAX_TREE_DEPTH: u32 = 1_000;
+
+/// How many `else if` branches one chain may have: a link of such a chain costs about twice the
+/// stack of an operator's on the caller's thread.
+pub const MAX_ELSE_IF: u32 = 500;
+
+/// Which limit an item went past (for the wording of E0007).
+#[derive(Clone, Copy)]
+enum Limit {
+    Nesting,
+    Tree,
+    ElseIf,
+}
+
+/// How much indentation recovery measures; deeper lines count as indented this much.
+const LAYOUT_SCAN: usize = 256;
 
 /// Parses a lexed file.
 pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
+    let excess = |open: T, close: T| {
+        lexed.tokens.iter().fold(0i64, |n, t| match t.kind {
+            k if k == open => n - 1,
+            k if k == close => n + 1,
+            _ => n,
+        })
+    };
+    let brace_excess = excess(T::LBrace, T::RBrace);
+    let paren_excess = excess(T::LParen, T::RParen);
+    let bracket_excess = excess(T::LBracket, T::RBracket);
     let mut parser = Parser {
+        brace_excess,
+        paren_excess,
+        bracket_excess,
+        read_layout: brace_excess != 0
+            || paren_excess != 0
+            || bracket_excess != 0
+            || !lexed.unterminated.is_empty(),
+        item_has_error: false,
+        muted: 0,
         text,
         tokens: lexed.tokens,
         pos: 0,
@@ -39,15 +86,19 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         errors: lexed.errors,
         recovering: false,
         quiet_at_eof: lexed.runs_to_eof,
+        unterminated: lexed.unterminated,
+        line_starts: std::cell::OnceCell::new(),
         items: Vec::new(),
         source_maps: Vec::new(),
         spans: Vec::new(),
         depth: 0,
+        else_links: 0,
         reach: 0,
         bail: false,
         open_delims: 0,
         no_struct: false,
     };
+    parser.drop_lexical_errors_before_unclosed_strings();
     parser.file();
     let mut errors = parser.errors;
     // Lexical errors were collected first; present everything in source order (stable, so errors
@@ -60,6 +111,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         items: parser.items,
         source_maps: parser.source_maps,
         errors,
+        read_layout: parser.read_layout,
     }
 }
 
@@ -196,12 +248,34 @@ struct Parser<'t> {
     /// An unterminated string or comment ran to the end of the file; "found end of file" errors
     /// would only repeat that.
     quiet_at_eof: bool,
+    /// The file's `}` minus its `{`. Zero in every file that parses; otherwise indentation tells
+    /// which block lost its `{` or `}` (see [`Parser::missing_close_here`]). Valid code is never
+    /// read by its layout.
+    brace_excess: i64,
+    /// The same for `)` and `(`, and for `]` and `[`.
+    paren_excess: i64,
+    bracket_excess: i64,
+    /// Recovery may have read the layout (see [`ParsedFile::read_layout`]).
+    read_layout: bool,
+    /// A syntax error was reported in the current item.
+    item_has_error: bool,
+    /// While positive, syntax errors are not reported (the rest of a list that already has one).
+    muted: u32,
+    /// Line starts, computed the first time recovery reads the layout (see
+    /// [`Parser::line_starts`]).
+    line_starts: std::cell::OnceCell<Vec<u32>>,
+    /// Starts of the string literals the lexer found unclosed on their line (sorted). What
+    /// follows such a string on the next lines was meant to come after its closing quote, so
+    /// the parser recovers silently after consuming one.
+    unterminated: Vec<u32>,
     items: Vec<Item>,
     source_maps: Vec<ItemSourceMap>,
     /// Spans of the current item's nodes, indexed by `NodeId`.
     spans: Vec<Span>,
-    /// Current nesting level within the item.
+    /// Current level within the item's tree (nesting plus `else if` links).
     depth: u32,
+    /// How many of the levels in `depth` are `else if` links (not nesting).
+    else_links: u32,
     /// The deepest level reached by the subtree being measured (see [`Parser::expr_bp`]).
     reach: u32,
     /// Nesting went past [`MAX_DEPTH`]: every parse function returns at once (the current
@@ -263,8 +337,10 @@ impl<'t> Parser<'t> {
 
     /// Consumes the current token as part of a successful parse.
     fn bump(&mut self) {
+        let t = self.tokens[self.pos];
         self.advance();
-        self.recovering = false;
+        self.recovering =
+            t.kind == T::Str && self.unterminated.binary_search(&t.span.start).is_ok();
     }
 
     /// Consumes the current token while recovering from an error.
@@ -316,6 +392,166 @@ impl<'t> Parser<'t> {
 
     fn at_item_start(&self) -> bool {
         !self.bail && self.item_start_at(self.pos)
+    }
+
+    // ----- layout (for recovery only) ---------------------------------------------------------
+
+    /// The start of every line after the first, found once, when recovery first needs them.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            self.text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1)
+                .collect()
+        })
+    }
+
+    /// The start of the line holding `offset`, and the start of the next line (or the end of
+    /// the text).
+    fn line_of(&self, offset: u32) -> (usize, usize) {
+        let starts = self.line_starts();
+        let i = starts.partition_point(|&s| s <= offset);
+        let start = if i == 0 { 0 } else { starts[i - 1] as usize };
+        let next = starts.get(i).map_or(self.text.len(), |&s| s as usize);
+        (start, next)
+    }
+
+    /// The column of the current token if it is the first token on its line.
+    fn line_first_column(&self) -> Option<usize> {
+        let start = self.tokens[self.pos].span.start;
+        let (line, _) = self.line_of(start);
+        let first = self.pos == 0 || self.tokens[self.pos - 1].span.end as usize <= line;
+        let before = self.text.as_bytes().get(line..start as usize)?;
+        // A block comment before the token on its line makes it no line's first token.
+        (first && before.iter().all(|b| matches!(b, b' ' | b'\t'))).then_some(before.len())
+    }
+
+    /// The indentation of the line holding `offset` (up to [`LAYOUT_SCAN`] columns).
+    fn indent_of(&self, offset: u32) -> Option<usize> {
+        let (line, _) = self.line_of(offset);
+        let rest = self.text.as_bytes().get(line..)?;
+        Some(
+            rest.iter()
+                .take(LAYOUT_SCAN)
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count(),
+        )
+    }
+
+    /// Drops the lexical errors that come before an unclosed string on its line: after a lost
+    /// quote, the text of a string up to the next quote is read as code, and its odd characters
+    /// (`\t` read as `\` and `t`, say) are no mistakes of their own. The unclosed string is the
+    /// one error there.
+    fn drop_lexical_errors_before_unclosed_strings(&mut self) {
+        if self.unterminated.is_empty() {
+            return;
+        }
+        let errors = std::mem::take(&mut self.errors);
+        self.errors = errors
+            .into_iter()
+            .filter(|d| {
+                let Loc::Span(span) = d.primary.loc else {
+                    return true;
+                };
+                if d.code == codes::UNTERMINATED_STRING {
+                    return true;
+                }
+                let (_, next_line) = self.line_of(span.start);
+                let later = self.unterminated.partition_point(|&u| u <= span.start);
+                self.unterminated
+                    .get(later)
+                    .is_none_or(|&u| (u as usize) >= next_line)
+            })
+            .collect();
+    }
+
+    /// Whether the current token is on a line that ends in an unclosed string: the tokens of
+    /// such a line are the code and the text of strings read the wrong way round after a lost
+    /// quote, and the unclosed string (E0002) is the one error to report there.
+    fn on_unterminated_line(&self) -> bool {
+        if self.unterminated.is_empty() {
+            return false;
+        }
+        let (line, next_line) = self.line_of(self.tokens[self.pos].span.start);
+        let first = self.unterminated.partition_point(|&u| (u as usize) < line);
+        self.unterminated
+            .get(first)
+            .is_some_and(|&u| (u as usize) < next_line)
+    }
+
+    /// Whether the current token starts a line indented no deeper than the line holding
+    /// `open`: code that is back at the level of the construct `open` began, so the construct
+    /// must have ended before it.
+    fn outdented_from(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column <= indent,
+            _ => false,
+        }
+    }
+
+    /// Whether the current token starts a line indented less deeply than the line holding
+    /// `open`.
+    fn outdented_past(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column < indent,
+            _ => false,
+        }
+    }
+
+    /// Whether the current token, the first of a braced body opened at `open`, starts a line
+    /// indented deeper than the opening line: then the body's layout can be trusted.
+    fn body_indented(&self, open: Span) -> bool {
+        match (self.line_first_column(), self.indent_of(open.start)) {
+            (Some(column), Some(indent)) => column > indent,
+            _ => false,
+        }
+    }
+
+    /// In a file with a `}` too few, whether the braced body opened at `open` (whose layout was
+    /// found trustworthy, `indented`) ends before the current token: it starts a line back at
+    /// the level of the opening line, so the body's `}` is the one that is missing.
+    fn missing_close_here(&self, open: Span, indented: bool) -> bool {
+        self.brace_excess < 0 && indented && !self.at(T::RBrace) && self.outdented_from(open)
+    }
+
+    /// In a file with a `)` (or `]`) too few, whether the list opened at `open` ends before the
+    /// current token, where an element would start: the token starts a line back at the level
+    /// of the opening line, or it is a `{` that ends its line (the body of the `if`, `while` or
+    /// `fn` whose head lost its `)`).
+    fn list_lost_its_close(&self, close: T, open: Span, elems: Elems) -> bool {
+        let excess = match close {
+            T::RParen => self.paren_excess,
+            T::RBracket => self.bracket_excess,
+            _ => 0,
+        };
+        if excess >= 0 {
+            return false;
+        }
+        if self.outdented_from(open) {
+            return true;
+        }
+        elems == Elems::Any && self.at(T::LBrace) && {
+            let end = self.tokens[self.pos].span.end as usize;
+            let next = self
+                .tokens
+                .get(self.pos + 1)
+                .map_or(end, |t| t.span.start as usize);
+            self.text.as_bytes()[end..next].contains(&b'\n')
+        }
+    }
+
+    /// In a file with a `}` too many, whether the current `}` belongs to no brace of the body
+    /// opened at `open`: it starts a line indented deeper than the opening line, so its `{` is
+    /// the one that is missing.
+    fn stray_close_here(&self, open: Span) -> bool {
+        self.brace_excess > 0
+            && self.at(T::RBrace)
+            && match (self.line_first_column(), self.indent_of(open.start)) {
+                (Some(column), Some(indent)) => column > indent,
+                _ => false,
+            }
     }
 
     // ----- nodes --------------------------------------------------------------------------
@@ -396,8 +632,12 @@ impl<'t> Parser<'t> {
         if self.bail {
             return false;
         }
-        if self.depth >= MAX_DEPTH {
-            self.too_deep();
+        if self.depth.saturating_sub(self.else_links) >= MAX_DEPTH {
+            self.too_deep(Limit::Nesting);
+            return false;
+        }
+        if self.depth >= MAX_TREE_DEPTH {
+            self.too_deep(Limit::Tree);
             return false;
         }
         self.depth += 1;
@@ -409,22 +649,34 @@ impl<'t> Parser<'t> {
         self.depth -= 1;
     }
 
-    fn too_deep(&mut self) {
+    fn too_deep(&mut self, limit: Limit) {
         if self.bail {
             return;
         }
         self.bail = true;
         let span = self.tok().span;
-        self.errors.push(
-            Diagnostic::error(
-                codes::TOO_DEEP,
-                format!("this item nests expressions, blocks, types or patterns more than {MAX_DEPTH} levels deep"),
-                Loc::Span(span),
-            )
-            .with_label("the limit is reached here")
-            .with_hint(
+        let (message, hint) = match limit {
+            Limit::Nesting => (
+                format!(
+                    "this item nests expressions, blocks, types or patterns more than {MAX_DEPTH} levels deep"
+                ),
                 "Split the nesting up with `let` bindings or helper functions. The rest of this item was not checked.",
             ),
+            Limit::Tree => (
+                format!(
+                    "this item's expressions are more than {MAX_TREE_DEPTH} levels deep, counting every operator and method call of long chains"
+                ),
+                "Split long chains up with `let` bindings or helper functions. The rest of this item was not checked.",
+            ),
+            Limit::ElseIf => (
+                format!("this `else if` chain has more than {MAX_ELSE_IF} branches"),
+                "Use a `match`, or split the chain across helper functions. The rest of this item was not checked.",
+            ),
+        };
+        self.errors.push(
+            Diagnostic::error(codes::TOO_DEEP, message, Loc::Span(span))
+                .with_label("the limit is reached here")
+                .with_hint(hint),
         );
     }
 
@@ -433,7 +685,8 @@ impl<'t> Parser<'t> {
     /// Reports a syntax error unless it is a consequence of the previous one (see
     /// [`Parser::recovering`]) or of a lexical error at the current token.
     fn report(&mut self, diag: Diagnostic) {
-        if self.recovering || self.bail {
+        if self.recovering || self.bail || self.muted > 0 || self.on_unterminated_line() {
+            self.recovering = true;
             return;
         }
         self.recovering = true;
@@ -441,6 +694,7 @@ impl<'t> Parser<'t> {
         if t.kind == T::Unknown || (t.kind == T::Eof && self.quiet_at_eof) {
             return;
         }
+        self.item_has_error = true;
         self.errors.push(diag);
     }
 
@@ -515,6 +769,29 @@ impl<'t> Parser<'t> {
             diag = diag.with_hint(format!(
                 "Items cannot be declared inside other items; if the `{open_text}` should have been closed earlier, add the missing `{close_text}` there."
             ));
+        }
+        self.report(diag);
+    }
+
+    /// A block opened at `open` that runs into the next item or the end of the file: its `}`
+    /// belongs right after its last token, which is where the error points (the next item may
+    /// be many lines further down).
+    fn unclosed_block(&mut self, open: Span) {
+        let t = self.tok();
+        let at = Span::new(self.prev_end, self.prev_end);
+        let mut diag = Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `}}`, found {}", self.describe(t)),
+            Loc::Span(at),
+        )
+        .with_label("`}` missing here")
+        .with_secondary(Loc::Span(open), "this `{` is never closed");
+        if t.kind != T::Eof {
+            diag = diag
+                .with_secondary(Loc::Span(t.span), "the next item starts here")
+                .with_hint(
+                    "Items cannot be declared inside other items; add the missing `}` where the block should end.",
+                );
         }
         self.report(diag);
     }
@@ -619,14 +896,23 @@ impl<'t> Parser<'t> {
     /// consuming at a token that cannot belong to the list (`;`, another closing bracket, an
     /// item keyword, and `{` in lists whose elements cannot start with one), so that the
     /// enclosing construct can recover: `fn f( {` goes on with the body.
-    fn comma_list(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
+    fn comma_list(&mut self, close: T, elems: Elems, elem: impl FnMut(&mut Self)) {
+        let muted = self.muted;
+        self.list_items(close, elems, elem);
+        self.muted = muted;
+    }
+
+    /// The body of [`Parser::comma_list`]; after its first error, the rest of the list is muted
+    /// (one list, one complaint: what follows a bad element is seldom a good one).
+    fn list_items(&mut self, close: T, elems: Elems, mut elem: impl FnMut(&mut Self)) {
         let open = self.tok().span;
         self.bump();
+        let mut reported = false;
         loop {
             if self.eat(close) {
                 return;
             }
-            if self.at_list_stop(close, elems) {
+            if self.at_list_stop(close, elems) || self.list_lost_its_close(close, open, elems) {
                 self.unclosed(close, open);
                 return;
             }
@@ -635,11 +921,21 @@ impl<'t> Parser<'t> {
             if self.eat(T::Comma) || self.at(close) {
                 continue;
             }
-            let close_text = close.fixed_text().unwrap_or("?");
-            let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
-                "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
-            );
-            self.error_expected(&format!("`,` or `{close_text}`"), hint);
+            self.read_layout = true;
+            if self.outdented_from(open) {
+                // `f(a` and a next line back at the statement's level: the closer was left out.
+                self.unclosed(close, open);
+                return;
+            }
+            if !reported {
+                let close_text = close.fixed_text().unwrap_or("?");
+                let hint = (close == T::RBracket && self.at(T::Semi)).then_some(
+                    "holo has no `[value; count]` arrays; start from `[]` and `push` in a loop.",
+                );
+                self.error_expected(&format!("`,` or `{close_text}`"), hint);
+                reported = true;
+                self.muted += 1;
+            }
             if self.at_list_stop(close, elems) {
                 return;
             }
@@ -651,7 +947,8 @@ impl<'t> Parser<'t> {
 
     fn at_list_stop(&self, close: T, elems: Elems) -> bool {
         match self.kind() {
-            T::Eof | T::Semi => true,
+            // `let` starts no element of any list: the list's closer is missing before it.
+            T::Eof | T::Semi | T::Let => true,
             T::LBrace => elems == Elems::NoBrace,
             k @ (T::RParen | T::RBracket | T::RBrace) => k != close,
             _ => self.at_item_start(),
@@ -665,9 +962,11 @@ impl<'t> Parser<'t> {
             let kind = self.tokens[self.pos].kind;
             match kind {
                 T::Eof => break,
-                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pub | T::Pound => {
+                T::Fn | T::Struct | T::Enum | T::Impl | T::Const | T::Use | T::Pound => {
                     self.item();
                 }
+                // `pub x: i64,` after a struct that lost its `{` is a field, not an item.
+                T::Pub if self.item_start_at(self.pos) => self.item(),
                 _ => {
                     let hint = match kind {
                         T::Let => Some(
@@ -691,10 +990,12 @@ impl<'t> Parser<'t> {
     fn begin_item(&mut self) {
         self.spans.clear();
         self.depth = 0;
+        self.else_links = 0;
         self.reach = 0;
         self.bail = false;
         self.open_delims = 0;
         self.no_struct = false;
+        self.item_has_error = false;
     }
 
     /// Pushes the item (if its header was good enough to make one) with its source map.
@@ -1530,7 +1831,7 @@ impl<'t> Parser<'t> {
     /// Depth accounting: this expression sits at level `depth` (after `enter`); `reach` ends up
     /// at the deepest level of its tree. Each operator node built here pushes the left operand
     /// one level down, so the left operand's deepest level grows by one per operator, and the
-    /// whole tree's deepest level is checked against [`MAX_DEPTH`] as it grows.
+    /// whole tree's deepest level is checked against [`MAX_TREE_DEPTH`] as it grows.
     fn expr_bp(&mut self, min_bp: u8) -> Expr {
         if !self.enter() {
             return self.error_expr();
@@ -1632,8 +1933,8 @@ impl<'t> Parser<'t> {
             self.finish(id);
             lhs = Expr { id, kind };
             chain = this_chain;
-            if deepest > MAX_DEPTH {
-                self.too_deep();
+            if deepest > MAX_TREE_DEPTH {
+                self.too_deep(Limit::Tree);
                 break;
             }
         }
@@ -1773,6 +2074,9 @@ impl<'t> Parser<'t> {
                         self.error_expected("a field or method name after `.`", None);
                         break;
                     };
+                    if self.at(T::ColonColon) && self.nth(1) == T::Lt {
+                        self.turbofish(&name);
+                    }
                     let id = self.alloc(start);
                     if self.at(T::LParen) {
                         self.reach = level;
@@ -1824,8 +2128,8 @@ impl<'t> Parser<'t> {
             };
             self.finish(id);
             expr = Expr { id, kind };
-            if deepest > MAX_DEPTH {
-                self.too_deep();
+            if deepest > MAX_TREE_DEPTH {
+                self.too_deep(Limit::Tree);
                 break;
             }
         }
@@ -1852,6 +2156,43 @@ impl<'t> Parser<'t> {
             }
         }
         false
+    }
+
+    /// `.method::<T>(…)`: holo's methods take no type arguments. Reported once, with the
+    /// method holo has for the common case, and skipped so that the call is read as
+    /// `.method(…)`.
+    fn turbofish(&mut self, method: &Ident) {
+        let start = self.tok().span.start;
+        self.bump();
+        let mut depth = 0usize;
+        while !matches!(self.kind(), T::Eof | T::Semi | T::LBrace | T::RBrace) {
+            match self.kind() {
+                T::Lt => depth += 1,
+                T::Gt => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        self.bump();
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+        let hint = if method.name == "parse" {
+            "Parse with `.parse_i64()` or `.parse_f64()`; both return a `Result` with a message as the error."
+        } else {
+            "holo's methods take no type arguments; the types come from the values."
+        };
+        let span = Span::new(start, self.prev_end.max(start));
+        self.report(
+            Diagnostic::error(
+                codes::SYNTAX,
+                "methods take no type arguments (`::<…>`)",
+                Loc::Span(span),
+            )
+            .with_hint(hint),
+        );
     }
 
     /// `.0` or `.0.1` (which lexes as the float `0.1`) after a tuple: field accesses named
@@ -2252,13 +2593,20 @@ impl<'t> Parser<'t> {
         let else_branch = if self.eat(T::Else) {
             match self.kind() {
                 T::If => {
-                    if self.enter() {
+                    // A link of the chain, not a level of nesting (but a level of the tree).
+                    self.else_links += 1;
+                    let nested = if self.else_links > MAX_ELSE_IF {
+                        self.too_deep(Limit::ElseIf);
+                        self.error_expr()
+                    } else if self.enter() {
                         let nested = self.if_expr();
                         self.leave();
-                        Some(Box::new(nested))
+                        nested
                     } else {
-                        Some(Box::new(self.error_expr()))
-                    }
+                        self.error_expr()
+                    };
+                    self.else_links -= 1;
+                    Some(Box::new(nested))
                 }
                 T::LBrace => {
                     let else_id = self.alloc(self.start());
@@ -2351,6 +2699,7 @@ impl<'t> Parser<'t> {
             let open = self.tok().span;
             self.bump();
             let saved = std::mem::replace(&mut self.no_struct, false);
+            let indented = self.brace_excess < 0 && self.body_indented(open);
             loop {
                 match self.kind() {
                     T::RBrace => {
@@ -2361,7 +2710,7 @@ impl<'t> Parser<'t> {
                         self.unclosed(T::RBrace, open);
                         break;
                     }
-                    _ if self.at_item_start() => {
+                    _ if self.at_item_start() || self.missing_close_here(open, indented) => {
                         self.unclosed(T::RBrace, open);
                         break;
                     }
@@ -2402,7 +2751,20 @@ impl<'t> Parser<'t> {
             None
         };
         let body = if self.eat(T::FatArrow) {
-            self.expr()
+            let arrow = Span::new(self.prev_end, self.prev_end);
+            if self.brace_excess > 0 && self.body_indented(arrow) && !self.at(T::LBrace) {
+                // `=>` ending its line, a `}` too many in the file and an indented body: the
+                // arm's block lost its `{` (reported by `block`).
+                let id = self.alloc(self.start());
+                let block = self.block();
+                self.finish(id);
+                Expr {
+                    id,
+                    kind: ExprKind::Block(block),
+                }
+            } else {
+                self.expr()
+            }
         } else {
             let near_miss = matches!(self.kind(), T::Arrow | T::Eq | T::Colon | T::Ge);
             let hint = near_miss.then_some("A match arm is written `pattern => value`.");
@@ -2440,33 +2802,74 @@ impl<'t> Parser<'t> {
             };
         }
         let id = self.alloc(self.start());
-        if !self.at(T::LBrace) {
+        let open = if self.at(T::LBrace) {
+            let open = self.tok().span;
+            self.bump();
+            open
+        } else {
+            // In a file with a `}` too many, a body on the next lines, indented deeper than the
+            // line that should have ended in `{`, is the block whose `{` was lost.
+            let header = Span::new(self.prev_end, self.prev_end);
+            let lost_open = self.brace_excess > 0 && self.body_indented(header);
             self.error_expected("`{`", None);
-            self.spans[id.0 as usize] = self.tok().span;
-            let tail = self.error_expr();
-            self.leave();
-            return Block {
-                id,
-                stmts: Vec::new(),
-                tail: Some(Box::new(tail)),
-            };
-        }
-        let open = self.tok().span;
-        self.bump();
+            if !lost_open {
+                self.spans[id.0 as usize] = self.tok().span;
+                let tail = self.error_expr();
+                self.leave();
+                return Block {
+                    id,
+                    stmts: Vec::new(),
+                    tail: Some(Box::new(tail)),
+                };
+            }
+            header
+        };
         let saved = std::mem::replace(&mut self.no_struct, false);
         let mut stmts = Vec::new();
         let mut tail = None;
+        let indented = self.brace_excess < 0 && self.body_indented(open);
         loop {
             match self.kind() {
+                T::RBrace if self.stray_close_here(open) => {
+                    if !self.item_has_error {
+                        let diag = Diagnostic::error(
+                            codes::SYNTAX,
+                            "unexpected `}`",
+                            Loc::Span(self.tok().span),
+                        )
+                        .with_label("this `}` closes no block at its indentation")
+                        .with_hint("The `{` it should close seems to be missing above; add it, or remove this `}`.");
+                        self.report(diag);
+                    }
+                    self.skip();
+                }
+                T::RBrace if self.brace_excess < 0 && self.outdented_past(open) => {
+                    // A `}` less indented than this block's first line closes an outer block:
+                    // this block's own `}` is the one missing.
+                    let diag = Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected `}`, found a `}` indented less than the block it would close",
+                        Loc::Span(self.tok().span),
+                    )
+                    .with_label("this `}` seems to close an outer block")
+                    .with_secondary(Loc::Span(open), "this `{` is never closed")
+                    .with_hint("Add the missing `}` where the inner block ends, at the indentation of its first line.");
+                    self.report(diag);
+                    break;
+                }
                 T::RBrace => {
                     self.bump();
                     break;
                 }
                 T::Eof => {
-                    self.unclosed(T::RBrace, open);
+                    self.unclosed_block(open);
                     break;
                 }
                 _ if self.at_item_start() => {
+                    self.unclosed_block(open);
+                    break;
+                }
+                _ if self.missing_close_here(open, indented) => {
                     self.unclosed(T::RBrace, open);
                     break;
                 }

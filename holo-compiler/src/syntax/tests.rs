@@ -1077,16 +1077,26 @@ fn fine() -> i64 { 42 }
 
 #[test]
 fn unclosed_block_stops_at_the_next_item() {
+    // The `}` of `fn a` is missing: the error points where it belongs, after the block's last
+    // token, not at the next item lines further down.
+    let src = "fn a() {\n    if x {\n        y();\n    }\n\nfn b() {}\n";
+    let file = parse(src);
+    assert_eq!(
+        render_errors(src, &file),
+        ["E0001 4:6 expected `}`, found keyword `fn`"]
+    );
+    assert_eq!(
+        file.errors[0].secondary.len(),
+        2,
+        "points at the unclosed `{{` and the next item"
+    );
+    assert_eq!(file.items.len(), 2);
+    // The `}` of the `if` is missing: the `}` indented like `fn a` closes `fn a`.
     let src = "fn a() {\n    if x {\n        y();\n}\n\nfn b() {}\n";
     let file = parse(src);
     assert_eq!(
         render_errors(src, &file),
-        ["E0001 6:1 expected `}`, found keyword `fn`"]
-    );
-    assert_eq!(
-        file.errors[0].secondary.len(),
-        1,
-        "points at the unclosed `{{`"
+        ["E0001 4:1 expected `}`, found a `}` indented less than the block it would close"]
     );
     assert_eq!(file.items.len(), 2);
     assert_eq!(
@@ -1274,17 +1284,46 @@ fn nesting_just_below_the_limit_is_fine() {
         .spawn(move || parse(&src).errors.len())
         .expect("spawn");
     assert_eq!(handle.join().expect("no overflow"), 0);
-    let src = format!("fn f() {{ 1{} }}", " + 1".repeat(190));
-    assert!(parse(&src).errors.is_empty());
-    let src = format!("fn f() {{ 1{} }}", " + 1".repeat(250));
+}
+
+#[test]
+fn chains_are_not_nesting() {
+    let codes = |src: String| {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                parse(&src)
+                    .errors
+                    .iter()
+                    .map(|e| e.code)
+                    .collect::<Vec<_>>()
+            })
+            .expect("spawn")
+            .join()
+            .expect("no overflow")
+    };
+    let none: Vec<&str> = Vec::new();
+    // Operator and method chains count against the depth of the tree, not the nesting limit.
+    assert_eq!(codes(format!("fn f() {{ 1{} }}", " + 1".repeat(900))), none);
+    assert_eq!(codes(format!("fn f() {{ x{} }}", ".g()".repeat(900))), none);
     assert_eq!(
-        parse(&src)
-            .errors
-            .iter()
-            .map(|e| e.code)
-            .collect::<Vec<_>>(),
+        codes(format!(
+            "fn f() {{ 1{} }}",
+            " + 1".repeat(MAX_TREE_DEPTH as usize)
+        )),
         ["E0007"]
     );
+    // `else if` chains neither, up to their own limit.
+    let chain = |n: usize| format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(n));
+    assert_eq!(codes(chain(MAX_ELSE_IF as usize)), none);
+    assert_eq!(codes(chain(MAX_ELSE_IF as usize + 1)), ["E0007"]);
+    // Nesting inside the links of a chain still counts as nesting.
+    let nested = format!(
+        "fn f() {{ if a {{}} else if a {{ {}1{} }} }}",
+        "(".repeat(250),
+        ")".repeat(250)
+    );
+    assert_eq!(codes(nested), ["E0007"]);
 }
 
 #[test]
