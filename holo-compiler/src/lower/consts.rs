@@ -44,6 +44,7 @@ fn eval(db: &dyn salsa::Database, infer: &InferenceResult, e: &Expr) -> Result<C
                     None => Ok(Const::Unit),
                 }
             }
+            Some(Resolution::ConstValue(v)) => Ok(Const::I64(*v)),
             _ => Ok(Const::Unit),
         },
         ExprKind::Unary(op, inner) => {
@@ -122,6 +123,12 @@ fn binary(op: BinOp, lhs: Const, rhs: Const) -> Result<Const, TrapKind> {
                 BinOp::Div => a.checked_div(b).ok_or_else(|| overflow(s, a, Some(b))),
                 BinOp::Rem if b == 0 => Err(TrapKind::DivisionByZero),
                 BinOp::Rem => Ok(a.checked_rem(b).unwrap_or(0)),
+                BinOp::BitAnd => Ok(a & b),
+                BinOp::BitOr => Ok(a | b),
+                BinOp::BitXor => Ok(a ^ b),
+                // The amount is taken modulo 64, as at run time.
+                BinOp::Shl => Ok(a.wrapping_shl((b & 63) as u32)),
+                BinOp::Shr => Ok(a.wrapping_shr((b & 63) as u32)),
                 _ => Ok(a),
             }
             .map(Const::I64)
@@ -152,6 +159,9 @@ fn binary(op: BinOp, lhs: Const, rhs: Const) -> Result<Const, TrapKind> {
             BinOp::Or => a || b,
             BinOp::Eq => a == b,
             BinOp::Ne => a != b,
+            BinOp::BitAnd => a & b,
+            BinOp::BitOr => a | b,
+            BinOp::BitXor => a ^ b,
             _ => a,
         })),
         (a @ Const::Array { .. }, b @ Const::Array { .. }) => match op {

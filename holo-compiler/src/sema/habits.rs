@@ -73,6 +73,10 @@ pub fn type_name(name: &str) -> Option<Habit> {
             "holo's floating-point type is `f64`",
             "holo has one floating-point type, `f64`; write `f64` instead of `f32`.",
         ),
+        "HashMap" | "BTreeMap" | "IndexMap" => habit(
+            "holo's map type is `Map<K, V>`",
+            "Write `Map<str, i64>` and make one with `Map::new()`; it keeps keys in insertion order.",
+        ),
         "char" => habit(
             "holo has no `char` type",
             "A character is a `str` of length one in holo; write `str`.",

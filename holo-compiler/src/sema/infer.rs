@@ -3733,6 +3733,8 @@ impl<'a, 'db> Infer<'a, 'db> {
                 let (ty, payload) = self.prelude_variant_ty(v);
                 if !self.unify(&ty, expected) {
                     self.report_mismatch(pat.id, expected, &ty);
+                    // Reported: what the sub-patterns bind has no type to ask about later.
+                    return Some(vec![Ty::Error; payload.len()]);
                 }
                 self.res.insert(pat.id, Resolution::PreludeVariant(v));
                 Some(payload.iter().map(|t| self.resolve(t)).collect())
@@ -3998,9 +4000,11 @@ impl<'a, 'db> Infer<'a, 'db> {
             if has_var(&ty) {
                 let local = self.locals[i].local.clone();
                 self.poison_vars(&ty);
-                let example = match &ty {
-                    Ty::Array(_) => format!("let {}: [i64] = …;", local.name),
-                    _ => format!("let {}: i64 = …;", local.name),
+                let shown = example_type(&ty);
+                let example = match local.kind {
+                    // A closure's parameter (a parameter whose type was inferred).
+                    LocalKind::Param => format!("|{}: {shown}| …", local.name),
+                    _ => format!("let {}: {shown} = …;", local.name),
                 };
                 self.error(
                     Diagnostic::error(
@@ -4290,6 +4294,17 @@ fn has_var(ty: &Ty) -> bool {
         Ty::Var(_) => true,
         other => other.any_child(has_var),
     }
+}
+
+/// A type as the user could write it for an annotation hint: unknown parts become `i64`.
+fn example_type(ty: &Ty) -> String {
+    fn fill(ty: &Ty) -> Ty {
+        match ty {
+            Ty::Var(_) | Ty::Error => Ty::I64,
+            other => other.map_children(fill),
+        }
+    }
+    fill(ty).to_string()
 }
 
 /// Replaces unsolved variables by the error type (they have been reported).

@@ -741,6 +741,15 @@ impl<'db> ResolveCx<'db> {
                     _ => None,
                 };
                 let Some(g) = generic else {
+                    // An unknown name is that error first (`Vec<i64>` gets its hint); only a
+                    // type that exists is told it takes no arguments.
+                    let primitive = matches!(
+                        path.segments.as_slice(),
+                        [single] if matches!(single.name.as_str(), "i64" | "f64" | "bool" | "str")
+                    );
+                    if !primitive && self.lower_type_path(&path.segments, path.id).is_error() {
+                        return Ty::Error;
+                    }
                     let name = path
                         .segments
                         .iter()
