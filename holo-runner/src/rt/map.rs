@@ -14,6 +14,7 @@
 use super::desc::{Kind, TypeDesc};
 use super::heap::{self, Obj};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 pub const MAP_DESC: i32 = 8;
 pub const MAP_DATA: i32 = 16;
@@ -29,7 +30,7 @@ pub struct MapData {
     /// The next entry with the same hash (parallel to `entries`), or [`NONE`].
     next: Vec<u32>,
     /// Hash → the first entry with that hash.
-    index: HashMap<u64, u32>,
+    index: HashMap<u64, u32, BuildHasherDefault<HashIsKey>>,
     live: usize,
 }
 
@@ -94,6 +95,27 @@ impl MapData {
         self.entries.push(Some((key, value)));
         self.next.push(head);
         self.live += 1;
+    }
+}
+
+/// The index's keys are already hashes (`heap::hash_value`): hashing them again would only
+/// cost time.
+#[derive(Default)]
+struct HashIsKey(u64);
+
+impl Hasher for HashIsKey {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
