@@ -253,15 +253,71 @@ pub fn module_map(db: &dyn salsa::Database) -> BTreeMap<ModulePath, SourceFile> 
     let package = Package::get(db);
     let mut map = BTreeMap::new();
     let has_main = package.files(db).contains_key("src/main.holo");
+    let collisions = dependency_collisions(db);
     for (path, file) in package.files(db) {
         if path.as_str() == "src/lib.holo" && has_main {
             continue;
         }
         if let Some(module) = ModulePath::from_file_path(path) {
+            // A dependency whose name a module of the package already has is left out (and
+            // reported, see `package_diagnostics`).
+            if path.starts_with(crate::ids::DEPENDENCY_DIR)
+                && collisions
+                    .iter()
+                    .any(|(m, _)| module.0 == m.0 || module.0.starts_with(&format!("{}::", m.0)))
+            {
+                continue;
+            }
             map.insert(module, *file);
         }
     }
     map
+}
+
+/// The names of the dependencies whose sources are loaded (`deps/NAME/...`), as module names.
+#[salsa::tracked(returns(ref))]
+pub fn dependency_names(db: &dyn salsa::Database) -> std::collections::BTreeSet<Name> {
+    Package::get(db)
+        .files(db)
+        .keys()
+        .filter_map(|path| crate::ids::split_dependency_path(path))
+        .map(|(name, _)| Name::from(name))
+        .collect()
+}
+
+/// Whether `module` belongs to a dependency (its first segment names one), and which: the
+/// dependency's root module.
+pub fn dependency_root(db: &dyn salsa::Database, module: &ModulePath) -> Option<ModulePath> {
+    let first = module.0.split("::").next().filter(|s| !s.is_empty())?;
+    dependency_names(db)
+        .contains(first)
+        .then(|| ModulePath::root().join(first))
+}
+
+/// Whether the file is one of a dependency's (read-only for this package: not reported on
+/// beyond its errors, its tests not run).
+pub fn is_dependency_file(path: &str) -> bool {
+    path.starts_with(crate::ids::DEPENDENCY_DIR)
+}
+
+/// Dependencies whose name is also the name of a top-level module of the package: (the
+/// module, the package's file that defines it).
+#[salsa::tracked(returns(ref))]
+pub fn dependency_collisions(db: &dyn salsa::Database) -> Vec<(ModulePath, Name)> {
+    let files = Package::get(db).files(db);
+    let mut out = Vec::new();
+    for dependency in dependency_names(db) {
+        let top = ModulePath::root().join(dependency);
+        let local = files.keys().find(|path| {
+            !is_dependency_file(path)
+                && ModulePath::from_file_path(path)
+                    .is_some_and(|m| m == top || m.0.starts_with(&format!("{}::", top.0)))
+        });
+        if let Some(local) = local {
+            out.push((top, local.clone()));
+        }
+    }
+    out
 }
 
 /// The file that holds a module, if the module exists.
@@ -310,6 +366,19 @@ pub fn package_diagnostics(db: &dyn salsa::Database) -> Vec<(Name, Diagnostic)> 
                 ),
             ));
         }
+    }
+    for (module, local) in dependency_collisions(db) {
+        out.push((
+            local.clone(),
+            Diagnostic::error(
+                crate::diagnostic::codes::DEPENDENCY_COLLISION,
+                format!("the module `{module}` has the name of a dependency"),
+                Loc::Span(crate::span::Span::default()),
+            )
+            .with_hint(format!(
+                "`{module}::…` must mean one thing: rename this module (and its file), or rename the dependency in `holo.toml`. The dependency is not used meanwhile."
+            )),
+        ));
     }
     if files.contains_key("src/main.holo") && files.contains_key("src/lib.holo") {
         out.push((

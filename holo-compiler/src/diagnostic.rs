@@ -255,6 +255,10 @@ pub mod codes {
             ASSIGN_CAPTURED,
             "assignment to a variable captured by a closure",
         ),
+        (
+            DEPENDENCY_COLLISION,
+            "a module of the package has the name of a dependency",
+        ),
     ];
 
     pub const SYNTAX: &str = "E0001";
@@ -318,6 +322,7 @@ pub mod codes {
     pub const REFUTABLE_PATTERN: &str = "E0012";
     pub const BAD_TRY: &str = "E0277";
     pub const ASSIGN_CAPTURED: &str = "E0594";
+    pub const DEPENDENCY_COLLISION: &str = "E0013";
 
     /// Errors about what the package declares — names, fields, variants, methods, parameters,
     /// `main` — and unused imports, which are not reported while any file has a syntax error.

@@ -47,6 +47,20 @@ impl ModulePath {
     /// Returns `None` for paths that are not `.holo` files under `src/`, or whose segments are not
     /// valid identifiers.
     pub fn from_file_path(path: &str) -> Option<ModulePath> {
+        if let Some((dependency, inner)) = split_dependency_path(path) {
+            // A dependency is a library: its `src/lib.holo` is its root module, mounted at the
+            // dependency's name (`deps/mathx/src/geometry.holo` is `mathx::geometry`).
+            if inner == "src/main.holo" {
+                return None;
+            }
+            let inner = ModulePath::from_file_path(inner)?;
+            let root = ModulePath::root().join(&dependency);
+            return Some(if inner.is_root() {
+                root
+            } else {
+                ModulePath(format!("{}::{}", root.0, inner.0).into())
+            });
+        }
         let rest = path.strip_prefix("src/")?.strip_suffix(".holo")?;
         if rest == "main" || rest == "lib" {
             return Some(ModulePath::root());
@@ -68,6 +82,25 @@ impl fmt::Display for ModulePath {
             f.write_str(&self.0)
         }
     }
+}
+
+/// Where the host puts the sources of dependencies: `deps/NAME/src/...`, beside the package's
+/// own `src/`. The package itself never has such paths (its files are all under `src/`).
+pub const DEPENDENCY_DIR: &str = "deps/";
+
+/// The module name a package is known by in code: `my-lib` is `my_lib` (a `-` cannot be in an
+/// identifier), as in Cargo.
+pub fn package_module_name(package: &str) -> String {
+    package.replace('-', "_")
+}
+
+/// `deps/NAME/REST` → (the dependency's module name, `REST`), if `path` is a dependency's file
+/// and `NAME` can be a module name.
+pub fn split_dependency_path(path: &str) -> Option<(String, &str)> {
+    let rest = path.strip_prefix(DEPENDENCY_DIR)?;
+    let (name, inner) = rest.split_once('/')?;
+    let module = package_module_name(name);
+    is_identifier(&module).then_some((module, inner))
 }
 
 /// Whether `s` is a valid holo identifier (and not a keyword).

@@ -180,7 +180,14 @@ impl Compiler {
             return false;
         }
         let parsed = crate::syntax::parse(text);
-        let file = self.write_file(existing, path, text, parsed, Durability::LOW);
+        // A dependency's sources change only when it is updated: high durability, so that an
+        // edit of the package's own files never makes salsa re-validate what depends on them.
+        let edited = if db::is_dependency_file(path) {
+            Durability::HIGH
+        } else {
+            Durability::LOW
+        };
+        let file = self.write_file(existing, path, text, parsed, edited);
         if existing.is_none() {
             let mut files = self.package.files(&self.db).clone();
             files.insert(Name::from(path), file);
@@ -322,8 +329,14 @@ impl Compiler {
                 .map_with(handle, |db, file| per_file(db, *file))
                 .collect()
         });
-        for file_diagnostics in per_file {
-            diagnostics.extend(file_diagnostics);
+        for (file, file_diagnostics) in files.iter().zip(per_file) {
+            // A dependency's warnings are for its authors; its errors stop the build.
+            let dependency = db::is_dependency_file(file.path(db));
+            diagnostics.extend(
+                file_diagnostics
+                    .into_iter()
+                    .filter(|d| !dependency || d.severity == Severity::Error),
+            );
         }
         let syntax_errors = diagnostics
             .iter()

@@ -50,6 +50,10 @@ const CODES_WITHOUT_EXAMPLE: &[(&str, &str)] = &[
         "E9001",
         "no program makes a correct compiler fail; tests inject the fault instead",
     ),
+    (
+        "E0013",
+        "it takes a dependency, which a one-file example cannot declare",
+    ),
 ];
 
 fn book_src() -> PathBuf {

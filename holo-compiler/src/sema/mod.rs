@@ -526,6 +526,10 @@ pub fn test_functions(db: &dyn salsa::Database) -> Arc<Vec<ItemId>> {
     let tree = scope::module_tree(db);
     let mut out = Vec::new();
     for module in tree.modules.keys() {
+        // A dependency's tests are its own (run where it is developed), not the package's.
+        if crate::db::dependency_root(db, module).is_some() {
+            continue;
+        }
         let scope = scope::module_scope(db, ModuleKey::new(db, module.clone()));
         out.extend(scope.tests.iter().cloned());
     }

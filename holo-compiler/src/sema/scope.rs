@@ -576,7 +576,7 @@ pub fn resolve_name<'db>(db: &'db dyn salsa::Database, key: ScopeName<'db>) -> O
     if let Some(found) = module_member(db, key) {
         return Some(found);
     }
-    fallback(module_tree(db), key.name(db))
+    fallback(db, module_tree(db), key.module(db).path(db), key.name(db))
 }
 
 /// What the first segment of a longer path (`name::…`) means inside `module`: as
@@ -589,7 +589,7 @@ pub fn resolve_path_start<'db>(
     if let Some(found) = module_path_member(db, key) {
         return Some(found);
     }
-    fallback(module_tree(db), key.name(db))
+    fallback(db, module_tree(db), key.module(db).path(db), key.name(db))
 }
 
 /// Which names a look-up may find. Modules and types share one namespace and functions and
@@ -625,12 +625,23 @@ pub fn redundant_module_import(module: &ModulePath, name: &str, def: &Def) -> bo
         || (name == "crate" && target.is_root())
 }
 
-fn fallback(tree: &ModuleTree, name: &str) -> Option<NsEntry> {
-    let top = ModulePath::root().join(name);
+/// A name no declaration or import of `module` has: a top-level module of `module`'s package
+/// (in a dependency, its own modules; `crate` is its root), or a dependency.
+fn fallback(
+    db: &dyn salsa::Database,
+    tree: &ModuleTree,
+    module: &ModulePath,
+    name: &str,
+) -> Option<NsEntry> {
+    let root = db::dependency_root(db, module).unwrap_or_else(ModulePath::root);
+    let top = root.join(name);
     if tree.contains(&top) {
         return Some(module_entry(top));
     }
-    (name == "crate").then(|| module_entry(ModulePath::root()))
+    if !root.is_root() && db::dependency_names(db).contains(name) {
+        return Some(module_entry(ModulePath::root().join(name)));
+    }
+    (name == "crate").then(|| module_entry(root))
 }
 
 fn module_entry(path: ModulePath) -> NsEntry {
@@ -890,7 +901,7 @@ impl Resolver<'_> {
         {
             Step::Pending => return Step::Pending,
             Step::Done(Some(found)) => Some(found),
-            Step::Done(None) => match fallback(self.tree, &first.name) {
+            Step::Done(None) => match fallback(self.db, self.tree, module, &first.name) {
                 Some(found) => Some(found),
                 None => match lookup(module, &first.name, Some(index), Ns::Any) {
                     Step::Pending => return Step::Pending,
