@@ -78,6 +78,47 @@ impl Session {
         session
     }
 
+    /// Loads the sources of the package's dependencies — `(module name, the folder holding its
+    /// holo.toml)` — under `deps/NAME/` (see `holo_compiler::ids::DEPENDENCY_DIR`), replacing
+    /// what was loaded before. Returns whether anything changed; a dependency whose sources
+    /// cannot be read is an error naming it (nothing is half-loaded).
+    pub fn set_dependencies(&mut self, deps: &[(String, PathBuf)]) -> Result<bool, CliError> {
+        let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+        for (name, dir) in deps {
+            let vfs = DiskVfs::new(dir);
+            let found = vfs.list(SRC_DIR).map_err(|e| {
+                CliError::from_vfs(&e).with_hint(format!(
+                    "The sources of the dependency `{name}` (in {}) cannot be read; fetch it again with `holo update {name}`.",
+                    dir.display()
+                ))
+            })?;
+            for path in found {
+                match vfs.read_source(&path) {
+                    Ok(ReadOutcome::Text(text)) => {
+                        wanted.insert(
+                            format!("{}{name}/{path}", holo_compiler::ids::DEPENDENCY_DIR),
+                            text,
+                        );
+                    }
+                    Ok(ReadOutcome::Missing) => {}
+                    Err(e) => return Err(CliError::from_source(&e)),
+                }
+            }
+        }
+        let mut changed = false;
+        for path in self.compiler.file_paths() {
+            if path.starts_with(holo_compiler::ids::DEPENDENCY_DIR)
+                && !wanted.contains_key(path.as_str())
+            {
+                changed |= self.compiler.remove_file(&path);
+            }
+        }
+        for (path, text) in &wanted {
+            changed |= self.compiler.set_file(path, text);
+        }
+        Ok(changed)
+    }
+
     /// The manifest, or why it cannot be used.
     pub fn manifest(&self) -> Result<&Manifest, &CliError> {
         self.manifest.as_ref()
@@ -300,15 +341,31 @@ impl Session {
     /// not be loaded.
     pub fn snapshot_key(&mut self, build_id: &str) -> Option<holo_db::Key> {
         let manifest = self.manifest_bytes.as_deref()?;
+        // The dependencies' sources are part of what the answer depends on too (a path
+        // dependency changes without a change of the manifest).
+        let dependencies: Vec<String> = self
+            .compiler
+            .file_paths()
+            .into_iter()
+            .filter(|p| p.starts_with(holo_compiler::ids::DEPENDENCY_DIR))
+            .map(|p| p.to_string())
+            .collect();
         let hashes = &mut self.hashes;
-        if hashes.len() > self.files.len() {
-            hashes.retain(|path, _| self.files.contains_key(path));
+        if hashes.len() > self.files.len() + dependencies.len() {
+            hashes.retain(|path, _| {
+                self.files.contains_key(path) || dependencies.binary_search(path).is_ok()
+            });
         }
-        let mut files = Vec::with_capacity(self.files.len());
-        for (path, state) in &self.files {
-            let FileState::Loaded = state else {
+        let mut files = Vec::with_capacity(self.files.len() + dependencies.len());
+        let loaded = self
+            .files
+            .iter()
+            .map(|(path, state)| (path, matches!(state, FileState::Loaded)))
+            .chain(dependencies.iter().map(|p| (p, true)));
+        for (path, is_loaded) in loaded {
+            if !is_loaded {
                 return None;
-            };
+            }
             let text = self.compiler.text(path)?;
             let hash = match hashes.get(path) {
                 Some((known, hash)) if Arc::ptr_eq(known, &text) => *hash,
