@@ -1762,8 +1762,13 @@ impl<'t> Parser<'t> {
                 }
                 T::Dot if matches!(self.nth(1), T::Int | T::Float) => {
                     self.bump();
-                    deepest += 1;
+                    // `t.0.1` lexes as one float token but nests two field accesses.
+                    deepest += 1 + self.slice(self.tok().span).matches('.').count() as u32;
                     expr = self.tuple_fields(expr, start);
+                    if deepest > MAX_DEPTH {
+                        self.too_deep();
+                        break;
+                    }
                     continue;
                 }
                 T::Dot => {
