@@ -1311,6 +1311,255 @@ impl Project {
     }
 }
 
+/// A value returned by a generated function, for [`Project::expected_outcomes`].
+#[derive(Clone, Debug)]
+enum Val {
+    Int(i64),
+    Str(String),
+    Opt(Option<i64>),
+    Res(Result<i64, String>),
+}
+
+/// A run-time error (division by zero, an index out of bounds, `unwrap` of `None`…) in the
+/// reference evaluator: the test fails.
+struct Fails;
+
+impl Project {
+    /// What each `#[test]` of a project without errors must do, computed from the model by a
+    /// reference evaluator that knows holo's semantics: test name (`module::name`) → passes.
+    /// An independent oracle for the values the code computes, second core included.
+    pub fn expected_outcomes(&self) -> BTreeMap<String, bool> {
+        let mut out = BTreeMap::new();
+        for (m, module) in &self.modules {
+            for item in &module.items {
+                if let Item::Func(f) = item
+                    && f.test
+                {
+                    let name = if m == "main" {
+                        f.name.clone()
+                    } else {
+                        format!("{m}::{}", f.name)
+                    };
+                    out.insert(name, self.eval_func(f, &[]).is_ok());
+                }
+            }
+        }
+        out
+    }
+
+    fn eval_func(&self, f: &Func, args: &[i64]) -> Result<Val, Fails> {
+        let mut v = f.base;
+        v += match args {
+            [] => 1,
+            [p0] => p0 * 2,
+            [p0, p1, ..] => p0 * 2 + p1,
+        };
+        let caller = (!f.test).then_some(f.ret);
+        for stmt in &f.stmts {
+            if let Some(early) = self.eval_stmt(stmt, caller, &mut v)? {
+                return Ok(Val::Res(Err(early)));
+            }
+        }
+        if f.test {
+            let (m, r, eq) = f.check;
+            return if (v % m == r) == eq {
+                Ok(Val::Int(0))
+            } else {
+                Err(Fails)
+            };
+        }
+        Ok(match f.ret {
+            Ret::I64 => Val::Int(v % 1000),
+            Ret::Str => Val::Str(v.to_string()),
+            Ret::Opt => Val::Opt((v % 5 != 0).then_some(v % 1000)),
+            Ret::Res if v % 7 == 3 => Val::Res(Err(format!("odd {v}"))),
+            Ret::Res => Val::Res(Ok(v % 1000)),
+        })
+    }
+
+    /// Runs one statement; `Some(error)` when a `?` returns it from the function.
+    fn eval_stmt(
+        &self,
+        stmt: &Stmt,
+        caller: Option<Ret>,
+        v: &mut i64,
+    ) -> Result<Option<String>, Fails> {
+        let div = |a: i64, b: i64| if b == 0 { Err(Fails) } else { Ok(a / b) };
+        match stmt {
+            Stmt::Call {
+                callee,
+                via,
+                how,
+                k: factor,
+                ..
+            } => {
+                let Some((_, Item::Func(g))) = self.item(*callee) else {
+                    return Ok(None);
+                };
+                let args = [*v % 7, *v % 11 + 1];
+                let got = self.eval_func(g, &args[..g.params])?;
+                let may_try = *via == Via::Direct && caller == Some(g.ret);
+                let value = match (got, how % 8) {
+                    (Val::Int(n), _) => n,
+                    (Val::Str(s), _) => s.len() as i64,
+                    (Val::Opt(o), 0 | 5) => o.unwrap_or(3),
+                    (Val::Opt(o), 1 | 6) => o.unwrap_or(2),
+                    (Val::Opt(o), 2 | 7) => o.unwrap_or(1),
+                    (Val::Opt(o), 3) => {
+                        if o.is_none() {
+                            4
+                        } else {
+                            0
+                        }
+                    }
+                    (Val::Opt(o), _) => o.ok_or(Fails)?,
+                    (Val::Res(r), 0..=3) if may_try => match r {
+                        Ok(n) => n,
+                        Err(e) => return Ok(Some(e)),
+                    },
+                    (Val::Res(r), 0 | 7) => r.unwrap_or(0),
+                    (Val::Res(r), 1 | 5) => r.unwrap_or_else(|e| e.len() as i64),
+                    (Val::Res(r), 2 | 6) => r.unwrap_or(5),
+                    (Val::Res(r), 3) => {
+                        if r.is_ok() {
+                            0
+                        } else {
+                            6
+                        }
+                    }
+                    (Val::Res(r), _) => r.map_err(|_| Fails)?,
+                };
+                *v += match via {
+                    Via::Direct => value,
+                    Via::Closure => *v % 5 * factor + value,
+                    Via::Map => *v % 3 * factor + value,
+                    Via::FnValue => factor + value,
+                };
+            }
+            Stmt::Const { konst, .. } => {
+                if let Some((_, Item::Const(c))) = self.item(*konst) {
+                    *v += c.value;
+                }
+            }
+            Stmt::Struct { strukt, .. } => {
+                if let Some((_, Item::Struct(s))) = self.item(*strukt) {
+                    let mut fields = s.fields.clone();
+                    fields.sort();
+                    let sum: i64 = (0..fields.len() as i64).map(|i| *v % (i + 2)).sum();
+                    *v += sum + s.method.map_or(0, |k| sum + k);
+                }
+            }
+            Stmt::Print | Stmt::TypeError => {}
+            Stmt::Divide { offset } => *v += div(100, *v % 9 - offset)?,
+            Stmt::Index { len } => {
+                let i = (*v % 4 + 4) % 4;
+                if i as usize >= *len {
+                    return Err(Fails);
+                }
+                *v += i + 1;
+            }
+            Stmt::Scale { op, by } => {
+                *v = match op {
+                    '+' => *v + by,
+                    '-' => *v - by,
+                    _ => *v * by,
+                } % 1000;
+            }
+            Stmt::Tuple { k: c } => {
+                let a = *v % 10 + c;
+                *v += a * 2 + 2 + a;
+                *v += if *v % 2 == 0 { a } else { a + 1 };
+                let pairs = [(1, *v % 3), (2, *c)];
+                for (i, w) in pairs {
+                    *v += i * w;
+                }
+            }
+            Stmt::MapInt { n, k: c } => {
+                // Insertion order; a new value for a key keeps the key's place.
+                let mut m: Vec<(i64, i64)> = Vec::new();
+                for i in 0..*n {
+                    let value = *v + i * c;
+                    match m.iter_mut().find(|e| e.0 == i % 3) {
+                        Some(e) => e.1 = value,
+                        None => m.push((i % 3, value)),
+                    }
+                }
+                *v += m.iter().find(|e| e.0 == 1).map_or(*c, |e| e.1) + m.len() as i64;
+                for (a, b) in &m {
+                    *v = (*v + a * b) % 1000;
+                }
+                let mut j = 0;
+                while let Some(at) = m.iter().position(|e| e.0 == j) {
+                    *v += m.remove(at).1 % 10;
+                    j += 1;
+                }
+            }
+            Stmt::MapStr { k: c } => {
+                let mut w: Vec<(String, i64)> = Vec::new();
+                for (key, value) in [
+                    (format!("a{v}"), *v % 50),
+                    ("b".to_string(), *c),
+                    (format!("a{}", *v % 3), 1),
+                ] {
+                    match w.iter_mut().find(|e| e.0 == key) {
+                        Some(e) => e.1 = value,
+                        None => w.push((key, value)),
+                    }
+                }
+                for (key, _) in &w {
+                    *v += key.len() as i64;
+                }
+                *v += w[0].1 + w.len() as i64;
+                if w.iter().any(|e| e.0 == "a1") {
+                    *v += 3;
+                }
+            }
+            Stmt::Bits { op, by } => {
+                let x = *v & 1023;
+                *v = match *op {
+                    "&" => x & by,
+                    "|" => x | by,
+                    "^" => x ^ by,
+                    "<<" => x << by,
+                    _ => x >> by,
+                } % 1000;
+            }
+            Stmt::Sort { k: c } => {
+                let mut zs = [*v % 7, *c, *v % 5, 1];
+                zs.sort_by(|a, b| b.cmp(a));
+                *v += zs[0] * 10 + zs[3];
+                *v += match (*v).cmp(c) {
+                    std::cmp::Ordering::Less => 1,
+                    std::cmp::Ordering::Equal => 2,
+                    std::cmp::Ordering::Greater => 3,
+                };
+                let parity = *v % 2;
+                *v += zs.iter().filter(|x| *x % 2 == parity).count() as i64;
+            }
+            Stmt::Parse { k: c } => {
+                let suffix = if c % 4 == 0 {
+                    "x".to_string()
+                } else {
+                    c.to_string()
+                };
+                let text = format!("{}{suffix}", *v % 50);
+                let parsed: Result<i64, String> = text
+                    .parse()
+                    .map_err(|_| format!("cannot parse \"{text}\" as an i64"));
+                if caller == Some(Ret::Res) && c % 3 != 0 {
+                    match parsed {
+                        Ok(n) => *v += n % 100,
+                        Err(e) => return Ok(Some(e)),
+                    }
+                } else {
+                    *v += parsed.map_or_else(|e| e.len() as i64, |n| n % 100);
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// An expression of type `i64` from `call`, which returns `ret`; `how` picks among the ways
 /// of taking an `Option` or `Result` apart (some of which fail at run time on `None`/`Err`).
 fn consume(call: &str, ret: Ret, how: u8, may_try: bool) -> String {
