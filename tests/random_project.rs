@@ -16,6 +16,14 @@
 //! and calls only functions of lower tiers, at most three per body, so a test runs at most a few
 //! hundred calls. Values stay far from `i64` overflow (`% 1000` on every return).
 //!
+//! Bodies also use the second pinned core, so that `--affected` is held to a clean build on
+//! it: functions return `Option<i64>` or `Result<i64, str>` and callers take the value apart
+//! with `match`, `if let`, `unwrap_or`, `is_none`/`is_ok`, `?`, or `unwrap`/`expect` (which
+//! fail on some values); calls sit inside closures (called directly, stored as `fn` values or
+//! passed to `map`), so that a callee reached only through a closure must still count; tuples,
+//! `Map`s filled in loops and read back, `sort_by` with `cmp`, `filter`, bitwise operators and
+//! `parse_i64` appear as statements, and body edits change closure bodies and those constants.
+//!
 //! [`mutants`] lists one-token mutations of rendered files (operators, constants, comparisons,
 //! swapped arguments, a different return value) for the mutation-safety test.
 
@@ -59,6 +67,14 @@ const MAX_TIER: u8 = 3;
 enum Ret {
     I64,
     Str,
+    /// `Option<i64>`: `None` for some values.
+    Opt,
+    /// `Result<i64, str>`: `Err` for some values.
+    Res,
+}
+
+impl Ret {
+    const ALL: [Ret; 4] = [Ret::I64, Ret::Str, Ret::Opt, Ret::Res];
 }
 
 /// Where an item was when a reference to it was frozen: the reference keeps naming it there.
@@ -85,10 +101,16 @@ struct FrozenStruct {
 /// One statement of a body, between the `let mut v = …` line and the tail.
 #[derive(Clone, Debug)]
 enum Stmt {
-    /// `v = v + callee(args);` (`.len()` on a `str` result).
+    /// `v = v + callee(args);` (`.len()` on a `str` result; an `Option` or `Result` is
+    /// taken apart as `how` says), directly or inside a closure (see [`Via`]) whose body also
+    /// multiplies its parameter by `k`: reaching a callee through a closure must count for
+    /// `--affected` like a direct call.
     Call {
         callee: u32,
         frozen: Option<FrozenCall>,
+        via: Via,
+        how: u8,
+        k: i64,
     },
     /// `v = v + K;`
     Const { konst: u32, frozen: Option<Target> },
@@ -107,7 +129,36 @@ enum Stmt {
     Scale { op: char, by: i64 },
     /// `v = v + true;` — a type error until fixed.
     TypeError,
+    /// A tuple built, indexed, destructured by `let`, `match` and `for`.
+    Tuple { k: i64 },
+    /// A `Map<i64, i64>` filled in a loop of `n` rounds, read by `get`, iterated, emptied by
+    /// `while let … = remove`.
+    MapInt { n: i64, k: i64 },
+    /// A `Map<str, i64>` read back through `keys`, `values`, `contains_key`.
+    MapStr { k: i64 },
+    /// `v = ((v & 1023) OP by) % 1000;` with `&`, `|`, `^`, `<<` or `>>`.
+    Bits { op: &'static str, by: i64 },
+    /// An array sorted by a closure comparing with `cmp`, a `match` on the `Ordering`, and a
+    /// `filter` whose closure captures `v`.
+    Sort { k: i64 },
+    /// `"…".parse_i64()`, which gives a `Result`.
+    Parse { k: i64 },
 }
+
+/// Where a call sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    Direct,
+    /// `let cK = |x: i64| -> i64 { … }; v = v + cK(v % 5);`, capturing `v`.
+    Closure,
+    /// `[v % 3].map(|x| …)[0]`.
+    Map,
+    /// `let gK: fn(i64) -> i64 = |x| …; v = v + gK(1);`
+    FnValue,
+}
+
+const VIAS: [Via; 4] = [Via::Direct, Via::Closure, Via::Map, Via::FnValue];
+const BIT_OPS: [&str; 5] = ["&", "|", "^", "<<", ">>"];
 
 #[derive(Clone, Debug)]
 struct Func {
@@ -320,7 +371,7 @@ impl Project {
 
     /// A random statement for a body of the given tier.
     fn random_stmt(&mut self, rng: &mut Rng, tier: u8) -> Stmt {
-        match rng.below(10) {
+        match rng.below(16) {
             0..=3 => {
                 if let Some(callee) = self.pick_id(
                     rng,
@@ -329,6 +380,13 @@ impl Project {
                     return Stmt::Call {
                         callee,
                         frozen: None,
+                        via: if rng.chance(50) {
+                            Via::Direct
+                        } else {
+                            VIAS[rng.below(VIAS.len())]
+                        },
+                        how: rng.below(8) as u8,
+                        k: 1 + rng.below(5) as i64,
                     };
                 }
                 Stmt::Scale {
@@ -356,6 +414,23 @@ impl Project {
             },
             8 => Stmt::Index {
                 len: 3 + rng.below(3),
+            },
+            10 => Stmt::Tuple {
+                k: rng.below(20) as i64,
+            },
+            11 => Stmt::MapInt {
+                n: rng.below(6) as i64,
+                k: rng.below(20) as i64,
+            },
+            12 => Stmt::MapStr {
+                k: rng.below(20) as i64,
+            },
+            13 => random_bits(rng),
+            14 => Stmt::Sort {
+                k: rng.below(20) as i64,
+            },
+            15 => Stmt::Parse {
+                k: rng.below(30) as i64,
             },
             _ => Stmt::Scale {
                 op: ['+', '-', '*'][rng.below(3)],
@@ -388,8 +463,8 @@ impl Project {
             public: true,
             tier,
             params: if test { 0 } else { rng.below(3) },
-            ret: if !test && rng.chance(20) {
-                Ret::Str
+            ret: if !test && rng.chance(40) {
+                Ret::ALL[1 + rng.below(3)]
             } else {
                 Ret::I64
             },
@@ -471,7 +546,7 @@ impl Project {
         };
         for stmt in self.all_stmts_mut() {
             match stmt {
-                Stmt::Call { callee, frozen } if *callee == id && frozen.is_none() => {
+                Stmt::Call { callee, frozen, .. } if *callee == id && frozen.is_none() => {
                     *frozen = Some(FrozenCall {
                         target: target.clone(),
                         params,
@@ -511,7 +586,7 @@ impl Project {
                 if let Item::Func(f) = item {
                     f.stmts.retain(|s| {
                         !matches!(s,
-                            Stmt::Call { callee: x, frozen: None }
+                            Stmt::Call { callee: x, frozen: None, .. }
                             | Stmt::Const { konst: x, frozen: None }
                             | Stmt::Struct { strukt: x, frozen: None } if *x == id)
                     });
@@ -624,6 +699,23 @@ impl Project {
                 let scales: Vec<usize> = (0..f.stmts.len())
                     .filter(|&i| matches!(f.stmts[i], Stmt::Scale { .. }))
                     .collect();
+                let others: Vec<usize> = (0..f.stmts.len())
+                    .filter(|&i| {
+                        !matches!(
+                            f.stmts[i],
+                            Stmt::Scale { .. }
+                                | Stmt::Const { .. }
+                                | Stmt::Struct { .. }
+                                | Stmt::Print
+                                | Stmt::TypeError
+                        )
+                    })
+                    .collect();
+                if !others.is_empty() && rng.chance(40) {
+                    let i = others[rng.below(others.len())];
+                    let what = edit_stmt(rng, &mut f.stmts[i]);
+                    return format!("body edit of {}: {what} in statement {i}", f.name);
+                }
                 if !scales.is_empty() && rng.chance(50) {
                     let i = scales[rng.below(scales.len())];
                     if let Stmt::Scale { op, by } = &mut f.stmts[i] {
@@ -675,11 +767,8 @@ impl Project {
                 };
                 self.before_change(id, refs);
                 let f = self.func_mut(id).expect("picked");
-                f.ret = if f.ret == Ret::I64 {
-                    Ret::Str
-                } else {
-                    Ret::I64
-                };
+                let others: Vec<Ret> = Ret::ALL.into_iter().filter(|r| *r != f.ret).collect();
+                f.ret = others[rng.below(others.len())];
                 format!("{} now returns {:?}{frozen}", f.name, f.ret)
             }
             8 | 10 => {
@@ -1009,6 +1098,8 @@ impl Project {
             (true, _) => String::new(),
             (false, Ret::I64) => format!(" ->{sep}i64"),
             (false, Ret::Str) => format!(" ->{sep}str"),
+            (false, Ret::Opt) => format!(" ->{sep}Option<i64>"),
+            (false, Ret::Res) => format!(" ->{sep}Result<i64, str>"),
         };
         out.push_str(&format!(
             "fn {}({}){ret}{sep}{{\n",
@@ -1028,7 +1119,8 @@ impl Project {
             format!("v = v + {start};"),
         ];
         for (k, stmt) in f.stmts.iter().enumerate() {
-            if let Some(line) = self.render_stmt(module, k, stmt) {
+            let caller = (!f.test).then_some(f.ret);
+            if let Some(line) = self.render_stmt(module, k, stmt, caller) {
                 lines.push(line);
             }
         }
@@ -1055,15 +1147,31 @@ impl Project {
             }
             (false, Ret::I64) => "v % 1000".to_string(),
             (false, Ret::Str) => "v.to_str()".to_string(),
+            (false, Ret::Opt) => "if v % 5 == 0 { None } else { Some(v % 1000) }".to_string(),
+            (false, Ret::Res) => {
+                "if v % 7 == 3 { Err(\"odd \" + v.to_str()) } else { Ok(v % 1000) }".to_string()
+            }
         };
         out.push_str(&format!("{indent}{tail}\n}}\n\n"));
     }
 
     /// One statement, or `None` when it refers to something gone (a consistent reference
     /// to a removed item never survives an edit; this is for safety).
-    fn render_stmt(&self, module: &str, k: usize, stmt: &Stmt) -> Option<String> {
+    fn render_stmt(
+        &self,
+        module: &str,
+        k: usize,
+        stmt: &Stmt,
+        caller: Option<Ret>,
+    ) -> Option<String> {
         Some(match stmt {
-            Stmt::Call { callee, frozen } => {
+            Stmt::Call {
+                callee,
+                frozen,
+                via,
+                how,
+                k: factor,
+            } => {
                 let (target, params, ret) = match frozen {
                     Some(fc) => (fc.target.clone(), fc.params, fc.ret),
                     None => {
@@ -1080,8 +1188,20 @@ impl Project {
                     }
                 };
                 let args = ["v % 7", "v % 11 + 1"][..params].join(", ");
-                let suffix = if ret == Ret::Str { ".len()" } else { "" };
-                format!("v = v + {}({args}){suffix};", path(module, &target))
+                let call = format!("{}({args})", path(module, &target));
+                // `?` only where it returns from the function itself, not from a closure.
+                let may_try = *via == Via::Direct && caller == Some(ret);
+                let value = consume(&call, ret, *how, may_try);
+                match via {
+                    Via::Direct => format!("v = v + {value};"),
+                    Via::Closure => format!(
+                        "let c{k} = |x: i64| -> i64 {{ x * {factor} + {value} }}; v = v + c{k}(v % 5);"
+                    ),
+                    Via::Map => format!("v = v + [v % 3].map(|x| x * {factor} + {value})[0];"),
+                    Via::FnValue => format!(
+                        "let g{k}: fn(i64) -> i64 = |x| x * {factor} + {value}; v = v + g{k}(1);"
+                    ),
+                }
             }
             Stmt::Const { konst, frozen } => {
                 let target = match frozen {
@@ -1142,7 +1262,378 @@ impl Project {
             }
             Stmt::Scale { op, by } => format!("v = (v {op} {by}) % 1000;"),
             Stmt::TypeError => "v = v + true;".to_string(),
+            Stmt::Tuple { k: c } => format!(
+                "let t{k} = (v % 10 + {c}, \"ab\"); let (a{k}, b{k}) = t{k}; \
+                 v = v + a{k} * 2 + b{k}.len() + t{k}.0; \
+                 v = v + match (v % 2, a{k}) {{ (0, y) => y, (_, y) => y + 1 }}; \
+                 for (i, w) in [(1, v % 3), (2, {c})] {{ v = v + i * w; }}"
+            ),
+            Stmt::MapInt { n, k: c } => format!(
+                "let mut m{k}: Map<i64, i64> = Map::new(); \
+                 for i in 0..{n} {{ m{k}.insert(i % 3, v + i * {c}); }} \
+                 v = v + m{k}.get(1).unwrap_or({c}) + m{k}.len(); \
+                 for (a, b) in m{k} {{ v = (v + a * b) % 1000; }} \
+                 let mut j{k} = 0; while let Some(x) = m{k}.remove(j{k}) {{ v = v + x % 10; j{k} = j{k} + 1; }}"
+            ),
+            Stmt::MapStr { k: c } => format!(
+                "let mut w{k}: Map<str, i64> = Map::new(); w{k}.insert(\"a\" + v.to_str(), v % 50); \
+                 w{k}.insert(\"b\", {c}); w{k}.insert(\"a\" + (v % 3).to_str(), 1); \
+                 for key in w{k}.keys() {{ v = v + key.len(); }} \
+                 v = v + w{k}.values()[0] + w{k}.len(); \
+                 if w{k}.contains_key(\"a1\") {{ v = v + 3; }}"
+            ),
+            Stmt::Bits { op, by } => format!("v = ((v & 1023) {op} {by}) % 1000;"),
+            Stmt::Sort { k: c } => format!(
+                "let mut zs{k} = [v % 7, {c}, v % 5, 1]; zs{k}.sort_by(|a, b| b.cmp(a)); \
+                 v = v + zs{k}[0] * 10 + zs{k}[3]; \
+                 v = v + match v.cmp({c}) {{ Ordering::Less => 1, Ordering::Equal => 2, Ordering::Greater => 3 }}; \
+                 v = v + zs{k}.filter(|x| x % 2 == v % 2).len();"
+            ),
+            Stmt::Parse { k: c } => {
+                // Every fourth constant makes the text unparsable: an `Err` to handle.
+                let text = format!(
+                    "((v % 50).to_str() + \"{}\")",
+                    if c % 4 == 0 {
+                        "x".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                );
+                if caller == Some(Ret::Res) && c % 3 != 0 {
+                    format!("v = v + {text}.parse_i64()? % 100;")
+                } else {
+                    format!(
+                        "v = v + match {text}.parse_i64() {{ Ok(n) => n % 100, Err(e) => e.len() }};"
+                    )
+                }
+            }
         })
+    }
+}
+
+/// A value returned by a generated function, for [`Project::expected_outcomes`].
+#[derive(Clone, Debug)]
+enum Val {
+    Int(i64),
+    Str(String),
+    Opt(Option<i64>),
+    Res(Result<i64, String>),
+}
+
+/// A run-time error (division by zero, an index out of bounds, `unwrap` of `None`…) in the
+/// reference evaluator: the test fails.
+struct Fails;
+
+impl Project {
+    /// What each `#[test]` of a project without errors must do, computed from the model by a
+    /// reference evaluator that knows holo's semantics: test name (`module::name`) → passes.
+    /// An independent oracle for the values the code computes, second core included.
+    pub fn expected_outcomes(&self) -> BTreeMap<String, bool> {
+        let mut out = BTreeMap::new();
+        for (m, module) in &self.modules {
+            for item in &module.items {
+                if let Item::Func(f) = item
+                    && f.test
+                {
+                    let name = if m == "main" {
+                        f.name.clone()
+                    } else {
+                        format!("{m}::{}", f.name)
+                    };
+                    out.insert(name, self.eval_func(f, &[]).is_ok());
+                }
+            }
+        }
+        out
+    }
+
+    fn eval_func(&self, f: &Func, args: &[i64]) -> Result<Val, Fails> {
+        let mut v = f.base;
+        v += match args {
+            [] => 1,
+            [p0] => p0 * 2,
+            [p0, p1, ..] => p0 * 2 + p1,
+        };
+        let caller = (!f.test).then_some(f.ret);
+        for stmt in &f.stmts {
+            if let Some(early) = self.eval_stmt(stmt, caller, &mut v)? {
+                return Ok(Val::Res(Err(early)));
+            }
+        }
+        if f.test {
+            let (m, r, eq) = f.check;
+            return if (v % m == r) == eq {
+                Ok(Val::Int(0))
+            } else {
+                Err(Fails)
+            };
+        }
+        Ok(match f.ret {
+            Ret::I64 => Val::Int(v % 1000),
+            Ret::Str => Val::Str(v.to_string()),
+            Ret::Opt => Val::Opt((v % 5 != 0).then_some(v % 1000)),
+            Ret::Res if v % 7 == 3 => Val::Res(Err(format!("odd {v}"))),
+            Ret::Res => Val::Res(Ok(v % 1000)),
+        })
+    }
+
+    /// Runs one statement; `Some(error)` when a `?` returns it from the function.
+    fn eval_stmt(
+        &self,
+        stmt: &Stmt,
+        caller: Option<Ret>,
+        v: &mut i64,
+    ) -> Result<Option<String>, Fails> {
+        let div = |a: i64, b: i64| if b == 0 { Err(Fails) } else { Ok(a / b) };
+        match stmt {
+            Stmt::Call {
+                callee,
+                via,
+                how,
+                k: factor,
+                ..
+            } => {
+                let Some((_, Item::Func(g))) = self.item(*callee) else {
+                    return Ok(None);
+                };
+                let args = [*v % 7, *v % 11 + 1];
+                let got = self.eval_func(g, &args[..g.params])?;
+                let may_try = *via == Via::Direct && caller == Some(g.ret);
+                let value = match (got, how % 8) {
+                    (Val::Int(n), _) => n,
+                    (Val::Str(s), _) => s.len() as i64,
+                    (Val::Opt(o), 0 | 5) => o.unwrap_or(3),
+                    (Val::Opt(o), 1 | 6) => o.unwrap_or(2),
+                    (Val::Opt(o), 2 | 7) => o.unwrap_or(1),
+                    (Val::Opt(o), 3) => {
+                        if o.is_none() {
+                            4
+                        } else {
+                            0
+                        }
+                    }
+                    (Val::Opt(o), _) => o.ok_or(Fails)?,
+                    (Val::Res(r), 0..=3) if may_try => match r {
+                        Ok(n) => n,
+                        Err(e) => return Ok(Some(e)),
+                    },
+                    (Val::Res(r), 0 | 7) => r.unwrap_or(0),
+                    (Val::Res(r), 1 | 5) => r.unwrap_or_else(|e| e.len() as i64),
+                    (Val::Res(r), 2 | 6) => r.unwrap_or(5),
+                    (Val::Res(r), 3) => {
+                        if r.is_ok() {
+                            0
+                        } else {
+                            6
+                        }
+                    }
+                    (Val::Res(r), _) => r.map_err(|_| Fails)?,
+                };
+                *v += match via {
+                    Via::Direct => value,
+                    Via::Closure => *v % 5 * factor + value,
+                    Via::Map => *v % 3 * factor + value,
+                    Via::FnValue => factor + value,
+                };
+            }
+            Stmt::Const { konst, .. } => {
+                if let Some((_, Item::Const(c))) = self.item(*konst) {
+                    *v += c.value;
+                }
+            }
+            Stmt::Struct { strukt, .. } => {
+                if let Some((_, Item::Struct(s))) = self.item(*strukt) {
+                    let mut fields = s.fields.clone();
+                    fields.sort();
+                    let sum: i64 = (0..fields.len() as i64).map(|i| *v % (i + 2)).sum();
+                    *v += sum + s.method.map_or(0, |k| sum + k);
+                }
+            }
+            Stmt::Print | Stmt::TypeError => {}
+            Stmt::Divide { offset } => *v += div(100, *v % 9 - offset)?,
+            Stmt::Index { len } => {
+                let i = (*v % 4 + 4) % 4;
+                if i as usize >= *len {
+                    return Err(Fails);
+                }
+                *v += i + 1;
+            }
+            Stmt::Scale { op, by } => {
+                *v = match op {
+                    '+' => *v + by,
+                    '-' => *v - by,
+                    _ => *v * by,
+                } % 1000;
+            }
+            Stmt::Tuple { k: c } => {
+                let a = *v % 10 + c;
+                *v += a * 2 + 2 + a;
+                *v += if *v % 2 == 0 { a } else { a + 1 };
+                let pairs = [(1, *v % 3), (2, *c)];
+                for (i, w) in pairs {
+                    *v += i * w;
+                }
+            }
+            Stmt::MapInt { n, k: c } => {
+                // Insertion order; a new value for a key keeps the key's place.
+                let mut m: Vec<(i64, i64)> = Vec::new();
+                for i in 0..*n {
+                    let value = *v + i * c;
+                    match m.iter_mut().find(|e| e.0 == i % 3) {
+                        Some(e) => e.1 = value,
+                        None => m.push((i % 3, value)),
+                    }
+                }
+                *v += m.iter().find(|e| e.0 == 1).map_or(*c, |e| e.1) + m.len() as i64;
+                for (a, b) in &m {
+                    *v = (*v + a * b) % 1000;
+                }
+                let mut j = 0;
+                while let Some(at) = m.iter().position(|e| e.0 == j) {
+                    *v += m.remove(at).1 % 10;
+                    j += 1;
+                }
+            }
+            Stmt::MapStr { k: c } => {
+                let mut w: Vec<(String, i64)> = Vec::new();
+                for (key, value) in [
+                    (format!("a{v}"), *v % 50),
+                    ("b".to_string(), *c),
+                    (format!("a{}", *v % 3), 1),
+                ] {
+                    match w.iter_mut().find(|e| e.0 == key) {
+                        Some(e) => e.1 = value,
+                        None => w.push((key, value)),
+                    }
+                }
+                for (key, _) in &w {
+                    *v += key.len() as i64;
+                }
+                *v += w[0].1 + w.len() as i64;
+                if w.iter().any(|e| e.0 == "a1") {
+                    *v += 3;
+                }
+            }
+            Stmt::Bits { op, by } => {
+                let x = *v & 1023;
+                *v = match *op {
+                    "&" => x & by,
+                    "|" => x | by,
+                    "^" => x ^ by,
+                    "<<" => x << by,
+                    _ => x >> by,
+                } % 1000;
+            }
+            Stmt::Sort { k: c } => {
+                let mut zs = [*v % 7, *c, *v % 5, 1];
+                zs.sort_by(|a, b| b.cmp(a));
+                *v += zs[0] * 10 + zs[3];
+                *v += match (*v).cmp(c) {
+                    std::cmp::Ordering::Less => 1,
+                    std::cmp::Ordering::Equal => 2,
+                    std::cmp::Ordering::Greater => 3,
+                };
+                let parity = *v % 2;
+                *v += zs.iter().filter(|x| *x % 2 == parity).count() as i64;
+            }
+            Stmt::Parse { k: c } => {
+                let suffix = if c % 4 == 0 {
+                    "x".to_string()
+                } else {
+                    c.to_string()
+                };
+                let text = format!("{}{suffix}", *v % 50);
+                let parsed: Result<i64, String> = text
+                    .parse()
+                    .map_err(|_| format!("cannot parse \"{text}\" as an i64"));
+                if caller == Some(Ret::Res) && c % 3 != 0 {
+                    match parsed {
+                        Ok(n) => *v += n % 100,
+                        Err(e) => return Ok(Some(e)),
+                    }
+                } else {
+                    *v += parsed.map_or_else(|e| e.len() as i64, |n| n % 100);
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// An expression of type `i64` from `call`, which returns `ret`; `how` picks among the ways
+/// of taking an `Option` or `Result` apart (some of which fail at run time on `None`/`Err`).
+fn consume(call: &str, ret: Ret, how: u8, may_try: bool) -> String {
+    match (ret, how % 8) {
+        (Ret::I64, _) => call.to_string(),
+        (Ret::Str, _) => format!("{call}.len()"),
+        (Ret::Opt, 0 | 5) => format!("{call}.unwrap_or(3)"),
+        (Ret::Opt, 1 | 6) => format!("match {call} {{ Some(x) => x, None => 2 }}"),
+        (Ret::Opt, 2 | 7) => format!("if let Some(y) = {call} {{ y }} else {{ 1 }}"),
+        (Ret::Opt, 3) => format!("if {call}.is_none() {{ 4 }} else {{ 0 }}"),
+        (Ret::Opt, _) => format!("{call}.expect(\"some\")"),
+        (Ret::Res, 0..=3) if may_try => format!("{call}?"),
+        (Ret::Res, 0 | 7) => format!("{call}.unwrap_or(0)"),
+        (Ret::Res, 1 | 5) => format!("match {call} {{ Ok(x) => x, Err(e) => e.len() }}"),
+        (Ret::Res, 2 | 6) => format!("if let Ok(y) = {call} {{ y }} else {{ 5 }}"),
+        (Ret::Res, 3) => format!("if {call}.is_ok() {{ 0 }} else {{ 6 }}"),
+        (Ret::Res, _) => format!("{call}.unwrap()"),
+    }
+}
+
+fn random_bits(rng: &mut Rng) -> Stmt {
+    let op = BIT_OPS[rng.below(BIT_OPS.len())];
+    // Shifts stay small: `(v & 1023) << 8` is far from overflow.
+    let by = if op.len() == 2 {
+        rng.below(9) as i64
+    } else {
+        rng.below(256) as i64
+    };
+    Stmt::Bits { op, by }
+}
+
+/// Changes a constant or the shape of one statement of the new kinds (a closure body, how an
+/// `Option` is taken apart, a bitwise operator); returns what it did.
+fn edit_stmt(rng: &mut Rng, stmt: &mut Stmt) -> String {
+    match stmt {
+        Stmt::Call { via, how, k, .. } => match rng.below(3) {
+            0 => {
+                *k = *k % 5 + 1;
+                format!("closure factor {k}")
+            }
+            1 => {
+                *how = (*how + 1 + rng.below(7) as u8) % 8;
+                format!("consumption {how}")
+            }
+            _ => {
+                *via = VIAS[rng.below(VIAS.len())];
+                format!("call via {via:?}")
+            }
+        },
+        Stmt::Bits { .. } => {
+            *stmt = random_bits(rng);
+            format!("{stmt:?}")
+        }
+        Stmt::MapInt { n, k } => {
+            if rng.chance(50) {
+                *n = (*n + 1) % 6;
+            } else {
+                *k = (*k + 1) % 20;
+            }
+            format!("{stmt:?}")
+        }
+        Stmt::Tuple { k } | Stmt::MapStr { k } | Stmt::Sort { k } | Stmt::Parse { k } => {
+            *k = (*k + 1 + rng.below(5) as i64) % 30;
+            format!("{stmt:?}")
+        }
+        Stmt::Divide { offset } => {
+            *offset = (*offset + 1) % 9;
+            format!("{stmt:?}")
+        }
+        Stmt::Index { len } => {
+            *len = 3 + (*len - 2) % 3;
+            format!("{stmt:?}")
+        }
+        _ => "nothing".into(),
     }
 }
 
@@ -1205,7 +1696,7 @@ impl Mutant {
 
 /// Every one-token mutation of the rendered files' code (not of comments, `main` or the
 /// manifest): an operator (`+ - * / %`, `!=`, `==`), an integer constant, two arguments
-/// swapped, a different return value.
+/// swapped, a different return value, a bitwise operator or shift, a reversed comparator.
 pub fn mutants(files: &BTreeMap<String, String>) -> Vec<Mutant> {
     let mut out = Vec::new();
     for (file, text) in files {
@@ -1296,6 +1787,20 @@ fn line_mutants(file: &str, code: &str, base: usize, line_no: usize, out: &mut V
             (b'-', _) if next != Some(b'=') && !unary_position(&code[..i]) => {
                 push(i, 1, "+", "- -> +".into())
             }
+            (b'<', Some(b'<')) | (b'>', Some(b'>')) => {
+                let (from, to) = if c == b'<' {
+                    ("<<", ">>")
+                } else {
+                    (">>", "<<")
+                };
+                push(i, 2, to, format!("{from} -> {to}"));
+                i += 2;
+                continue;
+            }
+            (b'&', _) if next != Some(b'&') && bytes.get(i.wrapping_sub(1)) != Some(&b'&') => {
+                push(i, 1, "|", "& -> |".into())
+            }
+            (b'^', _) => push(i, 1, "&", "^ -> &".into()),
             (b'*', _) => push(i, 1, "+", "* -> +".into()),
             (b'%', _) => push(i, 1, "/", "% -> /".into()),
             (b'/', _) if next != Some(b'/') => push(i, 1, "*", "/ -> *".into()),
@@ -1310,6 +1815,15 @@ fn line_mutants(file: &str, code: &str, base: usize, line_no: usize, out: &mut V
             "(v % 7, v % 11 + 1)".len(),
             "(v % 11 + 1, v % 7)",
             "arguments swapped".into(),
+        );
+    }
+    // The other order of a comparator.
+    if let Some(at) = code.find("b.cmp(a)") {
+        push(
+            at,
+            "b.cmp(a)".len(),
+            "a.cmp(b)",
+            "comparator reversed".into(),
         );
     }
     // A different return value.
@@ -1360,6 +1874,56 @@ mod tests {
         assert!(all.contains("const K"));
         assert_eq!(p.test_count(), 8);
         assert!(!mutants(&files).is_empty());
+    }
+
+    #[test]
+    fn generated_code_reaches_the_second_core() {
+        let mut all = String::new();
+        for seed in 0..12 {
+            let mut rng = Rng::new(seed);
+            let mut p = Project::generate(&mut rng);
+            for _ in 0..30 {
+                let _ = p.edit(&mut rng);
+                all.extend(p.render().into_values());
+            }
+        }
+        for construct in [
+            "-> Option<i64>",
+            "-> Result<i64, str>",
+            ")?",
+            ".unwrap_or(",
+            ".expect(",
+            ".unwrap()",
+            "if let Some(",
+            "Err(e) =>",
+            "|x: i64| -> i64 {",
+            ".map(|x|",
+            ": fn(i64) -> i64 = |x|",
+            "let (a",
+            "for (a, b) in m",
+            "while let Some(",
+            "Map<str, i64>",
+            ".sort_by(|a, b| b.cmp(a))",
+            "Ordering::Less",
+            ".filter(|x|",
+            " << ",
+            " >> ",
+            " ^ ",
+            ".parse_i64()?",
+        ] {
+            assert!(all.contains(construct), "no `{construct}` generated");
+        }
+    }
+
+    #[test]
+    fn mutants_reach_bitwise_operators_and_comparators() {
+        let text = "    v = ((v & 1023) << 3) % 1000; v = v ^ 2; zs.sort_by(|a, b| b.cmp(a));\n";
+        let files = BTreeMap::from([("src/a.holo".to_string(), text.to_string())]);
+        let applied: Vec<String> = mutants(&files).iter().map(|m| m.apply(text)).collect();
+        assert!(applied.iter().any(|t| t.contains("(v | 1023) << 3")));
+        assert!(applied.iter().any(|t| t.contains("(v & 1023) >> 3")));
+        assert!(applied.iter().any(|t| t.contains("v = v & 2")));
+        assert!(applied.iter().any(|t| t.contains("a.cmp(b)")));
     }
 
     #[test]

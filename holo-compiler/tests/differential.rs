@@ -8,7 +8,10 @@
 //! body edits, signature changes, adding, removing, renaming and moving functions, toggling `pub`,
 //! adding and removing modules, whitespace and comment edits, breaking and fixing syntax — and
 //! compares after every step. `HOLO_DIFF_SEEDS` / `HOLO_DIFF_STEPS` scale it up (defaults are
-//! bounded for CI; `HOLO_SLOW_TESTS=1` runs many more).
+//! bounded for CI; `HOLO_SLOW_TESTS=1` runs many more). Bodies use the second core: returns of
+//! `Option<i64>` and `Result<i64, str>` taken apart with `unwrap_or`, `expect` and `?`, calls
+//! inside closures, `fn` values and `map`, tuples, maps, `sort_by`, bitwise operators and
+//! `parse_i64`, and edits change those shapes and the constants inside closure bodies.
 
 use holo_compiler::cache::{MemoryStore, ResultStore};
 use holo_compiler::{Compiler, PackageKind};
@@ -41,8 +44,13 @@ struct Func {
     public: bool,
     /// Number of i64 parameters.
     params: usize,
-    /// `i64` or `str`.
+    /// One of [`RETS`], or `()` for a test.
     ret: &'static str,
+    /// How calls sit in the body: directly, in a closure, a `fn` value or `map` (see
+    /// `render_func`).
+    shape: usize,
+    /// Which second-core statement the body holds besides its calls (see [`EXTRAS`]).
+    extra: usize,
     constant: i64,
     /// Calls `(module, function)`; the module may be the function's own.
     calls: Vec<(String, String)>,
@@ -67,6 +75,18 @@ struct Project {
     /// broken syntax, so that lowering and test fingerprints are compared on most steps.
     consistent: bool,
 }
+
+const RETS: [&str; 4] = ["i64", "str", "Option<i64>", "Result<i64, str>"];
+
+/// Statements of the second core; `{k}` is the function's constant, so body edits reach them.
+const EXTRAS: [&str; 6] = [
+    "",
+    "let t = (v % 10 + {k}, \"ab\"); let (a, b) = t; v = v + a + b.len() + t.0;",
+    "let mut m: Map<i64, i64> = Map::new(); for i in 0..4 { m.insert(i % 3, v + {k}); } v = v + m.get(1).unwrap_or(0); for (a, b) in m { v = (v + a * b) % 1000; }",
+    "v = ((v & 1023) << 2) ^ {k}; v = (v | 1) >> 1;",
+    "let mut zs = [v % 7, {k}, 1]; zs.sort_by(|a, b| b.cmp(a)); v = v + zs[0] + zs.filter(|x| x % 2 == v % 2).len();",
+    "v = v + match ((v % 50).to_str() + \"{k}\").parse_i64() { Ok(n) => n % 100, Err(e) => e.len() };",
+];
 
 /// What a call site needs to know about its callee: parameter count and return type.
 type Signatures = BTreeMap<(String, String), (usize, &'static str, bool)>;
@@ -131,7 +151,15 @@ impl Project {
             name: format!("f{}", self.next_name),
             public: rng.chance(80),
             params: if test { 0 } else { 1 + rng.below(2) },
-            ret: if test { "()" } else { "i64" },
+            ret: if test {
+                "()"
+            } else if rng.chance(50) {
+                "i64"
+            } else {
+                RETS[rng.below(RETS.len())]
+            },
+            shape: rng.below(4),
+            extra: rng.below(EXTRAS.len()),
             constant: rng.below(100) as i64,
             calls,
             spacing: 0,
@@ -178,7 +206,12 @@ impl Project {
                 format!("parameter count of {m}::{}", f.name)
             }
             3 => {
-                f.ret = if f.ret == "i64" { "str" } else { "i64" };
+                if f.ret != "()" {
+                    f.ret = RETS[(RETS.iter().position(|r| *r == f.ret).unwrap_or(0)
+                        + 1
+                        + rng.below(3))
+                        % 4];
+                }
                 format!("return type of {m}::{}", f.name)
             }
             4 => {
@@ -188,6 +221,14 @@ impl Project {
             5 => {
                 f.spacing = rng.below(4);
                 format!("whitespace in {m}::{}", f.name)
+            }
+            6 if rng.chance(50) => {
+                if rng.chance(50) {
+                    f.shape = (f.shape + 1) % 4;
+                } else {
+                    f.extra = (f.extra + 1) % EXTRAS.len();
+                }
+                format!("shape of calls or statement of {m}::{}", f.name)
             }
             6 => {
                 f.comment = Some(format!("note {}", rng.below(1000)));
@@ -319,16 +360,26 @@ fn render_func(out: &mut String, module: &str, f: &Func, signatures: Option<&Sig
     ));
     let first = if f.params > 0 { "p0" } else { "1" };
     out.push_str(&format!("    let mut v ={sp}{first} + {};\n", f.constant));
-    for (cm, cf) in &f.calls {
+    let extra = EXTRAS[f.extra].replace("{k}", &f.constant.to_string());
+    if !extra.is_empty() {
+        out.push_str(&format!("    {extra}\n"));
+    }
+    for (n, (cm, cf)) in f.calls.iter().enumerate() {
         let mut args = "v % 7".to_string();
         let mut suffix = "";
         if let Some(signatures) = signatures {
             match signatures.get(&(cm.clone(), cf.clone())) {
                 Some(&(params, ret, public)) if public || cm == module => {
                     args = vec!["v % 7"; params].join(", ");
-                    if ret == "str" {
-                        suffix = ".len()";
-                    }
+                    suffix = match ret {
+                        "str" => ".len()",
+                        // `?` only where it returns from this function, not from a closure.
+                        "Result<i64, str>" if f.ret == ret && f.shape == 0 => "?",
+                        "Result<i64, str>" => ".unwrap_or(2)",
+                        "Option<i64>" if n % 2 == 0 => ".unwrap_or(3)",
+                        "Option<i64>" => ".expect(\"some\")",
+                        _ => "",
+                    };
                 }
                 _ => continue,
             }
@@ -340,10 +391,21 @@ fn render_func(out: &mut String, module: &str, f: &Func, signatures: Option<&Sig
         } else {
             format!("{cm}::{cf}")
         };
-        out.push_str(&format!("    v = v + {path}({args}){suffix};\n"));
+        let call = format!("{path}({args}){suffix}");
+        let k = f.constant;
+        out.push_str(&match f.shape {
+            0 => format!("    v = v + {call};\n"),
+            1 => format!(
+                "    let c{n} = |x: i64| -> i64 {{ x * {k} + {call} }}; v = v + c{n}(v % 5);\n"
+            ),
+            2 => format!("    v = v + [v % 3].map(|x| x + {k} + {call})[0];\n"),
+            _ => format!("    let g{n}: fn(i64) -> i64 = |x| x - {k} + {call}; v = v + g{n}(1);\n"),
+        });
     }
     match f.ret {
         "str" => out.push_str("    v.to_str()\n"),
+        "Option<i64>" => out.push_str("    if v % 5 == 0 { None } else { Some(v) }\n"),
+        "Result<i64, str>" => out.push_str("    if v % 7 == 3 { Err(\"odd\") } else { Ok(v) }\n"),
         "()" => out.push_str("    assert(v > 0);\n"),
         _ => out.push_str("    v\n"),
     }

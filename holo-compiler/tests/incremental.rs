@@ -337,3 +337,59 @@ fn a_fault_in_one_item_is_a_diagnostic_and_the_rest_is_checked() {
     let codes: Vec<&str> = c.check().diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["E0308"]);
 }
+
+const SECOND: &str = "pub fn half(n: i64) -> Option<i64> {
+    if n % 2 == 0 { Some(n / 2) } else { None }
+}
+
+fn quarter(n: i64) -> Option<i64> {
+    let h = half(n)?;
+    half(h)
+}
+
+fn scaled(xs: [i64], k: i64) -> [i64] {
+    let f: fn(i64) -> i64 = |x| x * k + 1;
+    xs.map(f).filter(|x| x & 1 == 1)
+}
+
+fn pairs() -> i64 {
+    let mut m: Map<str, (i64, i64)> = Map::new();
+    m.insert(\"a\", (1, 2));
+    let mut total = 0;
+    for (_, (a, b)) in m { total = total + (a << b); }
+    total
+}
+
+fn main() {
+    println(quarter(8).unwrap_or(0) + scaled([1, 2], 3).len() + pairs());
+}
+";
+
+#[test]
+fn second_core_edits_recheck_what_they_reach() {
+    let mut f = Fixture::new(&[("src/main.holo", SECOND)]);
+    // A closure body is part of its function's body.
+    let log = f.edit("src/main.holo", "x * k + 1", "x * k + 3");
+    assert!(f.ran(&log, "check_item", &item("", "scaled")), "{log:?}");
+    assert_eq!(log.count("check_item"), 1, "{log:?}");
+    let log = f.edit("src/main.holo", "(a << b)", "(a ^ b)");
+    assert!(f.ran(&log, "check_item", &item("", "pairs")), "{log:?}");
+    assert_eq!(log.count("check_item"), 1, "{log:?}");
+    // An `Option` that becomes a `Result`: the user of `?` breaks, nothing unrelated re-runs.
+    let log = f.edit(
+        "src/main.holo",
+        "pub fn half(n: i64) -> Option<i64> {\n    if n % 2 == 0 { Some(n / 2) } else { None }",
+        "pub fn half(n: i64) -> Result<i64, str> {\n    if n % 2 == 0 { Ok(n / 2) } else { Err(\"odd\") }",
+    );
+    assert!(f.ran(&log, "check_item", &item("", "quarter")), "{log:?}");
+    for other in [item("", "scaled"), item("", "pairs")] {
+        assert!(
+            !f.ran(&log, "check_item", &other),
+            "{other} re-ran: {log:?}"
+        );
+    }
+    assert!(
+        f.compiler.check().errors() > 0,
+        "`quarter` returns an Option"
+    );
+}

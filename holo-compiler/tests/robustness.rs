@@ -6,8 +6,8 @@
 //!
 //! - `HOLO_FUZZ_SEED=N` picks the seed (default fixed, so CI runs are deterministic);
 //! - `HOLO_FUZZ_CASES=N` runs N cases instead of the default few thousand;
-//! - `HOLO_FUZZ_VERBOSE=1` prints each case number before it runs (to find the case that
-//!   aborts the process with a stack overflow, which cannot be caught).
+//! - `HOLO_FUZZ_VERBOSE=1` prints each case number before it runs and saves its text (to find
+//!   the case that aborts the process with a stack overflow, which cannot be caught).
 //!
 //! Cases run on a worker thread with a 2 MiB stack (the default size of a Rust thread); the test
 //! thread is a watchdog that fails the test if one case takes longer than [`CASE_TIMEOUT`]. A
@@ -69,6 +69,71 @@ impl Rng {
 /// Valid programs covering every construct of the language; mutations start from these.
 const CORPUS: &[&str] = &[
     include_str!("fixtures/pinned_core.holo"),
+    include_str!("fixtures/second_core.holo"),
+    r#"struct P { x: i64, y: i64 }
+
+enum Shape { Dot(P), Pair(P, P), Empty }
+
+fn half(n: i64) -> Option<i64> {
+    if n % 2 == 0 { Some(n / 2) } else { None }
+}
+
+fn quarter(n: i64) -> Option<i64> {
+    let h = half(n)?;
+    half(h)
+}
+
+fn checked(text: str) -> Result<(i64, str), str> {
+    let n = text.trim().parse_i64()?;
+    if n < 0 { return Err("negative: " + n.to_str()); }
+    Ok((n, text))
+}
+
+fn apply(f: fn(i64) -> i64, x: i64) -> i64 { f(x) }
+
+fn corner(s: Shape) -> i64 {
+    match s {
+        Shape::Dot(P { x: 0, y }) => y,
+        Shape::Dot(P { x, .. }) => x,
+        Shape::Pair(P { x: a, y: _ }, P { y: b, .. }) => a + b,
+        Shape::Empty => i64::MIN >> 62,
+    }
+}
+
+fn main() {
+    let k = 3;
+    let add = |x| x + k;
+    let scale = |x: i64| -> i64 {
+        let y = x * 2;
+        y ^ (y >> 1)
+    };
+    assert_eq(apply(add, 1) + apply(scale, 4), 10);
+    let mut m: Map<str, i64> = Map::new();
+    for (i, w) in [(1, "a"), (2, "bb"), (3, "a")] {
+        let old = m.get(w).unwrap_or(0);
+        m.insert(w, old + i);
+    }
+    if let Some(n) = m.remove("bb") { println(n); }
+    while let Some(q) = quarter(m.len() * 8) {
+        if q > 0 { break; }
+    }
+    for (key, value) in m { println(key + "=" + value.to_str()); }
+    let t = (1, ("x", [2, 3]));
+    let (one, (name, list)) = t;
+    let sorted = list.map(|v| v << 2).filter(|v| v & 4 == 0);
+    let mut ps = [P { x: 2, y: 1 }, P { x: 1, y: 5 }];
+    ps.sort_by(|a, b| match a.x.cmp(b.x) { Ordering::Equal => a.y.cmp(b.y), other => other });
+    let r = match checked(" 42 ") {
+        Ok((n, _)) if n > 40 => n | one,
+        Ok(_) => 0,
+        Err(e) => e.len(),
+    };
+    println(t.1.0 + name + sorted.len().to_str() + r.to_str() + corner(Shape::Empty).to_str());
+    assert(half(3).is_none() && half(4).is_some() && checked("x").is_err(), "options");
+    println(m.keys().len() + m.values().len() + m.entries().len() + i64::MAX % 10 + half(8).expect("even"));
+    println(checked("7").unwrap().0 + if m.contains_key("a") { 1 } else { 0 });
+}
+"#,
     r#"use geometry::*;
 
 pub enum Expr {
@@ -318,6 +383,38 @@ const VOCABULARY: &[&str] = &[
     "a[0]",
     "P { x: 1 }",
     "if a { b } else { c }",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Some(x)",
+    "Err(e) =>",
+    "Option<i64>",
+    "Result<i64, str>",
+    "Map<str, i64>",
+    "Map::new()",
+    "Ordering::Less",
+    "i64::MIN",
+    "(1, \"a\")",
+    "(a, b)",
+    ".0",
+    ".1.0",
+    "|x| x",
+    "|x: i64| -> i64 { x }",
+    "||",
+    "if let Some(x) =",
+    "while let",
+    "let (a, b) =",
+    "P { x, .. }",
+    "P { x: 0, y }",
+    "<<",
+    ">>",
+    "^",
+    "&=",
+    "..",
+    ".map(|v| v)",
+    "fn(i64) -> i64",
+    "?;",
 ];
 
 /// The program as (text before a token, token text) pairs, so that mutations work on tokens.
@@ -432,6 +529,20 @@ fn deep_nesting(rng: &mut Rng) -> String {
         ("fn f() -> ", "fn() -> ", ""),
         ("use ", "a::{", "}"),
         ("const C: i64 = ", "-", ""),
+        ("fn main() { let x = ", "|a| ", ""),
+        ("fn main() { let x = ", "|a: i64| -> i64 { ", "}"),
+        ("fn main() { let x = ", "Some(", ")"),
+        ("fn main() { let x = ", "(1, ", ")"),
+        ("fn main() { let x = y", ".0", ""),
+        ("fn main() { let x = y", "?", ""),
+        ("fn main() { let x = 1", " << 1", ""),
+        ("fn main() { ", "if let Some(a) = b { ", "}"),
+        ("fn main() { ", "while let Ok(a) = b { ", "}"),
+        ("fn main() { let ", "(a, ", ")"),
+        ("fn main() { match x { ", "P { a: ", "}"),
+        ("fn f(x: ", "Option<", ">"),
+        ("fn f(x: ", "(i64, ", ")"),
+        ("fn f(x: ", "Map<i64, ", ">"),
     ];
     let (prefix, open, close) = rng.pick(SHAPES);
     let depth = match rng.below(10) {
@@ -489,7 +600,8 @@ fn generate(rng: &mut Rng) -> (String, String) {
 }
 
 /// The same tokens with random whitespace and comments inserted before some of them (never at
-/// the end of the file, which may be inside an unterminated string or comment).
+/// the end of the file, which may be inside an unterminated string or comment, and never inside
+/// a shift operator).
 fn respace(rng: &mut Rng, src: &str) -> String {
     let lexed = lexer::lex(src);
     let mut out = String::with_capacity(src.len() * 2);
@@ -497,7 +609,12 @@ fn respace(rng: &mut Rng, src: &str) -> String {
     for t in &lexed.tokens[..lexed.tokens.len().saturating_sub(1)] {
         let start = t.span.start as usize;
         out.push_str(&src[last..start]);
-        if rng.percent(30) {
+        // `<<` and `>>` are two adjacent `<`/`>` tokens (for `Option<Option<i64>>`); a space
+        // between them rightly makes them two comparisons, so they are one token here.
+        let bytes = src.as_bytes();
+        let shift =
+            start > 0 && matches!(bytes[start], b'<' | b'>') && bytes[start - 1] == bytes[start];
+        if !shift && rng.percent(30) {
             // Spaces around comments keep them from fusing with a neighbouring `/` or `*`.
             out.push_str(rng.pick(&[
                 " ",
@@ -526,7 +643,11 @@ fn respace_within_lines(rng: &mut Rng, src: &str) -> String {
         let start = t.span.start as usize;
         out.push_str(&src[last..start]);
         let same_line = prev_end.is_some_and(|end: usize| !src[end..start].contains('\n'));
-        if same_line && rng.percent(30) {
+        // Never inside a shift operator (see `respace`).
+        let bytes = src.as_bytes();
+        let shift =
+            start > 0 && matches!(bytes[start], b'<' | b'>') && bytes[start - 1] == bytes[start];
+        if same_line && !shift && rng.percent(30) {
             out.push_str(rng.pick(&[" ", " /* c */ ", "\t"]));
         }
         last = start;
@@ -703,7 +824,9 @@ fn random_and_mutated_programs_never_crash_or_hang() {
             for case in 0..cases {
                 let (main, geometry) = generate(&mut rng);
                 if verbose {
-                    let _ = writeln!(std::io::stderr(), "case {case}");
+                    // Saved before it runs: a stack overflow leaves no chance to save it after.
+                    let saved = save_case(seed, case, &main);
+                    let _ = writeln!(std::io::stderr(), "case {case} ({saved})");
                 }
                 if tx.send(Event::Started(case, main.clone())).is_err() {
                     return;
@@ -831,6 +954,20 @@ fn main() {{ println(f(1)); }}
                 let report = compiler.check();
                 assert_eq!(report.errors(), 0, "{:?}", report.diagnostics);
                 compiler.lower().expect("lowers");
+            }
+            // Postfix chains, tuple fields among them: `y.0.0` is one float token, two levels.
+            for link in [".0", ".0.0", "?", ".f()", "[0]"] {
+                for depth in [100, 199, 200, 201, 400, 100_000] {
+                    let src = format!(
+                        "fn main() {{ let y = 1; let x = y{}; }}\nfn after() {{}}\n",
+                        link.repeat(depth)
+                    );
+                    let file = syntax::parse(&src);
+                    check_parse(&src, &file)
+                        .unwrap_or_else(|e| panic!("depth {depth} of `{link}`: {e}"));
+                    compiler.set_file("src/main.holo", &src);
+                    let _ = compiler.check();
+                }
             }
         })
         .expect("spawn");

@@ -232,19 +232,20 @@ fn anchors(
     program: &Program,
     failure: &Failure,
 ) -> (Option<(String, u32)>, Vec<Option<(String, u32)>>) {
-    let find_function = |name: &str, file: Option<&str>| {
+    // Every closure of `f` is named `f::{closure}`: the frame's function is whichever of the
+    // functions of that name holds a site at the frame's position.
+    let functions_named = |name: &str, file: Option<&str>| {
         program
             .functions
             .iter()
-            .find(|f| f.name == name && file.is_none_or(|file| f.file == file))
+            .filter(move |f| f.name == name && file.is_none_or(|file| f.file == file))
+            .collect::<Vec<_>>()
     };
     let location = failure.location.as_ref().and_then(|loc| {
         // The innermost frame's function holds the failing expression when there is a stack;
         // otherwise look through the file's functions.
         let candidates: Vec<&holo_compiler::ir::Function> = match failure.stack.first() {
-            Some(frame) => find_function(&frame.function, frame.file.as_deref())
-                .into_iter()
-                .collect(),
+            Some(frame) => functions_named(&frame.function, frame.file.as_deref()),
             None => program
                 .functions
                 .iter()
@@ -263,13 +264,15 @@ fn anchors(
         .stack
         .iter()
         .map(|frame| {
-            let f = find_function(&frame.function, frame.file.as_deref())?;
-            let site = f
-                .body
-                .sites
-                .iter()
-                .position(|s| s.line == frame.line && s.col == frame.column)?;
-            Some((f.key.clone(), site as u32))
+            functions_named(&frame.function, frame.file.as_deref())
+                .into_iter()
+                .find_map(|f| {
+                    f.body
+                        .sites
+                        .iter()
+                        .position(|s| s.line == frame.line && s.col == frame.column)
+                        .map(|site| (f.key.clone(), site as u32))
+                })
         })
         .collect();
     (location, frames)

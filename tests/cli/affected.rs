@@ -544,6 +544,50 @@ fn divides_by_zero() {
 }
 
 #[test]
+fn a_recorded_frame_of_a_closure_follows_it_when_lines_move() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "closures",
+        &[(
+            "src/lib.holo",
+            r#"fn ratio(a: i64, b: i64) -> i64 {
+    a / b
+}
+
+#[test]
+fn divides_by_zero_in_a_closure() {
+    let n = [3, 1].filter(|x| x > 1).len();
+    let g = |x: i64| ratio(4, x - n);
+    assert(g(1) > 0);
+}
+"#,
+        )],
+    );
+    sandbox.holo(&["test"]).run().code(1);
+    // Comments only; every closure of the test is named `divides_by_zero_in_a_closure::{closure}`
+    // and the failing one is the second.
+    edit(
+        &sandbox,
+        "src/lib.holo",
+        "#[test]",
+        "// one\n// two\n#[test]",
+    );
+    let run = sandbox
+        .holo(&["test", "--affected", "--message-format", "json"])
+        .run();
+    run.code(1);
+    let event = &tests_of(&run)["divides_by_zero_in_a_closure"];
+    assert_eq!(event["outcome"], "cached-failed");
+    assert_eq!(
+        event["stack"][1]["function"],
+        "divides_by_zero_in_a_closure::{closure}"
+    );
+    // Where a clean build puts the call in the closure and the call of the closure.
+    assert_eq!(event["stack"][1]["line"], 10, "{event}");
+    assert_eq!(event["stack"][2]["line"], 11, "{event}");
+}
+
+#[test]
 fn a_new_test_runs_and_says_so() {
     let sandbox = Sandbox::new();
     package(&sandbox);

@@ -25,9 +25,14 @@
 //! with `--no-daemon` in a fresh process, must each equal the clean build. Every edit is
 //! written right before the commands, so each step also races a save against a request.
 //!
+//! **Values.** The oracles above compare holo with itself; a reference evaluator of the model
+//! (`Project::expected_outcomes`) predicts which tests of an error-free package pass, so that a
+//! wrong value (of a map in insertion order, a shift, `sort_by`, a `?` returning early…) fails
+//! too.
+//!
 //! Sizes are bounded for CI; `HOLO_SLOW_TESTS=1` runs many more, and `HOLO_AFFECTED_SEEDS`,
-//! `HOLO_AFFECTED_STEPS`, `HOLO_MUTATION_SEEDS` and `HOLO_MUTANTS` set them. Each test prints
-//! what it compared.
+//! `HOLO_AFFECTED_STEPS`, `HOLO_MUTATION_SEEDS`, `HOLO_MUTANTS`, `HOLO_EVAL_SEEDS` and
+//! `HOLO_EVAL_STEPS` set them. Each test prints what it compared.
 
 use holo_tests::random_project::{Edit, Project, Rng, mutants};
 use holo_tests::{Run, Sandbox};
@@ -649,4 +654,60 @@ fn every_test_a_mutant_makes_fail_is_run_or_a_recorded_failure() {
         c.misses.len(),
     );
     assert!(c.misses.is_empty(), "misses:\n{}", c.misses.join("\n"));
+}
+
+/// The values the generated code computes, second core included, against a reference evaluator
+/// of the model (`Project::expected_outcomes`): after random edits and a repair of every
+/// error, each test passes or fails in a clean `holo test` as the evaluator predicts.
+#[test]
+fn generated_tests_pass_or_fail_as_a_reference_evaluator_predicts() {
+    let seeds = env_usize("HOLO_EVAL_SEEDS", if slow() { 40 } else { 4 }) as u64;
+    let steps = env_usize("HOLO_EVAL_STEPS", if slow() { 40 } else { 20 });
+    let (mut runs, mut tests, mut failing) = (0, 0, 0);
+    for seed in 0..seeds {
+        let mut rng = Rng::new(5000 + seed);
+        let mut project = Project::generate(&mut rng);
+        for step in 0..=steps {
+            if step % 10 == 0 {
+                project.fix();
+                let files = project.render();
+                let report = clean_build(&files);
+                assert!(
+                    !report.has_errors(),
+                    "seed {seed}, step {step}: {report:#?}"
+                );
+                let expected = project.expected_outcomes();
+                let got: BTreeMap<String, bool> = report
+                    .tests
+                    .iter()
+                    .map(|(name, t)| (name.clone(), t.outcome == "passed"))
+                    .collect();
+                if got != expected {
+                    let mut msg = format!(
+                        "seed {seed}, step {step}: outcomes differ from the reference evaluator's\n"
+                    );
+                    for (name, pass) in &expected {
+                        if got.get(name) != Some(pass) {
+                            msg.push_str(&format!(
+                                "  {name}: expected {}, got {:?}\n",
+                                if *pass { "pass" } else { "fail" },
+                                report.test(name)
+                            ));
+                        }
+                    }
+                    for (p, t) in &files {
+                        msg.push_str(&format!("--- {p}\n{t}\n"));
+                    }
+                    panic!("{msg}");
+                }
+                runs += 1;
+                tests += expected.len();
+                failing += expected.values().filter(|p| !**p).count();
+            }
+            let _ = project.edit(&mut rng);
+        }
+    }
+    eprintln!(
+        "reference evaluator: {runs} clean runs of {seeds} seeds, {tests} test outcomes ({failing} failing) as predicted"
+    );
 }

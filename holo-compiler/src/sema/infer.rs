@@ -2830,6 +2830,9 @@ impl<'a, 'db> Infer<'a, 'db> {
                 );
                 Ty::Error
             }
+            // Only a malformed literal such as `(,)` has no elements, and its syntax error is
+            // reported already.
+            Ty::Tuple(elems) if elems.is_empty() => Ty::Error,
             Ty::Tuple(elems) => match name.name.parse::<usize>() {
                 Ok(index) if index < elems.len() => {
                     self.res.insert(e.id, Resolution::TupleField(index as u32));

@@ -650,11 +650,16 @@ impl<'t> Parser<'t> {
     }
 
     fn too_deep(&mut self, limit: Limit) {
+        let span = self.tok().span;
+        self.too_deep_at(limit, span);
+    }
+
+    /// [`Parser::too_deep`] at `span` (the token that went past the limit, when it is behind).
+    fn too_deep_at(&mut self, limit: Limit, span: Span) {
         if self.bail {
             return;
         }
         self.bail = true;
-        let span = self.tok().span;
         let (message, hint) = match limit {
             Limit::Nesting => (
                 format!(
@@ -2064,8 +2069,14 @@ impl<'t> Parser<'t> {
                 }
                 T::Dot if matches!(self.nth(1), T::Int | T::Float) => {
                     self.bump();
-                    deepest += 1;
+                    // `t.0.1` lexes as one float token but nests two field accesses.
+                    let fields = self.tok().span;
+                    deepest += 1 + self.slice(fields).matches('.').count() as u32;
                     expr = self.tuple_fields(expr, start);
+                    if deepest > MAX_TREE_DEPTH {
+                        self.too_deep_at(Limit::Tree, fields);
+                        break;
+                    }
                     continue;
                 }
                 T::Dot => {
