@@ -9,6 +9,7 @@ pub mod archive;
 mod location;
 pub mod manifest;
 pub mod name;
+pub mod registry;
 pub mod scaffold;
 pub mod size;
 
