@@ -407,7 +407,9 @@ fn walk(
     let limit = limits.max_unpacked.min(by_ratio);
     let passed = Arc::new(AtomicBool::new(false));
     let stream = Bounded {
-        inner: flate2::read::GzDecoder::new(bytes),
+        // The `bufread` decoder over the slice itself, so that after the stream ends the rest of
+        // the slice shows whether anything follows it.
+        inner: flate2::bufread::GzDecoder::new(bytes),
         read: 0,
         limit,
         passed: passed.clone(),
@@ -593,8 +595,28 @@ fn walk(
         }
         visit(trimmed, Some(&buffer))?;
     }
+    // Whatever follows the tar's end inside the gzip stream is read (within the same bound)
+    // and dropped; bytes after the gzip stream, such as a second gzip member that other tools
+    // would unpack, make the archive mean different things to different readers: refuse them.
+    let mut stream = archive.into_inner();
+    if let Err(e) = io::copy(&mut stream, &mut io::sink()) {
+        return Err(if passed.load(Ordering::Relaxed) {
+            too_large()
+        } else {
+            corrupt(&e)
+        });
+    }
     if passed.load(Ordering::Relaxed) {
         return Err(too_large());
+    }
+    if !stream.inner.get_ref().is_empty() {
+        return Err(ArchiveError::new(
+            ArchiveErrorKind::Corrupt,
+            format!(
+                "The archive has {} bytes after the end of its gzip stream, which other tools might read as more files. Pack it again with `holo publish --dry-run`.",
+                stream.inner.get_ref().len()
+            ),
+        ));
     }
 
     let Some(root) = root else {

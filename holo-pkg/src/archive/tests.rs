@@ -313,3 +313,16 @@ fn refuses_entries_outside_the_folder_duplicates_and_garbage() {
         ArchiveErrorKind::Corrupt
     );
 }
+
+#[test]
+fn refuses_data_after_the_gzip_stream() {
+    let mut bytes = pack_entries("mathx-0.1.0", &good_files()).unwrap();
+    // A second gzip member: `gzip -d` and GNU tar would unpack it as more of the archive.
+    bytes.extend_from_slice(&gzip(&raw_entry(b"mathx-0.1.0/hidden", b'0', b"x", b"")));
+    let err = refused(&bytes);
+    assert_eq!(err.kind, ArchiveErrorKind::Corrupt);
+    assert!(
+        err.message.contains("after the end of its gzip stream"),
+        "{err}"
+    );
+}
