@@ -718,3 +718,29 @@ fn the_index_and_archives_serve_from_a_static_http_server() {
     );
     drop(python);
 }
+
+#[test]
+fn writes_are_rate_limited_per_token() {
+    let sandbox = Sandbox::new();
+    let alice = token(&sandbox, "reg", &["--scopes", "publish-new,publish-update"]);
+    let bob = token(
+        &sandbox,
+        "reg",
+        &["--scopes", "publish-new", "--owner", "bob"],
+    );
+    let (_server, url) = serve(&sandbox, "reg", &["--writes-per-minute", "2"]);
+    assert_eq!(
+        publish(&url, &alice, &archive("limited", "1.0.0")).status,
+        200
+    );
+    assert_eq!(
+        publish(&url, &alice, &archive("limited", "1.1.0")).status,
+        200
+    );
+    let answer = publish(&url, &alice, &archive("limited", "1.2.0"));
+    let message = answer.error(429);
+    assert!(message.contains("Wait"), "{message}");
+    assert!(answer.header("retry-after").is_some());
+    // Another token has its own budget.
+    assert_eq!(publish(&url, &bob, &archive("other", "1.0.0")).status, 200);
+}
