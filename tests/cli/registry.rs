@@ -183,7 +183,7 @@ fn publish(url: &str, token: &str, body: &[u8]) -> Answer {
 fn token_is_printed_once_and_only_its_hash_is_stored() {
     let sandbox = Sandbox::new();
     let secret = token(&sandbox, "reg", &["--scopes", "publish-new,yank"]);
-    let stored = sandbox.read("reg/tokens.json");
+    let stored = sandbox.read("reg/private/tokens.json");
     assert!(
         !stored.contains(&secret),
         "the token itself is never stored"
@@ -227,11 +227,13 @@ fn publishes_serves_the_index_and_refuses_what_it_must() {
 
     let answer = publish(&url, &alice, &archive("mathx", "0.1.0"));
     assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.json()["name"], "mathx");
+    assert_eq!(answer.json()["version"], "0.1.0");
     let cksum = answer.json()["cksum"].as_str().unwrap().to_string();
     assert_eq!(cksum, sha256_hex(&archive("mathx", "0.1.0")));
 
     // The index line, the config and the archive, as a client reads them.
-    let index = http("GET", &format!("{url}/index/ma/th/mathx"), &[], b"");
+    let index = http("GET", &format!("{url}/index/mathx"), &[], b"");
     assert_eq!(index.status, 200);
     let line: serde_json::Value = serde_json::from_str(index.text().trim()).unwrap();
     assert_eq!(line["vers"], "0.1.0");
@@ -240,22 +242,22 @@ fn publishes_serves_the_index_and_refuses_what_it_must() {
     let etag = index.header("etag").expect("an ETag").to_string();
     let again = http(
         "GET",
-        &format!("{url}/index/ma/th/mathx"),
+        &format!("{url}/index/mathx"),
         &[("If-None-Match", &etag)],
         b"",
     );
     assert_eq!(again.status, 304);
     let config = http("GET", &format!("{url}/index/config.json"), &[], b"").json();
     assert_eq!(config["api"], url.as_str());
-    let dl = config["dl"]
-        .as_str()
-        .unwrap()
-        .replace("{name}", "mathx")
-        .replace("{version}", "0.1.0");
+    assert_eq!(config["dl"], format!("{url}/archives"));
+    let dl = format!(
+        "{}/mathx/mathx-0.1.0.tar.gz",
+        config["dl"].as_str().unwrap()
+    );
     let download = http("GET", &dl, &[], b"");
     assert_eq!(download.status, 200);
     assert_eq!(sha256_hex(&download.body), cksum);
-    http("GET", &format!("{url}/index/no/ne/nonesuch"), &[], b"").error(404);
+    http("GET", &format!("{url}/index/nonesuch"), &[], b"").error(404);
 
     // Republishing, no token, an unknown token, a token without the scope, another owner.
     let message = publish(&url, &alice, &archive("mathx", "0.1.0")).error(409);
@@ -296,21 +298,21 @@ fn publishes_serves_the_index_and_refuses_what_it_must() {
     // Yank and unyank.
     let yank_url = format!("{url}/api/v1/packages/mathx/0.1.0/yank");
     http(
-        "DELETE",
+        "PUT",
         &yank_url,
         &[("Authorization", &format!("Bearer {bob}"))],
         b"",
     )
     .error(403);
     let yanked = http(
-        "DELETE",
+        "PUT",
         &yank_url,
         &[("Authorization", &format!("Bearer {alice}"))],
         b"",
     );
     assert_eq!(yanked.status, 200, "{}", yanked.text());
     assert!(
-        http("GET", &format!("{url}/index/ma/th/mathx"), &[], b"")
+        http("GET", &format!("{url}/index/mathx"), &[], b"")
             .text()
             .contains("\"yanked\":true")
     );
@@ -361,7 +363,7 @@ fn concurrent_publishes_of_one_version_have_exactly_one_winner() {
         7,
         "{statuses:?}"
     );
-    let index = sandbox.read("reg/public/index/ra/ce/race");
+    let index = sandbox.read("reg/index/race");
     assert_eq!(index.lines().count(), 1, "{index}");
 }
 
@@ -554,7 +556,7 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
     let big = vec![7u8; 11 * 1024 * 1024];
     publish(&url, &alice, &big).error(413);
 
-    let public = sandbox.path("reg/public");
+    let public = sandbox.path("reg");
     let archives: Vec<_> = std::fs::read_dir(public.join("archives"))
         .unwrap()
         .collect();
@@ -571,12 +573,12 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
 /// Every index line of `dir` has its archive, whose sha256 is the recorded `cksum`; returns how
 /// many versions there are.
 fn check_agreement(dir: &Path, name: &str, prefix: &str) -> usize {
-    let index = std::fs::read_to_string(dir.join("public/index").join(prefix)).unwrap_or_default();
+    let index = std::fs::read_to_string(dir.join("index").join(prefix)).unwrap_or_default();
     for line in index.lines() {
         let entry: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         let vers = entry["vers"].as_str().unwrap();
-        let path = dir.join(format!("public/archives/{name}/{name}-{vers}.tar.gz"));
+        let path = dir.join(format!("archives/{name}/{name}-{vers}.tar.gz"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(
             sha256_hex(&bytes),
@@ -625,17 +627,14 @@ fn kill_9_during_publishes_leaves_index_and_archives_that_agree() {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     let dir = sandbox.path("reg");
-    let versions = check_agreement(&dir, "stream", "st/re/stream");
+    let versions = check_agreement(&dir, "stream", "stream");
     assert!(versions >= 15, "{versions} versions survived");
 
     // The registry works after the kill: it serves what survived and takes new versions.
     let (_server, url) = serve(&sandbox, "reg", &[]);
     let answer = publish(&url, &alice, &archive("stream", "9.0.0"));
     assert_eq!(answer.status, 200, "{}", answer.text());
-    assert_eq!(
-        check_agreement(&dir, "stream", "st/re/stream"),
-        versions + 1
-    );
+    assert_eq!(check_agreement(&dir, "stream", "stream"), versions + 1);
 }
 
 /// A child process killed when dropped.
@@ -652,8 +651,7 @@ impl Drop for Guard {
 fn the_index_and_archives_serve_from_a_static_http_server() {
     let sandbox = Sandbox::new();
     let alice = token(&sandbox, "reg", &["--scopes", "publish-new,publish-update"]);
-    let public = sandbox.path("reg/public");
-    std::fs::create_dir_all(&public).unwrap();
+    let public = sandbox.path("reg");
     // Python prints the port it took; `-u` so that the line is not stuck in a buffer.
     let mut python = Command::new("python3")
         .args([
@@ -688,7 +686,7 @@ fn the_index_and_archives_serve_from_a_static_http_server() {
         .expect("python says its port");
     let static_url = format!("http://127.0.0.1:{port}");
 
-    let dl = format!("{static_url}/archives/{{name}}/{{name}}-{{version}}.tar.gz");
+    let dl = format!("{static_url}/archives");
     let (_server, api) = serve(&sandbox, "reg", &["--dl", &dl]);
     let body = archive("mathx", "0.1.0");
     assert_eq!(publish(&api, &alice, &body).status, 200);
@@ -698,24 +696,20 @@ fn the_index_and_archives_serve_from_a_static_http_server() {
     assert_eq!(config.status, 200, "{}", config.text());
     let config = config.json();
     assert_eq!(config["api"], api.as_str());
-    let index = http("GET", &format!("{static_url}/index/ma/th/mathx"), &[], b"");
+    let index = http("GET", &format!("{static_url}/index/mathx"), &[], b"");
     assert_eq!(index.status, 200);
     let entry: serde_json::Value = serde_json::from_str(index.text().trim()).unwrap();
-    let url = config["dl"]
-        .as_str()
-        .unwrap()
-        .replace("{name}", "mathx")
-        .replace("{version}", "0.1.0");
+    let url = format!(
+        "{}/mathx/mathx-0.1.0.tar.gz",
+        config["dl"].as_str().unwrap()
+    );
     assert!(url.starts_with(&static_url), "{url}");
     let archive = http("GET", &url, &[], b"");
     assert_eq!(archive.status, 200);
     assert_eq!(sha256_hex(&archive.body), entry["cksum"].as_str().unwrap());
     assert_eq!(archive.body, body);
-    // The private files are outside what the static server serves.
-    assert_eq!(
-        http("GET", &format!("{static_url}/tokens.json"), &[], b"").status,
-        404
-    );
+    // The holo server never serves the private files.
+    http("GET", &format!("{api}/private/tokens.json"), &[], b"").error(404);
     drop(python);
 }
 
