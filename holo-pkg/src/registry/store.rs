@@ -247,9 +247,11 @@ impl Registry {
         scopes.dedup();
         let _lock = self.lock()?;
         let mut file = self.read_tokens()?;
+        let hash = archive::sha256_hex(token.as_bytes());
         file.tokens.push(TokenRecord {
-            id: secret[..8].to_string(),
-            sha256: archive::sha256_hex(token.as_bytes()),
+            // From the hash, not the secret: the id is logged, and must tell nothing about it.
+            id: hash[..8].to_string(),
+            sha256: hash,
             scopes,
             package: package.map(str::to_string),
             owner: owner.to_string(),
