@@ -466,3 +466,55 @@ fn static_file(state: &State, request: &tiny_http::Request, parts: &[&str]) -> A
         note: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = stream.read_to_string(&mut out);
+        out
+    }
+
+    #[test]
+    fn serves_in_process_logs_through_the_callback_and_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path()).unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let handle = serve(
+            registry,
+            ServeOptions::default(),
+            Arc::new(move |e| sink.lock().unwrap().push(e)),
+        )
+        .unwrap();
+        let addr = handle.addr();
+        assert_ne!(addr.port(), 0);
+        let config = get(addr, "/index/config.json");
+        assert!(config.starts_with("HTTP/1.1 200"), "{config}");
+        assert!(
+            config.contains(&format!("\"dl\": \"http://{addr}/archives\"")),
+            "{config}"
+        );
+        assert!(get(addr, "/private/tokens.json").starts_with("HTTP/1.1 404"));
+        assert!(get(addr, "/index/../private/lock").starts_with("HTTP/1.1 404"));
+        handle.stop();
+        let events = events.lock().unwrap();
+        assert!(matches!(events[0], LogEvent::Listening { .. }));
+        assert!(events.iter().any(|e| matches!(
+            e,
+            LogEvent::Request { status: 404, path, .. } if path == "/private/tokens.json"
+        )));
+    }
+}
