@@ -5,9 +5,11 @@
 //! `holo-cli` decides how to show them. Later it will also own `holo.lock`, the resolver and the
 //! registry client and server.
 
+pub mod archive;
 mod location;
 pub mod manifest;
 pub mod name;
+pub mod registry;
 pub mod scaffold;
 pub mod size;
 
