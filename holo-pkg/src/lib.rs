@@ -13,8 +13,8 @@ pub mod size;
 
 pub use location::Location;
 pub use manifest::{
-    Dependency, DevSettings, Edition, ErrorSite, MANIFEST_FILE, Manifest, ManifestError,
-    RunSettings, TestSettings,
+    Dependency, DependencySource, DevSettings, Edition, ErrorSite, MANIFEST_FILE, Manifest,
+    ManifestError, RunSettings, TestSettings,
 };
 pub use name::{NameError, validate_package_name};
 pub use scaffold::{Kind, ScaffoldError, ScaffoldReport};
