@@ -5,12 +5,17 @@
 //! `holo-cli` decides how to show them. Later it will also own `holo.lock`, the resolver and the
 //! registry client and server.
 
+pub mod error;
+pub mod index;
 mod location;
+pub mod lock;
 pub mod manifest;
 pub mod name;
+pub mod resolve;
 pub mod scaffold;
 pub mod size;
 
+pub use error::PkgError;
 pub use location::Location;
 pub use manifest::{
     Dependency, DependencySource, DevSettings, Edition, ErrorSite, MANIFEST_FILE, Manifest,
