@@ -5,6 +5,7 @@
 //! `holo-cli` decides how to show them. Later it will also own `holo.lock`, the resolver and the
 //! registry client and server.
 
+pub mod archive;
 pub mod error;
 pub mod index;
 mod location;
