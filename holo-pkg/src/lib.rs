@@ -38,6 +38,7 @@
 pub mod archive;
 pub mod config;
 pub mod deps;
+pub mod edit;
 pub mod error;
 pub mod index;
 mod location;

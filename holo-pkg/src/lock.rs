@@ -64,7 +64,7 @@ fn quote(s: &str) -> String {
 }
 
 /// `to` relative to `from` with `/` separators (both absolute or both relative).
-fn relative(from: &Path, to: &Path) -> String {
+pub fn relative(from: &Path, to: &Path) -> String {
     let from = normalize(from);
     let to = normalize(to);
     let a: Vec<Component> = from.components().collect();

@@ -14,6 +14,9 @@ pub fn exec(shell: &mut Shell, args: BuildArgs) -> Result<ExitCode, CliError> {
     let Some(location) = target.locate(shell, CommandKind::Build) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
+    // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
+    // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
+    crate::commands::deps::prepare(shell, &location, &args.deps)?;
     if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Build) {
         return Ok(code);
     }

@@ -7,9 +7,11 @@ mod cache;
 mod check;
 mod clean;
 mod daemon;
+mod deps;
 mod dev;
 mod init;
 mod new;
+mod registry;
 mod run;
 mod test;
 mod worker;
@@ -33,6 +35,13 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Build(args) => build::exec(shell, args),
         Command::Run(args) => run::exec(shell, args),
         Command::Test(args) => test::exec(shell, args),
+        Command::Add(args) => deps::add(shell, args),
+        Command::Remove(args) => deps::remove(shell, args),
+        Command::Update(args) => deps::update(shell, args),
+        Command::Tree(args) => deps::tree(shell, args),
+        Command::Login(args) => registry::login(shell, args),
+        Command::Publish(args) => registry::publish(shell, args),
+        Command::Yank(args) => registry::yank(shell, args),
         Command::Cache(args) => cache::exec(shell, args),
         Command::Clean(args) => clean::exec(shell, args),
         Command::Daemon(args) => daemon::exec(shell, args),
