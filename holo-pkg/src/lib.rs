@@ -4,7 +4,7 @@
 //! compiler's internals, the terminal or the command line: it returns values and errors, and
 //! `holo-cli` decides how to show them. It also owns dependencies: the resolver ([`resolve`],
 //! pubgrub over an [`index::Index`]), `holo.lock` ([`lock`]), the registry client ([`index`],
-//! [`registry`], [`config`]) and archives ([`archive`]).
+//! [`client`], [`config`]) and archives ([`archive`]).
 //!
 //! # Dependencies for the compiler host
 //!
@@ -45,7 +45,7 @@ mod location;
 pub mod lock;
 pub mod manifest;
 pub mod name;
-pub mod registry;
+pub mod client;
 pub mod resolve;
 pub mod scaffold;
 pub mod size;

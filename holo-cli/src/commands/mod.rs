@@ -11,7 +11,7 @@ mod deps;
 mod dev;
 mod init;
 mod new;
-mod registry;
+mod publish;
 mod run;
 mod test;
 mod worker;
@@ -39,9 +39,9 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Remove(args) => deps::remove(shell, args),
         Command::Update(args) => deps::update(shell, args),
         Command::Tree(args) => deps::tree(shell, args),
-        Command::Login(args) => registry::login(shell, args),
-        Command::Publish(args) => registry::publish(shell, args),
-        Command::Yank(args) => registry::yank(shell, args),
+        Command::Login(args) => publish::login(shell, args),
+        Command::Publish(args) => publish::publish(shell, args),
+        Command::Yank(args) => publish::yank(shell, args),
         Command::Cache(args) => cache::exec(shell, args),
         Command::Clean(args) => clean::exec(shell, args),
         Command::Daemon(args) => daemon::exec(shell, args),

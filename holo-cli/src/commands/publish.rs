@@ -154,7 +154,7 @@ pub fn publish(shell: &mut Shell, args: PublishArgs) -> Result<ExitCode, CliErro
         format!("{} v{} to {url}", manifest.name, manifest.version),
     );
     let published =
-        holo_pkg::registry::publish(&url, &home, &token, &packed.bytes).map_err(pkg_error)?;
+        holo_pkg::client::publish(&url, &home, &token, &packed.bytes).map_err(pkg_error)?;
     shell.status(
         "Published",
         format!(
@@ -176,7 +176,7 @@ pub fn yank(shell: &mut Shell, args: YankArgs) -> Result<ExitCode, CliError> {
     let home = crate::host::store::holo_home()?;
     let url = registry(args.registry.as_deref(), &home)?;
     let token = token(&home, &url)?;
-    holo_pkg::registry::yank(&url, &home, &token, name, &version, args.undo).map_err(pkg_error)?;
+    holo_pkg::client::yank(&url, &home, &token, name, &version, args.undo).map_err(pkg_error)?;
     shell.status(
         if args.undo { "Unyanked" } else { "Yanked" },
         format!("{name} v{version} in {url}"),
