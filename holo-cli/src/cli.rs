@@ -82,6 +82,8 @@ pub enum Command {
     /// The daemon in the foreground: watch the package, show diagnostics and the affected
     /// tests' results after every save, and answer other holo commands meanwhile.
     Dev(DevArgs),
+    /// Run a package registry (`serve`), or make a token for publishing to one (`token`).
+    Registry(RegistryArgs),
     /// Internal: the daemon's own process (`holo daemon start` starts it).
     #[command(name = "__daemon", hide = true)]
     DaemonServe(DaemonServeArgs),
@@ -442,6 +444,68 @@ pub struct CacheGcArgs {
     /// How to report: human-readable text, or one JSON object on stdout.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A registry is a folder: `DIR/public` holds the index and the archives as static \
+                  files (serve them with any HTTP server if you like), `DIR/tokens.json` the \
+                  sha256 of each token. `holo registry serve` accepts publishes and yanks and \
+                  serves the static files too. See the book's chapter \"Running a registry\"."
+)]
+pub struct RegistryArgs {
+    #[command(subcommand)]
+    pub command: RegistryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Serve the registry in DIR over HTTP: its index and archives, and the publish and yank
+    /// API. Logs where it listens and each request to stderr.
+    Serve(RegistryServeArgs),
+    /// Create a token for the registry in DIR and print it once on stdout; only its sha256 is
+    /// stored.
+    Token(RegistryTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryServeArgs {
+    /// The registry's folder; created if it does not exist.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to listen, as IP:PORT; port 0 picks a free port (the log says which).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:7878")]
+    pub addr: String,
+    /// The URL clients reach this server at (behind a proxy, say), written into
+    /// `index/config.json` as `api`. Default: `http://` and the address listened on.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Where clients download archives from, written into `index/config.json` as `dl`: a URL
+    /// with `{name}` and `{version}` in it, e.g. a static server's
+    /// `http://static.example/archives/{name}/{name}-{version}.tar.gz`. Default: this server.
+    #[arg(long, value_name = "URL")]
+    pub dl: Option<String>,
+    /// The most publishes and yanks one token may make per minute.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub writes_per_minute: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryTokenArgs {
+    /// The registry's folder.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// What the token may do, comma-separated: `publish-new` (publish a name nobody owns yet),
+    /// `publish-update` (new versions of the owner's packages), `yank` (yank and unyank them).
+    #[arg(long, value_name = "SCOPES", value_delimiter = ',', required = true)]
+    pub scopes: Vec<String>,
+    /// Restrict the token to this one package.
+    #[arg(long, value_name = "NAME")]
+    pub package: Option<String>,
+    /// Who publishes with the token. The first publisher of a name owns it; every token of the
+    /// same owner may publish updates to it, tokens of other owners may not.
+    #[arg(long, value_name = "OWNER", default_value = "default")]
+    pub owner: String,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@
 //! compiler's internals, the terminal or the command line: it returns values and errors, and
 //! `holo-cli` decides how to show them. It also owns dependencies: the resolver ([`resolve`],
 //! pubgrub over an [`index::Index`]), `holo.lock` ([`lock`]), the registry client ([`index`],
-//! [`client`], [`config`]) and archives ([`archive`]).
+//! [`client`], [`config`]), the registry server ([`registry`]) and archives ([`archive`]).
 //!
 //! # Dependencies for the compiler host
 //!
@@ -36,6 +36,7 @@
 //! ```
 
 pub mod archive;
+pub mod client;
 pub mod config;
 pub mod deps;
 pub mod edit;
@@ -45,7 +46,7 @@ mod location;
 pub mod lock;
 pub mod manifest;
 pub mod name;
-pub mod client;
+pub mod registry;
 pub mod resolve;
 pub mod scaffold;
 pub mod size;

@@ -12,6 +12,7 @@ mod dev;
 mod init;
 mod new;
 mod publish;
+mod registry;
 mod run;
 mod test;
 mod worker;
@@ -46,6 +47,7 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Clean(args) => clean::exec(shell, args),
         Command::Daemon(args) => daemon::exec(shell, args),
         Command::Dev(args) => dev::exec(shell, args),
+        Command::Registry(args) => registry::exec(shell, args),
         Command::DaemonServe(args) => daemon::serve(shell, args),
         Command::Worker => worker::worker(),
         Command::RunChild(args) => worker::run_child(shell, args),

@@ -1,0 +1,168 @@
+//! The package registry: its data on disk ([`Registry`]), its HTTP server ([`serve`]), and the
+//! protocol both sides of the wire follow.
+//!
+//! # The protocol
+//!
+//! A registry is a base URL, e.g. `http://127.0.0.1:7878`. Reads are static files, so that the
+//! index and the archives can be served by any HTTP server, object store or CDN; only writes go
+//! to `holo registry serve`.
+//!
+//! - `GET {base}/index/config.json` → `{"dl": TEMPLATE, "api": URL}`. The archive of `NAME`
+//!   version `VERSION` is at `TEMPLATE` with `{name}` and `{version}` replaced; writes go to
+//!   `{api}/api/v1/…`.
+//! - `GET {base}/index/{path}` with [`index_path`] (`1/a`, `2/ab`, `3/a/abc`, `ma/th/mathx`, the
+//!   name in lower case): one JSON object per line and per version, in publish order:
+//!   [`IndexEntry`] `{"name", "vers", "deps": [{"name", "req"}], "cksum", "yanked"}`, `cksum`
+//!   being the sha256 of the archive in hex. Lines are only appended, except that `yanked`
+//!   changes. Answered with an `ETag`; `If-None-Match` gets `304`. A package that does not exist
+//!   is `404`.
+//! - `PUT {api}/api/v1/publish` with `Authorization: Bearer TOKEN` and the `.tar.gz` as the
+//!   body (see [`crate::archive`]); the manifest inside is the metadata. `200` with
+//!   `{"name", "vers", "cksum"}`.
+//! - `DELETE {api}/api/v1/packages/NAME/VERSION/yank` (also `PUT …/yank`) and
+//!   `PUT {api}/api/v1/packages/NAME/VERSION/unyank`: `200` with `{"name", "vers", "yanked"}`.
+//! - Every error is a `4xx` (or `500`) with `{"error": SENTENCE}`: `400` a bad request or
+//!   archive, `401` a missing or unknown token, `403` a token without the scope or not the
+//!   package's owner, `404` no such package or version, `409` a version that exists already or
+//!   a name too close to an existing one, `413` a body over the size bound, `429` too many
+//!   writes by one token (with `Retry-After`).
+//!
+//! # Files
+//!
+//! ```text
+//! DIR/public/index/config.json         written by `holo registry serve` at start
+//! DIR/public/index/ma/th/mathx         the index file of `mathx`
+//! DIR/public/archives/mathx/mathx-0.1.0.tar.gz
+//! DIR/tokens.json                      sha256 of each token, its scopes, owner and package
+//! DIR/owners.json                      the owner of each package name
+//! DIR/.lock                            held while writing, by every process
+//! ```
+//!
+//! Only `DIR/public` is for a static server; the rest stays private.
+
+mod server;
+mod store;
+
+pub use server::{LogEvent, ServeOptions, ServerHandle, serve};
+pub use store::{
+    IndexConfig, IndexDep, IndexEntry, Published, Registry, RegistryError, Scope, TokenInfo,
+};
+
+/// An error answered over HTTP: a status and a sentence for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body of the answer: `{"error": "…"}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({ "error": self.message }).to_string()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The longest package name a registry accepts.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Checks the registry's rules for a package name: lowercase ASCII letters, digits, `-` and
+/// `_`, starting with a letter, at most [`MAX_NAME_LEN`] characters. (The manifest's own rules,
+/// [`crate::validate_package_name`], apply as well.)
+pub fn validate_registry_name(name: &str) -> Result<(), String> {
+    let problem = if name.is_empty() {
+        Some("it is empty".to_string())
+    } else if name.len() > MAX_NAME_LEN {
+        Some(format!("it is longer than {MAX_NAME_LEN} characters"))
+    } else if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Some("it does not start with a lowercase letter".to_string())
+    } else {
+        name.chars()
+            .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'))
+            .map(|c| format!("it contains the character {c:?}"))
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(format!(
+            "`{name}` cannot be published: {problem}. Registry names are lowercase ASCII letters, digits, `-` and `_`, start with a letter and have at most {MAX_NAME_LEN} characters; rename the package in `holo.toml`."
+        )),
+    }
+}
+
+/// The form two names are compared in for being too close: lower case, `-` as `_`. Two names
+/// with the same form would be confused by people (and by `use`, where `-` is not allowed).
+pub fn normalized_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace('-', "_")
+}
+
+/// The path of a package's index file under `index/`, as Cargo's sparse index lays them out:
+/// `1/a`, `2/ab`, `3/a/abc`, then `ab/cd/abcd…`, with the name in lower case.
+pub fn index_path(name: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        0..=2 => format!("{}/{name}", name.len()),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// The path of an archive under the public folder, the one the default `dl` template names.
+pub fn archive_path(name: &str, version: &semver::Version) -> String {
+    format!("archives/{name}/{name}-{version}.tar.gz")
+}
+
+/// Fills a `dl` template of `config.json` for one archive.
+pub fn download_url(template: &str, name: &str, version: &semver::Version) -> String {
+    template
+        .replace("{name}", name)
+        .replace("{version}", &version.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_paths_follow_the_sparse_layout() {
+        assert_eq!(index_path("a"), "1/a");
+        assert_eq!(index_path("ab"), "2/ab");
+        assert_eq!(index_path("abc"), "3/a/abc");
+        assert_eq!(index_path("mathx"), "ma/th/mathx");
+        assert_eq!(index_path("MathX"), "ma/th/mathx");
+    }
+
+    #[test]
+    fn names_follow_the_registry_rules() {
+        for ok in ["a", "mathx", "my_lib", "my-lib", "x2"] {
+            assert_eq!(validate_registry_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "Mathx", "2x", "_x", "café", "a.b", &"a".repeat(65)] {
+            let err = validate_registry_name(bad).unwrap_err();
+            assert!(err.contains("Registry names are"), "{err}");
+        }
+        assert_eq!(normalized_name("My-Lib"), normalized_name("my_lib"));
+    }
+
+    #[test]
+    fn download_urls_fill_the_template() {
+        let v = semver::Version::new(0, 1, 0);
+        assert_eq!(
+            download_url("http://h/archives/{name}/{name}-{version}.tar.gz", "m", &v),
+            "http://h/archives/m/m-0.1.0.tar.gz"
+        );
+    }
+}
