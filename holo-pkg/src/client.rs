@@ -10,6 +10,7 @@ use std::path::Path;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct Published {
     pub name: String,
+    #[serde(alias = "vers")]
     pub version: String,
     pub cksum: String,
 }

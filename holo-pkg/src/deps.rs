@@ -304,11 +304,17 @@ fn fetch_one(p: &Resolved, url: &str, opts: &ResolveOptions) -> Result<PathBuf, 
         }
         _ => {
             let config = HttpIndex::new(url, &opts.home, false).config()?;
-            let dl = format!(
-                "{}/{}/{folder}.tar.gz",
-                config.dl.trim_end_matches('/'),
-                p.name
-            );
+            // `dl` is a template with `{name}` and `{version}`; a plain URL is a folder of
+            // `{name}/{name}-{version}.tar.gz`.
+            let dl = if config.dl.contains("{name}") || config.dl.contains("{version}") {
+                crate::registry::download_url(&config.dl, &p.name, &p.version)
+            } else {
+                format!(
+                    "{}/{}/{folder}.tar.gz",
+                    config.dl.trim_end_matches('/'),
+                    p.name
+                )
+            };
             let (status, bytes) = http_get(&agent(), &dl)?;
             if status != 200 {
                 return Err(PkgError::new(format!(

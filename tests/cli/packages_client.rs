@@ -1,0 +1,397 @@
+//! The package client end to end against a real `holo registry serve` on 127.0.0.1:0: login,
+//! publish, add, update, yank, a second project, and the mistakes on the way. Every process
+//! runs under `timeout`, so a hang fails the test instead of stalling the suite.
+
+use holo_tests::{Sandbox, holo_bin};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The most any one command may take.
+const LIMIT: &str = "60";
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(sandbox: &Sandbox) -> Server {
+    let mut child = Command::new("timeout")
+        .args([
+            "300",
+            holo_bin().to_str().unwrap(),
+            "registry",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--dir",
+        ])
+        .arg(sandbox.path("registry"))
+        .env("HOLO_HOME", sandbox.home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start holo registry serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines
+        .next()
+        .expect("the server logs where it listens")
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    // Keep reading the log so that the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url }
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `holo ARGS` in `dir` with the sandbox's home, the registry and `env`.
+fn holo(
+    sandbox: &Sandbox,
+    server: &Server,
+    dir: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Out {
+    let mut cmd = Command::new("timeout");
+    cmd.arg(LIMIT)
+        .arg(holo_bin())
+        .args(args)
+        .current_dir(sandbox.path(dir))
+        .env("HOLO_HOME", sandbox.home())
+        .env("HOME", sandbox.home())
+        .env("HOLO_REGISTRY", &server.url)
+        .env_remove("HOLO_REGISTRY_TOKEN")
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start holo");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().expect("wait for holo");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[track_caller]
+fn ok(out: Out) -> Out {
+    assert_eq!(
+        out.code,
+        Some(0),
+        "stderr:\n{}\nstdout:\n{}",
+        out.stderr,
+        out.stdout
+    );
+    out
+}
+
+#[track_caller]
+fn fails(out: Out, needle: &str) -> Out {
+    assert_ne!(
+        out.code,
+        Some(0),
+        "expected a failure; stderr:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(needle),
+        "expected {needle:?} in stderr:\n{}",
+        out.stderr
+    );
+    out
+}
+
+fn library(sandbox: &Sandbox, version: &str) {
+    sandbox.write(
+        "mathx/holo.toml",
+        format!("[package]\nname = \"mathx\"\nversion = \"{version}\"\nedition = \"2026\"\n\n[dependencies]\n"),
+    );
+    sandbox.write(
+        "mathx/src/lib.holo",
+        "pub fn square(x: i64) -> i64 {\n    x * x\n}\n\n#[test]\nfn squares() {\n    assert_eq(square(3), 9);\n}\n",
+    );
+}
+
+fn app(sandbox: &Sandbox, dir: &str) {
+    sandbox.write(
+        &format!("{dir}/holo.toml"),
+        format!("[package]\nname = \"{dir}\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n# what we use\n[dependencies]\n"),
+    );
+    sandbox.write(
+        &format!("{dir}/src/main.holo"),
+        "fn main() {\n    println(1);\n}\n",
+    );
+}
+
+fn token(sandbox: &Sandbox, scopes: &str) -> String {
+    let out = Command::new("timeout")
+        .args([
+            LIMIT,
+            holo_bin().to_str().unwrap(),
+            "registry",
+            "token",
+            "--scopes",
+            scopes,
+            "--dir",
+        ])
+        .arg(sandbox.path("registry"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn lock_version(sandbox: &Sandbox, dir: &str) -> String {
+    let lock = sandbox.read(&format!("{dir}/holo.lock"));
+    lock.lines()
+        .skip_while(|l| *l != "name = \"mathx\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no mathx in\n{lock}"))
+        .to_string()
+}
+
+#[test]
+fn publish_add_update_yank_and_a_second_project() {
+    let sandbox = Sandbox::new();
+    let server = start_server(&sandbox);
+    let tok = token(&sandbox, "publish-new,publish-update,yank");
+    library(&sandbox, "0.1.0");
+    app(&sandbox, "app");
+
+    // No token yet: publish says how to log in.
+    fails(
+        holo(&sandbox, &server, "mathx", &["publish"], &[], None),
+        "holo login",
+    );
+    // An unknown token is refused by the server with its sentence.
+    fails(
+        holo(
+            &sandbox,
+            &server,
+            "mathx",
+            &["publish"],
+            &[("HOLO_REGISTRY_TOKEN", "holo_nope")],
+            None,
+        ),
+        "(401)",
+    );
+    ok(holo(
+        &sandbox,
+        &server,
+        ".",
+        &["login"],
+        &[],
+        Some(&format!("{tok}\n")),
+    ));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(sandbox.home().join("credentials.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let dry = ok(holo(
+        &sandbox,
+        &server,
+        "mathx",
+        &["publish", "--dry-run"],
+        &[],
+        None,
+    ));
+    assert!(
+        dry.stdout.contains("mathx-0.1.0/src/lib.holo"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        sandbox
+            .path("mathx/target/package/mathx-0.1.0.tar.gz")
+            .is_file()
+    );
+    ok(holo(&sandbox, &server, "mathx", &["publish"], &[], None));
+    fails(
+        holo(&sandbox, &server, "mathx", &["publish"], &[], None),
+        "already published",
+    );
+
+    // add: the manifest keeps its comment, the lock records source and checksum.
+    let added = ok(holo(&sandbox, &server, "app", &["add", "mathx"], &[], None));
+    assert!(
+        added.stderr.contains("Downloaded mathx v0.1.0"),
+        "{}",
+        added.stderr
+    );
+    let manifest = sandbox.read("app/holo.toml");
+    assert!(
+        manifest.contains("# what we use\n[dependencies]\nmathx = \"0.1.0\"\n"),
+        "{manifest}"
+    );
+    let lock = sandbox.read("app/holo.lock");
+    assert!(
+        lock.contains(&format!(
+            "source = \"registry+{}\"\nchecksum = \"",
+            server.url
+        )),
+        "{lock}"
+    );
+    assert!(
+        sandbox
+            .home()
+            .join("packages/mathx-0.1.0/src/lib.holo")
+            .is_file()
+    );
+    let tree = ok(holo(&sandbox, &server, "app", &["tree"], &[], None));
+    assert_eq!(tree.stdout, "app v0.1.0\n└── mathx v0.1.0\n");
+
+    // A fix is published: the lock holds until `holo update`.
+    library(&sandbox, "0.1.1");
+    ok(holo(&sandbox, &server, "mathx", &["publish"], &[], None));
+    ok(holo(
+        &sandbox,
+        &server,
+        "app",
+        &["check", "--locked"],
+        &[],
+        None,
+    ));
+    assert_eq!(lock_version(&sandbox, "app"), "version = \"0.1.0\"");
+    assert_eq!(
+        sandbox.read("app/holo.lock"),
+        lock,
+        "same inputs, same bytes"
+    );
+    fails(
+        holo(&sandbox, &server, "app", &["update", "--locked"], &[], None),
+        "--locked",
+    );
+    let updated = ok(holo(&sandbox, &server, "app", &["update"], &[], None));
+    assert!(
+        updated.stderr.contains("Updating mathx v0.1.0 -> v0.1.1"),
+        "{}",
+        updated.stderr
+    );
+    assert_eq!(lock_version(&sandbox, "app"), "version = \"0.1.1\"");
+
+    // Yanked: the lock that names it keeps working; a new project does not get it.
+    ok(holo(
+        &sandbox,
+        &server,
+        "mathx",
+        &["yank", "mathx@0.1.1"],
+        &[],
+        None,
+    ));
+    ok(holo(
+        &sandbox,
+        &server,
+        "app",
+        &["check", "--locked", "--offline"],
+        &[],
+        None,
+    ));
+    app(&sandbox, "app2");
+    ok(holo(
+        &sandbox,
+        &server,
+        "app2",
+        &["add", "mathx"],
+        &[],
+        None,
+    ));
+    assert_eq!(lock_version(&sandbox, "app2"), "version = \"0.1.0\"");
+    let conflict = fails(
+        holo(
+            &sandbox,
+            &server,
+            "app2",
+            &["add", "mathx@=0.1.1"],
+            &[],
+            None,
+        ),
+        "Yanked, and so not chosen: 0.1.1",
+    );
+    assert!(
+        conflict.stderr.contains("requires `mathx` `=0.1.1`"),
+        "{}",
+        conflict.stderr
+    );
+    assert!(
+        sandbox.read("app2/holo.toml").contains("mathx = \"0.1.0\""),
+        "a failed add leaves the manifest"
+    );
+    ok(holo(
+        &sandbox,
+        &server,
+        "mathx",
+        &["yank", "--undo", "mathx@0.1.1"],
+        &[],
+        None,
+    ));
+
+    // A manifest that asks for more than the lock gives: --locked refuses, remove cleans up.
+    let text = sandbox
+        .read("app/holo.toml")
+        .replace("mathx = \"0.1.0\"", "mathx = \"0.1.0\"\nutil = \"1\"");
+    sandbox.write("app/holo.toml", text);
+    fails(
+        holo(&sandbox, &server, "app", &["check", "--locked"], &[], None),
+        "does not match `holo.toml`",
+    );
+    fails(
+        holo(&sandbox, &server, "app", &["check"], &[], None),
+        "`util` is not in the registry",
+    );
+    ok(holo(
+        &sandbox,
+        &server,
+        "app",
+        &["remove", "util"],
+        &[],
+        None,
+    ));
+    ok(holo(
+        &sandbox,
+        &server,
+        "app",
+        &["remove", "mathx"],
+        &[],
+        None,
+    ));
+    assert!(!sandbox.read("app/holo.lock").contains("mathx"));
+}
