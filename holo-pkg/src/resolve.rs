@@ -124,6 +124,14 @@ fn source_text(s: &Source) -> String {
 }
 
 impl<'a> Provider<'a> {
+    /// A package as sentences name it.
+    fn describe(&self, pkg: &Pkg) -> String {
+        match pkg {
+            Pkg::Root => format!("this package (`{}`)", self.input.root_name),
+            Pkg::Named(n) => format!("`{n}`"),
+        }
+    }
+
     fn index(&self, url: &str) -> Result<Rc<dyn Index>, PkgError> {
         if let Some(i) = self.indexes.borrow().get(url) {
             return Ok(i.clone());
@@ -138,9 +146,10 @@ impl<'a> Provider<'a> {
         if let Some(k) = self.known.borrow().get(name) {
             if &k.source != source {
                 return Err(PkgError::new(format!(
-                    "`{name}` is wanted from two places: {} and {} (by {wanted_by}).",
+                    "`{name}` is wanted from two places: {} and {} (by {}).",
                     source_text(&k.source),
-                    source_text(source)
+                    source_text(source),
+                    self.describe(wanted_by)
                 ))
                 .hint(format!(
                     "Make every dependency on `{name}` use the same registry or path."
@@ -157,7 +166,8 @@ impl<'a> Provider<'a> {
             Source::Path(dir) => {
                 let manifest = Manifest::load(&dir.join(MANIFEST_FILE)).map_err(|e| {
                     PkgError::new(format!(
-                        "The path dependency `{name}` (wanted by {wanted_by}) could not be read: {e}."
+                        "The path dependency `{name}` (wanted by {}) could not be read: {e}.",
+                        self.describe(wanted_by)
                     ))
                     .hint(format!(
                         "Check the `path` of `{name}` in `[dependencies]`: it must be a folder holding a package's `holo.toml`."
@@ -223,8 +233,9 @@ impl<'a> Provider<'a> {
             DependencySource::Registry(None) => match self.input.default_registry {
                 Some(url) => Ok(Source::Registry(url.trim_end_matches('/').to_string())),
                 None => Err(PkgError::new(format!(
-                    "The dependency `{}` of {wanted_by} names no registry, and no default registry is configured.",
-                    dep.name
+                    "The dependency `{}` of {} names no registry, and no default registry is configured.",
+                    dep.name,
+                    self.describe(wanted_by)
                 ))
                 .hint("Pass `--registry URL`, set `HOLO_REGISTRY`, or write `registry = \"URL\"` in `$HOLO_HOME/config.toml`.")),
             },

@@ -16,7 +16,11 @@ pub fn exec(shell: &mut Shell, args: BuildArgs) -> Result<ExitCode, CliError> {
     };
     // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
     // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
-    crate::commands::deps::prepare(shell, &location, &args.deps)?;
+    if let Some(code) =
+        target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Build)
+    {
+        return Ok(code);
+    }
     if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Build) {
         return Ok(code);
     }

@@ -101,6 +101,24 @@ impl Target {
         }
     }
 
+    /// The dependency step before compiling (see `deps::prepare`). A failure is reported like
+    /// any error that ends the command (an `error` event and the summary in JSON mode) and its
+    /// exit code returned.
+    pub fn prepare_dependencies(
+        &self,
+        shell: &mut Shell,
+        location: &PackageLocation,
+        deps: &crate::cli::DepsArgs,
+        command: CommandKind,
+    ) -> Option<ExitCode> {
+        let err = deps::prepare(shell, location, deps).err()?;
+        let mut printer = Printer::new(shell, self.format, Style::Command);
+        let name = holo_pkg::Manifest::load(&location.manifest_path)
+            .map_or_else(|_| location.dir_name(), |m| m.name);
+        let stopped = crate::host::project::fatal(&mut printer, command, &name, &err, self.start);
+        Some(ExitCode::from(stopped.0))
+    }
+
     /// The answer of the project's daemon, printed, and its exit code — or `None` when no
     /// daemon serves (none runs and none is wanted, `--no-daemon`, another build), and the
     /// command computes in this process.

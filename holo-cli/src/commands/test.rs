@@ -19,7 +19,10 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
     };
     // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
     // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
-    crate::commands::deps::prepare(shell, &location, &args.deps)?;
+    if let Some(code) = target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Test)
+    {
+        return Ok(code);
+    }
     let request = TestRequest {
         filter: args.filter,
         exact: args.exact,
