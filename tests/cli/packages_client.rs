@@ -395,3 +395,74 @@ fn publish_add_update_yank_and_a_second_project() {
     ));
     assert!(!sandbox.read("app/holo.lock").contains("mathx"));
 }
+
+#[test]
+fn path_dependencies_lock_tree_and_errors_without_a_registry() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "util/holo.toml",
+        "[package]\nname = \"util\"\nversion = \"0.3.0\"\n",
+    );
+    sandbox.write("util/src/lib.holo", "pub fn one() -> i64 {\n    1\n}\n");
+    app(&sandbox, "app");
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new("timeout");
+        cmd.arg(LIMIT)
+            .arg(holo_bin())
+            .args(args)
+            .current_dir(sandbox.path("app"))
+            .env("HOLO_HOME", sandbox.home())
+            .env("HOME", sandbox.home())
+            .env_remove("HOLO_REGISTRY")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        let out = cmd.output().unwrap();
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    ok(run(&["add", "util", "--path", "../util"]));
+    assert!(
+        sandbox
+            .read("app/holo.lock")
+            .contains("source = \"path+../util\"\n")
+    );
+    assert_eq!(
+        ok(run(&["tree"])).stdout,
+        "app v0.1.0\n└── util v0.3.0 (../util)\n"
+    );
+    // A registry dependency without any registry configured says how to configure one, as a
+    // JSON error event too.
+    let text = sandbox.read("app/holo.toml") + "mathx = \"1\"\n";
+    sandbox.write("app/holo.toml", text);
+    fails(run(&["check"]), "no default registry is configured");
+    let json = run(&["check", "--message-format", "json"]);
+    assert_eq!(json.code, Some(2));
+    assert!(
+        json.stdout.starts_with("{\"type\":\"error\""),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        json.stdout.contains("\"type\":\"summary\""),
+        "{}",
+        json.stdout
+    );
+    fails(
+        run(&["remove", "nothere"]),
+        "`nothere` is not a dependency of this package",
+    );
+    ok(run(&["remove", "mathx"]));
+    // A path that holds another package is refused with both names.
+    sandbox.write("other/holo.toml", "[package]\nname = \"other\"\n");
+    fails(
+        run(&["add", "geo", "--path", "../other"]),
+        "holds the package `other`",
+    );
+    assert!(
+        !sandbox.read("app/holo.toml").contains("geo"),
+        "a failed add leaves the manifest"
+    );
+}
