@@ -448,10 +448,11 @@ pub struct CacheGcArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "A registry is a folder: `DIR/public` holds the index and the archives as static \
-                  files (serve them with any HTTP server if you like), `DIR/tokens.json` the \
-                  sha256 of each token. `holo registry serve` accepts publishes and yanks and \
-                  serves the static files too. See the book's chapter \"Running a registry\"."
+    after_help = "A registry is a folder: `DIR/index` and `DIR/archives` are static files (serve \
+                  them with any HTTP server if you like), `DIR/private` holds the sha256 of each \
+                  token and the owner of each package and is never served. `holo registry serve` \
+                  accepts publishes and yanks and serves the static files too. See the book's \
+                  chapter \"Running a registry\"."
 )]
 pub struct RegistryArgs {
     #[command(subcommand)]
@@ -480,9 +481,9 @@ pub struct RegistryServeArgs {
     /// `index/config.json` as `api`. Default: `http://` and the address listened on.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// Where clients download archives from, written into `index/config.json` as `dl`: a URL
-    /// with `{name}` and `{version}` in it, e.g. a static server's
-    /// `http://static.example/archives/{name}/{name}-{version}.tar.gz`. Default: this server.
+    /// Where clients download archives from, written into `index/config.json` as `dl`: the
+    /// base URL under which archives are `NAME/NAME-VERSION.tar.gz`, e.g. a static server's
+    /// `http://static.example/archives`. Default: this server's `URL/archives`.
     #[arg(long, value_name = "URL")]
     pub dl: Option<String>,
     /// The most publishes and yanks one token may make per minute.

@@ -108,8 +108,14 @@ impl std::error::Error for ArchiveError {}
 
 /// What [`check`] learnt about a valid archive.
 #[derive(Clone, Debug)]
-pub struct ArchiveInfo {
-    /// The manifest inside, already checked to match the folder name.
+pub struct CheckedArchive {
+    /// The package's name, from its manifest (and its folder).
+    pub name: String,
+    /// The package's version, from its manifest (and its folder).
+    pub version: semver::Version,
+    /// The text of `NAME-VERSION/holo.toml`.
+    pub manifest_text: String,
+    /// The manifest inside, parsed, already checked to match the folder name.
     pub manifest: Manifest,
     /// The folder every entry lives in: `NAME-VERSION`.
     pub root: String,
@@ -127,7 +133,7 @@ pub struct Packed {
     /// The `.tar.gz` bytes.
     pub bytes: Vec<u8>,
     /// What is inside, as [`check`] sees it (the packer checks its own output).
-    pub info: ArchiveInfo,
+    pub checked: CheckedArchive,
 }
 
 /// The sha256 of `bytes` in lowercase hex: the `cksum` of the index.
@@ -200,10 +206,15 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Archive
     Ok(())
 }
 
-/// Packs the package at `root` (its `holo.toml` and [`package_files`]) into a reproducible
-/// archive, and checks the result with `limits` so that a package the registry would refuse is
-/// refused here first.
-pub fn pack(root: &Path, limits: &Limits) -> Result<Packed, ArchiveError> {
+/// Packs the package at `package_root` (its `holo.toml` and [`package_files`]) into a
+/// reproducible `.tar.gz`, checked with [`Limits::default`] so that a package the registry
+/// would refuse is refused here first.
+pub fn pack(package_root: &Path) -> Result<Vec<u8>, ArchiveError> {
+    pack_checked(package_root, &Limits::default()).map(|packed| packed.bytes)
+}
+
+/// [`pack`] with other limits, also returning what [`check`] found (for `--dry-run` lists).
+pub fn pack_checked(root: &Path, limits: &Limits) -> Result<Packed, ArchiveError> {
     let manifest_path = root.join(MANIFEST_FILE);
     let manifest = Manifest::load(&manifest_path)
         .map_err(|e| ArchiveError::new(ArchiveErrorKind::Manifest, format!("{e}.")))?;
@@ -217,8 +228,8 @@ pub fn pack(root: &Path, limits: &Limits) -> Result<Packed, ArchiveError> {
     }
     let bytes =
         pack_entries(&folder, &contents).map_err(|e| io_error("write the archive of", root, &e))?;
-    let info = check(&bytes, limits)?;
-    Ok(Packed { bytes, info })
+    let checked = check(&bytes, limits)?;
+    Ok(Packed { bytes, checked })
 }
 
 /// Writes `files` (paths relative to `folder`, sorted here) as a reproducible `.tar.gz`.
@@ -279,20 +290,27 @@ fn fixed_header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
 
 /// Checks an untrusted archive against every rule of the module docs without writing anything,
 /// and says what is inside.
-pub fn check(bytes: &[u8], limits: &Limits) -> Result<ArchiveInfo, ArchiveError> {
+pub fn check(bytes: &[u8], limits: &Limits) -> Result<CheckedArchive, ArchiveError> {
     walk(bytes, limits, &mut |_, _| Ok(()))
 }
 
-/// Checks the archive, then unpacks it into `into/NAME-VERSION` and returns that path. Nothing
-/// is written unless the whole archive passed [`check`]; the files are written into a temporary
-/// folder inside `into` that is renamed into place, so a crash never leaves a half-unpacked
-/// package under the final name. If `into/NAME-VERSION` already exists (another process
-/// unpacked the same package first), it is kept and its path returned.
-pub fn unpack(
+/// Checks the archive, then unpacks it under `dest`: its `NAME-VERSION/` folder becomes
+/// `dest/NAME-VERSION` (so with `dest` = `$HOLO_HOME/packages`, the package lands in
+/// `$HOLO_HOME/packages/NAME-VERSION/`). Nothing is written unless the whole archive passed
+/// [`check`], and nothing outside `dest`; the files go into a temporary folder inside `dest`
+/// that is renamed into place, so a crash never leaves a half-unpacked package under the final
+/// name. If `dest/NAME-VERSION` exists already (another process unpacked the same package
+/// first), it is kept.
+pub fn unpack(bytes: &[u8], dest: &Path, limits: &Limits) -> Result<(), ArchiveError> {
+    unpack_checked(bytes, dest, limits).map(|_| ())
+}
+
+/// [`unpack`], also returning the package's folder and what [`check`] found.
+pub fn unpack_checked(
     bytes: &[u8],
     into: &Path,
     limits: &Limits,
-) -> Result<(PathBuf, ArchiveInfo), ArchiveError> {
+) -> Result<(PathBuf, CheckedArchive), ArchiveError> {
     let info = check(bytes, limits)?;
     let target = into.join(&info.root);
     if target.is_dir() {
@@ -390,7 +408,7 @@ fn walk(
     bytes: &[u8],
     limits: &Limits,
     visit: &mut Visitor<'_>,
-) -> Result<ArchiveInfo, ArchiveError> {
+) -> Result<CheckedArchive, ArchiveError> {
     let compressed = bytes.len() as u64;
     if compressed > limits.max_compressed {
         return Err(ArchiveError::new(
@@ -407,7 +425,9 @@ fn walk(
     let limit = limits.max_unpacked.min(by_ratio);
     let passed = Arc::new(AtomicBool::new(false));
     let stream = Bounded {
-        inner: flate2::read::GzDecoder::new(bytes),
+        // The `bufread` decoder over the slice itself, so that after the stream ends the rest of
+        // the slice shows whether anything follows it.
+        inner: flate2::bufread::GzDecoder::new(bytes),
         read: 0,
         limit,
         passed: passed.clone(),
@@ -593,8 +613,28 @@ fn walk(
         }
         visit(trimmed, Some(&buffer))?;
     }
+    // Whatever follows the tar's end inside the gzip stream is read (within the same bound)
+    // and dropped; bytes after the gzip stream, such as a second gzip member that other tools
+    // would unpack, make the archive mean different things to different readers: refuse them.
+    let mut stream = archive.into_inner();
+    if let Err(e) = io::copy(&mut stream, &mut io::sink()) {
+        return Err(if passed.load(Ordering::Relaxed) {
+            too_large()
+        } else {
+            corrupt(&e)
+        });
+    }
     if passed.load(Ordering::Relaxed) {
         return Err(too_large());
+    }
+    if !stream.inner.get_ref().is_empty() {
+        return Err(ArchiveError::new(
+            ArchiveErrorKind::Corrupt,
+            format!(
+                "The archive has {} bytes after the end of its gzip stream, which other tools might read as more files. Pack it again with `holo publish --dry-run`.",
+                stream.inner.get_ref().len()
+            ),
+        ));
     }
 
     let Some(root) = root else {
@@ -633,7 +673,10 @@ fn walk(
             ),
         ));
     }
-    Ok(ArchiveInfo {
+    Ok(CheckedArchive {
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        manifest_text: text,
         manifest,
         root,
         files,

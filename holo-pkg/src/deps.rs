@@ -304,17 +304,8 @@ fn fetch_one(p: &Resolved, url: &str, opts: &ResolveOptions) -> Result<PathBuf, 
         }
         _ => {
             let config = HttpIndex::new(url, &opts.home, false).config()?;
-            // `dl` is a template with `{name}` and `{version}`; a plain URL is a folder of
-            // `{name}/{name}-{version}.tar.gz`.
-            let dl = if config.dl.contains("{name}") || config.dl.contains("{version}") {
-                crate::registry::download_url(&config.dl, &p.name, &p.version)
-            } else {
-                format!(
-                    "{}/{}/{folder}.tar.gz",
-                    config.dl.trim_end_matches('/'),
-                    p.name
-                )
-            };
+            // `dl` is a base URL holding `{name}/{name}-{version}.tar.gz` (the contract).
+            let dl = crate::registry::download_url(&config.dl, &p.name, &p.version);
             let (status, bytes) = http_get(&agent(), &dl)?;
             if status != 200 {
                 return Err(PkgError::new(format!(
@@ -342,8 +333,8 @@ fn fetch_one(p: &Resolved, url: &str, opts: &ResolveOptions) -> Result<PathBuf, 
             bytes
         }
     };
-    let (root, info) =
-        archive::unpack(&bytes, &cache, &archive::Limits::default()).map_err(|e| {
+    let (root, info) = archive::unpack_checked(&bytes, &cache, &archive::Limits::default())
+        .map_err(|e| {
             PkgError::new(format!(
                 "The archive of `{} {}` was refused: {e}",
                 p.name, p.version

@@ -1,7 +1,7 @@
 //! The registry index: which versions of a package exist, what each depends on, its checksum
 //! and whether it is yanked. The resolver reads it through the [`Index`] trait, so tests use
 //! [`MemoryIndex`] and real commands [`HttpIndex`] (the sparse index of
-//! [`crate::registry`]: `GET R/index/{index_path}`, one JSON line per version), cached on disk
+//! [`crate::registry`]: `GET R/index/{name}`, one JSON line per version), cached on disk
 //! for `--offline`.
 
 use crate::error::PkgError;
@@ -260,7 +260,6 @@ impl Index for HttpIndex {
                 .map_err(|_| self.not_cached(&format!("The index of `{name}`")))?;
             parse_index_file(&text, &cached.display().to_string())?
         } else {
-            // The server lays index files out as Cargo's sparse index does (`ma/th/mathx`).
             let url = format!("{}/index/{}", self.url, crate::registry::index_path(name));
             let (status, body) = http_get(&self.agent, &url)?;
             match status {

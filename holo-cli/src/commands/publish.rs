@@ -93,15 +93,16 @@ pub fn publish(shell: &mut Shell, args: PublishArgs) -> Result<ExitCode, CliErro
         "Packaging",
         format!("{} v{}", manifest.name, manifest.version),
     );
-    let packed = holo_pkg::archive::pack(&location.root, &holo_pkg::archive::Limits::default())
-        .map_err(|e| {
-            CliError::new(format!(
-                "cannot pack `{}`: {}",
-                manifest.name,
-                e.message.trim_end_matches('.')
-            ))
-            .with_hint("Fix what the message names; the registry refuses the same archives.")
-        })?;
+    let packed =
+        holo_pkg::archive::pack_checked(&location.root, &holo_pkg::archive::Limits::default())
+            .map_err(|e| {
+                CliError::new(format!(
+                    "cannot pack `{}`: {}",
+                    manifest.name,
+                    e.message.trim_end_matches('.')
+                ))
+                .with_hint("Fix what the message names; the registry refuses the same archives.")
+            })?;
     // The package must check and pass its tests: run `holo test` as a child, on this terminal.
     shell.status(
         "Verifying",
@@ -125,7 +126,7 @@ pub fn publish(shell: &mut Shell, args: PublishArgs) -> Result<ExitCode, CliErro
     }
     let Some((url, token)) = target else {
         let dir: PathBuf = location.root.join("target").join("package");
-        let file = dir.join(format!("{}.tar.gz", packed.info.root));
+        let file = dir.join(format!("{}.tar.gz", packed.checked.root));
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&file, &packed.bytes))
             .map_err(|e| {
@@ -133,17 +134,17 @@ pub fn publish(shell: &mut Shell, args: PublishArgs) -> Result<ExitCode, CliErro
                     .with_hint("Check that the package's `target/` folder is writable.")
             })?;
         let mut list = String::new();
-        for f in &packed.info.files {
-            list.push_str(&format!("{}/{f}\n", packed.info.root));
+        for f in &packed.checked.files {
+            list.push_str(&format!("{}/{f}\n", packed.checked.root));
         }
         shell.out_text(&list);
         shell.status(
             "Packaged",
             format!(
                 "{} files, {} bytes, sha256 {} in {} (dry run: nothing uploaded)",
-                packed.info.files.len(),
+                packed.checked.files.len(),
                 packed.bytes.len(),
-                packed.info.sha256,
+                packed.checked.sha256,
                 file.display()
             ),
         );

@@ -96,9 +96,15 @@ fn token(shell: &mut Shell, args: RegistryTokenArgs) -> Result<ExitCode, CliErro
             }
         }
     }
-    if let Some(package) = &args.package {
-        registry::validate_registry_name(package)
-            .map_err(|m| CliError::new(format!("invalid `--package {package}`")).with_hint(m))?;
+    if let Some(package) = &args.package
+        && registry::validate_registry_name(package).is_err()
+    {
+        return Err(
+            CliError::new(format!("`{package}` is not a package name")).with_hint(format!(
+                "Give `--package` the name of a package as the registry knows it: lowercase ASCII letters, digits, `-` and `_`, starting with a letter, at most {} characters.",
+                registry::MAX_NAME_LEN
+            )),
+        );
     }
     if args.owner.trim().is_empty() {
         return Err(CliError::new("the owner is empty")

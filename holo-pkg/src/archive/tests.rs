@@ -98,19 +98,21 @@ fn packs_a_package_folder_without_target_and_hidden_files() {
     std::fs::create_dir_all(root.join(".git")).unwrap();
     std::fs::write(root.join(".git/HEAD"), "x").unwrap();
     std::fs::write(root.join(".gitignore"), "target\n").unwrap();
-    let packed = pack(root, &Limits::default()).unwrap();
+    let packed = pack_checked(root, &Limits::default()).unwrap();
+    assert_eq!(packed.checked.name, "mathx");
+    assert_eq!(packed.checked.manifest_text, MANIFEST);
     assert_eq!(
-        packed.info.files,
+        packed.checked.files,
         ["holo.toml", "src/geometry/shapes.holo", "src/lib.holo"]
     );
     assert_eq!(
         packed.bytes,
         pack_entries("mathx-0.1.0", &good_files()).unwrap()
     );
-    assert_eq!(pack(root, &Limits::default()).unwrap().bytes, packed.bytes);
+    assert_eq!(pack(root).unwrap(), packed.bytes);
 
     std::os::unix::fs::symlink("/etc/passwd", root.join("src/evil")).unwrap();
-    let err = pack(root, &Limits::default()).unwrap_err();
+    let err = pack(root).unwrap_err();
     assert_eq!(err.kind, ArchiveErrorKind::BadEntry, "{err}");
 }
 
@@ -118,7 +120,7 @@ fn packs_a_package_folder_without_target_and_hidden_files() {
 fn unpacks_into_a_folder_named_after_the_package() {
     let bytes = pack_entries("mathx-0.1.0", &good_files()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (path, info) = unpack(&bytes, dir.path(), &Limits::default()).unwrap();
+    let (path, info) = unpack_checked(&bytes, dir.path(), &Limits::default()).unwrap();
     assert_eq!(path, dir.path().join("mathx-0.1.0"));
     assert_eq!(info.files.len(), 3);
     assert_eq!(
@@ -311,5 +313,18 @@ fn refuses_entries_outside_the_folder_duplicates_and_garbage() {
     assert_eq!(
         refused(&good[..good.len() / 2]).kind,
         ArchiveErrorKind::Corrupt
+    );
+}
+
+#[test]
+fn refuses_data_after_the_gzip_stream() {
+    let mut bytes = pack_entries("mathx-0.1.0", &good_files()).unwrap();
+    // A second gzip member: `gzip -d` and GNU tar would unpack it as more of the archive.
+    bytes.extend_from_slice(&gzip(&raw_entry(b"mathx-0.1.0/hidden", b'0', b"x", b"")));
+    let err = refused(&bytes);
+    assert_eq!(err.kind, ArchiveErrorKind::Corrupt);
+    assert!(
+        err.message.contains("after the end of its gzip stream"),
+        "{err}"
     );
 }

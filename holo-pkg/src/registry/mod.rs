@@ -3,26 +3,26 @@
 //!
 //! # The protocol
 //!
-//! A registry is a base URL, e.g. `http://127.0.0.1:7878`. Reads are static files, so that the
-//! index and the archives can be served by any HTTP server, object store or CDN; only writes go
-//! to `holo registry serve`.
+//! This is `PACKAGES-CONTRACT.md` at the repository's root, which the client is built to too.
+//! A registry is a base URL `R`, e.g. `http://127.0.0.1:8765`. Reads are static files, so that
+//! the index and the archives can be served by any HTTP server, object store or CDN; only
+//! writes go to `holo registry serve`.
 //!
-//! - `GET {base}/index/config.json` → `{"dl": TEMPLATE, "api": URL}`. The archive of `NAME`
-//!   version `VERSION` is at `TEMPLATE` with `{name}` and `{version}` replaced; writes go to
-//!   `{api}/api/v1/…`.
-//! - `GET {base}/index/{path}` with [`index_path`] (`1/a`, `2/ab`, `3/a/abc`, `ma/th/mathx`, the
-//!   name in lower case): one JSON object per line and per version, in publish order:
-//!   [`IndexEntry`] `{"name", "vers", "deps": [{"name", "req"}], "cksum", "yanked"}`, `cksum`
-//!   being the sha256 of the archive in hex. Lines are only appended, except that `yanked`
-//!   changes. Answered with an `ETag`; `If-None-Match` gets `304`. A package that does not exist
-//!   is `404`.
+//! - `GET R/index/config.json` → `{"dl": "R/archives", "api": "R"}`, absolute URLs: archives
+//!   are at `{dl}/NAME/NAME-VERSION.tar.gz` ([`download_url`]), writes go to `{api}/api/v1/…`.
+//! - `GET R/index/NAME` ([`index_path`]): one JSON object per line and per version, in
+//!   publish order: [`IndexEntry`] `{"name", "vers", "deps": [{"name", "req"}], "cksum",
+//!   "yanked"}`, `cksum` being the sha256 of the archive in hex. Lines are only appended,
+//!   except that `yanked` changes. Answered with an `ETag`; `If-None-Match` gets `304`. An
+//!   unknown package is `404`.
+//! - `GET R/archives/NAME/NAME-VERSION.tar.gz`: the archive (see [`crate::archive`]).
 //! - `PUT {api}/api/v1/publish` with `Authorization: Bearer TOKEN` and the `.tar.gz` as the
-//!   body (see [`crate::archive`]); the manifest inside is the metadata. `200` with
-//!   `{"name", "vers", "cksum"}`.
-//! - `DELETE {api}/api/v1/packages/NAME/VERSION/yank` (also `PUT …/yank`) and
-//!   `PUT {api}/api/v1/packages/NAME/VERSION/unyank`: `200` with `{"name", "vers", "yanked"}`.
-//! - Every error is a `4xx` (or `500`) with `{"error": SENTENCE}`: `400` a bad request or
-//!   archive, `401` a missing or unknown token, `403` a token without the scope or not the
+//!   body; the manifest inside is the metadata. `200` with `{"name", "version", "cksum"}`.
+//! - `PUT {api}/api/v1/packages/NAME/VERSION/yank` (`DELETE` works too) and
+//!   `PUT {api}/api/v1/packages/NAME/VERSION/unyank`: `200` with `{"name", "version",
+//!   "yanked"}`.
+//! - Every error is a `4xx` (or `500`) with `{"error": SENTENCE}`: `400` a bad request, archive
+//!   or manifest, `401` a missing or unknown token, `403` a token without the scope or not the
 //!   package's owner, `404` no such package or version, `409` a version that exists already or
 //!   a name too close to an existing one, `413` a body over the size bound, `429` too many
 //!   writes by one token (with `Retry-After`).
@@ -30,15 +30,16 @@
 //! # Files
 //!
 //! ```text
-//! DIR/public/index/config.json         written by `holo registry serve` at start
-//! DIR/public/index/ma/th/mathx         the index file of `mathx`
-//! DIR/public/archives/mathx/mathx-0.1.0.tar.gz
-//! DIR/tokens.json                      sha256 of each token, its scopes, owner and package
-//! DIR/owners.json                      the owner of each package name
-//! DIR/.lock                            held while writing, by every process
+//! DIR/index/config.json                written by `holo registry serve` at start
+//! DIR/index/mathx                      the index file of `mathx`
+//! DIR/archives/mathx/mathx-0.1.0.tar.gz
+//! DIR/private/tokens.json              sha256 of each token, its scopes, owner and package
+//! DIR/private/owners.json              the owner of each package name
+//! DIR/private/lock                     held while writing, by every process
 //! ```
 //!
-//! Only `DIR/public` is for a static server; the rest stays private.
+//! `holo registry serve` never serves `DIR/private`; a static server over `DIR` must be told
+//! not to either.
 
 mod server;
 mod store;
@@ -109,27 +110,23 @@ pub fn normalized_name(name: &str) -> String {
     name.to_ascii_lowercase().replace('-', "_")
 }
 
-/// The path of a package's index file under `index/`, as Cargo's sparse index lays them out:
-/// `1/a`, `2/ab`, `3/a/abc`, then `ab/cd/abcd…`, with the name in lower case.
+/// The path of a package's index file under `index/`: the name itself (names are lowercase
+/// ASCII, so paths need no case folding, and cannot contain `.`, so none is `config.json`).
 pub fn index_path(name: &str) -> String {
-    let name = name.to_ascii_lowercase();
-    match name.len() {
-        0..=2 => format!("{}/{name}", name.len()),
-        3 => format!("3/{}/{name}", &name[..1]),
-        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
-    }
+    name.to_string()
 }
 
-/// The path of an archive under the public folder, the one the default `dl` template names.
+/// The path of an archive under the registry's folder (and under `R/`).
 pub fn archive_path(name: &str, version: &semver::Version) -> String {
     format!("archives/{name}/{name}-{version}.tar.gz")
 }
 
-/// Fills a `dl` template of `config.json` for one archive.
-pub fn download_url(template: &str, name: &str, version: &semver::Version) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{version}", &version.to_string())
+/// The URL of one archive, given `dl` from `config.json`.
+pub fn download_url(dl: &str, name: &str, version: &semver::Version) -> String {
+    format!(
+        "{}/{name}/{name}-{version}.tar.gz",
+        dl.trim_end_matches('/')
+    )
 }
 
 #[cfg(test)]
@@ -137,12 +134,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn index_paths_follow_the_sparse_layout() {
-        assert_eq!(index_path("a"), "1/a");
-        assert_eq!(index_path("ab"), "2/ab");
-        assert_eq!(index_path("abc"), "3/a/abc");
-        assert_eq!(index_path("mathx"), "ma/th/mathx");
-        assert_eq!(index_path("MathX"), "ma/th/mathx");
+    fn index_paths_are_the_names() {
+        assert_eq!(index_path("mathx"), "mathx");
     }
 
     #[test]
@@ -158,10 +151,14 @@ mod tests {
     }
 
     #[test]
-    fn download_urls_fill_the_template() {
+    fn download_urls_extend_dl() {
         let v = semver::Version::new(0, 1, 0);
         assert_eq!(
-            download_url("http://h/archives/{name}/{name}-{version}.tar.gz", "m", &v),
+            download_url("http://h/archives", "m", &v),
+            "http://h/archives/m/m-0.1.0.tar.gz"
+        );
+        assert_eq!(
+            download_url("http://h/archives/", "m", &v),
             "http://h/archives/m/m-0.1.0.tar.gz"
         );
     }

@@ -25,7 +25,8 @@ pub struct ServeOptions {
     /// The URL clients reach this server at, written into `config.json` as `api` (default:
     /// `http://` and the bound address).
     pub url: Option<String>,
-    /// The `dl` template written into `config.json` (default: this server's archives).
+    /// The `dl` written into `config.json`: the base URL of the archives (default: this
+    /// server's, `URL/archives`).
     pub dl: Option<String>,
     /// How many requests are handled at once.
     pub threads: usize,
@@ -146,7 +147,9 @@ pub fn serve(
         dl: options
             .dl
             .clone()
-            .unwrap_or_else(|| format!("{url}/archives/{{name}}/{{name}}-{{version}}.tar.gz")),
+            .unwrap_or_else(|| format!("{url}/archives"))
+            .trim_end_matches('/')
+            .to_string(),
         api: url,
     };
     registry.write_config(&config)?;
@@ -280,7 +283,7 @@ fn route(
         (_, ["api", ..]) => Answer::error(ApiError::new(
             404,
             format!(
-                "There is no API endpoint `{method} {path}`. The API has `PUT /api/v1/publish`, `DELETE /api/v1/packages/NAME/VERSION/yank` and `PUT /api/v1/packages/NAME/VERSION/unyank`."
+                "There is no API endpoint `{method} {path}`. The API has `PUT /api/v1/publish`, `PUT /api/v1/packages/NAME/VERSION/yank` and `PUT /api/v1/packages/NAME/VERSION/unyank`."
             ),
         )),
         _ => Answer::error(ApiError::new(
@@ -381,7 +384,7 @@ fn publish(state: &State, token: &TokenInfo, request: &mut tiny_http::Request) -
             let e = &published.entry;
             Answer::json(
                 200,
-                serde_json::json!({ "name": e.name, "vers": e.vers, "cksum": e.cksum }),
+                serde_json::json!({ "name": e.name, "version": e.vers, "cksum": e.cksum }),
                 Some(format!("published {} {}", e.name, e.vers)),
             )
         }
@@ -393,7 +396,7 @@ fn yank(state: &State, token: &TokenInfo, name: &str, version: &str, yanked: boo
     match state.registry.set_yanked(token, name, version, yanked) {
         Ok(e) => Answer::json(
             200,
-            serde_json::json!({ "name": e.name, "vers": e.vers, "yanked": e.yanked }),
+            serde_json::json!({ "name": e.name, "version": e.vers, "yanked": e.yanked }),
             Some(format!(
                 "{} {} {}",
                 if yanked { "yanked" } else { "unyanked" },
@@ -405,7 +408,8 @@ fn yank(state: &State, token: &TokenInfo, name: &str, version: &str, yanked: boo
     }
 }
 
-/// Serves a file of the public folder, with an `ETag` so that clients can revalidate.
+/// Serves a file under `index/` or `archives/` (never `private/`: the router sends only those
+/// two here), with an `ETag` so that clients can revalidate.
 fn static_file(state: &State, request: &tiny_http::Request, parts: &[&str]) -> Answer {
     let safe = |p: &&str| {
         !p.is_empty()
@@ -460,5 +464,57 @@ fn static_file(state: &State, request: &tiny_http::Request, parts: &[&str]) -> A
         body: if matches { Vec::new() } else { data },
         headers: vec![("ETag", etag)],
         note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = stream.read_to_string(&mut out);
+        out
+    }
+
+    #[test]
+    fn serves_in_process_logs_through_the_callback_and_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path()).unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let handle = serve(
+            registry,
+            ServeOptions::default(),
+            Arc::new(move |e| sink.lock().unwrap().push(e)),
+        )
+        .unwrap();
+        let addr = handle.addr();
+        assert_ne!(addr.port(), 0);
+        let config = get(addr, "/index/config.json");
+        assert!(config.starts_with("HTTP/1.1 200"), "{config}");
+        assert!(
+            config.contains(&format!("\"dl\": \"http://{addr}/archives\"")),
+            "{config}"
+        );
+        assert!(get(addr, "/private/tokens.json").starts_with("HTTP/1.1 404"));
+        assert!(get(addr, "/index/../private/lock").starts_with("HTTP/1.1 404"));
+        handle.stop();
+        let events = events.lock().unwrap();
+        assert!(matches!(events[0], LogEvent::Listening { .. }));
+        assert!(events.iter().any(|e| matches!(
+            e,
+            LogEvent::Request { status: 404, path, .. } if path == "/private/tokens.json"
+        )));
     }
 }

@@ -6,8 +6,11 @@
 //! version becomes visible with the index file's rename, when its archive is already durable,
 //! so a crash at any point leaves either no entry or an entry with its archive; an archive
 //! without an entry is invisible and overwritten by the next publish of that version. Every
-//! write holds an exclusive lock on `DIR/.lock`, in this process and across processes, which is
+//! write holds an exclusive lock on `DIR/private/lock`, in this process and across processes, which is
 //! what makes exactly one of several concurrent publishes of a version win.
+//!
+//! The layout is `PACKAGES-CONTRACT.md`'s: `DIR/index`, `DIR/archives` (what clients read) and
+//! `DIR/private` (tokens, owners, the lock).
 
 use super::{ApiError, archive_path, index_path, normalized_name, validate_registry_name};
 use crate::archive::{self, ArchiveErrorKind, Limits};
@@ -156,6 +159,7 @@ impl Registry {
         for sub in [
             registry.public_dir().join("index"),
             registry.public_dir().join("archives"),
+            registry.private_dir(),
         ] {
             std::fs::create_dir_all(&sub).map_err(|e| io_error("create the folder", &sub, &e))?;
         }
@@ -176,17 +180,22 @@ impl Registry {
         &self.dir
     }
 
-    /// The folder a static HTTP server may serve: the index and the archives.
+    /// The folder whose `index/` and `archives/` clients read (the registry's folder itself).
     pub fn public_dir(&self) -> PathBuf {
-        self.dir.join("public")
+        self.dir.clone()
+    }
+
+    /// The folder of what is never served: tokens, owners, the lock.
+    pub fn private_dir(&self) -> PathBuf {
+        self.dir.join("private")
     }
 
     fn tokens_file(&self) -> PathBuf {
-        self.dir.join("tokens.json")
+        self.private_dir().join("tokens.json")
     }
 
     fn owners_file(&self) -> PathBuf {
-        self.dir.join("owners.json")
+        self.private_dir().join("owners.json")
     }
 
     fn index_file(&self, name: &str) -> PathBuf {
@@ -195,7 +204,7 @@ impl Registry {
 
     /// Takes the registry's write lock until the returned file is dropped.
     fn lock(&self) -> Result<File, RegistryError> {
-        let path = self.dir.join(".lock");
+        let path = self.private_dir().join("lock");
         let file = File::options()
             .create(true)
             .truncate(false)
@@ -238,9 +247,11 @@ impl Registry {
         scopes.dedup();
         let _lock = self.lock()?;
         let mut file = self.read_tokens()?;
+        let hash = archive::sha256_hex(token.as_bytes());
         file.tokens.push(TokenRecord {
-            id: secret[..8].to_string(),
-            sha256: archive::sha256_hex(token.as_bytes()),
+            // From the hash, not the secret: the id is logged, and must tell nothing about it.
+            id: hash[..8].to_string(),
+            sha256: hash,
             scopes,
             package: package.map(str::to_string),
             owner: owner.to_string(),
@@ -412,7 +423,7 @@ impl Registry {
             return Err(ApiError::new(
                 409,
                 format!(
-                    "`{name}` version {} is already published, and published versions never change. Raise the version in `holo.toml` (e.g. to {}) and publish again.",
+                    "`{name}` version {} is already published, and versions are immutable: publish {} instead (raise `version` in `holo.toml`).",
                     existing.vers,
                     semver::Version::new(version.major, version.minor, version.patch + 1)
                 ),
@@ -525,7 +536,8 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
         let mut dir = parent;
         while let Some(up) = dir.parent() {
             sync_dir(up)?;
-            if up.join(".lock").exists() || up.as_os_str().is_empty() {
+            // The registry's own folder exists before any write; no need to go higher.
+            if up.join("private").is_dir() || up.as_os_str().is_empty() {
                 break;
             }
             dir = up;
@@ -596,12 +608,11 @@ mod tests {
             .publish(&alice, &archive("mathx", "0.1.0"))
             .unwrap_err();
         assert_eq!(again.status, 409, "{again}");
-        assert!(again.message.contains("never change"), "{again}");
+        assert!(again.message.contains("versions are immutable"), "{again}");
         registry
             .publish(&alice, &archive("mathx", "0.2.0"))
             .unwrap();
-        let text =
-            std::fs::read_to_string(registry.public_dir().join("index/ma/th/mathx")).unwrap();
+        let text = std::fs::read_to_string(registry.public_dir().join("index/mathx")).unwrap();
         assert_eq!(text.lines().count(), 2);
 
         assert!(
