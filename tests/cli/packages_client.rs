@@ -22,6 +22,10 @@ impl Drop for Server {
 }
 
 fn start_server(sandbox: &Sandbox) -> Server {
+    start_server_with(sandbox, &[])
+}
+
+fn start_server_with(sandbox: &Sandbox, extra: &[&str]) -> Server {
     let mut child = Command::new("timeout")
         .args([
             "300",
@@ -33,6 +37,7 @@ fn start_server(sandbox: &Sandbox) -> Server {
             "--dir",
         ])
         .arg(sandbox.path("registry"))
+        .args(extra)
         .env("HOLO_HOME", sandbox.home())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -465,4 +470,64 @@ fn path_dependencies_lock_tree_and_errors_without_a_registry() {
         !sandbox.read("app/holo.toml").contains("geo"),
         "a failed add leaves the manifest"
     );
+}
+
+/// The static deployment from the client's side: the registry URL is a plain `http.server`
+/// over the registry's folder (index and archives), `config.json` sends writes to
+/// `holo registry serve`. Publish, add and download all work through it.
+#[test]
+fn the_client_resolves_and_downloads_from_a_static_server() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.path("registry")).unwrap();
+    let mut python = Command::new("timeout")
+        .args([
+            "300",
+            "python3",
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(sandbox.path("registry"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    BufReader::new(python.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split("port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let static_url = format!("http://127.0.0.1:{port}");
+    let writer = start_server_with(&sandbox, &["--dl", &format!("{static_url}/archives")]);
+    // Every command below names the static server as the registry.
+    let server = Server {
+        child: python,
+        url: static_url.clone(),
+    };
+    let tok = token(&sandbox, "publish-new,publish-update,yank");
+    library(&sandbox, "0.1.0");
+    app(&sandbox, "app");
+    let env = [("HOLO_REGISTRY_TOKEN", tok.as_str())];
+    ok(holo(&sandbox, &server, "mathx", &["publish"], &env, None));
+    ok(holo(&sandbox, &server, "app", &["add", "mathx"], &[], None));
+    let lock = sandbox.read("app/holo.lock");
+    assert!(
+        lock.contains(&format!("source = \"registry+{static_url}\"")),
+        "{lock}"
+    );
+    assert!(
+        sandbox
+            .home()
+            .join("packages/mathx-0.1.0/src/lib.holo")
+            .is_file()
+    );
+    drop(writer);
 }
