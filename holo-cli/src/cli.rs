@@ -57,6 +57,20 @@ pub enum Command {
     Run(RunArgs),
     /// Run the package's tests.
     Test(TestArgs),
+    /// Add a dependency to holo.toml, resolve it and write holo.lock.
+    Add(AddArgs),
+    /// Remove a dependency from holo.toml and holo.lock.
+    Remove(RemoveArgs),
+    /// Move locked dependencies to the newest versions the requirements allow.
+    Update(UpdateArgs),
+    /// Show the dependency graph as holo.lock has it.
+    Tree(TreeArgs),
+    /// Store a registry token (read from standard input) for `publish` and `yank`.
+    Login(LoginArgs),
+    /// Check, test, pack and upload the package to a registry.
+    Publish(PublishArgs),
+    /// Mark a published version as yanked (new resolutions skip it), or undo that.
+    Yank(YankArgs),
     /// Show or trim the shared cache of results that every package reuses.
     Cache(CacheArgs),
     /// Remove what holo wrote under the package's `target/` folder (recorded test results and
@@ -79,6 +93,21 @@ pub enum Command {
     /// Internal: run the program `holo run` sends on file descriptor 3, with ARGS.
     #[command(name = "__run", hide = true)]
     RunChild(RunChildArgs),
+}
+
+/// How a command that reads dependencies may change `holo.lock` and use the network.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DepsArgs {
+    /// Fail instead of changing holo.lock when it does not match holo.toml.
+    #[arg(long)]
+    pub locked: bool,
+    /// Use only the local caches: no index or package is downloaded.
+    #[arg(long)]
+    pub offline: bool,
+    /// The registry for dependencies that name none [default: HOLO_REGISTRY, else `registry` in
+    /// `$HOLO_HOME/config.toml`].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
 }
 
 /// How a command may use the project's daemon.
@@ -182,6 +211,8 @@ pub struct InitArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    #[command(flatten)]
+    pub deps: DepsArgs,
     /// How to report diagnostics.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -198,6 +229,8 @@ pub struct CheckArgs {
 pub struct BuildArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    #[command(flatten)]
+    pub deps: DepsArgs,
     /// How to report diagnostics.
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -211,6 +244,8 @@ pub struct BuildArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    #[command(flatten)]
+    pub deps: DepsArgs,
     /// How to report diagnostics (the program's own output is not affected).
     #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -233,6 +268,8 @@ pub struct RunArgs {
 pub struct TestArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    #[command(flatten)]
+    pub deps: DepsArgs,
     /// Run only the tests whose name contains FILTER (`geometry::` runs one module's tests).
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
@@ -266,6 +303,100 @@ pub struct TestArgs {
     /// parents.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The package to add, with an optional version requirement: `mathx`, `mathx@0.2`,
+    /// `mathx@^1.2`. Without one, the newest version (not yanked) with a caret requirement.
+    #[arg(value_name = "NAME[@REQ]")]
+    pub spec: String,
+    /// Add a package from a folder instead of a registry.
+    #[arg(long, value_name = "DIR", conflicts_with = "offline")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub deps: DepsArgs,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The dependency to remove.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub deps: DepsArgs,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Update only these packages (and what they need); by default every dependency.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub deps: DepsArgs,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub deps: DepsArgs,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The registry the token is for [default: HOLO_REGISTRY, else `registry` in
+    /// `$HOLO_HOME/config.toml`].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The token comes from HOLO_REGISTRY_TOKEN, else from `holo login`. Before \
+                  uploading, `holo publish` runs the package's tests (which check it first)."
+)]
+pub struct PublishArgs {
+    /// Pack and check the package, write the archive under `target/package/` and list its
+    /// files, without uploading.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The registry to publish to [default: HOLO_REGISTRY, else `registry` in
+    /// `$HOLO_HOME/config.toml`].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct YankArgs {
+    /// The version to yank: `mathx@0.1.2`.
+    #[arg(value_name = "NAME@VERSION")]
+    pub spec: String,
+    /// Unyank it: new resolutions may choose it again.
+    #[arg(long)]
+    pub undo: bool,
+    /// The registry [default: HOLO_REGISTRY, else `registry` in `$HOLO_HOME/config.toml`].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -34,8 +34,7 @@ pub struct Manifest {
     /// The package version; `0.0.0` when the manifest does not give one (as Cargo does).
     pub version: semver::Version,
     pub edition: Edition,
-    /// Declared dependencies by name; always empty until packages can be used (listing one is
-    /// an error, see `dependencies_unsupported`).
+    /// Declared dependencies by name.
     pub dependencies: BTreeMap<String, Dependency>,
     /// Settings for `holo run` from the `[run]` table.
     pub run: RunSettings,
@@ -104,11 +103,24 @@ impl std::fmt::Display for Edition {
     }
 }
 
-/// One entry of `[dependencies]`: `name = "requirement"`.
+/// One entry of `[dependencies]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dependency {
     pub name: String,
+    /// The versions allowed (Cargo's caret semantics for a bare `"1.2"`); `*` for a path
+    /// dependency, whose one version is whatever its folder holds.
     pub req: semver::VersionReq,
+    pub source: DependencySource,
+}
+
+/// Where a dependency comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DependencySource {
+    /// A registry: the one named in the entry (`registry = "URL"`, without a final `/`), or the
+    /// default registry of the command (`None`).
+    Registry(Option<String>),
+    /// A folder holding the package, relative to the depending package's root (or absolute).
+    Path(PathBuf),
 }
 
 /// Why a manifest could not be read or is invalid.
@@ -304,7 +316,6 @@ impl Manifest {
         };
 
         let mut dependencies = BTreeMap::new();
-        let mut first_dependency: Option<(String, Range<usize>)> = None;
         for (dep_name, req) in raw.dependencies.unwrap_or_default() {
             if let Err(e) = validate_package_name(dep_name.get_ref()) {
                 return Err(ManifestError::new(
@@ -314,39 +325,8 @@ impl Manifest {
                 .at(&text, dep_name.span(), "invalid package name")
                 .hint(e.hint));
             }
-            let req_span = req.span();
-            let toml::Value::String(req_text) = req.into_inner() else {
-                return Err(ManifestError::new(
-                    path,
-                    format!(
-                        "the requirement for dependency `{}` is not a string",
-                        dep_name.get_ref()
-                    ),
-                )
-                .at(&text, req_span, "expected a string")
-                .hint(format!(
-                    "Write the version requirement as a string, e.g. `{} = \"1.2\"`.",
-                    dep_name.get_ref()
-                )));
-            };
-            let parsed = semver::VersionReq::parse(&req_text).map_err(|e| {
-                ManifestError::new(
-                    path,
-                    format!(
-                        "`{req_text}` is not a valid version requirement for dependency `{}`: {e}",
-                        dep_name.get_ref()
-                    ),
-                )
-                .at(&text, req_span.clone(), "invalid version requirement")
-                .hint("Requirements use Cargo's syntax: `\"1.2\"` (same as `\"^1.2\"`), `\"~1.2.3\"`, `\">=1, <3\"`, `\"=1.0.4\"` or `\"*\"`.")
-            })?;
-            let name = dep_name.into_inner();
-            first_dependency.get_or_insert((name.clone(), req_span));
-            dependencies.insert(name.clone(), Dependency { name, req: parsed });
-        }
-        // Remove this check when packages can be fetched and used.
-        if let Some((name, span)) = first_dependency {
-            return Err(dependencies_unsupported(&name, span, &text, path));
+            let dep = parse_dependency(dep_name.get_ref(), req, &text, path)?;
+            dependencies.insert(dep.name.clone(), dep);
         }
 
         let run = RunSettings {
@@ -433,20 +413,106 @@ fn parse_seconds(
     }
 }
 
-/// The error for a manifest that lists dependencies: holo cannot fetch or use packages yet, and
-/// a dependency accepted and then ignored would make `use` of it fail with a puzzling error.
-fn dependencies_unsupported(
+/// One `[dependencies]` entry: `name = "req"`, `name = { version = "req", registry = "URL" }`
+/// or `name = { path = "../dir" }`.
+fn parse_dependency(
     name: &str,
-    span: Range<usize>,
+    value: Spanned<toml::Value>,
     text: &Arc<str>,
     path: &Path,
-) -> ManifestError {
-    ManifestError::new(
-        path,
-        format!("dependencies are not supported yet, but `[dependencies]` lists `{name}`"),
-    )
-    .at(text, span, "holo cannot fetch or use this package yet")
-    .hint("Remove the entries of `[dependencies]` (an empty table is fine) and copy the code you need into this package's `src/` folder for now.")
+) -> Result<Dependency, ManifestError> {
+    let span = value.span();
+    let forms = format!(
+        "Write `{name} = \"0.1\"`, `{name} = {{ version = \"0.1\", registry = \"http://host:port\" }}` or `{name} = {{ path = \"../{name}\" }}`."
+    );
+    let parse_req = |req_text: &str, span: Range<usize>| {
+        semver::VersionReq::parse(req_text).map_err(|e| {
+            ManifestError::new(
+                path,
+                format!("`{req_text}` is not a valid version requirement for dependency `{name}`: {e}"),
+            )
+            .at(text, span, "invalid version requirement")
+            .hint("Requirements use Cargo's syntax: `\"1.2\"` (same as `\"^1.2\"`), `\"~1.2.3\"`, `\">=1, <3\"`, `\"=1.0.4\"` or `\"*\"`.")
+        })
+    };
+    match value.into_inner() {
+        toml::Value::String(req_text) => Ok(Dependency {
+            name: name.to_string(),
+            req: parse_req(&req_text, span)?,
+            source: DependencySource::Registry(None),
+        }),
+        toml::Value::Table(table) => {
+            // The inner values lost their spans in `toml::Value`; errors point at the entry.
+            let bad = |message: String, label: &str| {
+                ManifestError::new(path, message)
+                    .at(text, span.clone(), label)
+                    .hint(forms.clone())
+            };
+            for key in table.keys() {
+                if !["version", "registry", "path"].contains(&key.as_str()) {
+                    return Err(bad(
+                        format!("unknown key `{key}` in dependency `{name}`"),
+                        "unknown key",
+                    ));
+                }
+            }
+            let string = |key: &str| -> Result<Option<String>, ManifestError> {
+                match table.get(key) {
+                    None => Ok(None),
+                    Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+                    Some(_) => Err(bad(
+                        format!("`{key}` of dependency `{name}` is not a string"),
+                        "expected a string",
+                    )),
+                }
+            };
+            let version = string("version")?;
+            let registry = string("registry")?;
+            let dir = string("path")?;
+            match (version, registry, dir) {
+                (None, None, Some(dir)) => Ok(Dependency {
+                    name: name.to_string(),
+                    req: semver::VersionReq::STAR,
+                    source: DependencySource::Path(PathBuf::from(dir)),
+                }),
+                (_, _, Some(_)) => Err(bad(
+                    format!(
+                        "dependency `{name}` gives a `path` together with `version` or `registry`"
+                    ),
+                    "path and registry",
+                )),
+                (None, _, None) => Err(bad(
+                    format!("dependency `{name}` gives neither a `version` nor a `path`"),
+                    "no version",
+                )),
+                (Some(req_text), registry, None) => {
+                    if let Some(url) = &registry
+                        && !(url.starts_with("http://") || url.starts_with("https://"))
+                    {
+                        return Err(bad(
+                            format!(
+                                "the registry `{url}` of dependency `{name}` is not an http:// or https:// URL"
+                            ),
+                            "invalid registry URL",
+                        ));
+                    }
+                    Ok(Dependency {
+                        name: name.to_string(),
+                        req: parse_req(&req_text, span.clone())?,
+                        source: DependencySource::Registry(
+                            registry.map(|u| u.trim_end_matches('/').to_string()),
+                        ),
+                    })
+                }
+            }
+        }
+        _ => Err(ManifestError::new(
+            path,
+            format!("the requirement for dependency `{name}` is not a string"),
+        )
+        .at(text, span, "expected a string")
+        .hint(forms)),
+    }
 }
 
 /// `[run] memory`: a size with a unit, at least 1 MiB (less cannot hold a program's values).
@@ -581,24 +647,71 @@ mod tests {
     }
 
     #[test]
-    fn parses_a_full_manifest_but_refuses_dependencies() {
-        let e = parse(
-            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\ngeometry = \"1.2\"\nutil = \">=0.3, <0.5\"\n",
-        )
-        .unwrap_err();
-        assert_eq!(
-            e.message,
-            "dependencies are not supported yet, but `[dependencies]` lists `geometry`"
-        );
-        assert_eq!(pos(&e), (7, 12));
+    fn parses_a_full_manifest() {
         let m = parse(
-            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\n",
+            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\ngeometry = \"1.2\"\nutil = \">=0.3, <0.5\"\n",
         )
         .unwrap();
         assert_eq!(m.name, "hello");
         assert_eq!(m.version, semver::Version::new(0, 1, 0));
         assert_eq!(m.edition, Edition::E2026);
-        assert!(m.dependencies.is_empty());
+        assert_eq!(
+            m.dependencies["geometry"].req,
+            semver::VersionReq::parse("^1.2").unwrap()
+        );
+        assert_eq!(
+            m.dependencies["util"].req,
+            semver::VersionReq::parse(">=0.3, <0.5").unwrap()
+        );
+    }
+
+    #[test]
+    fn dependencies_come_from_a_registry_or_a_path() {
+        let m = parse(
+            "[package]\nname = \"a\"\n[dependencies]\nx = { version = \"^1.2\", registry = \"http://h:1/\" }\ny = { path = \"../y\" }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.dependencies["x"].source,
+            DependencySource::Registry(Some("http://h:1".into()))
+        );
+        assert_eq!(
+            m.dependencies["y"].source,
+            DependencySource::Path(PathBuf::from("../y"))
+        );
+        for (entry, message) in [
+            (
+                "x = 3",
+                "the requirement for dependency `x` is not a string",
+            ),
+            (
+                "x = { vers = \"1\" }",
+                "unknown key `vers` in dependency `x`",
+            ),
+            (
+                "x = { registry = \"http://h\" }",
+                "dependency `x` gives neither a `version` nor a `path`",
+            ),
+            (
+                "x = { path = \"../x\", version = \"1\" }",
+                "dependency `x` gives a `path` together with `version` or `registry`",
+            ),
+            (
+                "x = { version = \"1\", registry = \"h:1\" }",
+                "the registry `h:1` of dependency `x` is not an http:// or https:// URL",
+            ),
+            (
+                "x = { version = \"one\" }",
+                "`one` is not a valid version requirement for dependency `x`: unexpected character 'o' while parsing major version number",
+            ),
+        ] {
+            let e = error(&format!(
+                "[package]\nname = \"a\"\n[dependencies]\n{entry}\n"
+            ));
+            assert_eq!(e.message, message, "{entry}");
+            assert_eq!(pos(&e).0, 4, "{entry}");
+            assert!(e.hint.is_some());
+        }
     }
 
     #[test]
@@ -815,7 +928,7 @@ mod tests {
         );
         assert_eq!(pos(&e), (4, 12));
 
-        let e = error("[package]\nname = \"a\"\n[dependencies]\ngeometry = { version = \"1\" }\n");
+        let e = error("[package]\nname = \"a\"\n[dependencies]\ngeometry = 1\n");
         assert_eq!(
             e.message,
             "the requirement for dependency `geometry` is not a string"

@@ -245,20 +245,6 @@ fn a_malformed_manifest_is_reported_with_its_line() {
         .code(2)
         .stderr_contains("is not a valid version requirement for dependency `geometry`")
         .stderr_contains(" --> holo.toml:4:12");
-    // Until packages exist, a dependency is refused, not silently ignored.
-    sandbox.write(
-        "holo.toml",
-        "[package]\nname = \"hello\"\n[dependencies]\ngeometry = \"1.2\"\n",
-    );
-    sandbox
-        .holo(&["check"])
-        .run()
-        .code(2)
-        .stderr_contains(
-            "error: dependencies are not supported yet, but `[dependencies]` lists `geometry`",
-        )
-        .stderr_contains(" --> holo.toml:4:12")
-        .stderr_contains("an empty table is fine");
 }
 
 #[test]

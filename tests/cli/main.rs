@@ -11,6 +11,7 @@ mod help;
 mod init;
 mod new;
 mod packages;
+mod packages_client;
 mod registry;
 mod run;
 mod test;

@@ -14,6 +14,13 @@ pub fn exec(shell: &mut Shell, args: BuildArgs) -> Result<ExitCode, CliError> {
     let Some(location) = target.locate(shell, CommandKind::Build) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
+    // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
+    // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
+    if let Some(code) =
+        target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Build)
+    {
+        return Ok(code);
+    }
     if let Some(code) = target.via_daemon(shell, &location, crate::daemon::Request::Build) {
         return Ok(code);
     }

@@ -13,6 +13,13 @@ pub fn exec(shell: &mut Shell, args: CheckArgs) -> Result<ExitCode, CliError> {
     let Some(location) = target.locate(shell, CommandKind::Check) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
+    // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
+    // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
+    if let Some(code) =
+        target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Check)
+    {
+        return Ok(code);
+    }
     if args.watch {
         let cycle = crate::daemon::server::Cycle::Check;
         return crate::watch::watch(shell, location, args.message_format, cycle, &target.daemon);

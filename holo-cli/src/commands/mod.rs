@@ -7,9 +7,11 @@ mod cache;
 mod check;
 mod clean;
 mod daemon;
+mod deps;
 mod dev;
 mod init;
 mod new;
+mod publish;
 mod registry;
 mod run;
 mod test;
@@ -34,6 +36,13 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Build(args) => build::exec(shell, args),
         Command::Run(args) => run::exec(shell, args),
         Command::Test(args) => test::exec(shell, args),
+        Command::Add(args) => deps::add(shell, args),
+        Command::Remove(args) => deps::remove(shell, args),
+        Command::Update(args) => deps::update(shell, args),
+        Command::Tree(args) => deps::tree(shell, args),
+        Command::Login(args) => publish::login(shell, args),
+        Command::Publish(args) => publish::publish(shell, args),
+        Command::Yank(args) => publish::yank(shell, args),
         Command::Cache(args) => cache::exec(shell, args),
         Command::Clean(args) => clean::exec(shell, args),
         Command::Daemon(args) => daemon::exec(shell, args),
@@ -90,6 +99,24 @@ impl Target {
                 None
             }
         }
+    }
+
+    /// The dependency step before compiling (see `deps::prepare`). A failure is reported like
+    /// any error that ends the command (an `error` event and the summary in JSON mode) and its
+    /// exit code returned.
+    pub fn prepare_dependencies(
+        &self,
+        shell: &mut Shell,
+        location: &PackageLocation,
+        deps: &crate::cli::DepsArgs,
+        command: CommandKind,
+    ) -> Option<ExitCode> {
+        let err = deps::prepare(shell, location, deps).err()?;
+        let mut printer = Printer::new(shell, self.format, Style::Command);
+        let name = holo_pkg::Manifest::load(&location.manifest_path)
+            .map_or_else(|_| location.dir_name(), |m| m.name);
+        let stopped = crate::host::project::fatal(&mut printer, command, &name, &err, self.start);
+        Some(ExitCode::from(stopped.0))
     }
 
     /// The answer of the project's daemon, printed, and its exit code — or `None` when no

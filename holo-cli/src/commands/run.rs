@@ -25,6 +25,12 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
     let Some(location) = target.locate(shell, CommandKind::Run) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
+    // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
+    // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
+    if let Some(code) = target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Run)
+    {
+        return Ok(code);
+    }
     // Dropped without a program (the package does not compile), the child is stopped. A
     // child that cannot be started is reported only if there is a program to run.
     let memory = args

@@ -17,6 +17,12 @@ pub fn exec(shell: &mut Shell, args: TestArgs) -> Result<ExitCode, CliError> {
     let Some(location) = target.locate(shell, CommandKind::Test) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
+    // Dependencies are resolved (or read from holo.lock) and fetched before anything compiles,
+    // so that a lock that disagrees with the manifest fails here, with `--locked`, clearly.
+    if let Some(code) = target.prepare_dependencies(shell, &location, &args.deps, CommandKind::Test)
+    {
+        return Ok(code);
+    }
     let request = TestRequest {
         filter: args.filter,
         exact: args.exact,
