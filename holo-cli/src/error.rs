@@ -100,6 +100,26 @@ impl CliError {
     }
 
     /// A source file or folder that could not be read.
+    /// A [`holo_pkg::PkgError`] as the CLI shows errors: the first line as the message (lower
+    /// case, without its final period), the other lines and the hint after it.
+    pub fn from_pkg(e: holo_pkg::PkgError) -> CliError {
+        let mut lines = e.message.lines();
+        let first = lines.next().unwrap_or_default();
+        let mut message: String = first.chars().take(1).flat_map(char::to_lowercase).collect();
+        message.push_str(&first[first.chars().next().map_or(0, char::len_utf8)..]);
+        let rest: Vec<&str> = lines.collect();
+        if rest.is_empty() {
+            message = message.trim_end_matches('.').to_string();
+        } else {
+            message = format!("{}\n{}", message.trim_end_matches(':'), rest.join("\n"));
+        }
+        let err = CliError::new(message);
+        match e.hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    }
+
     pub fn from_vfs(err: &VfsError) -> CliError {
         match err {
             VfsError::NotUtf8 { path, offset } => CliError::new(format!("`{path}` is not valid UTF-8"))

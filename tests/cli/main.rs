@@ -12,6 +12,7 @@ mod init;
 mod new;
 mod packages;
 mod packages_client;
+mod packages_compile;
 mod registry;
 mod run;
 mod test;

@@ -10,24 +10,9 @@ use holo_pkg::{PkgError, Resolution, ResolveOptions, Source, Update};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// A [`PkgError`] as the CLI shows errors: the first line as the message (lower case, without
-/// its final period), the other lines and the hint after it.
+/// A [`PkgError`] as the CLI shows errors (see [`CliError::from_pkg`]).
 pub fn pkg_error(e: PkgError) -> CliError {
-    let mut lines = e.message.lines();
-    let first = lines.next().unwrap_or_default();
-    let mut message: String = first.chars().take(1).flat_map(char::to_lowercase).collect();
-    message.push_str(&first[first.chars().next().map_or(0, char::len_utf8)..]);
-    let rest: Vec<&str> = lines.collect();
-    if rest.is_empty() {
-        message = message.trim_end_matches('.').to_string();
-    } else {
-        message = format!("{}\n{}", message.trim_end_matches(':'), rest.join("\n"));
-    }
-    let err = CliError::new(message);
-    match e.hint {
-        Some(h) => err.with_hint(h),
-        None => err,
-    }
+    CliError::from_pkg(e)
 }
 
 /// The resolve options of a command: `$HOLO_HOME`, the default registry, the flags.

@@ -358,10 +358,12 @@ impl Loop {
         {
             shell.warn(format!("{}; changes in it may be missed", e.message));
         }
-        let changes = touched.changes();
+        let mut changes = touched.changes();
         if changes.is_empty() {
             return false;
         }
+        // A cycle also looks at the dependencies (a path dependency is not watched).
+        changes.push(crate::host::changes::ChangeEvent::Dependencies);
         let start = Instant::now();
         let changed = host.apply_changes(&changes);
         tracing::debug!(elapsed = ?start.elapsed(), ?changes, changed, "applied the changes");
@@ -464,6 +466,9 @@ impl Loop {
         {
             panic!("injected by HOLO_TEST_PANIC_IN_CHECK");
         }
+        // A path dependency's sources are not watched: look at them before every answer (the
+        // package cache's versions are not re-read), so that no answer is stale.
+        host.apply_changes(&[crate::host::changes::ChangeEvent::Dependencies]);
         match request {
             Request::Check => host.check(out, start),
             Request::Build => host.build(out, start),

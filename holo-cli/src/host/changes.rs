@@ -21,4 +21,8 @@ pub enum ChangeEvent {
     Overlay { path: String, text: String },
     /// The editor closed the buffer: the disk's text counts again.
     OverlayRemoved(String),
+    /// The dependencies may have changed (`holo.lock`, a path dependency's sources): read them
+    /// again. Nothing watches a path dependency's folder, so a resident host applies this
+    /// before every answer; unchanged versions of the package cache are not re-read.
+    Dependencies,
 }

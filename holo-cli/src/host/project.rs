@@ -186,6 +186,7 @@ impl ProjectHost {
                     self.session.set_overlay(path, Some(text.clone()))
                 }
                 ChangeEvent::OverlayRemoved(path) => self.session.set_overlay(path, None),
+                ChangeEvent::Dependencies => self.session.refresh_dependencies(),
             };
         }
         changed

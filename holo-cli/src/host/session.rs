@@ -46,6 +46,11 @@ pub struct Session {
     /// compiler hands out the same `Arc` until the text changes): a resident host hashes only
     /// the files a save changed.
     hashes: std::collections::HashMap<String, (Arc<str>, [u8; 32])>,
+    /// Why the dependencies could not be loaded, while they cannot.
+    dependencies_error: Option<CliError>,
+    /// The dependencies loaded: module name → folder, and whether the folder never changes
+    /// (an unpacked archive of the package cache, named by its version).
+    dependencies: BTreeMap<String, (PathBuf, bool)>,
 }
 
 impl Session {
@@ -66,6 +71,8 @@ impl Session {
             sources: Sources::default(),
             overlays: BTreeMap::new(),
             hashes: Default::default(),
+            dependencies_error: None,
+            dependencies: BTreeMap::new(),
         }
     }
 
@@ -75,7 +82,59 @@ impl Session {
         let manifest = crate::host::package::load_manifest(&location);
         let mut session = Session::new(location, manifest);
         session.scan(SRC_DIR);
+        session.refresh_dependencies();
         session
+    }
+
+    /// Loads the dependencies the lock names from the local caches (the commands resolve and
+    /// fetch before they open the package; nothing here uses the network), replacing what was
+    /// loaded. Returns whether anything changed.
+    pub fn refresh_dependencies(&mut self) -> bool {
+        let had_error = self.dependencies_error.take().is_some();
+        let wanted = match self.dependency_list() {
+            Ok(list) => list,
+            Err(e) => {
+                self.dependencies_error = Some(e);
+                Vec::new()
+            }
+        };
+        match self.set_dependencies(&wanted) {
+            Ok(changed) => changed || had_error || self.dependencies_error.is_some(),
+            Err(e) => {
+                self.dependencies_error = Some(e);
+                true
+            }
+        }
+    }
+
+    /// Each dependency's module name and folder, from `holo.lock` and the package cache.
+    fn dependency_list(&self) -> Result<Vec<(String, PathBuf)>, CliError> {
+        let Ok(manifest) = &self.manifest else {
+            return Ok(Vec::new());
+        };
+        if manifest.dependencies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let home = crate::host::store::holo_home()?;
+        let env = std::env::var("HOLO_REGISTRY").ok();
+        let registry = holo_pkg::config::default_registry(None, env.as_deref(), &home)
+            .map_err(CliError::from_pkg)?;
+        let opts = holo_pkg::ResolveOptions {
+            home,
+            registry,
+            locked: false,
+            offline: true,
+            update: holo_pkg::Update::Nothing,
+        };
+        let packages = holo_pkg::dependency_roots(&self.root, &opts).map_err(|e| {
+            CliError::from_pkg(e).with_hint(
+                "Fetch the dependencies with `holo check` (or `holo update`), which may use the network.",
+            )
+        })?;
+        Ok(packages
+            .into_iter()
+            .map(|p| (holo_compiler::ids::package_module_name(&p.name), p.root))
+            .collect())
     }
 
     /// Loads the sources of the package's dependencies — `(module name, the folder holding its
@@ -83,8 +142,20 @@ impl Session {
     /// what was loaded before. Returns whether anything changed; a dependency whose sources
     /// cannot be read is an error naming it (nothing is half-loaded).
     pub fn set_dependencies(&mut self, deps: &[(String, PathBuf)]) -> Result<bool, CliError> {
+        let cache = crate::host::store::holo_home()
+            .ok()
+            .map(|home| home.join("packages"));
         let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+        let mut kept: Vec<String> = Vec::new();
+        let mut loaded = BTreeMap::new();
         for (name, dir) in deps {
+            let immutable = cache.as_ref().is_some_and(|c| dir.starts_with(c));
+            loaded.insert(name.clone(), (dir.clone(), immutable));
+            if immutable && self.dependencies.get(name) == Some(&(dir.clone(), true)) {
+                // The same unpacked version as before: its files cannot have changed.
+                kept.push(format!("{}{name}/", holo_compiler::ids::DEPENDENCY_DIR));
+                continue;
+            }
             let vfs = DiskVfs::new(dir);
             let found = vfs.list(SRC_DIR).map_err(|e| {
                 CliError::from_vfs(&e).with_hint(format!(
@@ -107,7 +178,9 @@ impl Session {
         }
         let mut changed = false;
         for path in self.compiler.file_paths() {
+            let stays = kept.iter().any(|prefix| path.starts_with(prefix.as_str()));
             if path.starts_with(holo_compiler::ids::DEPENDENCY_DIR)
+                && !stays
                 && !wanted.contains_key(path.as_str())
             {
                 changed |= self.compiler.remove_file(&path);
@@ -116,6 +189,7 @@ impl Session {
         for (path, text) in &wanted {
             changed |= self.compiler.set_file(path, text);
         }
+        self.dependencies = loaded;
         Ok(changed)
     }
 
@@ -182,6 +256,7 @@ impl Session {
         self.manifest_bytes = bytes;
         self.manifest = Manifest::load(&self.manifest_path)
             .map_err(|e| CliError::from_manifest(e, MANIFEST_FILE));
+        self.refresh_dependencies();
         true
     }
 
@@ -318,6 +393,7 @@ impl Session {
         if let Err(e) = &self.manifest {
             out.push(e.clone());
         }
+        out.extend(self.dependencies_error.iter().cloned());
         out.extend(self.dir_errors.values().map(CliError::from_vfs));
         for state in self.files.values() {
             if let FileState::Unreadable(e) = state {

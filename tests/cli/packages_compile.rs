@@ -1,0 +1,94 @@
+//! Dependencies in the compiler, through the real binary: a path dependency is checked, run and
+//! tested with the package (its module is its name, only its `pub` items are reachable, its
+//! own tests and warnings are not the package's), an edit of it reruns exactly the tests that
+//! reach what changed, and a daemon's answer follows it.
+
+use holo_tests::Sandbox;
+
+fn packages(sandbox: &Sandbox) {
+    sandbox.write(
+        "mathx/holo.toml",
+        "[package]\nname = \"mathx\"\nversion = \"0.1.0\"\nedition = \"2026\"\n",
+    );
+    sandbox.write(
+        "mathx/src/lib.holo",
+        "pub fn square(x: i64) -> i64 {\n    helpers::times(x, x)\n}\n\nfn unused_here() {\n    let x = 1;\n}\n\n#[test]\nfn fails_in_the_dependency() {\n    assert(false);\n}\n",
+    );
+    sandbox.write(
+        "mathx/src/helpers.holo",
+        "pub fn times(a: i64, b: i64) -> i64 {\n    a * b\n}\n",
+    );
+    sandbox.write(
+        "app/holo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2026\"\n\n[dependencies]\nmathx = { path = \"../mathx\" }\n",
+    );
+    sandbox.write(
+        "app/src/main.holo",
+        "use mathx::square;\n\nfn main() {\n    println(square(7));\n}\n\nfn twice(x: i64) -> i64 {\n    x * 2\n}\n\n#[test]\nfn squares() {\n    assert_eq(mathx::square(3), 9);\n}\n\n#[test]\nfn doubles() {\n    assert_eq(twice(2), 4);\n}\n",
+    );
+}
+
+#[test]
+fn a_path_dependency_is_checked_run_and_tested_with_the_package() {
+    let sandbox = Sandbox::new();
+    packages(&sandbox);
+    let check = sandbox.holo(&["check"]).cwd("app").run();
+    check.code(0);
+    assert!(!check.stderr.contains("unused"), "{}", check.stderr);
+    sandbox
+        .holo(&["run", "--no-daemon"])
+        .cwd("app")
+        .run()
+        .code(0)
+        .stdout_contains("49\n");
+    let test = sandbox.holo(&["test", "--no-daemon"]).cwd("app").run();
+    test.code(0);
+    assert!(
+        !test.stdout.contains("fails_in_the_dependency"),
+        "{}",
+        test.stdout
+    );
+    // A private item of the dependency is not reachable.
+    sandbox.write(
+        "app/src/main.holo",
+        "fn main() {\n    println(mathx::helpers::times(1, 2));\n    mathx::unused_here();\n}\n",
+    );
+    sandbox
+        .holo(&["check"])
+        .cwd("app")
+        .run()
+        .code(1)
+        .stderr_contains("E0603");
+}
+
+#[test]
+fn an_edit_of_a_path_dependency_reruns_what_reaches_it_and_the_daemon_follows() {
+    let sandbox = Sandbox::new();
+    packages(&sandbox);
+    sandbox
+        .holo(&["test", "--no-daemon"])
+        .cwd("app")
+        .run()
+        .code(0);
+    sandbox.write(
+        "mathx/src/helpers.holo",
+        "pub fn times(a: i64, b: i64) -> i64 {\n    a * b + 1\n}\n",
+    );
+    let run = sandbox
+        .holo(&["test", "--no-daemon", "--affected", "--explain"])
+        .cwd("app")
+        .run();
+    run.code(1)
+        .stdout_contains("mathx::helpers::times")
+        .stdout_contains("test doubles ... ok (cached)");
+    // Through a daemon: started with the edit in place, then the edit undone.
+    sandbox.holo(&["daemon", "start"]).cwd("app").run().code(0);
+    sandbox.holo(&["test"]).cwd("app").run().code(1);
+    sandbox.write(
+        "mathx/src/helpers.holo",
+        "pub fn times(a: i64, b: i64) -> i64 {\n    a * b\n}\n",
+    );
+    let after = sandbox.holo(&["test"]).cwd("app").run();
+    sandbox.holo(&["daemon", "stop"]).cwd("app").run();
+    after.code(0);
+}
