@@ -353,6 +353,20 @@ pub fn package_diagnostics(db: &dyn salsa::Database) -> Vec<(Name, Diagnostic)> 
     let files = package.files(db);
     let mut out = Vec::new();
     for path in files.keys() {
+        if let Some((dependency, "src/main.holo")) = crate::ids::split_dependency_path(path) {
+            out.push((
+                path.clone(),
+                Diagnostic::error(
+                    crate::diagnostic::codes::BAD_MODULE_NAME,
+                    format!("the dependency `{dependency}` has a `src/main.holo`: only its library is used"),
+                    Loc::Span(crate::span::Span::default()),
+                )
+                .with_hint(
+                    "A dependency must be a library (`src/lib.holo`); its `src/main.holo` is not compiled. Ask its authors to move the program out, or depend on a library version.",
+                ),
+            ));
+            continue;
+        }
         if ModulePath::from_file_path(path).is_none() {
             out.push((
                 path.clone(),
