@@ -284,6 +284,21 @@ fn publish_add_update_yank_and_a_second_project() {
     let tree = ok(holo(&sandbox, &server, "app", &["tree"], &[], None));
     assert_eq!(tree.stdout, "app v0.1.0\n└── mathx v0.1.0\n");
 
+    // The dependency's code is compiled with the app: its module is its name.
+    sandbox.write(
+        "app/src/main.holo",
+        "use mathx::square;\n\nfn main() {\n    println(square(5));\n}\n",
+    );
+    let run = ok(holo(
+        &sandbox,
+        &server,
+        "app",
+        &["run", "--locked", "--no-daemon"],
+        &[],
+        None,
+    ));
+    assert_eq!(run.stdout, "25\n", "{}", run.stderr);
+
     // A fix is published: the lock holds until `holo update`.
     library(&sandbox, "0.1.1");
     ok(holo(&sandbox, &server, "mathx", &["publish"], &[], None));
