@@ -35,6 +35,8 @@ pub const SYNC_PREFIX: &str = ".holo-sync-";
 pub struct PackageWatcher {
     root: PathBuf,
     watcher: RecommendedWatcher,
+    /// The `src/` folders of path dependencies being watched (outside the package).
+    dependencies: Vec<PathBuf>,
 }
 
 /// What one batch of file events asks for.
@@ -49,6 +51,8 @@ pub struct Touched {
     pub files: BTreeSet<String>,
     /// Sync markers that appeared.
     pub markers: BTreeSet<String>,
+    /// `holo.lock` or a path dependency's source changed: read the dependencies again.
+    pub dependencies: bool,
 }
 
 impl PackageWatcher {
@@ -64,6 +68,7 @@ impl PackageWatcher {
         let mut this = PackageWatcher {
             root: root.to_path_buf(),
             watcher,
+            dependencies: Vec::new(),
         };
         this.watch_src()?;
         Ok(this)
@@ -78,6 +83,26 @@ impl PackageWatcher {
                 .map_err(|e| watch_error(&src, &e))?;
         }
         Ok(())
+    }
+}
+
+impl PackageWatcher {
+    /// Watches exactly these path dependencies' `src/` folders (recursively): their saves are
+    /// changes of the package too.
+    pub fn watch_dependencies(&mut self, dirs: Vec<PathBuf>) {
+        for old in &self.dependencies {
+            if !dirs.contains(old) {
+                let _ = self.watcher.unwatch(old);
+            }
+        }
+        for dir in &dirs {
+            if !self.dependencies.contains(dir) && dir.is_dir() {
+                if let Err(e) = self.watcher.watch(dir, RecursiveMode::Recursive) {
+                    tracing::warn!(dir = %dir.display(), error = %e, "cannot watch a path dependency");
+                }
+            }
+        }
+        self.dependencies = dirs;
     }
 }
 
@@ -113,9 +138,19 @@ impl Touched {
         );
         for path in &event.paths {
             let Some(relative) = relative_path(root, path) else {
+                // Outside the package: a watched path dependency's source.
+                if session
+                    .path_dependency_dirs()
+                    .iter()
+                    .any(|d| path.starts_with(d))
+                {
+                    self.dependencies = true;
+                }
                 continue;
             };
-            if relative == MANIFEST_FILE {
+            if relative == holo_pkg::lock::LOCK_FILE {
+                self.dependencies = true;
+            } else if relative == MANIFEST_FILE {
                 self.manifest = true;
             } else if relative == SRC_DIR {
                 self.src_root = true;
@@ -160,6 +195,9 @@ impl Touched {
             if !scanned.iter().any(|s| is_within(file, s)) {
                 out.push(ChangeEvent::File(file.clone()));
             }
+        }
+        if self.dependencies {
+            out.push(ChangeEvent::Dependencies);
         }
         out
     }

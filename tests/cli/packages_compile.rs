@@ -92,3 +92,39 @@ fn an_edit_of_a_path_dependency_reruns_what_reaches_it_and_the_daemon_follows() 
     sandbox.holo(&["daemon", "stop"]).cwd("app").run();
     after.code(0);
 }
+
+/// `check --watch` watches a path dependency's sources: a save there is a cycle of the package.
+#[test]
+fn a_watch_follows_saves_in_a_path_dependency() {
+    let sandbox = Sandbox::new();
+    packages(&sandbox);
+    let watch = sandbox
+        .holo(&["check", "--watch", "--message-format", "json"])
+        .cwd("app")
+        .spawn();
+    let summaries = |out: &[String]| {
+        out.iter()
+            .filter(|l| l.contains("\"type\":\"summary\""))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    watch.wait_for("the first check", |out, _| {
+        (summaries(out).len() == 1).then_some(())
+    });
+    sandbox.write(
+        "mathx/src/helpers.holo",
+        "pub fn times(a: i64, b: i64) -> str {\n    a * b\n}\n",
+    );
+    let broken = watch.wait_for("a check after the dependency broke", |out, _| {
+        summaries(out).get(1).cloned()
+    });
+    assert!(!broken.contains("\"errors\":0"), "{broken}");
+    sandbox.write(
+        "mathx/src/helpers.holo",
+        "pub fn times(a: i64, b: i64) -> i64 {\n    a * b\n}\n",
+    );
+    let fixed = watch.wait_for("a check after the dependency was fixed", |out, _| {
+        summaries(out).get(2).cloned()
+    });
+    assert!(fixed.contains("\"errors\":0"), "{fixed}");
+}

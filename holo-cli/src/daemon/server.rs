@@ -86,6 +86,7 @@ pub fn serve(
     })?;
     let started = Instant::now();
     let mut host = ProjectHost::open_resident(location.clone());
+    watcher.watch_dependencies(host.session().path_dependency_dirs());
     let mut state = Loop {
         started,
         requests: 0,
@@ -358,14 +359,14 @@ impl Loop {
         {
             shell.warn(format!("{}; changes in it may be missed", e.message));
         }
-        let mut changes = touched.changes();
+        let changes = touched.changes();
         if changes.is_empty() {
             return false;
         }
-        // A cycle also looks at the dependencies (a path dependency is not watched).
-        changes.push(crate::host::changes::ChangeEvent::Dependencies);
         let start = Instant::now();
         let changed = host.apply_changes(&changes);
+        // The manifest or the lock may have added or removed path dependencies.
+        watcher.watch_dependencies(host.session().path_dependency_dirs());
         tracing::debug!(elapsed = ?start.elapsed(), ?changes, changed, "applied the changes");
         changed
     }

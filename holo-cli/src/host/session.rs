@@ -107,6 +107,16 @@ impl Session {
         }
     }
 
+    /// The `src/` folders of the path dependencies loaded (which can change while a watcher
+    /// runs; the package cache's versions cannot).
+    pub fn path_dependency_dirs(&self) -> Vec<PathBuf> {
+        self.dependencies
+            .values()
+            .filter(|(_, immutable)| !immutable)
+            .map(|(dir, _)| dir.join(SRC_DIR))
+            .collect()
+    }
+
     /// Each dependency's module name and folder, from `holo.lock` and the package cache.
     fn dependency_list(&self) -> Result<Vec<(String, PathBuf)>, CliError> {
         let Ok(manifest) = &self.manifest else {
