@@ -96,10 +96,11 @@ impl PackageWatcher {
             }
         }
         for dir in &dirs {
-            if !self.dependencies.contains(dir) && dir.is_dir() {
-                if let Err(e) = self.watcher.watch(dir, RecursiveMode::Recursive) {
-                    tracing::warn!(dir = %dir.display(), error = %e, "cannot watch a path dependency");
-                }
+            if !self.dependencies.contains(dir)
+                && dir.is_dir()
+                && let Err(e) = self.watcher.watch(dir, RecursiveMode::Recursive)
+            {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot watch a path dependency");
             }
         }
         self.dependencies = dirs;
