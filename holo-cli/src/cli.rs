@@ -352,6 +352,11 @@ pub struct UpdateArgs {
 pub struct TreeArgs {
     #[command(flatten)]
     pub deps: DepsArgs,
+    /// How to report: the tree as text, or one JSON object per package on stdout
+    /// (`{"type":"package","name","version","source","checksum","dependencies"}`, the package
+    /// itself first with `"root":true`).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
     /// The package's `holo.toml`; by default it is searched for in the current folder and its
     /// parents.
     #[arg(long, value_name = "PATH")]

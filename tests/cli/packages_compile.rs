@@ -41,6 +41,22 @@ fn a_path_dependency_is_checked_run_and_tested_with_the_package() {
         .run()
         .code(0)
         .stdout_contains("49\n");
+    let tree = sandbox
+        .holo(&["tree", "--message-format", "json"])
+        .cwd("app")
+        .run();
+    tree.code(0);
+    let packages = tree.json();
+    assert_eq!(packages.len(), 2, "{}", tree.stdout);
+    assert_eq!(packages[0]["root"], true);
+    assert_eq!(packages[1]["name"], "mathx");
+    assert!(
+        packages[1]["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("path+")),
+        "{}",
+        tree.stdout
+    );
     let test = sandbox.holo(&["test", "--no-daemon"]).cwd("app").run();
     test.code(0);
     assert!(

@@ -259,6 +259,38 @@ pub fn tree(shell: &mut Shell, args: TreeArgs) -> Result<ExitCode, CliError> {
     let opts = options(&args.deps, Update::Nothing)?;
     let resolution = holo_pkg::resolve_package(&location.root, &opts).map_err(pkg_error)?;
     report(shell, &resolution);
+    if args.message_format == crate::cli::MessageFormat::Json {
+        let roots: Vec<&String> = manifest.dependencies.keys().collect();
+        let mut out = serde_json::json!({
+            "type": "package",
+            "name": manifest.name,
+            "version": manifest.version.to_string(),
+            "root": true,
+            "dependencies": roots,
+        })
+        .to_string();
+        out.push('\n');
+        for p in &resolution.packages {
+            let source = match &p.source {
+                Source::Registry(url) => format!("registry+{url}"),
+                Source::Path(dir) => format!("path+{}", dir.display()),
+            };
+            out.push_str(
+                &serde_json::json!({
+                    "type": "package",
+                    "name": p.name,
+                    "version": p.version.to_string(),
+                    "source": source,
+                    "checksum": p.checksum,
+                    "dependencies": p.dependencies,
+                })
+                .to_string(),
+            );
+            out.push('\n');
+        }
+        shell.out_text(&out);
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = format!("{} v{}\n", manifest.name, manifest.version);
     let roots: Vec<String> = manifest.dependencies.keys().cloned().collect();
     draw(
