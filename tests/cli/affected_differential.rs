@@ -170,9 +170,11 @@ fn differences(check: &Report, warm: &Report, clean: &Report) -> Vec<String> {
         ));
     }
     if warm.code != clean.code {
+        // The clean build's own words, for the exit codes that are not about the package (a
+        // run that could not start under load is told apart from a wrong answer this way).
         out.push(format!(
-            "`holo test --affected` exited with {:?}, the clean build with {:?}",
-            warm.code, clean.code
+            "`holo test --affected` exited with {:?}, the clean build with {:?}\n--- clean build stderr:\n{}",
+            warm.code, clean.code, clean.stderr
         ));
     }
     let names = |r: &Report| r.tests.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
