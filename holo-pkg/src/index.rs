@@ -143,11 +143,30 @@ pub fn agent() -> ureq::Agent {
 
 /// A response: status and body.
 pub(crate) fn http_get(agent: &ureq::Agent, url: &str) -> Result<(u16, Vec<u8>), PkgError> {
-    let mut resp = agent.get(url).call().map_err(|e| {
+    http_get_if(agent, url, None).map(|(status, body, _)| (status, body))
+}
+
+/// A response to a GET that is answered `304 Not Modified` (with no body) when the resource
+/// still has the entity tag `etag`; the answer's own entity tag comes back too.
+pub(crate) fn http_get_if(
+    agent: &ureq::Agent,
+    url: &str,
+    etag: Option<&str>,
+) -> Result<(u16, Vec<u8>, Option<String>), PkgError> {
+    let mut request = agent.get(url);
+    if let Some(tag) = etag {
+        request = request.header("If-None-Match", tag);
+    }
+    let mut resp = request.call().map_err(|e| {
         PkgError::new(format!("Could not reach the registry at {url}: {e}."))
             .hint("Check that the registry URL is right and the server runs, or pass `--offline` to use only what is cached locally.")
     })?;
     let status = resp.status().as_u16();
+    let tag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = resp
         .body_mut()
         .with_config()
@@ -157,7 +176,7 @@ pub(crate) fn http_get(agent: &ureq::Agent, url: &str) -> Result<(u16, Vec<u8>),
             PkgError::new(format!("Could not read the answer of {url}: {e}."))
                 .hint("Try again; if it keeps failing, the registry is unwell.")
         })?;
-    Ok((status, body))
+    Ok((status, body, tag))
 }
 
 /// The folder under `$HOLO_HOME/index-cache/` for registry `url`: the URL made a file name.
@@ -261,12 +280,29 @@ impl Index for HttpIndex {
             parse_index_file(&text, &cached.display().to_string())?
         } else {
             let url = format!("{}/index/{}", self.url, crate::registry::index_path(name));
-            let (status, body) = http_get(&self.agent, &url)?;
+            // The cached copy is revalidated, not downloaded again, when the registry says it
+            // has not changed (its entity tag, kept beside the copy).
+            let etag_file = self.cache.join(format!("{name}.etag"));
+            let known = std::fs::read_to_string(&etag_file)
+                .ok()
+                .filter(|_| cached.is_file());
+            let (status, body, etag) = http_get_if(&self.agent, &url, known.as_deref())?;
             match status {
+                304 => {
+                    let text = std::fs::read_to_string(&cached)
+                        .map_err(|_| self.not_cached(&format!("The index of `{name}`")))?;
+                    parse_index_file(&text, &cached.display().to_string())?
+                }
                 200 => {
                     let text = String::from_utf8_lossy(&body).into_owned();
                     let entries = parse_index_file(&text, &url)?;
                     write_cache(&cached, &body);
+                    match etag {
+                        Some(tag) => write_cache(&etag_file, tag.as_bytes()),
+                        None => {
+                            let _ = std::fs::remove_file(&etag_file);
+                        }
+                    }
                     entries
                 }
                 404 => Vec::new(),

@@ -284,6 +284,17 @@ fn publish_add_update_yank_and_a_second_project() {
     let tree = ok(holo(&sandbox, &server, "app", &["tree"], &[], None));
     assert_eq!(tree.stdout, "app v0.1.0\n└── mathx v0.1.0\n");
 
+    // The index copy is kept with its entity tag, so a later resolution revalidates it (304)
+    // instead of downloading it again.
+    let cache = sandbox.home().join("index-cache");
+    let tagged = std::fs::read_dir(&cache)
+        .map(|dirs| {
+            dirs.flatten()
+                .any(|d| d.path().join("mathx.etag").is_file())
+        })
+        .unwrap_or(false);
+    assert!(tagged, "no mathx.etag under {}", cache.display());
+
     // The dependency's code is compiled with the app: its module is its name.
     sandbox.write(
         "app/src/main.holo",
