@@ -314,6 +314,10 @@ pub struct AddArgs {
     /// Add a package from a folder instead of a registry.
     #[arg(long, value_name = "DIR", conflicts_with = "offline")]
     pub path: Option<PathBuf>,
+    /// How to report: status lines, or one JSON object per change of the lock on stdout
+    /// (`{"type":"lock","name","from","to"}`, `from`/`to` null when added/removed).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
     #[command(flatten)]
     pub deps: DepsArgs,
     /// The package's `holo.toml`; by default it is searched for in the current folder and its
@@ -327,6 +331,10 @@ pub struct RemoveArgs {
     /// The dependency to remove.
     #[arg(value_name = "NAME")]
     pub name: String,
+    /// How to report: status lines, or one JSON object per change of the lock on stdout
+    /// (`{"type":"lock","name","from","to"}`, `from`/`to` null when added/removed).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
     #[command(flatten)]
     pub deps: DepsArgs,
     /// The package's `holo.toml`; by default it is searched for in the current folder and its
@@ -340,6 +348,10 @@ pub struct UpdateArgs {
     /// Update only these packages (and what they need); by default every dependency.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// How to report: status lines, or one JSON object per change of the lock on stdout
+    /// (`{"type":"lock","name","from","to"}`, `from`/`to` null when added/removed).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
     #[command(flatten)]
     pub deps: DepsArgs,
     /// The package's `holo.toml`; by default it is searched for in the current folder and its

@@ -57,6 +57,31 @@ fn a_path_dependency_is_checked_run_and_tested_with_the_package() {
         "{}",
         tree.stdout
     );
+    // Lock changes as JSON, for tools: removing and adding back the dependency.
+    let removed = sandbox
+        .holo(&["remove", "mathx", "--message-format", "json"])
+        .cwd("app")
+        .run();
+    removed.code(0);
+    assert_eq!(
+        removed.json()[0],
+        serde_json::json!({"type": "lock", "name": "mathx", "from": "0.1.0", "to": null}),
+        "{}",
+        removed.stdout
+    );
+    let added = sandbox
+        .holo(&[
+            "add",
+            "mathx",
+            "--path",
+            "../mathx",
+            "--message-format",
+            "json",
+        ])
+        .cwd("app")
+        .run();
+    added.code(0);
+    assert_eq!(added.json()[0]["to"], "0.1.0", "{}", added.stdout);
     let test = sandbox.holo(&["test", "--no-daemon"]).cwd("app").run();
     test.code(0);
     assert!(

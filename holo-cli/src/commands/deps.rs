@@ -31,8 +31,26 @@ pub fn options(deps: &DepsArgs, update: Update) -> Result<ResolveOptions, CliErr
     })
 }
 
-/// Prints what a resolution changed in the lock.
-fn report(shell: &mut Shell, resolution: &Resolution) {
+/// Prints what a resolution changed in the lock: status lines, or with `json` one
+/// `{"type":"lock","name","from","to"}` object per change on stdout.
+fn report(shell: &mut Shell, resolution: &Resolution, json: bool) {
+    if json {
+        let mut out = String::new();
+        for (name, old, new) in resolution.changes() {
+            out.push_str(
+                &serde_json::json!({
+                    "type": "lock",
+                    "name": name,
+                    "from": old.map(|v| v.to_string()),
+                    "to": new.map(|v| v.to_string()),
+                })
+                .to_string(),
+            );
+            out.push('\n');
+        }
+        shell.out_text(&out);
+        return;
+    }
     for (name, old, new) in resolution.changes() {
         match (old, new) {
             (None, Some(v)) => shell.status("Locking", format!("{name} v{v}")),
@@ -48,9 +66,10 @@ fn resolve_and_fetch(
     shell: &mut Shell,
     root: &Path,
     opts: &ResolveOptions,
+    json: bool,
 ) -> Result<Vec<holo_pkg::ResolvedPackage>, CliError> {
     let resolution = holo_pkg::resolve_package(root, opts).map_err(pkg_error)?;
-    report(shell, &resolution);
+    report(shell, &resolution, json);
     let missing: Vec<String> = resolution
         .packages
         .iter()
@@ -87,7 +106,7 @@ pub fn prepare(
         return Ok(());
     }
     let opts = options(deps, Update::Nothing)?;
-    resolve_and_fetch(shell, &location.root, &opts).map(|_| ())
+    resolve_and_fetch(shell, &location.root, &opts, false).map(|_| ())
 }
 
 fn locate(manifest_path: Option<&Path>) -> Result<PackageLocation, CliError> {
@@ -167,7 +186,8 @@ pub fn add(shell: &mut Shell, args: AddArgs) -> Result<ExitCode, CliError> {
     let after = holo_pkg::edit::set_dependency(&before, &name, &value);
     write_manifest(&location, &after)?;
     shell.status("Adding", format!("{name} = {value}"));
-    if let Err(e) = resolve_and_fetch(shell, &location.root, &opts) {
+    let json = args.message_format == crate::cli::MessageFormat::Json;
+    if let Err(e) = resolve_and_fetch(shell, &location.root, &opts, json) {
         // The manifest goes back as it was: a requirement that cannot be met is not added.
         let _ = std::fs::write(&location.manifest_path, &before);
         return Err(e);
@@ -210,7 +230,8 @@ pub fn remove(shell: &mut Shell, args: RemoveArgs) -> Result<ExitCode, CliError>
     let opts = options(&args.deps, Update::Nothing)?;
     write_manifest(&location, &after)?;
     shell.status("Removing", format!("{} from dependencies", args.name));
-    if let Err(e) = resolve_and_fetch(shell, &location.root, &opts) {
+    let json = args.message_format == crate::cli::MessageFormat::Json;
+    if let Err(e) = resolve_and_fetch(shell, &location.root, &opts, json) {
         let _ = std::fs::write(&location.manifest_path, &before);
         return Err(e);
     }
@@ -239,14 +260,15 @@ pub fn update(shell: &mut Shell, args: UpdateArgs) -> Result<ExitCode, CliError>
         Update::Only(args.names)
     };
     let opts = options(&args.deps, update)?;
+    let json = args.message_format == crate::cli::MessageFormat::Json;
     let resolution = holo_pkg::resolve_package(&location.root, &opts).map_err(pkg_error)?;
-    if resolution.changes().is_empty() {
+    if resolution.changes().is_empty() && !json {
         shell.status(
             "Locking",
             "no changes: every dependency is at the newest allowed version",
         );
     }
-    report(shell, &resolution);
+    report(shell, &resolution, json);
     holo_pkg::fetch(&resolution.packages, &opts).map_err(pkg_error)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -258,8 +280,9 @@ pub fn tree(shell: &mut Shell, args: TreeArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::from_manifest(e, holo_pkg::MANIFEST_FILE))?;
     let opts = options(&args.deps, Update::Nothing)?;
     let resolution = holo_pkg::resolve_package(&location.root, &opts).map_err(pkg_error)?;
-    report(shell, &resolution);
-    if args.message_format == crate::cli::MessageFormat::Json {
+    let json = args.message_format == crate::cli::MessageFormat::Json;
+    report(shell, &resolution, json);
+    if json {
         let roots: Vec<&String> = manifest.dependencies.keys().collect();
         let mut out = serde_json::json!({
             "type": "package",
