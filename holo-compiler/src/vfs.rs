@@ -170,6 +170,56 @@ impl Compiler {
         }
     }
 
+    /// Makes the files whose path starts with `prefix` exactly `files` (the package's other
+    /// files stay as they are), in one change, parsing in parallel: how a dependency's sources
+    /// (`deps/NAME/`) are loaded. Returns whether anything changed.
+    pub fn set_files_under(
+        &mut self,
+        prefix: &str,
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> bool {
+        use rayon::prelude::*;
+        let old = self.package.files(&self.db).clone();
+        let mut new_map: BTreeMap<Name, SourceFile> = old
+            .iter()
+            .filter(|(path, _)| !path.starts_with(prefix))
+            .map(|(path, file)| (path.clone(), *file))
+            .collect();
+        let mut changed: Vec<(String, String)> = Vec::new();
+        for (path, text) in files {
+            match old.get(path.as_str()) {
+                Some(file) if **file.text(&self.db) == *text => {
+                    new_map.insert(Name::from(path), *file);
+                }
+                _ => changed.push((path, text)),
+            }
+        }
+        // A file rewritten in place keeps its handle: what changed is its inputs, not the map.
+        let rewritten = !changed.is_empty();
+        let parsed: Vec<ParsedFile> = changed
+            .par_iter()
+            .map(|(_, text)| crate::syntax::parse(text))
+            .collect();
+        for ((path, text), parsed) in changed.into_iter().zip(parsed) {
+            let existing = old.get(path.as_str()).copied();
+            let durability = if db::is_dependency_file(&path) {
+                Durability::HIGH
+            } else {
+                Durability::MEDIUM
+            };
+            let file = self.write_file(existing, &path, &text, parsed, durability);
+            new_map.insert(Name::from(path), file);
+        }
+        if new_map == old {
+            return rewritten;
+        }
+        self.package
+            .set_files(&mut self.db)
+            .with_durability(Durability::MEDIUM)
+            .to(new_map);
+        true
+    }
+
     /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the
     /// same text again starts no new salsa revision.
     pub fn set_file(&mut self, path: &str, text: &str) -> bool {
@@ -636,6 +686,20 @@ mod tests {
             .iter()
             .map(|(p, t)| (p.to_string(), t.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn set_files_under_replaces_only_its_folder_and_says_when_a_text_changed() {
+        let mut c = Compiler::new(PackageKind::Bin);
+        c.set_files(files(&[("src/main.holo", "fn main() {}")]));
+        let dep = |text: &str| files(&[("deps/m/src/lib.holo", text)]);
+        assert!(c.set_files_under("deps/m/", dep("pub fn f() {}")));
+        assert!(!c.set_files_under("deps/m/", dep("pub fn f() {}")));
+        // Rewritten in place (same handle): still a change.
+        assert!(c.set_files_under("deps/m/", dep("pub fn g() {}")));
+        assert_eq!(c.file_paths().len(), 2);
+        assert!(c.set_files_under("deps/m/", Vec::new()));
+        assert_eq!(c.file_paths(), vec![Name::from("src/main.holo")]);
     }
 
     #[test]

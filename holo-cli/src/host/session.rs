@@ -155,15 +155,15 @@ impl Session {
         let cache = crate::host::store::holo_home()
             .ok()
             .map(|home| home.join("packages"));
-        let mut wanted: BTreeMap<String, String> = BTreeMap::new();
-        let mut kept: Vec<String> = Vec::new();
+        let dir_of = |name: &str| format!("{}{name}/", holo_compiler::ids::DEPENDENCY_DIR);
+        // Read everything first: a dependency that cannot be read changes nothing.
+        let mut reads: Vec<(String, Vec<(String, String)>)> = Vec::new();
         let mut loaded = BTreeMap::new();
         for (name, dir) in deps {
             let immutable = cache.as_ref().is_some_and(|c| dir.starts_with(c));
             loaded.insert(name.clone(), (dir.clone(), immutable));
             if immutable && self.dependencies.get(name) == Some(&(dir.clone(), true)) {
                 // The same unpacked version as before: its files cannot have changed.
-                kept.push(format!("{}{name}/", holo_compiler::ids::DEPENDENCY_DIR));
                 continue;
             }
             let vfs = DiskVfs::new(dir);
@@ -173,31 +173,35 @@ impl Session {
                     dir.display()
                 ))
             })?;
+            let mut files = Vec::with_capacity(found.len());
             for path in found {
                 match vfs.read_source(&path) {
                     Ok(ReadOutcome::Text(text)) => {
-                        wanted.insert(
-                            format!("{}{name}/{path}", holo_compiler::ids::DEPENDENCY_DIR),
-                            text,
-                        );
+                        files.push((format!("{}{path}", dir_of(name)), text))
                     }
                     Ok(ReadOutcome::Missing) => {}
                     Err(e) => return Err(CliError::from_source(&e)),
                 }
             }
+            reads.push((name.clone(), files));
         }
         let mut changed = false;
-        for path in self.compiler.file_paths() {
-            let stays = kept.iter().any(|prefix| path.starts_with(prefix.as_str()));
-            if path.starts_with(holo_compiler::ids::DEPENDENCY_DIR)
-                && !stays
-                && !wanted.contains_key(path.as_str())
-            {
-                changed |= self.compiler.remove_file(&path);
-            }
+        // Dependencies no longer there go (every file under their folder).
+        let gone: Vec<String> = self
+            .compiler
+            .file_paths()
+            .iter()
+            .filter_map(|p| holo_compiler::ids::split_dependency_path(p).map(|(n, _)| n))
+            .filter(|n| !loaded.contains_key(n))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for name in gone {
+            changed |= self.compiler.set_files_under(&dir_of(&name), Vec::new());
         }
-        for (path, text) in &wanted {
-            changed |= self.compiler.set_file(path, text);
+        // Each dependency read is loaded in one change, its files parsed in parallel.
+        for (name, files) in reads {
+            changed |= self.compiler.set_files_under(&dir_of(&name), files);
         }
         self.dependencies = loaded;
         Ok(changed)
