@@ -141,33 +141,7 @@ impl Compiler {
     /// added, changed ones updated, missing ones removed. Use it to load a package (files are
     /// parsed in parallel); use [`Compiler::set_file`] for the edits that follow.
     pub fn set_files(&mut self, files: impl IntoIterator<Item = (String, String)>) {
-        use rayon::prelude::*;
-        let old = self.package.files(&self.db).clone();
-        let mut new_map: BTreeMap<Name, SourceFile> = BTreeMap::new();
-        let mut changed: Vec<(String, String)> = Vec::new();
-        for (path, text) in files {
-            match old.get(path.as_str()) {
-                Some(file) if **file.text(&self.db) == *text => {
-                    new_map.insert(Name::from(path), *file);
-                }
-                _ => changed.push((path, text)),
-            }
-        }
-        let parsed: Vec<ParsedFile> = changed
-            .par_iter()
-            .map(|(_, text)| crate::syntax::parse(text))
-            .collect();
-        for ((path, text), parsed) in changed.into_iter().zip(parsed) {
-            let existing = old.get(path.as_str()).copied();
-            let file = self.write_file(existing, &path, &text, parsed, Durability::MEDIUM);
-            new_map.insert(Name::from(path), file);
-        }
-        if new_map != old {
-            self.package
-                .set_files(&mut self.db)
-                .with_durability(Durability::MEDIUM)
-                .to(new_map);
-        }
+        self.set_files_under("", files);
     }
 
     /// Makes the files whose path starts with `prefix` exactly `files` (the package's other

@@ -74,6 +74,22 @@ struct Lower<'a> {
     closures: Vec<ir::Function>,
 }
 
+/// What every function lowered from one item reads: its inference result and positions.
+struct Shared<'a> {
+    db: &'a dyn salsa::Database,
+    infer: &'a InferenceResult,
+    source_map: Option<&'a ast::ItemSourceMap>,
+    text: &'a str,
+    starts: &'a [u32],
+}
+
+/// The item functions are lowered from (for the keys and names of its closures).
+struct Origin {
+    item_key: String,
+    item_name: String,
+    file_path: String,
+}
+
 /// Lowers one function, method or associated function: the function itself first, then the
 /// functions made for its closures.
 pub(super) fn lower(
@@ -102,29 +118,21 @@ pub(super) fn lower(
     let source_map = index.and_then(|i| parsed.source_maps.get(i));
     let (path, line) = item_position(db, &id, sig.name_node);
 
-    let mut cx = Lower {
-        db,
-        infer: &infer,
-        source_map,
-        text: file.text(db),
-        starts: line_starts(db, file),
-        locals: Vec::new(),
-        is_var: Vec::new(),
-        map: HashMap::new(),
-        blocks: Vec::new(),
-        current: None,
-        sites: Vec::new(),
-        site_of: HashMap::new(),
-        callees: Vec::new(),
-        callee_of: HashMap::new(),
-        loops: Vec::new(),
-        own_bindings: false,
-        ret_ty: ir_ty(&infer.ret),
-        item_key: item_key(&id),
-        item_name: id.display_path(),
-        file_path: path.clone(),
-        closures: Vec::new(),
-    };
+    let mut cx = Lower::start(
+        Shared {
+            db,
+            infer: &infer,
+            source_map,
+            text: file.text(db),
+            starts: line_starts(db, file),
+        },
+        ir_ty(&infer.ret),
+        Origin {
+            item_key: item_key(&id),
+            item_name: id.display_path(),
+            file_path: path.clone(),
+        },
+    );
     let self_mode = match sig.receiver {
         None => SelfMode::None,
         Some(sema::SelfKind::Value) => SelfMode::Value,
@@ -1172,12 +1180,32 @@ impl<'a> Lower<'a> {
     /// A lowerer for a function made from this body (a closure), sharing its item's
     /// inference result and positions.
     fn child(&self, ret_ty: Ty) -> Lower<'a> {
+        Lower::start(
+            Shared {
+                db: self.db,
+                infer: self.infer,
+                source_map: self.source_map,
+                text: self.text,
+                starts: self.starts,
+            },
+            ret_ty,
+            Origin {
+                item_key: self.item_key.clone(),
+                item_name: self.item_name.clone(),
+                file_path: self.file_path.clone(),
+            },
+        )
+    }
+
+    /// A lowerer with nothing lowered yet, for a function of the item `origin` returning
+    /// `ret_ty`.
+    fn start(shared: Shared<'a>, ret_ty: Ty, origin: Origin) -> Lower<'a> {
         Lower {
-            db: self.db,
-            infer: self.infer,
-            source_map: self.source_map,
-            text: self.text,
-            starts: self.starts,
+            db: shared.db,
+            infer: shared.infer,
+            source_map: shared.source_map,
+            text: shared.text,
+            starts: shared.starts,
             locals: Vec::new(),
             is_var: Vec::new(),
             map: HashMap::new(),
@@ -1190,9 +1218,9 @@ impl<'a> Lower<'a> {
             loops: Vec::new(),
             own_bindings: false,
             ret_ty,
-            item_key: self.item_key.clone(),
-            item_name: self.item_name.clone(),
-            file_path: self.file_path.clone(),
+            item_key: origin.item_key,
+            item_name: origin.item_name,
+            file_path: origin.file_path,
             closures: Vec::new(),
         }
     }

@@ -1931,15 +1931,7 @@ impl<'a, 'db> Infer<'a, 'db> {
             } => {
                 let variant = &info.variants[index];
                 if variant.fields.is_empty() {
-                    self.error(
-                        Diagnostic::error(
-                            codes::NOT_CALLABLE,
-                            format!("`{}` is a unit variant, not a function", shown()),
-                            self.loc(callee_node),
-                        )
-                        .with_label("takes no payload")
-                        .with_hint(format!("Write it without parentheses: `{}`.", shown())),
-                    );
+                    self.unit_variant_called(callee_node, &shown());
                     return Callee::Error;
                 }
                 let shared = self.arc(&enum_id);
@@ -1998,15 +1990,7 @@ impl<'a, 'db> Infer<'a, 'db> {
             ValueRes::PreludeVariant(v) => {
                 let (ty, payload) = self.prelude_variant_ty(v);
                 if payload.is_empty() {
-                    self.error(
-                        Diagnostic::error(
-                            codes::NOT_CALLABLE,
-                            format!("`{}` is a unit variant, not a function", shown()),
-                            self.loc(callee_node),
-                        )
-                        .with_label("takes no payload")
-                        .with_hint(format!("Write it without parentheses: `{}`.", shown())),
-                    );
+                    self.unit_variant_called(callee_node, &shown());
                     return Callee::Error;
                 }
                 let res = Resolution::PreludeVariant(v);
@@ -2043,6 +2027,19 @@ impl<'a, 'db> Infer<'a, 'db> {
                 Callee::Error
             }
         }
+    }
+
+    /// E0618: a unit variant (`Token::Plus`, `None`) written as a call.
+    fn unit_variant_called(&mut self, node: NodeId, shown: &str) {
+        self.error(
+            Diagnostic::error(
+                codes::NOT_CALLABLE,
+                format!("`{shown}` is a unit variant, not a function"),
+                self.loc(node),
+            )
+            .with_label("takes no payload")
+            .with_hint(format!("Write it without parentheses: `{shown}`.")),
+        );
     }
 
     fn check_args(
