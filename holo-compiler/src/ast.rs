@@ -243,6 +243,17 @@ pub struct Path {
     pub segments: Vec<Ident>,
 }
 
+impl Path {
+    /// The path as written: `a::b::c`.
+    pub fn display(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Block {
     pub id: NodeId,

@@ -70,6 +70,39 @@ impl Program {
         self.enums.iter().find(|e| e.key == key)
     }
 
+    /// The type of field `i` of a struct or tuple type (without copying its layout).
+    pub fn field_ty(&self, ty: &Ty, i: usize) -> Option<Ty> {
+        match ty {
+            Ty::Struct(key) => self
+                .struct_layout(key)?
+                .fields
+                .get(i)
+                .map(|(_, t)| t.clone()),
+            Ty::Tuple(elems) => elems.get(i).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The type of payload value `field` of variant `variant` of an enum type.
+    pub fn payload_ty(&self, ty: &Ty, variant: usize, field: usize) -> Option<Ty> {
+        match ty {
+            Ty::Enum(key) => self
+                .enum_layout(key)?
+                .variants
+                .get(variant)?
+                .fields
+                .get(field)
+                .cloned(),
+            Ty::Option(t) => (variant == 1 && field == 0).then(|| (**t).clone()),
+            Ty::Result(t, e) => match (variant, field) {
+                (0, 0) => Some((**t).clone()),
+                (1, 0) => Some((**e).clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The fields (name, type) of a struct or tuple type.
     pub fn fields_of(&self, ty: &Ty) -> Option<Vec<(String, Ty)>> {
         match ty {

@@ -1391,19 +1391,8 @@ impl<'a> Lower<'a> {
 
     /// `let pat = value;`
     fn destructure(&mut self, pat: &Pat, v: Val, ty: &Ty) -> Res<()> {
-        let (local, owned) = match v {
-            Val::Owned(t) => (t, Some(t)),
-            Val::Borrowed(Operand::Copy(l)) => (l, None),
-            Val::Borrowed(op) => {
-                let t = self.temp(ty.clone());
-                self.emit(Inst::Assign {
-                    dst: t,
-                    value: Rvalue::Use(op),
-                    site: 0,
-                });
-                (t, ty.is_heap().then_some(t))
-            }
-        };
+        // No need to stabilize: the bindings take references of their own at once.
+        let (local, owned) = self.hold_as_is(v, ty);
         self.bind_all(pat, &Place::local(local), ty)?;
         if let Some(t) = owned {
             self.emit(Inst::Drop(t));
@@ -1414,7 +1403,13 @@ impl<'a> Lower<'a> {
     /// Holds the value of a scrutinee in a local for the time patterns are tested against it
     /// and their bindings used: `(local, owned temporary to drop afterwards)`.
     fn hold(&mut self, v: Val, ty: &Ty) -> (LocalId, Option<LocalId>) {
-        match self.stabilize(v) {
+        let v = self.stabilize(v);
+        self.hold_as_is(v, ty)
+    }
+
+    /// [`Lower::hold`] for a value nothing can change while it is held.
+    fn hold_as_is(&mut self, v: Val, ty: &Ty) -> (LocalId, Option<LocalId>) {
+        match v {
             Val::Owned(t) => (t, Some(t)),
             Val::Borrowed(Operand::Copy(l)) => (l, None),
             Val::Borrowed(op) => {

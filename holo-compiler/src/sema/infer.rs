@@ -1603,14 +1603,7 @@ impl<'a, 'db> Infer<'a, 'db> {
     }
 
     fn path_display(path: &Path) -> String {
-        let mut s = String::new();
-        for (i, seg) in path.segments.iter().enumerate() {
-            if i > 0 {
-                s.push_str("::");
-            }
-            s.push_str(&seg.name);
-        }
-        s
+        path.display()
     }
 
     fn infer_path_expr(&mut self, e: &'a Expr, path: &'a Path) -> Ty {

@@ -750,12 +750,7 @@ impl<'db> ResolveCx<'db> {
                     if !primitive && self.lower_type_path(&path.segments, path.id).is_error() {
                         return Ty::Error;
                     }
-                    let name = path
-                        .segments
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("::");
+                    let name = path.display();
                     self.error(
                         Diagnostic::error(
                             codes::WRONG_TYPE_ARGS,

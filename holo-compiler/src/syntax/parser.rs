@@ -2035,12 +2035,7 @@ impl<'t> Parser<'t> {
     /// A macro call such as `println!` with arguments, out of Rust habit: holo's built-ins are
     /// functions. One error, and the `!` is skipped so that the call is still checked.
     fn macro_call(&mut self, path: &Path) {
-        let name = path
-            .segments
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join("::");
+        let name = path.display();
         self.report(
             Diagnostic::error(
                 codes::SYNTAX,

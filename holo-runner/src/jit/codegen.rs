@@ -615,14 +615,10 @@ impl<'a> Codegen<'a> {
         let program = &self.shared.program;
         let found = match (container, proj) {
             (Ty::Array(elem), Proj::Index(_)) => Some((**elem).clone()),
-            (Ty::Struct(_) | Ty::Tuple(_), Proj::Field(i)) => program
-                .fields_of(container)
-                .and_then(|fields| fields.into_iter().nth(*i as usize))
-                .map(|(_, t)| t),
-            (_, Proj::Payload { variant, field }) => program
-                .variants_of(container)
-                .and_then(|vs| vs.into_iter().nth(*variant as usize))
-                .and_then(|(_, fields)| fields.into_iter().nth(*field as usize)),
+            (_, Proj::Field(i)) => program.field_ty(container, *i as usize),
+            (_, Proj::Payload { variant, field }) => {
+                program.payload_ty(container, *variant as usize, *field as usize)
+            }
             _ => None,
         };
         match found {
