@@ -162,14 +162,19 @@ impl Printer {
             UseTreeKind::Glob => self.s("*"),
             UseTreeKind::Group(trees) => {
                 self.s("{");
-                for (i, t) in trees.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.use_tree(t);
-                }
+                self.joined(&trees, ", ", Self::use_tree);
                 self.s("}");
             }
+        }
+    }
+
+    /// Prints `items` with `print`, `sep` between them.
+    fn joined<T>(&mut self, items: &[T], sep: &str, mut print: impl FnMut(&mut Self, &T)) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.s(sep);
+            }
+            print(self, item);
         }
     }
 
@@ -193,33 +198,18 @@ impl Printer {
             TypeRefKind::Unit => self.s("()"),
             TypeRefKind::Tuple(elems) => {
                 self.s("(");
-                for (i, e) in elems.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.ty(e);
-                }
+                self.joined(&elems, ", ", Self::ty);
                 self.s(")");
             }
             TypeRefKind::Generic { path, args } => {
                 self.path(path);
                 self.s("<");
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.ty(a);
-                }
+                self.joined(&args, ", ", Self::ty);
                 self.s(">");
             }
             TypeRefKind::Fn { params, ret } => {
                 self.s("fn(");
-                for (i, p) in params.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.ty(p);
-                }
+                self.joined(&params, ", ", Self::ty);
                 self.s(")");
                 if let Some(ret) = ret {
                     self.s(" -> ");
@@ -261,30 +251,15 @@ impl Printer {
             PatKind::Variant { path, fields } => {
                 self.path(path);
                 self.s("(");
-                for (i, f) in fields.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.pat(f);
-                }
+                self.joined(&fields, ", ", Self::pat);
                 self.s(")");
             }
             PatKind::Or(alternatives) => {
-                for (i, a) in alternatives.iter().enumerate() {
-                    if i > 0 {
-                        self.s(" | ");
-                    }
-                    self.pat(a);
-                }
+                self.joined(&alternatives, " | ", Self::pat);
             }
             PatKind::Tuple(elems) => {
                 self.s("(");
-                for (i, e) in elems.iter().enumerate() {
-                    if i > 0 {
-                        self.s(", ");
-                    }
-                    self.pat(e);
-                }
+                self.joined(&elems, ", ", Self::pat);
                 self.s(",)");
             }
             PatKind::Struct { path, fields, rest } => {
@@ -430,12 +405,7 @@ impl Printer {
             }
             ExprKind::Array(elements) => {
                 self.s("[");
-                for (i, e) in elements.iter().enumerate() {
-                    if i > 0 {
-                        self.s(" ");
-                    }
-                    self.expr(e);
-                }
+                self.joined(&elements, " ", Self::expr);
                 self.s("]");
             }
             ExprKind::Range { start, end } => {
