@@ -162,7 +162,7 @@ impl Printer {
             UseTreeKind::Glob => self.s("*"),
             UseTreeKind::Group(trees) => {
                 self.s("{");
-                self.joined(&trees, ", ", Self::use_tree);
+                self.joined(trees, ", ", Self::use_tree);
                 self.s("}");
             }
         }
@@ -198,18 +198,18 @@ impl Printer {
             TypeRefKind::Unit => self.s("()"),
             TypeRefKind::Tuple(elems) => {
                 self.s("(");
-                self.joined(&elems, ", ", Self::ty);
+                self.joined(elems, ", ", Self::ty);
                 self.s(")");
             }
             TypeRefKind::Generic { path, args } => {
                 self.path(path);
                 self.s("<");
-                self.joined(&args, ", ", Self::ty);
+                self.joined(args, ", ", Self::ty);
                 self.s(">");
             }
             TypeRefKind::Fn { params, ret } => {
                 self.s("fn(");
-                self.joined(&params, ", ", Self::ty);
+                self.joined(params, ", ", Self::ty);
                 self.s(")");
                 if let Some(ret) = ret {
                     self.s(" -> ");
@@ -251,15 +251,15 @@ impl Printer {
             PatKind::Variant { path, fields } => {
                 self.path(path);
                 self.s("(");
-                self.joined(&fields, ", ", Self::pat);
+                self.joined(fields, ", ", Self::pat);
                 self.s(")");
             }
             PatKind::Or(alternatives) => {
-                self.joined(&alternatives, " | ", Self::pat);
+                self.joined(alternatives, " | ", Self::pat);
             }
             PatKind::Tuple(elems) => {
                 self.s("(");
-                self.joined(&elems, ", ", Self::pat);
+                self.joined(elems, ", ", Self::pat);
                 self.s(",)");
             }
             PatKind::Struct { path, fields, rest } => {
@@ -405,7 +405,7 @@ impl Printer {
             }
             ExprKind::Array(elements) => {
                 self.s("[");
-                self.joined(&elements, " ", Self::expr);
+                self.joined(elements, " ", Self::expr);
                 self.s("]");
             }
             ExprKind::Range { start, end } => {
