@@ -31,7 +31,7 @@ pub struct Ident {
 }
 
 /// The result of parsing one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedFile {
     /// Top-level items in source order, with `impl` methods flattened into [`ItemKind::Method`].
     pub items: Vec<Item>,

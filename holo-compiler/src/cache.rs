@@ -27,7 +27,7 @@
 //! The toolchain's build id is mixed in by the store (`holo_db::Store::result_key`), not here:
 //! the compiler does not know which build it is.
 
-use crate::db::{self, Package, SourceFile};
+use crate::db::{self, Package, ParseState, SourceFile};
 use crate::diagnostic::{Diagnostic, StoredDiagnostic};
 use crate::fingerprint::{Fingerprint, item_interface_fingerprint};
 use crate::ids::ModulePath;
@@ -43,8 +43,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub mod kinds {
     /// A module's checker diagnostics, position-free (`Vec<Diagnostic>`).
     pub const CHECK: &str = "check-module";
-    /// A module's lowered functions with their fingerprints (`Vec<LoweredFunction>`).
-    pub const LOWER: &str = "lower-module";
+    /// A module's lowered functions with their fingerprints, layouts and tests
+    /// ([`LoweredModule`](super::LoweredModule)).
+    pub const LOWER: &str = "lower-module-v2";
+    /// What the keys need of a file ([`FileSummary`](super::FileSummary)), by path and text.
+    pub const SUMMARY: &str = "file-summary";
+    /// A module's lowering without its bodies ([`ModuleSkeleton`](super::ModuleSkeleton)).
+    pub const SKELETON: &str = "lower-skeleton";
 }
 
 /// Where results computed once are kept for later processes. Implemented by the CLI over the
@@ -115,7 +120,7 @@ pub struct ReuseStats {
 }
 
 /// The names through which a module can reach other modules (see the module docs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ModuleRefs {
     /// First segments of `::` paths and every name in `use` declarations.
     pub names: BTreeSet<Name>,
@@ -127,6 +132,9 @@ pub struct ModuleRefs {
 /// syntax tree so that it covers every path, including those in code that does not parse.
 #[salsa::tracked(returns(ref))]
 pub fn module_refs(db: &dyn salsa::Database, file: SourceFile) -> ModuleRefs {
+    if let ParseState::Summarized(summary) = file.state(db) {
+        return summary.refs.clone();
+    }
     let text = file.text(db);
     let tokens = lexer::lex(text).tokens;
     let mut refs = ModuleRefs::default();
@@ -159,6 +167,11 @@ pub fn module_refs(db: &dyn salsa::Database, file: SourceFile) -> ModuleRefs {
 /// A fingerprint of what other modules can see of a module: its items' ids and interfaces.
 #[salsa::tracked(returns(copy))]
 pub fn module_interface(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
+    match file.state(db) {
+        ParseState::Parsed => {}
+        ParseState::Summarized(summary) => return summary.interface,
+        ParseState::Deferred => return interface_of_text(file.path(db), file.text(db)),
+    }
     let parts: Vec<(&crate::ids::ItemId, Option<Fingerprint>)> = file
         .items(db)
         .iter()
@@ -168,6 +181,42 @@ pub fn module_interface(db: &dyn salsa::Database, file: SourceFile) -> Fingerpri
         })
         .collect();
     Fingerprint::of(&parts)
+}
+
+/// [`module_interface`] of a file not parsed into the database: the same fingerprint, from a
+/// parse of its text (item ids are unique within a file, so each id's interface is its own).
+fn interface_of_text(path: &str, text: &str) -> Fingerprint {
+    let parsed = crate::syntax::parse(text);
+    let module = ModulePath::from_file_path(path).unwrap_or_default();
+    let ids = db::item_ids(&module, &parsed.items);
+    let prints: Vec<Fingerprint> = parsed
+        .items
+        .iter()
+        .map(|item| Fingerprint::of(&db::interface_of(item)))
+        .collect();
+    let parts: Vec<(&crate::ids::ItemId, Option<Fingerprint>)> = ids
+        .iter()
+        .zip(prints)
+        .map(|(id, fp)| (id, Some(fp)))
+        .collect();
+    Fingerprint::of(&parts)
+}
+
+/// What the key of a module's results needs of its file, stored under the file's path and
+/// text ([`summary_key`]) so that a later process computes every key without parsing the files
+/// whose results it finds ([`Compiler::resolve_deferred`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct FileSummary {
+    pub refs: ModuleRefs,
+    pub interface: Fingerprint,
+    /// The file has syntax errors: they are reported from its parse, so it is always parsed.
+    pub syntax_errors: bool,
+}
+
+/// The store key of a file's [`FileSummary`].
+pub fn summary_key(path: &str, text: &str) -> Fingerprint {
+    let text_hash = Fingerprint(*blake3::hash(text.as_bytes()).as_bytes());
+    Fingerprint::of(&("holo file summary v1", path, text_hash))
 }
 
 fn first_segment(module: &ModulePath) -> &str {
@@ -185,6 +234,40 @@ pub fn modules_by_top(db: &dyn salsa::Database) -> BTreeMap<Name, Vec<(ModulePat
             .push((path.clone(), *file));
     }
     out
+}
+
+/// The modules whose interfaces a module's results can depend on (see the module docs): the
+/// module itself, every module under a top-level name its paths start with, and the same for
+/// those, transitively (`crate` reaches everything). Sorted by module path.
+#[salsa::tracked(returns(ref))]
+pub fn module_closure(db: &dyn salsa::Database, file: SourceFile) -> Vec<(ModulePath, SourceFile)> {
+    let groups = modules_by_top(db);
+    let own = db::module_path_of(db, file);
+    let mut closure: BTreeMap<&ModulePath, SourceFile> = BTreeMap::new();
+    let mut seen_names: BTreeSet<&str> = BTreeSet::new();
+    let mut work: Vec<SourceFile> = vec![file];
+    if let Some((path, f)) = db::module_map(db).get_key_value(&own) {
+        closure.insert(path, *f);
+    }
+    while let Some(next) = work.pop() {
+        let next_refs = module_refs(db, next);
+        let names: Vec<&str> = if next_refs.whole_package {
+            groups.keys().map(|n| n.as_str()).collect()
+        } else {
+            next_refs.names.iter().map(|n| n.as_str()).collect()
+        };
+        for name in names {
+            if !seen_names.insert(name) {
+                continue;
+            }
+            for (path, dep) in groups.get(name).map(Vec::as_slice).unwrap_or_default() {
+                if closure.insert(path, *dep).is_none() {
+                    work.push(*dep);
+                }
+            }
+        }
+    }
+    closure.into_iter().map(|(m, f)| (m.clone(), f)).collect()
 }
 
 /// The key of a file's checked and lowered results (see the module docs for what it covers).
@@ -213,36 +296,9 @@ pub fn module_key(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
             (r, exists, suggested.flatten())
         })
         .collect();
-    // The closure: this module, every module under a top-level name its paths start with, and
-    // the same for those, transitively (`crate` reaches everything).
-    let own = db::module_path_of(db, file);
-    let mut closure: BTreeMap<&ModulePath, SourceFile> = BTreeMap::new();
-    let mut seen_names: BTreeSet<&str> = BTreeSet::new();
-    let mut work: Vec<SourceFile> = vec![file];
-    if let Some((path, f)) = db::module_map(db).get_key_value(&own) {
-        closure.insert(path, *f);
-    }
-    while let Some(next) = work.pop() {
-        let next_refs = module_refs(db, next);
-        let names: Vec<&str> = if next_refs.whole_package {
-            groups.keys().map(|n| n.as_str()).collect()
-        } else {
-            next_refs.names.iter().map(|n| n.as_str()).collect()
-        };
-        for name in names {
-            if !seen_names.insert(name) {
-                continue;
-            }
-            for (path, dep) in groups.get(name).map(Vec::as_slice).unwrap_or_default() {
-                if closure.insert(path, *dep).is_none() {
-                    work.push(*dep);
-                }
-            }
-        }
-    }
-    let deps: Vec<(&ModulePath, &Name, Fingerprint)> = closure
+    let deps: Vec<(&ModulePath, &Name, Fingerprint)> = module_closure(db, file)
         .iter()
-        .map(|(m, dep)| (*m, dep.path(db), module_interface(db, *dep)))
+        .map(|(m, dep)| (m, dep.path(db), module_interface(db, *dep)))
         .collect();
     let kind = match Package::get(db).kind(db) {
         db::PackageKind::Bin => 0u8,
@@ -336,7 +392,7 @@ impl Compiler {
         use rayon::prelude::*;
         let keyed = keyed_files(self);
         let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
-        let stored = store.get_many(kinds::CHECK, &keys);
+        let stored = self.prefetched.get_many(store, kinds::CHECK, &keys);
         let reused = AtomicUsize::new(0);
         let fresh: std::sync::Mutex<Vec<(Fingerprint, Vec<u8>)>> = Default::default();
         let semantic: BTreeMap<Name, Arc<Vec<Diagnostic>>> = keyed
@@ -377,77 +433,507 @@ impl Compiler {
         (report, stats)
     }
 
-    /// Lowers the package like [`Compiler::lower`], reading each module's lowered functions from
-    /// `store` when it has them and storing those it lowers. Also returns every function's
-    /// behaviour fingerprint by key, for the test-to-code map. The package must have been
-    /// checked free of errors (with [`Compiler::check_with`] or [`Compiler::check`]) first.
+    /// Lowers the package like [`Compiler::lower`], reading each module's lowered functions,
+    /// layouts and tests from `store` when it has them and storing those it lowers; the
+    /// program is linked from those parts, without reading the other modules' syntax. Also
+    /// returns every function's behaviour fingerprint by key, for the test-to-code map. The
+    /// package must have been checked free of errors (with [`Compiler::check_with`] or
+    /// [`Compiler::check`]) first.
     pub fn lower_with(
         &self,
         store: &dyn ResultStore,
     ) -> Result<LoweredProgram, crate::lower::LowerError> {
+        self.lower_stored(store, false)
+    }
+
+    /// Lowers the package like [`Compiler::lower_with`], but the functions of modules read
+    /// from the store are *skeletons* (their callees, no code; see [`ModuleSkeleton`]): enough
+    /// to number, link and compute every test's reach. The code of the ones a caller needs is
+    /// decoded by [`hydrate`] from [`LoweredProgram::lazy`]. For `holo test`, which runs a few
+    /// tests of thousands: decoding every function's code was most of its time.
+    pub fn lower_lazily(
+        &self,
+        store: &dyn ResultStore,
+    ) -> Result<LoweredProgram, crate::lower::LowerError> {
+        self.lower_stored(store, true)
+    }
+
+    fn lower_stored(
+        &self,
+        store: &dyn ResultStore,
+        lazily: bool,
+    ) -> Result<LoweredProgram, crate::lower::LowerError> {
         use rayon::prelude::*;
         let keyed = keyed_files(self);
         let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
-        let stored = store.get_many(kinds::LOWER, &keys);
+        let stored = self.prefetched.get_many(store, kinds::LOWER, &keys);
+        let skeletons = if lazily {
+            self.prefetched.get_many(store, kinds::SKELETON, &keys)
+        } else {
+            vec![None; keys.len()]
+        };
         let reused = AtomicUsize::new(0);
-        let fresh: std::sync::Mutex<Vec<(Fingerprint, Vec<u8>)>> = Default::default();
+        // Each module lowered now: its key, its encoded lowering and its encoded skeleton.
+        type Fresh = Vec<(Fingerprint, Vec<u8>, Vec<u8>)>;
+        let fresh: std::sync::Mutex<Fresh> = Default::default();
         let handle = self.db().clone();
-        let per_file: Vec<Result<Vec<LoweredFunction>, crate::lower::LowerError>> =
-            crate::deep::install(|| {
-                keyed
-                    .par_iter()
-                    .zip(stored.into_par_iter())
-                    .map_with(handle, |db, ((file, key), bytes)| {
-                        if let Some(functions) =
-                            bytes.and_then(|b| decode::<Vec<LoweredFunction>>(&b))
-                        {
-                            reused.fetch_add(1, Ordering::Relaxed);
-                            return Ok(functions);
-                        }
-                        let functions = crate::lower::lower_file_functions(db, *file)?;
-                        let functions: Vec<LoweredFunction> = functions
-                            .into_iter()
-                            .map(|function| LoweredFunction {
-                                fingerprint: function_fingerprint(&function),
-                                function,
-                            })
-                            .collect();
-                        fresh
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((*key, postcard_bytes(&functions)));
-                        Ok(functions)
-                    })
-                    .collect()
-            });
+        let per_file: Vec<Result<Part, crate::lower::LowerError>> = crate::deep::install(|| {
+            keyed
+                .par_iter()
+                .zip(stored.into_par_iter().zip(skeletons.into_par_iter()))
+                .map_with(handle, |db, ((file, key), (bytes, skeleton))| {
+                    if let (Some(bytes), Some(skeleton)) = (&bytes, &skeleton)
+                        && let Some(skeleton) = decode::<ModuleSkeleton>(skeleton)
+                    {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Part::Skeleton(skeleton, bytes.clone()));
+                    }
+                    if let Some(module) = bytes.and_then(|b| decode::<LoweredModule>(&b)) {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Part::Full(module));
+                    }
+                    let module = lower_module(db, *file)?;
+                    let skeleton = ModuleSkeleton::of(&module);
+                    fresh.lock().unwrap_or_else(|e| e.into_inner()).push((
+                        *key,
+                        postcard_bytes(&module),
+                        postcard_bytes(&skeleton),
+                    ));
+                    Ok(Part::Full(module))
+                })
+                .collect()
+        });
         let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
         let lower_stats = ReuseStats {
             reused: reused.into_inner(),
             computed: fresh.len(),
         };
         if !fresh.is_empty() {
-            store.put_many(kinds::LOWER, fresh);
+            let (lowered, skeletons): (Vec<_>, Vec<_>) = fresh
+                .into_iter()
+                .map(|(key, module, skeleton)| ((key, module), (key, skeleton)))
+                .unzip();
+            store.put_many(kinds::LOWER, lowered);
+            store.put_many(kinds::SKELETON, skeletons);
         }
-        let mut functions = Vec::new();
         let mut fingerprints = BTreeMap::new();
-        for file in per_file {
-            for lowered in file? {
-                fingerprints.insert(lowered.function.key.clone(), lowered.fingerprint);
-                functions.push(lowered.function);
+        let mut parts = Vec::with_capacity(per_file.len());
+        let mut lazy = LazyBodies::default();
+        for ((file, _), part) in keyed.iter().zip(per_file) {
+            let module = db::module_path_of(self.db(), *file);
+            match part? {
+                Part::Full(m) => {
+                    let mut functions = Vec::with_capacity(m.functions.len());
+                    for lowered in m.functions {
+                        fingerprints.insert(lowered.function.key.clone(), lowered.fingerprint);
+                        functions.push(lowered.function);
+                    }
+                    parts.push(crate::lower::ModulePart {
+                        module,
+                        functions,
+                        structs: m.structs,
+                        enums: m.enums,
+                        tests: m.tests,
+                    });
+                }
+                Part::Skeleton(m, bytes) => {
+                    let index = lazy.modules.len();
+                    lazy.modules.push(bytes);
+                    let mut functions = Vec::with_capacity(m.functions.len());
+                    for f in m.functions {
+                        fingerprints.insert(f.key.clone(), f.fingerprint);
+                        lazy.module_of.insert(f.key.clone(), index);
+                        lazy.facts.insert(
+                            f.key.clone(),
+                            crate::testmap::KnownFacts {
+                                reads_environment: f.reads_environment,
+                                types: f.types,
+                            },
+                        );
+                        functions.push(ir::Function {
+                            key: f.key,
+                            name: f.name,
+                            file: f.file,
+                            line: f.line,
+                            body: ir::Body {
+                                params: 0,
+                                self_mode: ir::SelfMode::None,
+                                ret: ir::Ty::Unit,
+                                locals: Vec::new(),
+                                blocks: Vec::new(),
+                                sites: Vec::new(),
+                                callees: f.callees,
+                            },
+                            links: Vec::new(),
+                        });
+                    }
+                    parts.push(crate::lower::ModulePart {
+                        module,
+                        functions,
+                        structs: m.structs,
+                        enums: m.enums,
+                        tests: m.tests,
+                    });
+                }
             }
         }
-        let program = crate::lower::link_program(self.db(), functions)?;
+        let kind = *Package::get(self.db()).kind(self.db());
+        let program = crate::lower::link_parts(parts, kind)?;
         Ok(LoweredProgram {
             program,
             fingerprints,
             reuse: lower_stats,
+            lazy: (!lazy.modules.is_empty()).then_some(lazy),
         })
+    }
+}
+
+/// One module's part as [`Compiler::lower_stored`] found it.
+enum Part {
+    Full(LoweredModule),
+    /// The skeleton, and the stored bytes of the whole lowering (decoded only if needed).
+    Skeleton(ModuleSkeleton, Vec<u8>),
+}
+
+/// A module's lowering without the functions' code: what numbering, linking and the tests'
+/// reach need ([`Compiler::lower_lazily`]). Stored beside the [`LoweredModule`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ModuleSkeleton {
+    pub functions: Vec<FunctionSkeleton>,
+    pub structs: Vec<ir::StructLayout>,
+    pub enums: Vec<ir::EnumLayout>,
+    pub tests: Vec<(String, String)>,
+}
+
+/// One function of a [`ModuleSkeleton`].
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FunctionSkeleton {
+    pub key: String,
+    pub name: String,
+    pub file: String,
+    pub line: u32,
+    pub fingerprint: Fingerprint,
+    pub callees: Vec<String>,
+    /// What the function contributes to a test's reach besides its fingerprint (see
+    /// `testmap`): whether it reads the clock or random numbers, and the layouts it mentions.
+    pub reads_environment: bool,
+    pub types: Vec<String>,
+}
+
+impl ModuleSkeleton {
+    fn of(module: &LoweredModule) -> ModuleSkeleton {
+        ModuleSkeleton {
+            functions: module
+                .functions
+                .iter()
+                .map(|l| {
+                    let f = &l.function;
+                    let facts = crate::testmap::KnownFacts::of(f);
+                    FunctionSkeleton {
+                        key: f.key.clone(),
+                        name: f.name.clone(),
+                        file: f.file.clone(),
+                        line: f.line,
+                        fingerprint: l.fingerprint,
+                        callees: f.body.callees.clone(),
+                        reads_environment: facts.reads_environment,
+                        types: facts.types,
+                    }
+                })
+                .collect(),
+            structs: module.structs.clone(),
+            enums: module.enums.clone(),
+            tests: module.tests.clone(),
+        }
+    }
+}
+
+/// The code of the functions a lazily lowered program holds as skeletons
+/// ([`Compiler::lower_lazily`]): each module's stored lowering, still encoded.
+#[derive(Default)]
+pub struct LazyBodies {
+    modules: Vec<Vec<u8>>,
+    /// The module (index into `modules`) of each skeleton function, by key.
+    module_of: std::collections::HashMap<String, usize>,
+    /// What each skeleton function contributes to a test's reach.
+    pub facts: std::collections::HashMap<String, crate::testmap::KnownFacts>,
+}
+
+impl LazyBodies {
+    /// Whether the function `key` is a skeleton.
+    pub fn is_skeleton(&self, key: &str) -> bool {
+        self.module_of.contains_key(key)
+    }
+}
+
+/// Gives the skeleton functions of `program` named by `keys` (and the other functions of their
+/// modules) their code, decoded from `lazy`. Links and numbering stay as they are: a
+/// skeleton's callees are its function's.
+pub fn hydrate<'k>(
+    program: &mut ir::Program,
+    lazy: &mut LazyBodies,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<usize, crate::lower::LowerError> {
+    let modules: BTreeSet<usize> = keys
+        .into_iter()
+        .filter_map(|k| lazy.module_of.get(k).copied())
+        .collect();
+    if modules.is_empty() {
+        return Ok(0);
+    }
+    let index_of: std::collections::HashMap<&str, usize> = program
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.as_str(), i))
+        .collect();
+    let mut replaced: Vec<(usize, ir::Function)> = Vec::new();
+    for &m in &modules {
+        let module = decode::<LoweredModule>(&lazy.modules[m]).ok_or_else(|| {
+            crate::lower::LowerError::Internal(
+                "a stored lowering could not be decoded again".to_string(),
+            )
+        })?;
+        for lowered in module.functions {
+            let Some(&i) = index_of.get(lowered.function.key.as_str()) else {
+                return Err(crate::lower::LowerError::Internal(format!(
+                    "the stored lowering has a function `{}` the program does not",
+                    lowered.function.key
+                )));
+            };
+            replaced.push((i, lowered.function));
+        }
+    }
+    let count = replaced.len();
+    for (i, mut f) in replaced {
+        f.links = std::mem::take(&mut program.functions[i].links);
+        lazy.module_of.remove(&f.key);
+        lazy.facts.remove(&f.key);
+        program.functions[i] = f;
+    }
+    Ok(count)
+}
+
+/// One module's lowering as stored under its key: its functions (callees unlinked) with their
+/// fingerprints, its layouts and its tests — everything linking needs of it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LoweredModule {
+    pub functions: Vec<LoweredFunction>,
+    pub structs: Vec<ir::StructLayout>,
+    pub enums: Vec<ir::EnumLayout>,
+    /// (function key, test name) of its `#[test]` functions, in source order.
+    pub tests: Vec<(String, String)>,
+}
+
+fn lower_module(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<LoweredModule, crate::lower::LowerError> {
+    if *file.state(db) != ParseState::Parsed {
+        return Err(crate::lower::LowerError::Internal(format!(
+            "`{}` was not parsed before it was lowered",
+            file.path(db)
+        )));
+    }
+    let functions = lowered_functions(db, file)?;
+    let (structs, enums) = crate::lower::file_layouts(db, file)?;
+    Ok(LoweredModule {
+        functions,
+        structs,
+        enums,
+        tests: crate::lower::file_tests(db, file),
+    })
+}
+
+/// Results read from a store ahead of the check and the lowering that use them (see
+/// [`Compiler::resolve_deferred`]); each is handed out once.
+#[derive(Default)]
+pub struct Prefetched(std::sync::Mutex<BTreeMap<(&'static str, Fingerprint), Vec<u8>>>);
+
+impl Prefetched {
+    fn put(&self, kind: &'static str, key: Fingerprint, bytes: Vec<u8>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((kind, key), bytes);
+    }
+
+    /// The values under `keys`: those prefetched (taken), the others from `store`.
+    fn get_many(
+        &self,
+        store: &dyn ResultStore,
+        kind: &'static str,
+        keys: &[Fingerprint],
+    ) -> Vec<Option<Vec<u8>>> {
+        let mut out: Vec<Option<Vec<u8>>> = {
+            let mut taken = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().map(|k| taken.remove(&(kind, *k))).collect()
+        };
+        let missing: Vec<usize> = (0..keys.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let wanted: Vec<Fingerprint> = missing.iter().map(|&i| keys[i]).collect();
+            for (i, value) in missing.into_iter().zip(store.get_many(kind, &wanted)) {
+                out[i] = value;
+            }
+        }
+        out
+    }
+}
+
+/// What [`Compiler::resolve_deferred`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeferStats {
+    /// Files whose summary was found: not parsed unless needed.
+    pub summarized: usize,
+    /// Files parsed after all (no summary, syntax errors, results to compute or to point into).
+    pub parsed: usize,
+}
+
+impl Compiler {
+    /// Decides, for the files loaded without parsing ([`Compiler::set_files_deferred`]), which
+    /// must be parsed after all, and parses those: a file whose summary `store` lacks or that
+    /// has syntax errors; a module whose checked results (or, with `lowering`, lowered
+    /// results) are not stored, and every module its results depend on; a module with stored
+    /// diagnostics, and every file they point into. The others stay unparsed: their keys come
+    /// from their summaries and their results from the store (read here and handed to
+    /// [`Compiler::check_with`] and [`Compiler::lower_with`]). Summaries of the files parsed
+    /// are stored for the next process.
+    pub fn resolve_deferred(&mut self, store: &dyn ResultStore, lowering: bool) -> DeferStats {
+        let mut stats = DeferStats::default();
+        let files = self.package_files();
+        let deferred: Vec<(Name, SourceFile)> = files
+            .iter()
+            .filter(|(_, f)| *f.state(self.db()) == ParseState::Deferred)
+            .map(|(p, f)| (p.clone(), *f))
+            .collect();
+        if deferred.is_empty() {
+            return stats;
+        }
+        let summary_keys: Vec<Fingerprint> = deferred
+            .iter()
+            .map(|(path, file)| summary_key(path, file.text(self.db())))
+            .collect();
+        let found = store.get_many(kinds::SUMMARY, &summary_keys);
+        let mut to_parse: BTreeSet<Name> = BTreeSet::new();
+        let mut unsummarized: Vec<(Name, Fingerprint)> = Vec::new();
+        for (((path, file), bytes), key) in deferred.iter().zip(found).zip(&summary_keys) {
+            match bytes.and_then(|b| decode::<FileSummary>(&b)) {
+                Some(summary) if !summary.syntax_errors => {
+                    stats.summarized += 1;
+                    self.set_state(*file, ParseState::Summarized(Arc::new(summary)));
+                }
+                Some(_) => {
+                    to_parse.insert(path.clone());
+                }
+                None => {
+                    to_parse.insert(path.clone());
+                    unsummarized.push((path.clone(), *key));
+                }
+            }
+        }
+        // Which summarized files must be parsed after all, from their results in the store.
+        {
+            let db = self.db();
+            let keyed = keyed_files(self);
+            let module_files: std::collections::HashSet<SourceFile> =
+                keyed.iter().map(|(f, _)| *f).collect();
+            for (path, file) in &deferred {
+                // Only modules have results to read; any other file is reported from its parse.
+                if !module_files.contains(file) {
+                    to_parse.insert(path.clone());
+                }
+            }
+            let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
+            let checked = store.get_many(kinds::CHECK, &keys);
+            let lowered = if lowering {
+                store.get_many(kinds::LOWER, &keys)
+            } else {
+                vec![None; keys.len()]
+            };
+            let mut compute: Vec<SourceFile> = Vec::new();
+            for (((file, key), checked), lowered) in keyed.iter().zip(checked).zip(lowered) {
+                if *file.state(db) == ParseState::Parsed {
+                    // Parsed anyway: what it lacks is computed as usual.
+                    if let Some(bytes) = checked {
+                        self.prefetched.put(kinds::CHECK, *key, bytes);
+                    }
+                    if let Some(bytes) = lowered {
+                        self.prefetched.put(kinds::LOWER, *key, bytes);
+                    }
+                    continue;
+                }
+                let diagnostics = checked.as_deref().and_then(decode_diagnostics);
+                let lowered_ok = !lowering || lowered.is_some();
+                match diagnostics {
+                    Some(diagnostics) if lowered_ok => {
+                        if !diagnostics.is_empty() {
+                            to_parse.insert(file.path(db).clone());
+                            for d in &diagnostics {
+                                for label in std::iter::once(&d.primary).chain(&d.secondary) {
+                                    if let crate::diagnostic::Loc::Node { item, .. } = &label.loc
+                                        && let Some(f) = db::module_file(db, &item.module)
+                                    {
+                                        to_parse.insert(f.path(db).clone());
+                                    }
+                                }
+                            }
+                        }
+                        if let Some(bytes) = checked {
+                            self.prefetched.put(kinds::CHECK, *key, bytes);
+                        }
+                        if let Some(bytes) = lowered {
+                            self.prefetched.put(kinds::LOWER, *key, bytes);
+                        }
+                    }
+                    _ => compute.push(*file),
+                }
+            }
+            for file in compute {
+                for (_, dep) in module_closure(db, file) {
+                    to_parse.insert(dep.path(db).clone());
+                }
+            }
+        }
+        let texts: Vec<(String, String)> = to_parse
+            .iter()
+            .filter_map(|path| {
+                let file = files.get(path)?;
+                (*file.state(self.db()) != ParseState::Parsed)
+                    .then(|| (path.to_string(), file.text(self.db()).to_string()))
+            })
+            .collect();
+        stats.parsed = texts.len();
+        self.parse_now(texts);
+        // The summaries the next process needs, of the module files just parsed.
+        let db = self.db();
+        let summaries: Vec<(Fingerprint, Vec<u8>)> = unsummarized
+            .iter()
+            .filter_map(|(path, key)| {
+                let file = *files.get(path)?;
+                if !vfs::is_module_file(db, file) {
+                    return None;
+                }
+                let summary = FileSummary {
+                    refs: module_refs(db, file).clone(),
+                    interface: module_interface(db, file),
+                    syntax_errors: !db::parse(db, file).errors.is_empty(),
+                };
+                Some((*key, postcard_bytes(&summary)))
+            })
+            .collect();
+        if !summaries.is_empty() {
+            store.put_many(kinds::SUMMARY, summaries);
+        }
+        stats
     }
 }
 
 /// A lowered package with what the test-to-code map needs.
 pub struct LoweredProgram {
+    /// With skeleton functions when lowered lazily (see [`Compiler::lower_lazily`]).
     pub program: ir::Program,
+    /// The code of the skeleton functions, when there are any.
+    pub lazy: Option<LazyBodies>,
     /// Every function's behaviour fingerprint ([`function_fingerprint`]), by function key.
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// How many modules' lowered functions were reused.

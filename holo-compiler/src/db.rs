@@ -51,6 +51,22 @@ pub struct SourceFile {
     /// added, removed, renamed or reordered.
     #[returns(ref)]
     pub items: Arc<Vec<(ItemId, ItemInput)>>,
+    /// Whether `parsed` and `items` hold the file's parse. A fresh process defers parsing the
+    /// files whose results it will find in the store ([`crate::Compiler::resolve_deferred`]).
+    #[returns(ref)]
+    pub state: ParseState,
+}
+
+/// How much of a file is known to the queries (see [`SourceFile::state`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ParseState {
+    /// `parsed` and `items` are the parse of `text`.
+    Parsed,
+    /// Not parsed yet: `parsed` and `items` are empty; only the text is known.
+    Deferred,
+    /// Not parsed, but what the keys of results need of it is known (from the store): the
+    /// file's results can be read from the store, never computed, while it is in this state.
+    Summarized(Arc<crate::cache::FileSummary>),
 }
 
 /// One item of a file, as two inputs of their own: what other items can see, and everything.

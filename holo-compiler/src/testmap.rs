@@ -12,7 +12,7 @@
 
 use crate::fingerprint::Fingerprint;
 use crate::ir::{self, Program, Ty};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What one test can reach.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +36,16 @@ pub fn test_reach(
     program: &Program,
     fingerprints: &BTreeMap<String, Fingerprint>,
 ) -> Vec<TestReach> {
+    test_reach_known(program, fingerprints, &HashMap::new())
+}
+
+/// [`test_reach`] of a program with skeleton functions (no code; see
+/// `Compiler::lower_lazily`), whose facts `known` gives by key.
+pub fn test_reach_known(
+    program: &Program,
+    fingerprints: &BTreeMap<String, Fingerprint>,
+    known: &HashMap<String, KnownFacts>,
+) -> Vec<TestReach> {
     use rayon::prelude::*;
     let layouts = layout_fingerprints(program);
     // What each function contributes, once per function rather than once per test reaching
@@ -43,7 +53,17 @@ pub fn test_reach(
     let per_function: Vec<FunctionFacts<'_>> = program
         .functions
         .par_iter()
-        .map(|f| FunctionFacts::of(f, fingerprints))
+        .map(|f| match known.get(&f.key) {
+            Some(facts) => FunctionFacts {
+                fingerprint: fingerprints
+                    .get(&f.key)
+                    .copied()
+                    .unwrap_or_else(|| crate::cache::function_fingerprint(f)),
+                reads_environment: facts.reads_environment,
+                types: facts.types.iter().map(String::as_str).collect(),
+            },
+            None => FunctionFacts::of(f, fingerprints),
+        })
         .collect();
     program
         .tests
@@ -154,6 +174,24 @@ where
     }
 }
 
+/// What one function contributes to a test's reach besides its fingerprint, as plain values:
+/// kept with a function stored without its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownFacts {
+    pub reads_environment: bool,
+    /// The struct and enum keys its locals and result mention, sorted.
+    pub types: Vec<String>,
+}
+
+impl KnownFacts {
+    pub fn of(f: &ir::Function) -> KnownFacts {
+        KnownFacts {
+            reads_environment: calls_environment(f),
+            types: types_of(f).iter().map(|t| t.to_string()).collect(),
+        }
+    }
+}
+
 /// What one function contributes to the reach of every test that reaches it.
 #[derive(Clone)]
 struct FunctionFacts<'a> {
@@ -165,11 +203,7 @@ struct FunctionFacts<'a> {
 
 impl<'a> FunctionFacts<'a> {
     fn of(f: &'a ir::Function, fingerprints: &BTreeMap<String, Fingerprint>) -> FunctionFacts<'a> {
-        let mut types = BTreeSet::new();
-        for local in &f.body.locals {
-            collect_types(&local.ty, &mut types);
-        }
-        collect_types(&f.body.ret, &mut types);
+        let types = types_of(f);
         FunctionFacts {
             fingerprint: fingerprints
                 .get(&f.key)
@@ -179,6 +213,16 @@ impl<'a> FunctionFacts<'a> {
             types,
         }
     }
+}
+
+/// The struct and enum keys a function's locals and result mention.
+fn types_of(f: &ir::Function) -> BTreeSet<&str> {
+    let mut types = BTreeSet::new();
+    for local in &f.body.locals {
+        collect_types(&local.ty, &mut types);
+    }
+    collect_types(&f.body.ret, &mut types);
+    types
 }
 
 /// Whether a function calls a built-in whose result depends on the moment it runs.

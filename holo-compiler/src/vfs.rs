@@ -84,6 +84,10 @@ impl Vfs for MemoryVfs {
 pub struct Compiler {
     db: RootDatabase,
     package: Package,
+    /// Results read from a store while deciding which deferred files to parse
+    /// ([`Compiler::resolve_deferred`]), handed to the check and the lowering that follow, so
+    /// that what decided is what is used.
+    pub(crate) prefetched: crate::cache::Prefetched,
 }
 
 /// The result of checking the whole package.
@@ -117,7 +121,11 @@ impl Compiler {
         let package = Package::builder(kind, BTreeMap::new())
             .durability(Durability::MEDIUM)
             .new(&db);
-        Compiler { db, package }
+        Compiler {
+            db,
+            package,
+            prefetched: Default::default(),
+        }
     }
 
     pub fn db(&self) -> &RootDatabase {
@@ -192,6 +200,87 @@ impl Compiler {
             .with_durability(Durability::MEDIUM)
             .to(new_map);
         true
+    }
+
+    /// Makes the package's files exactly `files` (path, text) like [`Compiler::set_files_under`],
+    /// but without parsing the new or changed ones: they wait, text only, until
+    /// [`Compiler::resolve_deferred`] decides which must be parsed (a fresh process that finds
+    /// most results in a store parses only what it must compute or point into).
+    /// Only the files whose path starts with `prefix` are replaced (`""`: all of them).
+    pub fn set_files_deferred(
+        &mut self,
+        prefix: &str,
+        files: impl IntoIterator<Item = (String, String)>,
+    ) {
+        let old = self.package.files(&self.db).clone();
+        let mut new_map: BTreeMap<Name, SourceFile> = old
+            .iter()
+            .filter(|(path, _)| !path.starts_with(prefix))
+            .map(|(path, file)| (path.clone(), *file))
+            .collect();
+        for (path, text) in files {
+            let file = match old.get(path.as_str()) {
+                Some(file) if **file.text(&self.db) == *text => *file,
+                _ => SourceFile::builder(
+                    Name::from(path.as_str()),
+                    Arc::from(text),
+                    Arc::new(ParsedFile::default()),
+                    Arc::new(Vec::new()),
+                    db::ParseState::Deferred,
+                )
+                .durability(Durability::MEDIUM)
+                .new(&self.db),
+            };
+            new_map.insert(Name::from(path), file);
+        }
+        if new_map != old {
+            self.package
+                .set_files(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(new_map);
+        }
+    }
+
+    /// Parses the given files now (in parallel) and writes their inputs, in one change.
+    pub(crate) fn parse_now(&mut self, files: Vec<(String, String)>) {
+        self.set_files_under_parsed(files);
+    }
+
+    /// Sets how much of a file the queries know (see [`db::ParseState`]).
+    pub(crate) fn set_state(&mut self, file: SourceFile, state: db::ParseState) {
+        file.set_state(&mut self.db)
+            .with_durability(Durability::MEDIUM)
+            .to(state);
+    }
+
+    /// The package's files by path.
+    pub(crate) fn package_files(&self) -> BTreeMap<Name, SourceFile> {
+        self.package.files(&self.db).clone()
+    }
+
+    /// Writes parsed inputs for `files` (existing handles kept), parsing in parallel.
+    fn set_files_under_parsed(&mut self, files: Vec<(String, String)>) {
+        use rayon::prelude::*;
+        if files.is_empty() {
+            return;
+        }
+        let old = self.package.files(&self.db).clone();
+        let parsed: Vec<ParsedFile> = files
+            .par_iter()
+            .map(|(_, text)| crate::syntax::parse(text))
+            .collect();
+        let mut new_map = old.clone();
+        for ((path, text), parsed) in files.into_iter().zip(parsed) {
+            let existing = old.get(path.as_str()).copied();
+            let file = self.write_file(existing, &path, &text, parsed, Durability::MEDIUM);
+            new_map.insert(Name::from(path), file);
+        }
+        if new_map != old {
+            self.package
+                .set_files(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(new_map);
+        }
     }
 
     /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the
@@ -273,10 +362,16 @@ impl Compiler {
                 Arc::from(text),
                 Arc::new(parsed),
                 Arc::new(list),
+                db::ParseState::Parsed,
             )
             .durability(Durability::MEDIUM)
             .new(&self.db);
         };
+        if *file.state(&self.db) != db::ParseState::Parsed {
+            file.set_state(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(db::ParseState::Parsed);
+        }
         if **file.items(&self.db) != list {
             file.set_items(&mut self.db)
                 .with_durability(Durability::MEDIUM)
@@ -431,6 +526,21 @@ pub(crate) fn is_module_file(db: &dyn salsa::Database, file: SourceFile) -> bool
 pub fn semantic_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     if !is_module_file(db, file) {
         return Arc::new(Vec::new());
+    }
+    if *file.state(db) != db::ParseState::Parsed {
+        // A deferred file's results come from the store; computing them from its empty
+        // inputs would be wrong, so say so loudly (a bug of the caller, never of the user).
+        return Arc::new(vec![Diagnostic::error(
+            codes::INTERNAL,
+            format!(
+                "internal compiler error: `{}` was not parsed before it was checked",
+                file.path(db)
+            ),
+            Loc::File {
+                path: file.path(db).clone(),
+                span: crate::span::Span::default(),
+            },
+        )]);
     }
     let module = db::module_path_of(db, file);
     let mut raw: Vec<Diagnostic> = crate::sema::check_module(db, ModuleKey::new(db, module))

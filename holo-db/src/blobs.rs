@@ -23,6 +23,10 @@ impl Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        self.guarded("reading blobs", || self.read_many(keys))
+    }
+
+    fn read_many(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         let read = self.begin_read()?;
         let table = read
             .open_table(BLOBS)
@@ -72,17 +76,20 @@ impl Store {
             // Not even a transaction: beginning one waits for every other writer.
             return Ok(0);
         }
-        let write = self.begin_write()?;
-        let (added, changed) = self.insert_blobs(&write, entries)?;
-        if changed {
-            write
-                .commit()
-                .map_err(|e| self.engine("committing blobs", e))?;
-        } else {
-            write
-                .abort()
-                .map_err(|e| self.engine("ending a write", e))?;
-        }
+        let added = self.guarded("writing blobs", || {
+            let write = self.begin_write()?;
+            let (added, changed) = self.insert_blobs(&write, entries)?;
+            if changed {
+                write
+                    .commit()
+                    .map_err(|e| self.engine("committing blobs", e))?;
+            } else {
+                write
+                    .abort()
+                    .map_err(|e| self.engine("ending a write", e))?;
+            }
+            Ok(added)
+        })?;
         self.counters
             .writes
             .fetch_add(added as u64, Ordering::Relaxed);

@@ -98,6 +98,9 @@ pub enum StoreError {
     /// A freshly created store could not be opened either; something other than the old file
     /// is wrong.
     RecreatedStoreUnusable { path: PathBuf, damage: Damage },
+    /// The storage engine failed on a damaged page of a store opened without verifying every
+    /// page; the store is verified (and moved aside if damaged) when it is next opened.
+    Damaged { action: &'static str, path: PathBuf },
 }
 
 impl fmt::Display for StoreError {
@@ -146,6 +149,13 @@ impl fmt::Display for StoreError {
                 f,
                 "The store path {} exists but is not a regular file. Move it out of the way or \
                  point HOLO_HOME somewhere else.",
+                path.display()
+            ),
+            StoreError::Damaged { action, path } => write!(
+                f,
+                "The store {} is damaged: the storage engine failed while {action}. It is \
+                 checked, and moved aside if need be, the next time it is opened; this command \
+                 goes on without it.",
                 path.display()
             ),
             StoreError::RecreatedStoreUnusable { path, damage } => write!(

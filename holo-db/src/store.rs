@@ -186,10 +186,14 @@ impl OpenOptions {
         if existed {
             precheck(path)?;
         }
+        // A store whose engine failed on a damaged page since it was last opened is verified
+        // whatever the options say (see `Store::guarded`).
+        let mark = sidecar(path, VERIFY_MARK).ok();
+        let marked = mark.as_ref().is_some_and(|m| m.exists());
         let mut builder = Database::builder();
         builder
             .set_concurrency_mode(ConcurrencyMode::MultiWriter)
-            .set_check_integrity_on_open(self.verify_integrity)
+            .set_check_integrity_on_open(self.verify_integrity || marked)
             .set_cache_size(self.cache_bytes);
         let db = builder
             .create(path)
@@ -203,9 +207,16 @@ impl OpenOptions {
             pending_access: Mutex::new(HashSet::new()),
         };
         store.validate_header()?;
+        if let Some(mark) = mark.filter(|_| marked) {
+            // Verified and sound: the damage that left the mark was repaired by the open.
+            let _ = std::fs::remove_file(mark);
+        }
         Ok(store)
     }
 }
+
+/// The sidecar file (`<name>.verify`) that asks the next open to verify every page.
+const VERIFY_MARK: &str = ".verify";
 
 thread_local! {
     /// Set while this thread runs code whose panics [`catch_quietly`] turns into recovery.
@@ -567,6 +578,31 @@ impl Store {
     /// The database for compaction, which needs it exclusively.
     pub(crate) fn db_mut(&self) -> std::sync::RwLockWriteGuard<'_, Database> {
         self.db.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs one use of the open store, turning a panic of the storage engine into
+    /// [`StoreError::Damaged`]. A store opened without verifying every page (the
+    /// [`OpenOptions::verify_integrity`] default is to verify; commands turn it off because
+    /// verifying a large shared cache costs more than their work) can reach a damaged page
+    /// here, where redb may panic instead of returning an error: the panic is caught, and a
+    /// `<name>.verify` mark makes the next open verify the file and move it aside if damaged.
+    pub(crate) fn guarded<T>(
+        &self,
+        action: &'static str,
+        use_store: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match catch_quietly(use_store) {
+            Ok(result) => result,
+            Err(_) => {
+                if let Ok(mark) = sidecar(&self.path, VERIFY_MARK) {
+                    let _ = File::create(mark);
+                }
+                Err(StoreError::Damaged {
+                    action,
+                    path: self.path.clone(),
+                })
+            }
+        }
     }
 
     pub(crate) fn begin_read(&self) -> Result<ReadTransaction, StoreError> {

@@ -51,8 +51,11 @@ pub struct ProjectHost {
 /// A package that checked without errors, lowered.
 pub struct CompiledPackage {
     pub manifest: Manifest,
-    /// Shared with a resident host's memo: handing it out copies nothing.
+    /// Shared with a resident host's memo: handing it out copies nothing. For `holo test` in
+    /// a fresh process, functions read from the shared cache may be skeletons whose code is in
+    /// `lazy` (see `holo_compiler::cache::lower_lazily`).
     pub program: Arc<Program>,
+    pub lazy: Option<holo_compiler::cache::LazyBodies>,
     /// How many warnings were reported.
     pub warnings: usize,
     /// The package's root folder.
@@ -79,7 +82,7 @@ impl ProjectHost {
     pub fn open(location: PackageLocation) -> ProjectHost {
         let cache = OpeningStore::start();
         ProjectHost {
-            session: Session::load(location),
+            session: Session::load_deferred(location),
             resident: false,
             cache,
             warm: false,
@@ -209,13 +212,21 @@ impl ProjectHost {
 
     /// Checks the package, using the shared cache for modules whose inputs it has seen while
     /// the compiler is cold. Returns what was computed for the cache, not written yet.
-    fn check_package(&mut self, r: &mut dyn Reporter) -> (Checked, PendingResults) {
+    /// `lowering`: the package will be lowered next (files whose lowering is not stored are
+    /// parsed too).
+    fn check_package(&mut self, r: &mut dyn Reporter, lowering: bool) -> (Checked, PendingResults) {
         if self.warm {
             return (self.session.check(), PendingResults::default());
         }
         self.warm = true;
         let store = self.cache.for_lookups(r);
         let results = SharedResults::new(store.as_deref());
+        let deferred = self.session.resolve_deferred(&results, lowering);
+        tracing::debug!(
+            summarized = deferred.summarized,
+            parsed = deferred.parsed,
+            "resolved deferred files"
+        );
         let (report, reuse) = self.session.check_with(&results);
         tracing::debug!(
             reused = reuse.reused,
@@ -231,7 +242,7 @@ impl ProjectHost {
         if report_problems(&self.session, r, CommandKind::Check, start) {
             return EXIT_ENVIRONMENT;
         }
-        let (report, pending) = self.check_package(r);
+        let (report, pending) = self.check_package(r, false);
         pending.finish(self.cache.finish(r).as_deref(), "holo check");
         report_check(&mut self.session, &report, r, start)
     }
@@ -257,7 +268,7 @@ impl ProjectHost {
         }
         let name = self.session.package_name();
         let cold = !self.warm;
-        let (report, mut pending) = self.check_package(r);
+        let (report, mut pending) = self.check_package(r, true);
         emit_diagnostics(&mut self.session, &report, r);
         let (errors, warnings) = (report.errors(), report.warnings());
         if errors > 0 {
@@ -278,7 +289,7 @@ impl ProjectHost {
         let lowered = match &mut self.memo {
             Some(memo) => self.session.compiler().lower_resident(memo).map(|p| {
                 tracing::debug!(modules = p.relowered, "lowered again");
-                (p.program, p.fingerprints)
+                (p.program, p.fingerprints, None)
             }),
             None => {
                 let store = if cold {
@@ -287,13 +298,19 @@ impl ProjectHost {
                     None
                 };
                 let results = SharedResults::new(store.as_deref());
-                let lowered = self.session.compiler().lower_with(&results);
+                // `holo test` runs a few tests of many: it decodes the code of only the
+                // functions those reach (see `holo_compiler::cache::hydrate`).
+                let lowered = if command == CommandKind::Test {
+                    self.session.compiler().lower_lazily(&results)
+                } else {
+                    self.session.compiler().lower_with(&results)
+                };
                 pending.append(results.take_pending());
-                lowered.map(|l| (Arc::new(l.program), Arc::new(l.fingerprints)))
+                lowered.map(|l| (Arc::new(l.program), Arc::new(l.fingerprints), l.lazy))
             }
         };
         tracing::debug!(elapsed = ?lower_start.elapsed(), "lowered the package");
-        let (program, fingerprints) = match lowered {
+        let (program, fingerprints, lazy) = match lowered {
             Ok(lowered) => lowered,
             Err(e) => {
                 pending.finish(self.cache.finish(r).as_deref(), command_name);
@@ -314,6 +331,7 @@ impl ProjectHost {
         Ok(CompiledPackage {
             manifest,
             program,
+            lazy,
             warnings,
             root: self.root().to_path_buf(),
             fingerprints,

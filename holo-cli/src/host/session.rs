@@ -51,6 +51,9 @@ pub struct Session {
     /// The dependencies loaded: module name → folder, and whether the folder never changes
     /// (an unpacked archive of the package cache, named by its version).
     dependencies: BTreeMap<String, (PathBuf, bool)>,
+    /// Files are loaded without parsing until [`Session::resolve_deferred`] (a fresh process,
+    /// which finds most results in the shared cache).
+    defer_parsing: bool,
 }
 
 impl Session {
@@ -73,6 +76,7 @@ impl Session {
             hashes: Default::default(),
             dependencies_error: None,
             dependencies: BTreeMap::new(),
+            defer_parsing: false,
         }
     }
 
@@ -84,6 +88,28 @@ impl Session {
         session.scan(SRC_DIR);
         session.refresh_dependencies();
         session
+    }
+
+    /// Like [`Session::load`], for a command in a fresh process: the files are read but parsed
+    /// only when [`Session::resolve_deferred`] finds they must be.
+    pub fn load_deferred(location: PackageLocation) -> Session {
+        let manifest = crate::host::package::load_manifest(&location);
+        let mut session = Session::new(location, manifest);
+        session.defer_parsing = true;
+        session.scan(SRC_DIR);
+        session.refresh_dependencies();
+        session
+    }
+
+    /// Parses the deferred files that must be (see `Compiler::resolve_deferred`); from then on
+    /// files are parsed when they are loaded.
+    pub fn resolve_deferred(
+        &mut self,
+        store: &dyn ResultStore,
+        lowering: bool,
+    ) -> holo_compiler::cache::DeferStats {
+        self.defer_parsing = false;
+        self.compiler.resolve_deferred(store, lowering)
     }
 
     /// Loads the dependencies the lock names from the local caches (the commands resolve and
@@ -201,7 +227,12 @@ impl Session {
         }
         // Each dependency read is loaded in one change, its files parsed in parallel.
         for (name, files) in reads {
-            changed |= self.compiler.set_files_under(&dir_of(&name), files);
+            if self.defer_parsing {
+                self.compiler.set_files_deferred(&dir_of(&name), files);
+                changed = true;
+            } else {
+                changed |= self.compiler.set_files_under(&dir_of(&name), files);
+            }
         }
         self.dependencies = loaded;
         Ok(changed)
@@ -330,7 +361,11 @@ impl Session {
                 }
             }
             changed |= !texts.is_empty() || !self.files.is_empty();
-            self.compiler.set_files(texts);
+            if self.defer_parsing {
+                self.compiler.set_files_deferred(&prefix, texts);
+            } else {
+                self.compiler.set_files_under(&prefix, texts);
+            }
         } else {
             for path in found {
                 changed |= self.refresh(&path);

@@ -57,8 +57,13 @@ pub fn project_state_path(root: &Path) -> PathBuf {
 pub const RESIDENT_CACHE_BYTES: usize = 4 << 20;
 
 /// How to open a store: with the default page cache, or a resident host's small one.
+///
+/// Pages are not all verified on open: for a shared cache of hundreds of megabytes that costs
+/// more than a command's own work, on every command. A damaged page met later is caught
+/// (`holo_db::Store` turns the engine's failure into an error, which reads as a miss) and makes
+/// the next open verify the file and move it aside.
 fn options(resident: bool) -> holo_db::OpenOptions {
-    let options = holo_db::OpenOptions::new(build_id());
+    let options = holo_db::OpenOptions::new(build_id()).verify_integrity(false);
     if resident {
         options.cache_bytes(RESIDENT_CACHE_BYTES)
     } else {

@@ -90,7 +90,7 @@ impl ProjectHost {
         };
         let code = std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
-            match test_package(r, request, &package, start, runner) {
+            match test_package(r, request, &mut package, start, runner) {
                 Ok(code) => code,
                 Err(Stop::Cancelled) => CANCELLED_EXIT,
                 Err(Stop::Failed(err)) => {
@@ -137,7 +137,7 @@ impl From<CliError> for Stop {
 fn test_package(
     r: &mut dyn Reporter,
     options: &TestRequest,
-    package: &CompiledPackage,
+    package: &mut CompiledPackage,
     start: Instant,
     runner: Runner<'_>,
 ) -> Result<u8, Stop> {
@@ -173,10 +173,17 @@ fn test_package(
             *previous = reach.iter().map(|r| (r.name.clone(), r.clone())).collect();
             reach
         }
-        None => holo_compiler::testmap::test_reach(&package.program, &package.fingerprints)
-            .into_iter()
-            .map(std::sync::Arc::new)
-            .collect(),
+        None => match &package.lazy {
+            Some(lazy) => holo_compiler::testmap::test_reach_known(
+                &package.program,
+                &package.fingerprints,
+                &lazy.facts,
+            ),
+            None => holo_compiler::testmap::test_reach(&package.program, &package.fingerprints),
+        }
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect(),
     };
     tracing::debug!(elapsed = ?plan_start.elapsed(), "computed every test's reach");
     let reach: BTreeMap<&str, &TestReach> = reach.iter().map(|r| (r.name.as_str(), &**r)).collect();
@@ -250,6 +257,10 @@ fn test_package(
         .filter(|&i| plans[i].reason.runs())
         .collect();
     tracing::debug!(elapsed = ?plan_start.elapsed(), "planned the tests");
+    if package.lazy.is_some() {
+        hydrate_needed(package, &plans, &to_run, &stored)?;
+    }
+    let package = &*package;
     let mut run_specs: Vec<TestSpec> = to_run.iter().map(|&i| selected[i].clone()).collect();
     let cached = selected.len() - to_run.len();
     let mut status = plural(to_run.len(), "test");
@@ -431,6 +442,58 @@ fn test_package(
 }
 
 /// How many results from the start are all present: those `report_ready` has reported.
+/// Gives the code to the skeleton functions (see `holo_compiler::cache::lower_lazily`) that
+/// this run needs: everything the tests to run reach, and every function a recorded failure
+/// points into (its position is looked up in the current code when it is reported).
+fn hydrate_needed(
+    package: &mut CompiledPackage,
+    plans: &[Plan<'_>],
+    to_run: &[usize],
+    stored: &BTreeMap<String, TestRecord>,
+) -> Result<(), Stop> {
+    let start = Instant::now();
+    let mut wanted: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for &i in to_run {
+        for (key, _) in &plans[i].reach.items {
+            if !key.starts_with("type ") {
+                wanted.insert(key.clone());
+            }
+        }
+    }
+    let mut anchors = |record: &impact::RecordedResult| {
+        if record.failure.is_none() {
+            return;
+        }
+        let keys = record
+            .location_anchor
+            .iter()
+            .chain(record.frame_anchors.iter().flatten());
+        wanted.extend(keys.map(|(key, _)| key.clone()));
+    };
+    for plan in plans {
+        if let Some(record) = &plan.record {
+            anchors(record);
+        }
+    }
+    for record in stored.values() {
+        if let Ok(recorded) = postcard::from_bytes::<impact::RecordedResult>(&record.data) {
+            anchors(&recorded);
+        }
+    }
+    let Some(lazy) = package.lazy.as_mut() else {
+        return Ok(());
+    };
+    let program = std::sync::Arc::make_mut(&mut package.program);
+    let decoded = holo_compiler::cache::hydrate(program, lazy, wanted.iter().map(String::as_str))
+        .map_err(|e| {
+        Stop::Failed(CliError::internal(format!(
+            "internal error while reading the compiled code from the cache: {e}"
+        )))
+    })?;
+    tracing::debug!(functions = decoded, elapsed = ?start.elapsed(), "decoded the code needed");
+    Ok(())
+}
+
 fn reported_count(results: &[Option<TestResult>]) -> usize {
     results.iter().take_while(|r| r.is_some()).count()
 }

@@ -238,47 +238,144 @@ fn package_layouts(
     let mut structs: Vec<ir::StructLayout> = Vec::new();
     let mut enums: Vec<ir::EnumLayout> = Vec::new();
     for file in db::module_map(db).values() {
-        for (id, input) in file.items(db).iter() {
-            let key = ItemKey::new(db, id.clone());
-            match &input.interface(db).kind {
-                ItemKind::Struct(_) => {
-                    let info = sema::struct_info(db, key).ok_or_else(|| {
-                        LowerError::Internal(format!("struct `{id}` has no field information"))
-                    })?;
-                    structs.push(ir::StructLayout {
-                        key: item_key(id),
-                        name: id.name.to_string(),
-                        fields: info
-                            .fields
-                            .iter()
-                            .map(|f| (f.name.to_string(), ir_ty(&f.ty)))
-                            .collect(),
-                    });
-                }
-                ItemKind::Enum(_) => {
-                    let info = sema::enum_info(db, key).ok_or_else(|| {
-                        LowerError::Internal(format!("enum `{id}` has no variant information"))
-                    })?;
-                    enums.push(ir::EnumLayout {
-                        key: item_key(id),
-                        name: id.name.to_string(),
-                        variants: info
-                            .variants
-                            .iter()
-                            .map(|v| ir::VariantLayout {
-                                name: v.name.to_string(),
-                                fields: v.fields.iter().map(ir_ty).collect(),
-                            })
-                            .collect(),
-                    });
-                }
-                ItemKind::Fn(_) | ItemKind::Method(_) | ItemKind::Const(_) | ItemKind::Use(_) => {}
-            }
-        }
+        let (s, e) = file_layouts(db, *file)?;
+        structs.extend(s);
+        enums.extend(e);
     }
     structs.sort_by(|a, b| a.key.cmp(&b.key));
     enums.sort_by(|a, b| a.key.cmp(&b.key));
     Ok((structs, enums))
+}
+
+/// The layouts of the structs and enums of one module file, in source order (part of what a
+/// module's stored lowering holds, so that a program can be linked without the database).
+pub(crate) fn file_layouts(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+) -> Result<(Vec<ir::StructLayout>, Vec<ir::EnumLayout>), LowerError> {
+    let mut structs: Vec<ir::StructLayout> = Vec::new();
+    let mut enums: Vec<ir::EnumLayout> = Vec::new();
+    for (id, input) in file.items(db).iter() {
+        let key = ItemKey::new(db, id.clone());
+        match &input.interface(db).kind {
+            ItemKind::Struct(_) => {
+                let info = sema::struct_info(db, key).ok_or_else(|| {
+                    LowerError::Internal(format!("struct `{id}` has no field information"))
+                })?;
+                structs.push(ir::StructLayout {
+                    key: item_key(id),
+                    name: id.name.to_string(),
+                    fields: info
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.to_string(), ir_ty(&f.ty)))
+                        .collect(),
+                });
+            }
+            ItemKind::Enum(_) => {
+                let info = sema::enum_info(db, key).ok_or_else(|| {
+                    LowerError::Internal(format!("enum `{id}` has no variant information"))
+                })?;
+                enums.push(ir::EnumLayout {
+                    key: item_key(id),
+                    name: id.name.to_string(),
+                    variants: info
+                        .variants
+                        .iter()
+                        .map(|v| ir::VariantLayout {
+                            name: v.name.to_string(),
+                            fields: v.fields.iter().map(ir_ty).collect(),
+                        })
+                        .collect(),
+                });
+            }
+            ItemKind::Fn(_) | ItemKind::Method(_) | ItemKind::Const(_) | ItemKind::Use(_) => {}
+        }
+    }
+    Ok((structs, enums))
+}
+
+/// The `#[test]` functions of one module file in source order, as (function key, test name);
+/// none for a dependency's module (its tests are its own).
+pub(crate) fn file_tests(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String, String)> {
+    let module = db::module_path_of(db, file);
+    if db::dependency_root(db, &module).is_some() {
+        return Vec::new();
+    }
+    let scope = sema::scope::module_scope(db, db::ModuleKey::new(db, module));
+    scope
+        .tests
+        .iter()
+        .map(|id| (item_key(id), id.display_path()))
+        .collect()
+}
+
+/// One module's part of a program, as lowered (or read from a store): what
+/// [`link_parts`] assembles without the database.
+pub struct ModulePart {
+    pub module: ModulePath,
+    pub functions: Vec<ir::Function>,
+    pub structs: Vec<ir::StructLayout>,
+    pub enums: Vec<ir::EnumLayout>,
+    /// (function key, test name) in source order.
+    pub tests: Vec<(String, String)>,
+}
+
+/// Assembles a program from every module's part, exactly as [`link_program`] does from the
+/// database: functions numbered by sorted key, layouts sorted by key, tests by module path and
+/// then source order, and `main` for a program.
+pub fn link_parts(mut parts: Vec<ModulePart>, kind: PackageKind) -> Result<Program, LowerError> {
+    parts.sort_by(|a, b| a.module.cmp(&b.module));
+    let mut functions = Vec::new();
+    let mut structs = Vec::new();
+    let mut enums = Vec::new();
+    let mut test_keys = Vec::new();
+    for part in parts {
+        functions.extend(part.functions);
+        structs.extend(part.structs);
+        enums.extend(part.enums);
+        test_keys.extend(part.tests);
+    }
+    structs.sort_by(|a: &ir::StructLayout, b| a.key.cmp(&b.key));
+    enums.sort_by(|a: &ir::EnumLayout, b| a.key.cmp(&b.key));
+    functions.sort_by(|a, b| a.key.cmp(&b.key));
+    let indices: std::collections::HashMap<String, FuncIndex> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
+        .collect();
+    let mut all_links = Vec::with_capacity(functions.len());
+    for f in &functions {
+        all_links.push(links_of(f, &indices)?);
+    }
+    for (f, links) in functions.iter_mut().zip(all_links) {
+        f.links = links;
+    }
+    let mut tests = Vec::with_capacity(test_keys.len());
+    for (key, name) in test_keys {
+        let func = index_in(&indices, &key)?;
+        let f = &functions[func as usize];
+        tests.push(ir::TestEntry {
+            name,
+            func,
+            file: f.file.clone(),
+            line: f.line,
+        });
+    }
+    let main = match kind {
+        PackageKind::Bin => Some(index_in(
+            &indices,
+            &item_key(&ItemId::new(ModulePath::root(), "main")),
+        )?),
+        PackageKind::Lib => None,
+    };
+    Ok(Program {
+        functions,
+        structs,
+        enums,
+        tests,
+        main,
+    })
 }
 
 /// `f`'s callee table as indices of the program whose functions are numbered by `indices`.
