@@ -10,6 +10,25 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
 
+/// How many bytes of a blob's blake3 hash are stored in front of it.
+const CHECK_BYTES: usize = 16;
+
+/// A blob as stored: a checksum of the payload, then the payload. Stores are opened without
+/// verifying every page (that costs more than a command for a large cache), so each blob read
+/// is verified instead: what is read is what was written, or a miss.
+fn seal(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(CHECK_BYTES + payload.len());
+    out.extend_from_slice(&blake3::hash(payload).as_bytes()[..CHECK_BYTES]);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The payload of a stored blob, or `None` if it does not match its checksum.
+fn unseal(stored: &[u8]) -> Option<&[u8]> {
+    let (check, payload) = stored.split_at_checked(CHECK_BYTES)?;
+    (blake3::hash(payload).as_bytes()[..CHECK_BYTES] == *check).then_some(payload)
+}
+
 impl Store {
     /// The blob stored under `key`, if any.
     pub fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
@@ -36,7 +55,15 @@ impl Store {
             let value = table
                 .get(key)
                 .map_err(|e| self.engine("reading a blob", e))?;
-            values.push(value.map(|guard| guard.value().to_vec()));
+            values.push(value.and_then(|guard| match unseal(guard.value()) {
+                Some(payload) => Some(payload.to_vec()),
+                None => {
+                    // Damaged in place: a miss now, and the whole file is verified (and moved
+                    // aside if damaged) when it is next opened.
+                    self.mark_for_verification();
+                    None
+                }
+            }));
         }
         self.count_lookups(keys.iter().zip(&values).map(|(k, v)| (k, v.is_some())));
         Ok(values)
@@ -144,7 +171,7 @@ impl Store {
                 touched += usize::from(self.touch(&mut info, key, today, size)?);
             } else {
                 table
-                    .insert(key, value)
+                    .insert(key, seal(value).as_slice())
                     .map_err(|e| self.engine("writing a blob", e))?;
                 info.insert(key, (today, entry_bytes(value.len())))
                     .map_err(|e| self.engine("writing a blob", e))?;

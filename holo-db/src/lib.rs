@@ -16,7 +16,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), holo_db::StoreError> {
-//! let (store, warning) = holo_db::Store::open("target/holo/holo-v2.redb", "holo 0.1.0 abc123")?;
+//! let (store, warning) = holo_db::Store::open("target/holo/holo-v3.redb", "holo 0.1.0 abc123")?;
 //! // The CLI shows this line; holo-db only returns it.
 //! let _message: Option<String> = warning.map(|w| format!("warning: {w}"));
 //! let key = store.result_key("check", &[b"fn main() {}"]);

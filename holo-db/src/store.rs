@@ -594,14 +594,19 @@ impl Store {
         match catch_quietly(use_store) {
             Ok(result) => result,
             Err(_) => {
-                if let Ok(mark) = sidecar(&self.path, VERIFY_MARK) {
-                    let _ = File::create(mark);
-                }
+                self.mark_for_verification();
                 Err(StoreError::Damaged {
                     action,
                     path: self.path.clone(),
                 })
             }
+        }
+    }
+
+    /// Leaves the `<name>.verify` mark that makes the next open verify every page.
+    pub(crate) fn mark_for_verification(&self) {
+        if let Ok(mark) = sidecar(&self.path, VERIFY_MARK) {
+            let _ = File::create(mark);
         }
     }
 

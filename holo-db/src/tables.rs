@@ -6,7 +6,7 @@
 //! | table | key → value | what |
 //! | --- | --- | --- |
 //! | `holo_header` | `&str` → bytes | `format` = `holo-db`, `schema_version` (u64 LE), `created_by`, `last_build` |
-//! | `blobs` | 32-byte fingerprint → bytes | content-addressed results; a key names its value forever |
+//! | `blobs` | 32-byte fingerprint → 16-byte checksum + bytes | content-addressed results; a key names its value forever; a value that does not match its checksum is a miss |
 //! | `blob_info` | 32-byte fingerprint → (last-used unix day, entry bytes) | one row per blob, for `gc` |
 //! | `meta` | `&str` → bytes | small bookkeeping owned by the caller |
 //! | `runs` | `&str` → (command, unix secs, hits, misses, writes) | `last`: the counters of the last recorded run |
@@ -31,14 +31,14 @@ use redb::{MultimapTableDefinition, TableDefinition};
 ///
 /// History: 1 = header, blobs, meta. 2 = adds `blob_info` (which `gc` needs for every blob, so
 /// version-1 files cannot be served), `runs`, and the test tables.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
-/// The file name of the shared store for this schema version, e.g. `holo-v2.redb`.
+/// The file name of the shared store for this schema version, e.g. `holo-v3.redb`.
 pub fn store_file_name() -> String {
     format!("holo-v{SCHEMA_VERSION}.redb")
 }
 
-/// The file name of a project's state for this schema version, e.g. `state-v2.redb`.
+/// The file name of a project's state for this schema version, e.g. `state-v3.redb`.
 pub fn state_file_name() -> String {
     format!("state-v{SCHEMA_VERSION}.redb")
 }

@@ -733,6 +733,65 @@ fn damaged_files_are_answered_correctly_or_moved_aside() {
     assert!(moved > 0, "no damage was ever detected in {rounds} rounds");
 }
 
+/// Commands open the shared cache without verifying every page (it costs more than their work
+/// for a large cache): each blob read is checked against its checksum instead. A damaged copy
+/// opened that way answers every blob right or not at all, never with other bytes, and a read
+/// that met damage makes the next open verify the file.
+#[test]
+fn damaged_files_opened_without_verification_never_answer_wrong_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reference, blobs, _) = reference_store(dir.path());
+    let base = seed();
+    let mut rng = Rng(base ^ 0x5eed);
+    let keys: Vec<Key> = blobs.iter().map(|n| key_of(n)).collect();
+    let unverified = holo_db::OpenOptions::new(BUILD).verify_integrity(false);
+    let (mut misses, mut marked) = (0, 0);
+    for round in 0..iterations(60, 3000) {
+        let (what, bytes) = harm(&reference, &mut rng);
+        let case = dir.path().join(format!("unverified-{round}"));
+        std::fs::create_dir(&case).unwrap();
+        let path = case.join("store.redb");
+        std::fs::write(&path, &bytes).unwrap();
+        let context = format!("round {round} (HOLO_DB_SEED={base}): {what:?}");
+        let (store, _) = unverified.open(&path).expect("a damaged store opens");
+        match store.get_many(&keys) {
+            Ok(values) => {
+                for (name, got) in blobs.iter().zip(values) {
+                    match got {
+                        Some(got) => assert_eq!(got, value_of(name.as_bytes()), "{context}"),
+                        None => misses += 1,
+                    }
+                }
+            }
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    holo_db::StoreError::Damaged { .. } | holo_db::StoreError::Engine { .. }
+                ),
+                "{context}: {e}"
+            ),
+        }
+        drop(store);
+        let mark = case.join("store.redb.verify");
+        if mark.exists() {
+            marked += 1;
+            // The next open verifies: the file is repaired or moved aside, and the mark goes.
+            let (store, _) = unverified.open(&path).expect("a marked store opens");
+            assert!(
+                !mark.exists(),
+                "{context}: the mark outlived a verified open"
+            );
+            for (name, got) in blobs.iter().zip(store.get_many(&keys).unwrap_or_default()) {
+                if let Some(got) = got {
+                    assert_eq!(got, value_of(name.as_bytes()), "{context}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(&case).unwrap();
+    }
+    eprintln!("{misses} blobs read as misses, {marked} stores marked for verification");
+}
+
 /// Sanity check of the helper: an unharmed copy answers everything.
 #[test]
 fn an_unharmed_copy_answers_everything() {
