@@ -236,38 +236,113 @@ pub fn modules_by_top(db: &dyn salsa::Database) -> BTreeMap<Name, Vec<(ModulePat
     out
 }
 
+/// The package's modules with the reach of their paths, numbered, so that every module's
+/// closure ([`module_closure`]) is a walk over small integers rather than over names.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ModuleGraph {
+    /// Every module and its file, sorted by module path.
+    modules: Vec<(ModulePath, SourceFile)>,
+    /// The number of each module's file.
+    index_of: std::collections::HashMap<SourceFile, u32>,
+    /// The modules of each top-level group (`a` holds `a`, `a::b`, …).
+    group_modules: Vec<Vec<u32>>,
+    /// The groups each group's modules name in their paths.
+    group_edges: Vec<Vec<u32>>,
+    /// The groups by name.
+    group_of_name: BTreeMap<Name, u32>,
+}
+
+impl ModuleGraph {
+    /// The groups `refs` names directly (every group for `crate`).
+    fn named(&self, refs: &ModuleRefs) -> Vec<u32> {
+        if refs.whole_package {
+            return (0..self.group_modules.len() as u32).collect();
+        }
+        refs.names
+            .iter()
+            .filter_map(|n| self.group_of_name.get(n).copied())
+            .collect()
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn module_graph(db: &dyn salsa::Database) -> ModuleGraph {
+    let groups = modules_by_top(db);
+    let modules: Vec<(ModulePath, SourceFile)> = db::module_map(db)
+        .iter()
+        .map(|(m, f)| (m.clone(), *f))
+        .collect();
+    let index_of: std::collections::HashMap<SourceFile, u32> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, (_, f))| (*f, i as u32))
+        .collect();
+    let path_index: BTreeMap<&ModulePath, u32> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| (m, i as u32))
+        .collect();
+    let group_of_name: BTreeMap<Name, u32> = groups
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i as u32))
+        .collect();
+    let group_modules: Vec<Vec<u32>> = groups
+        .values()
+        .map(|members| members.iter().map(|(m, _)| path_index[m]).collect())
+        .collect();
+    let mut graph = ModuleGraph {
+        modules,
+        index_of,
+        group_modules,
+        group_edges: Vec::new(),
+        group_of_name,
+    };
+    graph.group_edges = groups
+        .values()
+        .map(|members| {
+            let mut edges: Vec<u32> = members
+                .iter()
+                .flat_map(|(_, f)| graph.named(module_refs(db, *f)))
+                .collect();
+            edges.sort_unstable();
+            edges.dedup();
+            edges
+        })
+        .collect();
+    graph
+}
+
 /// The modules whose interfaces a module's results can depend on (see the module docs): the
 /// module itself, every module under a top-level name its paths start with, and the same for
 /// those, transitively (`crate` reaches everything). Sorted by module path.
 #[salsa::tracked(returns(ref))]
 pub fn module_closure(db: &dyn salsa::Database, file: SourceFile) -> Vec<(ModulePath, SourceFile)> {
-    let groups = modules_by_top(db);
+    let graph = module_graph(db);
+    let mut in_closure = vec![false; graph.modules.len()];
     let own = db::module_path_of(db, file);
-    let mut closure: BTreeMap<&ModulePath, SourceFile> = BTreeMap::new();
-    let mut seen_names: BTreeSet<&str> = BTreeSet::new();
-    let mut work: Vec<SourceFile> = vec![file];
-    if let Some((path, f)) = db::module_map(db).get_key_value(&own) {
-        closure.insert(path, *f);
+    if let Some(f) = db::module_map(db).get(&own)
+        && let Some(&i) = graph.index_of.get(f)
+    {
+        in_closure[i as usize] = true;
     }
-    while let Some(next) = work.pop() {
-        let next_refs = module_refs(db, next);
-        let names: Vec<&str> = if next_refs.whole_package {
-            groups.keys().map(|n| n.as_str()).collect()
-        } else {
-            next_refs.names.iter().map(|n| n.as_str()).collect()
-        };
-        for name in names {
-            if !seen_names.insert(name) {
-                continue;
-            }
-            for (path, dep) in groups.get(name).map(Vec::as_slice).unwrap_or_default() {
-                if closure.insert(path, *dep).is_none() {
-                    work.push(*dep);
-                }
-            }
+    let mut seen = vec![false; graph.group_modules.len()];
+    let mut work = graph.named(module_refs(db, file));
+    while let Some(g) = work.pop() {
+        if std::mem::replace(&mut seen[g as usize], true) {
+            continue;
         }
+        for &m in &graph.group_modules[g as usize] {
+            in_closure[m as usize] = true;
+        }
+        work.extend(&graph.group_edges[g as usize]);
     }
-    closure.into_iter().map(|(m, f)| (m.clone(), f)).collect()
+    in_closure
+        .iter()
+        .zip(&graph.modules)
+        .filter(|(inside, _)| **inside)
+        .map(|(_, module)| module.clone())
+        .collect()
 }
 
 /// The key of a file's checked and lowered results (see the module docs for what it covers).
@@ -482,12 +557,14 @@ impl Compiler {
                 .par_iter()
                 .zip(stored.into_par_iter().zip(skeletons.into_par_iter()))
                 .map_with(handle, |db, ((file, key), (bytes, skeleton))| {
-                    if let (Some(bytes), Some(skeleton)) = (&bytes, &skeleton)
-                        && let Some(skeleton) = decode::<ModuleSkeleton>(skeleton)
-                    {
-                        reused.fetch_add(1, Ordering::Relaxed);
-                        return Ok(Part::Skeleton(skeleton, bytes.clone()));
-                    }
+                    let skeleton = skeleton.and_then(|s| decode::<ModuleSkeleton>(&s));
+                    let bytes = match (bytes, skeleton) {
+                        (Some(bytes), Some(skeleton)) => {
+                            reused.fetch_add(1, Ordering::Relaxed);
+                            return Ok(Part::Skeleton(skeleton, bytes));
+                        }
+                        (bytes, _) => bytes,
+                    };
                     if let Some(module) = bytes.and_then(|b| decode::<LoweredModule>(&b)) {
                         reused.fetch_add(1, Ordering::Relaxed);
                         return Ok(Part::Full(module));
