@@ -851,10 +851,10 @@ mod tests {
 
     #[test]
     fn invalid_name_points_at_the_value() {
-        let e = error("[package]\nname = \"my-app\"\n");
+        let e = error("[package]\nname = \"my.app\"\n");
         assert_eq!(
             e.message,
-            "`my-app` is not a valid package name: it contains the character '-'"
+            "`my.app` is not a valid package name: it contains the character '.'"
         );
         assert_eq!(pos(&e), (2, 8));
         assert!(e.hint.unwrap().contains("my_app"));
@@ -935,9 +935,9 @@ mod tests {
         );
         assert_eq!(pos(&e), (4, 12));
 
-        let e = error("[package]\nname = \"a\"\n[dependencies]\nbad-name = \"1\"\n");
+        let e = error("[package]\nname = \"a\"\n[dependencies]\n\"bad name\" = \"1\"\n");
         assert!(
-            e.message.starts_with("invalid dependency name: `bad-name`"),
+            e.message.starts_with("invalid dependency name: `bad name`"),
             "{}",
             e.message
         );

@@ -1,8 +1,9 @@
 //! Package names: the rules a name must follow, and errors that say how to fix a bad one.
 //!
-//! A package name is used in source code (`use name::item;` once dependencies exist), so it
-//! follows the language's identifier rules: ASCII letters, digits and `_`, not starting with a
-//! digit, not `_` alone, and not a keyword.
+//! A package name is used in source code (`use name::item;`), with `-` read as `_` (`my-lib` is
+//! `my_lib` in code, as in Cargo), so it follows the language's identifier rules once `-` is
+//! mapped: ASCII letters, digits, `_` and `-`, starting with a letter or `_`, not `_` alone, and
+//! not a keyword.
 
 /// The language's reserved words. This list duplicates `holo_compiler::syntax::KEYWORDS` because
 /// this crate must not depend on the compiler; a test in `tests/` checks that the two agree.
@@ -34,13 +35,15 @@ pub fn validate_package_name(name: &str) -> Result<(), NameError> {
         Some("it is empty".to_string())
     } else if name == "_" {
         Some("`_` alone is the wildcard, not a name".to_string())
-    } else if KEYWORDS.contains(&name) {
+    } else if KEYWORDS.contains(&name.replace('-', "_").as_str()) {
         Some(format!("`{name}` is a keyword of the language"))
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         Some("it starts with a digit".to_string())
+    } else if name.starts_with('-') {
+        Some("it starts with `-`".to_string())
     } else {
         name.chars()
-            .find(|&c| !(c == '_' || c.is_ascii_alphanumeric()))
+            .find(|&c| !(c == '_' || c == '-' || c.is_ascii_alphanumeric()))
             .map(|c| format!("it contains the character {c:?}"))
     };
     let Some(problem) = problem else {
@@ -49,9 +52,9 @@ pub fn validate_package_name(name: &str) -> Result<(), NameError> {
     let suggestion = suggest(name);
     let hint = match suggestion {
         Some(s) => format!(
-            "Package names are identifiers: ASCII letters, digits and `_`, not starting with a digit and not a keyword. Try `{s}`."
+            "Package names are ASCII letters, digits, `_` and `-` (read as `_` in code), starting with a letter or `_`, and not a keyword. Try `{s}`."
         ),
-        None => "Package names are identifiers: ASCII letters, digits and `_`, not starting with a digit and not a keyword.".to_string(),
+        None => "Package names are ASCII letters, digits, `_` and `-` (read as `_` in code), starting with a letter or `_`, and not a keyword.".to_string(),
     };
     Err(NameError {
         message: format!("`{name}` is not a valid package name: {problem}"),
@@ -64,7 +67,7 @@ fn suggest(name: &str) -> Option<String> {
     let mut s: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() {
+            if c.is_ascii_alphanumeric() || c == '-' {
                 c.to_ascii_lowercase()
             } else {
                 '_'
@@ -87,19 +90,28 @@ mod tests {
 
     #[test]
     fn accepts_identifiers() {
-        for name in ["hello", "my_app", "_private", "app2", "A"] {
+        for name in [
+            "hello", "my_app", "_private", "app2", "A", "my-app", "a-b-c",
+        ] {
             assert_eq!(validate_package_name(name), Ok(()), "{name}");
         }
     }
 
     #[test]
     fn refuses_non_identifiers_with_a_suggestion() {
-        let err = validate_package_name("my-app").unwrap_err();
+        let err = validate_package_name("my app").unwrap_err();
         assert_eq!(
             err.message,
-            "`my-app` is not a valid package name: it contains the character '-'"
+            "`my app` is not a valid package name: it contains the character ' '"
         );
         assert!(err.hint.ends_with("Try `my_app`."), "{}", err.hint);
+
+        let err = validate_package_name("-app").unwrap_err();
+        assert!(
+            err.message.ends_with("it starts with `-`"),
+            "{}",
+            err.message
+        );
 
         let err = validate_package_name("2fast").unwrap_err();
         assert!(err.message.ends_with("it starts with a digit"));

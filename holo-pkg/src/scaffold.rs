@@ -359,7 +359,7 @@ mod tests {
     #[test]
     fn new_validates_the_name_before_creating_anything() {
         let dir = temp("badname");
-        let err = new_package(&dir.join("my-app"), None, Kind::Lib).unwrap_err();
+        let err = new_package(&dir.join("my app"), None, Kind::Lib).unwrap_err();
         assert!(matches!(
             err,
             ScaffoldError::InvalidName {

@@ -91,15 +91,15 @@ fn new_refuses_an_existing_folder_and_leaves_it_alone() {
 fn new_refuses_invalid_names_before_creating_anything() {
     let sandbox = Sandbox::new();
     sandbox
-        .holo(&["new", "my-app"])
+        .holo(&["new", "my app"])
         .run()
         .code(2)
         .stderr_contains(
-            "error: `my-app` is not a valid package name: it contains the character '-'",
+            "error: `my app` is not a valid package name: it contains the character ' '",
         )
         .stderr_contains("Try `my_app`.")
         .stderr_contains("`--name`");
-    assert!(!sandbox.path("my-app").exists());
+    assert!(!sandbox.path("my app").exists());
 
     sandbox
         .holo(&["new", "fn"])

@@ -169,3 +169,25 @@ fn a_watch_follows_saves_in_a_path_dependency() {
     });
     assert!(fixed.contains("\"errors\":0"), "{fixed}");
 }
+
+#[test]
+fn a_package_named_with_a_dash_is_used_with_an_underscore() {
+    let sandbox = Sandbox::new();
+    sandbox.holo(&["new", "my-lib", "--lib"]).run().code(0);
+    sandbox.holo(&["new", "app"]).run().code(0);
+    sandbox
+        .holo(&["add", "my-lib", "--path", "../my-lib"])
+        .cwd("app")
+        .run()
+        .code(0);
+    sandbox.write(
+        "app/src/main.holo",
+        "use my_lib;\n\nfn main() {\n    println(my_lib::add(2, 3));\n}\n",
+    );
+    sandbox
+        .holo(&["run", "--no-daemon"])
+        .cwd("app")
+        .run()
+        .code(0)
+        .stdout_contains("5\n");
+}
