@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 /// The file descriptor on which `holo run`'s child receives the encoded program.
 pub const PROGRAM_FD: i32 = 3;
 
+/// Set for a child whose stdout is read by a front-end (see [`ProgramChild::spawn_piped`]): it
+/// writes its output line by line, as on a terminal.
+pub const LINE_BUFFERED_ENV: &str = "HOLO_RUN_LINE_BUFFERED";
+
 /// A child process waiting for the program it is to run (see the module documentation).
 pub struct ProgramChild {
     child: Option<Child>,
@@ -47,9 +51,12 @@ impl ProgramChild {
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args).args(args);
         if piped {
+            // Whoever reads the pipes may stop the program at a time limit: line by line, what
+            // it printed until then is not lost in its buffer.
             cmd.stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
+                .stderr(Stdio::piped())
+                .env(LINE_BUFFERED_ENV, "1");
         }
         give_fd(&mut cmd, reader);
         let child = cmd.spawn().map_err(|e| {
