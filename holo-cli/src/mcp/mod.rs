@@ -31,6 +31,7 @@ const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
 const METHOD_NOT_FOUND: i64 = -32601;
 const INVALID_PARAMS: i64 = -32602;
+const INTERNAL_ERROR: i64 = -32603;
 
 /// Serves MCP on stdin and stdout until stdin ends.
 pub fn serve(manifest_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
@@ -47,7 +48,21 @@ pub fn serve(manifest_path: Option<PathBuf>) -> Result<ExitCode, CliError> {
                 version: PROTOCOL_VERSION.to_string(),
             };
             for (id, method, params) in rx {
-                let reply = server.handle(&method, &params);
+                // A fault in one call is that call's answer; the session goes on.
+                let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    server.handle(&method, &params)
+                }))
+                .unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".to_string());
+                    Err(RpcError(
+                        INTERNAL_ERROR,
+                        format!("internal error in holo's MCP server while answering `{method}`: {message}; please report it"),
+                    ))
+                });
                 worker_out.send(&response(id, reply));
             }
             server.backend.shut_down();
