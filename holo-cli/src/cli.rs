@@ -82,6 +82,9 @@ pub enum Command {
     /// The daemon in the foreground: watch the package, show diagnostics and the affected
     /// tests' results after every save, and answer other holo commands meanwhile.
     Dev(DevArgs),
+    /// Serve the package to coding agents: a Model Context Protocol server on stdin and stdout
+    /// with the tools `check`, `test` and `run`.
+    Mcp(McpArgs),
     /// Run a package registry (`serve`), or make a token for publishing to one (`token`).
     Registry(RegistryArgs),
     /// Internal: the daemon's own process (`holo daemon start` starts it).
@@ -161,6 +164,22 @@ pub struct DaemonStartArgs {
     /// else `[dev] idle-timeout` of holo.toml, else 10800].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Speaks MCP (JSON-RPC 2.0, one message per line, protocol 2025-06-18) on stdin and \
+                  stdout; nothing else is written to stdout. Configure an agent to start `holo mcp` \
+                  in the package's folder (see the book's \"Coding agents\" chapter). The answers \
+                  come from the project's daemon when one runs; otherwise this process serves the \
+                  package itself, as the daemon would (terminal commands reuse it), until it \
+                  ends. Every call first applies what was saved on disk before it."
+)]
+pub struct McpArgs {
+    /// The package's `holo.toml`; by default it is searched for in the current folder and its
+    /// parents.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

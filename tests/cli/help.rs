@@ -46,6 +46,14 @@ fn every_command_has_help() {
                 "--manifest-path <PATH>",
             ],
         ),
+        (
+            "mcp",
+            &[
+                "Usage: holo mcp [OPTIONS]",
+                "--manifest-path <PATH>",
+                "protocol 2025-06-18",
+            ],
+        ),
     ];
     for (command, needles) in cases {
         let run = sandbox.holo(&[command, "--help"]).run();

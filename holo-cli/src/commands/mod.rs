@@ -10,6 +10,7 @@ mod daemon;
 mod deps;
 mod dev;
 mod init;
+mod mcp;
 mod new;
 mod publish;
 mod registry;
@@ -27,6 +28,9 @@ use crate::shell::Shell;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// The dependency step before compiling, for front-ends other than the commands (`holo mcp`).
+pub(crate) use deps::prepare as prepare_dependencies;
 
 pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
     match command {
@@ -47,6 +51,7 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Clean(args) => clean::exec(shell, args),
         Command::Daemon(args) => daemon::exec(shell, args),
         Command::Dev(args) => dev::exec(shell, args),
+        Command::Mcp(args) => mcp::exec(shell, args),
         Command::Registry(args) => registry::exec(shell, args),
         Command::DaemonServe(args) => daemon::serve(shell, args),
         Command::Worker => worker::worker(),

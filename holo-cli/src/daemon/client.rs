@@ -119,8 +119,9 @@ fn same_build_or_say(connection: &Connection, doing: &str, out: &mut dyn Reporte
     false
 }
 
-/// Sends one request on a greeted connection and reads the answer.
-fn call(
+/// Sends one request on a greeted connection and reads the answer. `None` when the daemon
+/// refused or hung up before saying anything (the caller then answers another way).
+pub(crate) fn call(
     mut connection: Connection,
     location: &PackageLocation,
     request: &Request,

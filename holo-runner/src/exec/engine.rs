@@ -107,8 +107,10 @@ pub fn run_child(args: Vec<OsString>, memory: Option<u64>) -> Result<Option<i64>
         let setup = |e: crate::jit::JitError| ChildError::Setup(e.to_string());
         let mut jit = Jit::with_tier(program, Tier::Optimized).map_err(setup)?;
         jit.compile_reachable(&[main]).map_err(setup)?;
-        // Line by line on a terminal, in blocks into a pipe or file (as C's stdio does).
-        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        // Line by line on a terminal, in blocks into a pipe or file (as C's stdio does) —
+        // unless a front-end that may stop the program reads the pipe.
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout())
+            || std::env::var_os(super::run::LINE_BUFFERED_ENV).is_some_and(|v| v == "1");
         let mut ctx = RunContext::new()
             .with_stdout(Box::new(ExitOnBrokenPipe(std::io::stdout())))
             .with_line_buffering(terminal)

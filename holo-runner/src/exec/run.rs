@@ -10,10 +10,15 @@
 use super::process::WorkerCommand;
 use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The file descriptor on which `holo run`'s child receives the encoded program.
 pub const PROGRAM_FD: i32 = 3;
+
+/// Set for a child whose stdout is read by a front-end (see [`ProgramChild::spawn_piped`]): it
+/// writes its output line by line, as on a terminal.
+pub const LINE_BUFFERED_ENV: &str = "HOLO_RUN_LINE_BUFFERED";
 
 /// A child process waiting for the program it is to run (see the module documentation).
 pub struct ProgramChild {
@@ -26,10 +31,33 @@ impl ProgramChild {
     /// Starts `command` plus `args` (the program's arguments) with this process's stdin, stdout
     /// and stderr, and a pipe for the program on [`PROGRAM_FD`].
     pub fn spawn(command: &WorkerCommand, args: &[OsString]) -> Result<ProgramChild, String> {
+        Self::spawn_with(command, args, false)
+    }
+
+    /// Like [`ProgramChild::spawn`], but the child's stdin, stdout and stderr are pipes (take
+    /// them with [`ProgramChild::take_stdio`]): for a front-end that hands the program its
+    /// input and captures what it prints, such as `holo mcp`.
+    pub fn spawn_piped(command: &WorkerCommand, args: &[OsString]) -> Result<ProgramChild, String> {
+        Self::spawn_with(command, args, true)
+    }
+
+    fn spawn_with(
+        command: &WorkerCommand,
+        args: &[OsString],
+        piped: bool,
+    ) -> Result<ProgramChild, String> {
         let (reader, writer) = std::io::pipe()
             .map_err(|e| format!("cannot create a pipe to send the program through: {e}"))?;
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args).args(args);
+        if piped {
+            // Whoever reads the pipes may stop the program at a time limit: line by line, what
+            // it printed until then is not lost in its buffer.
+            cmd.stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .env(LINE_BUFFERED_ENV, "1");
+        }
         give_fd(&mut cmd, reader);
         let child = cmd.spawn().map_err(|e| {
             format!(
@@ -55,6 +83,39 @@ impl ProgramChild {
         // with a broken pipe and `wait` tells how the child ended.
         pipe.write_all(program)
             .map_err(|e| format!("cannot send the program to its process: {e}"))
+    }
+
+    /// The pipes of a child started with [`ProgramChild::spawn_piped`] (each `None` once taken,
+    /// and for a child that inherited the terminal's).
+    pub fn take_stdio(&mut self) -> (Option<ChildStdin>, Option<ChildStdout>, Option<ChildStderr>) {
+        match &mut self.child {
+            Some(child) => (child.stdin.take(), child.stdout.take(), child.stderr.take()),
+            None => (None, None, None),
+        }
+    }
+
+    /// Waits at most `limit` for the child to end: `Ok(None)` when it did not, and was
+    /// killed (and reaped).
+    pub fn wait_timeout(mut self, limit: Duration) -> Result<Option<ExitStatus>, String> {
+        drop(self.program.take());
+        let mut child = self
+            .child
+            .take()
+            .expect("the child is kept until waited for");
+        let deadline = Instant::now() + limit;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Ok(Some(status)),
+                Ok(None) if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Ok(None);
+                }
+                // Polling costs a system call per millisecond; a program's run is far longer.
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                Err(e) => return Err(format!("cannot wait for the program's process: {e}")),
+            }
+        }
     }
 
     /// Waits for the child to end and returns how it ended. The caller decides what an exit
