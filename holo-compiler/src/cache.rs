@@ -598,20 +598,14 @@ impl Compiler {
         let mut lazy = LazyBodies::default();
         for ((file, _), part) in keyed.iter().zip(per_file) {
             let module = db::module_path_of(self.db(), *file);
-            match part? {
+            let (functions, structs, enums, tests) = match part? {
                 Part::Full(m) => {
                     let mut functions = Vec::with_capacity(m.functions.len());
                     for lowered in m.functions {
                         fingerprints.insert(lowered.function.key.clone(), lowered.fingerprint);
                         functions.push(lowered.function);
                     }
-                    parts.push(crate::lower::ModulePart {
-                        module,
-                        functions,
-                        structs: m.structs,
-                        enums: m.enums,
-                        tests: m.tests,
-                    });
+                    (functions, m.structs, m.enums, m.tests)
                 }
                 Part::Skeleton(m, bytes) => {
                     let index = lazy.modules.len();
@@ -644,15 +638,16 @@ impl Compiler {
                             links: Vec::new(),
                         });
                     }
-                    parts.push(crate::lower::ModulePart {
-                        module,
-                        functions,
-                        structs: m.structs,
-                        enums: m.enums,
-                        tests: m.tests,
-                    });
+                    (functions, m.structs, m.enums, m.tests)
                 }
-            }
+            };
+            parts.push(crate::lower::ModulePart {
+                module,
+                functions,
+                structs,
+                enums,
+                tests,
+            });
         }
         let kind = *Package::get(self.db()).kind(self.db());
         let program = crate::lower::link_parts(parts, kind)?;

@@ -160,7 +160,6 @@ impl Compiler {
         prefix: &str,
         files: impl IntoIterator<Item = (String, String)>,
     ) -> bool {
-        use rayon::prelude::*;
         let old = self.package.files(&self.db).clone();
         let mut new_map: BTreeMap<Name, SourceFile> = old
             .iter()
@@ -178,20 +177,7 @@ impl Compiler {
         }
         // A file rewritten in place keeps its handle: what changed is its inputs, not the map.
         let rewritten = !changed.is_empty();
-        let parsed: Vec<ParsedFile> = changed
-            .par_iter()
-            .map(|(_, text)| crate::syntax::parse(text))
-            .collect();
-        for ((path, text), parsed) in changed.into_iter().zip(parsed) {
-            let existing = old.get(path.as_str()).copied();
-            let durability = if db::is_dependency_file(&path) {
-                Durability::HIGH
-            } else {
-                Durability::MEDIUM
-            };
-            let file = self.write_file(existing, &path, &text, parsed, durability);
-            new_map.insert(Name::from(path), file);
-        }
+        self.parse_into(changed, &old, &mut new_map);
         if new_map == old {
             return rewritten;
         }
@@ -243,14 +229,44 @@ impl Compiler {
 
     /// Parses the given files now (in parallel) and writes their inputs, in one change.
     pub(crate) fn parse_now(&mut self, files: Vec<(String, String)>) {
-        self.set_files_under_parsed(files);
+        if files.is_empty() {
+            return;
+        }
+        let old = self.package.files(&self.db).clone();
+        let mut new_map = old.clone();
+        self.parse_into(files, &old, &mut new_map);
+        if new_map != old {
+            self.package
+                .set_files(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(new_map);
+        }
     }
 
-    /// Sets how much of a file the queries know (see [`db::ParseState`]).
-    pub(crate) fn set_state(&mut self, file: SourceFile, state: db::ParseState) {
-        file.set_state(&mut self.db)
-            .with_durability(Durability::MEDIUM)
-            .to(state);
+    /// Parses `files` in parallel and writes their inputs (a file of `old` keeps its handle),
+    /// putting each in `map`. A dependency's files are of high durability (they change only
+    /// when it is updated), the package's of medium (loaded, not edited).
+    fn parse_into(
+        &mut self,
+        files: Vec<(String, String)>,
+        old: &BTreeMap<Name, SourceFile>,
+        map: &mut BTreeMap<Name, SourceFile>,
+    ) {
+        use rayon::prelude::*;
+        let parsed: Vec<ParsedFile> = files
+            .par_iter()
+            .map(|(_, text)| crate::syntax::parse(text))
+            .collect();
+        for ((path, text), parsed) in files.into_iter().zip(parsed) {
+            let existing = old.get(path.as_str()).copied();
+            let durability = if db::is_dependency_file(&path) {
+                Durability::HIGH
+            } else {
+                Durability::MEDIUM
+            };
+            let file = self.write_file(existing, &path, &text, parsed, durability);
+            map.insert(Name::from(path), file);
+        }
     }
 
     /// The package's files by path.
@@ -258,29 +274,11 @@ impl Compiler {
         self.package.files(&self.db).clone()
     }
 
-    /// Writes parsed inputs for `files` (existing handles kept), parsing in parallel.
-    fn set_files_under_parsed(&mut self, files: Vec<(String, String)>) {
-        use rayon::prelude::*;
-        if files.is_empty() {
-            return;
-        }
-        let old = self.package.files(&self.db).clone();
-        let parsed: Vec<ParsedFile> = files
-            .par_iter()
-            .map(|(_, text)| crate::syntax::parse(text))
-            .collect();
-        let mut new_map = old.clone();
-        for ((path, text), parsed) in files.into_iter().zip(parsed) {
-            let existing = old.get(path.as_str()).copied();
-            let file = self.write_file(existing, &path, &text, parsed, Durability::MEDIUM);
-            new_map.insert(Name::from(path), file);
-        }
-        if new_map != old {
-            self.package
-                .set_files(&mut self.db)
-                .with_durability(Durability::MEDIUM)
-                .to(new_map);
-        }
+    /// Sets how much of a file the queries know (see [`db::ParseState`]).
+    pub(crate) fn set_state(&mut self, file: SourceFile, state: db::ParseState) {
+        file.set_state(&mut self.db)
+            .with_durability(Durability::MEDIUM)
+            .to(state);
     }
 
     /// Sets the text of a file, adding it if new. Returns whether anything changed: writing the

@@ -198,19 +198,7 @@ pub fn link_program(
     mut functions: Vec<ir::Function>,
 ) -> Result<Program, LowerError> {
     let (structs, enums) = layouts(db)?;
-    functions.sort_by(|a, b| a.key.cmp(&b.key));
-    let indices: std::collections::HashMap<String, FuncIndex> = functions
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
-        .collect();
-    let mut all_links = Vec::with_capacity(functions.len());
-    for f in &functions {
-        all_links.push(links_of(f, &indices)?);
-    }
-    for (f, links) in functions.iter_mut().zip(all_links) {
-        f.links = links;
-    }
+    let indices = number_and_link(&mut functions)?;
     let (tests, main) = tests_and_main(db, &functions, &indices)?;
     Ok(Program {
         functions,
@@ -219,6 +207,23 @@ pub fn link_program(
         tests,
         main,
     })
+}
+
+/// Numbers the functions by sorted key (so numbering is deterministic) and links each body's
+/// callee table to those numbers; returns the numbers by key.
+fn number_and_link(
+    functions: &mut [ir::Function],
+) -> Result<std::collections::HashMap<String, FuncIndex>, LowerError> {
+    functions.sort_by(|a, b| a.key.cmp(&b.key));
+    let indices: std::collections::HashMap<String, FuncIndex> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
+        .collect();
+    for f in functions.iter_mut() {
+        f.links = links_of(f, &indices)?;
+    }
+    Ok(indices)
 }
 
 /// The layout of every struct and enum of the package, sorted by key.
@@ -338,19 +343,7 @@ pub fn link_parts(mut parts: Vec<ModulePart>, kind: PackageKind) -> Result<Progr
     }
     structs.sort_by(|a: &ir::StructLayout, b| a.key.cmp(&b.key));
     enums.sort_by(|a: &ir::EnumLayout, b| a.key.cmp(&b.key));
-    functions.sort_by(|a, b| a.key.cmp(&b.key));
-    let indices: std::collections::HashMap<String, FuncIndex> = functions
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.key.clone(), i as FuncIndex))
-        .collect();
-    let mut all_links = Vec::with_capacity(functions.len());
-    for f in &functions {
-        all_links.push(links_of(f, &indices)?);
-    }
-    for (f, links) in functions.iter_mut().zip(all_links) {
-        f.links = links;
-    }
+    let indices = number_and_link(&mut functions)?;
     let mut tests = Vec::with_capacity(test_keys.len());
     for (key, name) in test_keys {
         let func = index_in(&indices, &key)?;
