@@ -425,3 +425,41 @@ fn queries_answer_in_broken_files() {
     assert_eq!(labels(&c.completions(&path, offset)), ["x"]);
     assert!(c.hover(&path, offset - 3).is_some());
 }
+
+/// A hover after an edit of one body re-runs that body's queries only (its inference and its
+/// identifier table), whatever else the package holds.
+#[test]
+fn hover_after_a_body_edit_recomputes_only_that_body() {
+    use crate::db::{ItemKey, RootDatabase};
+    use salsa::plumbing::AsId;
+    let mut c = Compiler::with_db(RootDatabase::new(true), PackageKind::Bin);
+    let main = "fn f(a: i64) -> i64 { let b = a + 1; b }\nfn g(a: i64) -> i64 { let c = a * 2; c }\nfn main() { println(f(1) + g(2) + util::h()); }\n";
+    c.set_files(vec![
+        ("src/main.holo".to_string(), main.to_string()),
+        (
+            "src/util.holo".to_string(),
+            "pub fn h() -> i64 { 3 }\n".to_string(),
+        ),
+    ]);
+    assert_eq!(c.check().errors(), 0);
+    let at = |text: &str, s: &str| text.find(s).unwrap() as u32 + 1;
+    assert!(c.hover("src/main.holo", at(main, "b }")).is_some());
+    assert!(c.hover("src/main.holo", at(main, "c }")).is_some());
+    c.db().take_log();
+
+    let edited = main.replace("a + 1", "a + 10");
+    c.set_file("src/main.holo", &edited);
+    let hover = c.hover("src/main.holo", at(&edited, "b }")).unwrap();
+    assert_eq!(hover.markdown, "```holo\nlet b: i64\n```");
+    let log = c.db().take_log();
+    let key = |name: &str| {
+        let id = crate::ids::ItemId::new(crate::ids::ModulePath::root(), name);
+        format!("{:?}", ItemKey::new(c.db(), id).as_id())
+    };
+    let bodies: Vec<&String> = log.iter().filter(|e| e.starts_with("infer_body")).collect();
+    assert_eq!(bodies, [&format!("infer_body({})", key("f"))], "{log:#?}");
+    assert!(
+        !log.iter().any(|e| e.contains(&key("g")) || e.contains(&key("main"))),
+        "{log:#?}"
+    );
+}
