@@ -19,17 +19,28 @@ fn main() {
     };
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(31);
     let dir = std::path::Path::new(&dir);
-    let workload = std::fs::read_to_string(dir.join("workload.json"))
-        .unwrap_or_else(|e| fail(&format!("cannot read workload.json in {}: {e}", dir.display())));
+    let workload = std::fs::read_to_string(dir.join("workload.json")).unwrap_or_else(|e| {
+        fail(&format!(
+            "cannot read workload.json in {}: {e}",
+            dir.display()
+        ))
+    });
     let field = |name: &str| -> String {
         // workload.json is written by holo-bench-gen with one `"name": "value"` per key; the
         // holo edit is the last of the three languages' blocks.
         let at = workload
             .find("\"holo\": {")
-            .and_then(|i| workload[i..].find(&format!("\"{name}\": \"")).map(|j| i + j))
+            .and_then(|i| {
+                workload[i..]
+                    .find(&format!("\"{name}\": \""))
+                    .map(|j| i + j)
+            })
             .unwrap_or_else(|| fail(&format!("workload.json has no holo `{name}`")));
         let start = at + name.len() + 5;
-        let end = workload[start..].find('"').map(|e| start + e).unwrap_or(start);
+        let end = workload[start..]
+            .find('"')
+            .map(|e| start + e)
+            .unwrap_or(start);
         workload[start..end].to_string()
     };
     let (file, anchor, old, new) = (field("file"), field("anchor"), field("old"), field("new"));
@@ -37,7 +48,11 @@ fn main() {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(root.join("src")).unwrap_or_else(|e| fail(&e.to_string())) {
         let path = entry.unwrap_or_else(|e| fail(&e.to_string())).path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&e.to_string()));
         files.push((format!("src/{name}"), text));
     }
@@ -60,14 +75,19 @@ fn main() {
     );
     // Positions in the edited body (the last line, before and after the edit alike):
     // `acc.mean()` — hover on the local `acc`, definition and completion of `mean`.
-    let line = original.find(&old).unwrap_or_else(|| fail("the edit's old text is not in its file"));
+    let line = original
+        .find(&old)
+        .unwrap_or_else(|| fail("the edit's old text is not in its file"));
     let acc = line + old.find("acc.").unwrap_or(0) as usize;
     let hover_at = acc as u32 + 1;
     let def_at = acc as u32 + 5;
     let complete_at = acc as u32 + 4;
 
     // What the measured queries answer, so that a reader can see they found what they should.
-    eprintln!("hover: {:?}", compiler.hover(&file, hover_at).map(|h| h.markdown));
+    eprintln!(
+        "hover: {:?}",
+        compiler.hover(&file, hover_at).map(|h| h.markdown)
+    );
     eprintln!(
         "definition: {:?}",
         compiler
@@ -77,7 +97,10 @@ fn main() {
             .collect::<Vec<_>>()
     );
     let labels = |c: &Compiler, at: u32| -> Vec<String> {
-        c.completions(&file, at).into_iter().map(|c| c.label).collect()
+        c.completions(&file, at)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
     };
     eprintln!("completion after `.`: {:?}", labels(&compiler, complete_at));
     eprintln!("completion in scope: {:?}", labels(&compiler, hover_at));
@@ -115,23 +138,39 @@ fn main() {
             ms(median(&mut unchanged))
         );
     };
-    println!("| query ({lines} lines, {runs} runs) | after a one-body edit, p50 | p90 | nothing changed, p50 |");
+    println!(
+        "| query ({lines} lines, {runs} runs) | after a one-body edit, p50 | p90 | nothing changed, p50 |"
+    );
     println!("|---|---|---|---|");
     measure("hover", &mut |c| c.hover(&file, hover_at).is_some());
-    measure("definition", &mut |c| !c.goto_definition(&file, def_at).is_empty());
-    measure("completion after `.`", &mut |c| !c.completions(&file, complete_at).is_empty());
-    measure("completion in scope", &mut |c| !c.completions(&file, hover_at).is_empty());
+    measure("definition", &mut |c| {
+        !c.goto_definition(&file, def_at).is_empty()
+    });
+    measure("completion after `.`", &mut |c| {
+        !c.completions(&file, complete_at).is_empty()
+    });
+    measure("completion in scope", &mut |c| {
+        !c.completions(&file, hover_at).is_empty()
+    });
     measure("signature help", &mut |c| {
         let text = c.text(&file).unwrap_or_default();
         let body = text.find(&anchor).unwrap_or(0);
-        let at = text[body..].find("acc.add(").map_or(0, |i| (body + i) as u32 + 8);
+        let at = text[body..]
+            .find("acc.add(")
+            .map_or(0, |i| (body + i) as u32 + 8);
         c.signature_help(&file, at).is_some()
     });
     // Package-wide queries, for scale (no latency goal): every use of the edited function,
     // and a symbol search.
-    let name_at = original.find(&anchor).map_or(0, |i| i + anchor.find("fn ").unwrap_or(0) + 3) as u32;
-    measure("references (package-wide)", &mut |c| !c.references(&file, name_at, true).is_empty());
-    measure("workspace symbols `f1`", &mut |c| !c.workspace_symbols("f1").is_empty());
+    let name_at = original
+        .find(&anchor)
+        .map_or(0, |i| i + anchor.find("fn ").unwrap_or(0) + 3) as u32;
+    measure("references (package-wide)", &mut |c| {
+        !c.references(&file, name_at, true).is_empty()
+    });
+    measure("workspace symbols `f1`", &mut |c| {
+        !c.workspace_symbols("f1").is_empty()
+    });
 }
 
 fn ms(d: Duration) -> String {

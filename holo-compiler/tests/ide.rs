@@ -114,7 +114,12 @@ fn exercise(name: &str, kind: PackageKind, text: &str, stride: usize) {
         }
     }
     for h in c.inlay_hints(path, None) {
-        check_range(&c, path, TextRange::new(h.offset, h.offset), "an inlay hint");
+        check_range(
+            &c,
+            path,
+            TextRange::new(h.offset, h.offset),
+            "an inlay hint",
+        );
     }
     for f in c.quick_fixes(path, whole) {
         for e in &f.edits {

@@ -44,6 +44,23 @@ fn expression_type(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
         }
     }
     let (range, ty) = best?;
+    // `self` and other expressions that name a variable show the variable.
+    if let Some((node, _)) = map
+        .spans
+        .iter()
+        .enumerate()
+        .find(|(_, span)| TextRange::of(**span) == range)
+        && let Some(Resolution::Local(local)) = body.resolution(crate::ast::NodeId(node as u32))
+        && let Some(markdown) = describe(
+            cx.db,
+            &Target::Local {
+                item: id.clone(),
+                local: *local,
+            },
+        )
+    {
+        return Some(Hover { range, markdown });
+    }
     if ty.references_error() {
         return None;
     }

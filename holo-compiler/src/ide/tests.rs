@@ -459,7 +459,47 @@ fn hover_after_a_body_edit_recomputes_only_that_body() {
     let bodies: Vec<&String> = log.iter().filter(|e| e.starts_with("infer_body")).collect();
     assert_eq!(bodies, [&format!("infer_body({})", key("f"))], "{log:#?}");
     assert!(
-        !log.iter().any(|e| e.contains(&key("g")) || e.contains(&key("main"))),
+        !log.iter()
+            .any(|e| e.contains(&key("g")) || e.contains(&key("main"))),
         "{log:#?}"
     );
+}
+
+#[test]
+fn quick_fixes_remove_unused_imports_and_mut() {
+    let (c, path, _, _) = fixture(&[
+        ("src/util.holo", "pub fn one() -> i64 { 1 }\n"),
+        (
+            "src/main.holo",
+            "use util::one;\nfn main() {\n    let mut n = 1;\n    println(n);\n}\n",
+        ),
+    ]);
+    let text = c.text(&path).unwrap();
+    let fixes = c.quick_fixes(&path, TextRange::new(0, text.len() as u32));
+    let titles: Vec<&str> = fixes.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(titles, ["Remove the unused import", "Remove the `mut`"]);
+    let apply = |fix: &QuickFix| {
+        let mut t = text.to_string();
+        for e in fix.edits.iter().rev() {
+            t.replace_range(e.range.start as usize..e.range.end as usize, &e.new_text);
+        }
+        t
+    };
+    assert_eq!(
+        apply(&fixes[0]),
+        "fn main() {\n    let mut n = 1;\n    println(n);\n}\n"
+    );
+    assert_eq!(
+        apply(&fixes[1]),
+        "use util::one;\nfn main() {\n    let n = 1;\n    println(n);\n}\n"
+    );
+}
+
+#[test]
+fn hover_on_self_shows_the_receiver() {
+    let text = hover_text(&[(
+        "src/main.holo",
+        "struct C { n: i64 }\nimpl C {\n    fn get(self) -> i64 { se$0lf.n }\n}\nfn main() { println(C { n: 1 }.get()); }\n",
+    )]);
+    assert_eq!(text, "```holo\nself: C\n```");
 }
