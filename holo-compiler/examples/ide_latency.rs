@@ -78,7 +78,7 @@ fn main() {
     let line = original
         .find(&old)
         .unwrap_or_else(|| fail("the edit's old text is not in its file"));
-    let acc = line + old.find("acc.").unwrap_or(0) as usize;
+    let acc = line + old.find("acc.").unwrap_or(0);
     let hover_at = acc as u32 + 1;
     let def_at = acc as u32 + 5;
     let complete_at = acc as u32 + 4;
