@@ -503,3 +503,56 @@ fn hover_on_self_shows_the_receiver() {
     )]);
     assert_eq!(text, "```holo\nself: C\n```");
 }
+
+#[test]
+fn rename_of_a_field_in_shorthands_and_imports_with_aliases() {
+    let (c, path, offset, _) = fixture(&[(
+        "src/main.holo",
+        "struct P { w$0: i64 }\nfn main() { let w = 1; let p = P { w }; let P { w } = p; println(w); }\n",
+    )]);
+    let edits = c.rename(&path, offset, "width").unwrap();
+    let texts: Vec<&str> = edits.iter().map(|e| e.new_text.as_str()).collect();
+    assert_eq!(texts, ["width", "width: w", "width: w"]);
+
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::area as a;\nfn main() { println(a(geometry::Rect::square(1.0))); }\n",
+        ),
+        (
+            "src/other.holo",
+            "pub fn f() -> f64 { crate::geometry::ar$0ea(crate::geometry::Rect::square(2.0)) }\n",
+        ),
+    ]);
+    let edits = c.rename(&path, offset, "surface").unwrap();
+    let mut places: Vec<(&str, &str)> = edits
+        .iter()
+        .map(|e| (e.path.as_str(), e.new_text.as_str()))
+        .collect();
+    places.sort();
+    // The import is renamed; its alias and the uses of the alias stay.
+    assert_eq!(
+        places,
+        [
+            ("src/geometry.holo", "surface"),
+            ("src/main.holo", "surface"),
+            ("src/other.holo", "surface")
+        ]
+    );
+}
+
+#[test]
+fn completion_of_associated_functions_and_symbol_search_by_letters() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::Rect;\nfn main() { let r = Rect::$0; }\n",
+        ),
+    ]);
+    assert_eq!(labels(&c.completions(&path, offset)), ["square"]);
+    let found = c.workspace_symbols("ara");
+    let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["area"]);
+}
