@@ -24,8 +24,41 @@ pub fn hover(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
     expression_type(cx, offset)
 }
 
+/// Keywords that are not an expression of their own: hovering them says nothing (rather than
+/// the type of the block around them).
+const DECLARING_KEYWORDS: &[&str] = &[
+    "as", "const", "else", "enum", "fn", "impl", "in", "let", "mut", "pub", "struct", "use",
+];
+
+/// Whether `offset` is on whitespace, in a line comment or on a declaring keyword.
+fn nothing_to_show(text: &str, offset: u32) -> bool {
+    let at = offset as usize;
+    let bytes = text.as_bytes();
+    if bytes.get(at).is_none_or(|b| b.is_ascii_whitespace()) {
+        return true;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..at];
+    if line.contains("//") && line.matches('"').count() % 2 == 0 {
+        return true;
+    }
+    let is_word = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let mut start = at;
+    while start > 0 && is_word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = at;
+    while end < bytes.len() && is_word(bytes[end]) {
+        end += 1;
+    }
+    DECLARING_KEYWORDS.contains(&&text[start..end])
+}
+
 /// The type of the innermost typed expression or pattern under `offset`.
 fn expression_type(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
+    if nothing_to_show(&cx.text, offset) {
+        return None;
+    }
     let index = cx.item_at(offset)?;
     let id = &cx.items[index].0;
     let body = infer_body(cx.db, ItemKey::new(cx.db, id.clone())).clone()?;

@@ -423,7 +423,10 @@ fn queries_answer_in_broken_files() {
         "struct P { x: i64 }\nfn main() {\n    let p = P { x: 1 };\n    let q = p.$0\n}\n",
     )]);
     assert_eq!(labels(&c.completions(&path, offset)), ["x"]);
-    assert!(c.hover(&path, offset - 3).is_some());
+    assert_eq!(
+        c.hover(&path, offset - 2).map(|h| h.markdown).as_deref(),
+        Some("```holo\nlet p: P\n```")
+    );
 }
 
 /// A hover after an edit of one body re-runs that body's queries only (its inference and its
@@ -555,4 +558,18 @@ fn completion_of_associated_functions_and_symbol_search_by_letters() {
     let found = c.workspace_symbols("ara");
     let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["area"]);
+}
+
+#[test]
+fn hover_says_nothing_on_whitespace_comments_and_declaring_keywords() {
+    for body in [
+        "l$0et x = 1; println(x);",
+        "let x = 1; $0 println(x);",
+        "let x = 1; // a co$0mment\n println(x);",
+    ] {
+        let src = format!("fn main() {{ {body} }}\n");
+        assert_eq!(hover_text(&[("src/main.holo", &src)]), "", "{body}");
+    }
+    let src = "fn main() { let x = i$0f true { 1 } else { 2 }; println(x); }\n";
+    assert_eq!(hover_text(&[("src/main.holo", src)]), "```holo\ni64\n```");
 }
