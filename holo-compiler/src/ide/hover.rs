@@ -39,7 +39,7 @@ fn nothing_to_show(text: &str, offset: u32) -> bool {
     }
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..at];
-    if line.contains("//") && line.matches('"').count() % 2 == 0 {
+    if line.contains("//") && line.matches('"').count().is_multiple_of(2) {
         return true;
     }
     let is_word = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
