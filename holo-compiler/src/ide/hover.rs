@@ -27,7 +27,8 @@ pub fn hover(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
 /// Keywords that are not an expression of their own: hovering them says nothing (rather than
 /// the type of the block around them).
 const DECLARING_KEYWORDS: &[&str] = &[
-    "as", "const", "else", "enum", "fn", "impl", "in", "let", "mut", "pub", "struct", "use",
+    "as", "const", "else", "enum", "fn", "for", "impl", "in", "let", "mut", "pub", "struct", "use",
+    "while",
 ];
 
 /// Whether `offset` is on whitespace, in a line comment or on a declaring keyword.

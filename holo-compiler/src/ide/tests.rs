@@ -573,3 +573,21 @@ fn hover_says_nothing_on_whitespace_comments_and_declaring_keywords() {
     let src = "fn main() { let x = i$0f true { 1 } else { 2 }; println(x); }\n";
     assert_eq!(hover_text(&[("src/main.holo", src)]), "```holo\ni64\n```");
 }
+
+#[test]
+fn self_and_impl_types_are_names_too() {
+    let src = "struct C { n: i64 }\nimpl C {\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(C { n: 1 }.get()); }\n";
+    let (c, path, _, _) = fixture(&[("src/main.holo", src)]);
+    let at = |s: &str| src.find(s).unwrap() as u32 + 1;
+    let param = c.goto_definition(&path, at("self)"));
+    let value = c.goto_definition(&path, at("self.n"));
+    assert_eq!(param, value);
+    assert_eq!(param[0].kind, SymbolKind::Parameter);
+    assert_eq!(
+        c.hover(&path, at("self)")).unwrap().markdown,
+        "```holo\nself: C\n```"
+    );
+    let ty = c.goto_definition(&path, at("C {\n"));
+    assert_eq!((ty[0].name.as_str(), ty[0].kind), ("C", SymbolKind::Struct));
+    assert!(c.prepare_rename(&path, at("self.n")).is_err());
+}
