@@ -64,11 +64,39 @@ pub fn completions(cx: &FileCx<'_>, offset: u32) -> Vec<Completion> {
         members(cx, offset, trimmed.len() as u32 - 1)
     } else if let Some(path) = trimmed.strip_suffix("::") {
         path_members(cx, offset, path)
+    } else if let Some(path) = use_group_path(cx, offset, trimmed) {
+        path_members(cx, offset, path)
     } else {
         in_scope(cx, offset)
     };
     out.retain(|c| matches(&c.label, typed));
     out
+}
+
+/// In a `use` declaration's group (`use a::b::{c, |`), the text up to the group's path
+/// (`use a::b`), whose members are what may be written.
+fn use_group_path<'t>(cx: &FileCx<'_>, offset: u32, before: &'t str) -> Option<&'t str> {
+    let index = cx.item_at(offset)?;
+    if !matches!(cx.items[index].1.interface(cx.db).kind, ItemKind::Use(_)) {
+        return None;
+    }
+    if !(before.ends_with('{') || before.ends_with(',')) {
+        return None;
+    }
+    let item_start = cx.map(index)?.item_span.start as usize;
+    let mut depth = 0;
+    for (i, c) in before.char_indices().rev() {
+        if i < item_start {
+            break;
+        }
+        match c {
+            '}' => depth += 1,
+            '{' if depth == 0 => return before[..i].trim_end().strip_suffix("::"),
+            '{' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The item the cursor is in and its id.

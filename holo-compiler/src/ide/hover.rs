@@ -124,10 +124,16 @@ pub fn describe(db: &dyn salsa::Database, target: &Target) -> Option<String> {
         Target::Local { item, local } => {
             let body = infer_body(db, ItemKey::new(db, item.clone())).clone()?;
             let local = body.local(*local)?;
+            // A type the checker could not find (an error is reported) is not shown.
+            let ty = if local.ty.references_error() {
+                String::new()
+            } else {
+                format!(": {}", local.ty)
+            };
             let text = match local.kind {
-                LocalKind::Param | LocalKind::SelfParam => format!("{}: {}", local.name, local.ty),
-                _ if local.mutable => format!("let mut {}: {}", local.name, local.ty),
-                _ => format!("let {}: {}", local.name, local.ty),
+                LocalKind::Param | LocalKind::SelfParam => format!("{}{ty}", local.name),
+                _ if local.mutable => format!("let mut {}{ty}", local.name),
+                _ => format!("let {}{ty}", local.name),
             };
             (text, None)
         }

@@ -591,3 +591,17 @@ fn self_and_impl_types_are_names_too() {
     assert_eq!((ty[0].name.as_str(), ty[0].kind), ("C", SymbolKind::Struct));
     assert!(c.prepare_rename(&path, at("self.n")).is_err());
 }
+
+#[test]
+fn completion_in_use_groups_and_hover_of_untyped_locals() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        ("src/main.holo", "use geometry::{Rect, $0};\nfn main() {}\n"),
+    ]);
+    let got = c.completions(&path, offset);
+    assert_eq!(labels(&got), ["Rect", "Shape", "area"]);
+    assert_eq!(
+        hover_text(&[("src/main.holo", "fn main() { let v$0 = nothing(); }\n")]),
+        "```holo\nlet v\n```"
+    );
+}
