@@ -201,4 +201,7 @@ fn every_query_in_the_language_cases_and_their_truncations() {
 fn non_ascii_text_before_and_inside_names() {
     let text = "/// Größe — ünïcode.\nfn größe_von(wert: i64) -> i64 { wert }\nfn main() {\n    let café = \"naïve ☕\";\n    println(café);\n    println(größe_von(1));\n}\n";
     exercise("non-ascii", PackageKind::Bin, text, 1);
+    // Non-ASCII right before what completion and quick fixes read backwards from the cursor.
+    let junk = "use ü::{é, ;\nfn main() {\n    let ça = 1;\n    println(ça::b + ü.x + é.);\n    ça = ç;\n}\n";
+    exercise("non-ascii junk", PackageKind::Bin, junk, 1);
 }

@@ -202,8 +202,10 @@ fn path_members(cx: &FileCx<'_>, offset: u32, before: &str) -> Vec<Completion> {
     let mut rest = before;
     loop {
         let name_start = rest
-            .rfind(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(*c == '_' || c.is_ascii_alphanumeric()))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let name = &rest[name_start..];
         if name.is_empty() {
             break;
@@ -586,7 +588,12 @@ impl ScopeWalk<'_, '_> {
                     StmtKind::Let { name, .. }
                         if name.name != "_"
                             && (r.end < self.offset
-                                || self.cx.text.as_bytes().get(r.end as usize - 1)
+                                || self
+                                    .cx
+                                    .text
+                                    .as_bytes()
+                                    .get(..r.end as usize)
+                                    .and_then(|b| b.last())
                                     == Some(&b';')) =>
                     {
                         self.out.push(name.id)

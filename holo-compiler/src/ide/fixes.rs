@@ -160,7 +160,9 @@ fn last_name(cx: &FileCx<'_>, at: TextRange) -> Option<TextRange> {
     let is_ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
     let end = text.rfind(is_ident)? + 1;
     let start = text[..end]
-        .rfind(|c: char| !is_ident(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_ident(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     (start < end).then(|| TextRange::new(at.start + start as u32, at.start + end as u32))
 }
