@@ -605,3 +605,21 @@ fn completion_in_use_groups_and_hover_of_untyped_locals() {
         "```holo\nlet v\n```"
     );
 }
+
+#[test]
+fn renaming_a_type_renames_its_impl_blocks() {
+    let (c, path, offset, _) = fixture(&[(
+        "src/main.holo",
+        "struct Coun$0ter { n: i64 }\nimpl Counter {\n    fn new() -> Counter { Counter { n: 0 } }\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(Counter::new().get()); }\n",
+    )]);
+    let edits = c.rename(&path, offset, "Tally").unwrap();
+    let text = c.text(&path).unwrap();
+    let mut renamed = text.to_string();
+    for e in edits.iter().rev() {
+        renamed.replace_range(e.range.start as usize..e.range.end as usize, &e.new_text);
+    }
+    assert_eq!(
+        renamed,
+        "struct Tally { n: i64 }\nimpl Tally {\n    fn new() -> Tally { Tally { n: 0 } }\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(Tally::new().get()); }\n"
+    );
+}
