@@ -162,7 +162,11 @@ fn type_members(db: &dyn salsa::Database, here: &ModulePath, ty: &Ty) -> Vec<Com
             if seen.insert(name)
                 && let Some(b) = builtins::lookup_method(kind, name)
             {
-                out.push(item(name, SymbolKind::Method, Some(builtin_label(b).0)));
+                out.push(item(
+                    name,
+                    SymbolKind::Method,
+                    Some(super::hover::builtin_label_on(b, Some(ty)).0),
+                ));
             }
         }
     }

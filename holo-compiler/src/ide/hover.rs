@@ -139,6 +139,10 @@ pub fn describe(db: &dyn salsa::Database, target: &Target) -> Option<String> {
         }
         Target::Module(m) => (format!("mod {}", m.0), None),
         Target::Builtin(id) => (builtin_label(builtins::builtin(*id)).0, None),
+        Target::BuiltinMethod(id, receiver) => (
+            builtin_label_on(builtins::builtin(*id), Some(receiver)).0,
+            None,
+        ),
         Target::PreludeVariant(v) => (prelude_variant_label(*v), None),
         Target::PreludeType(g) => (
             match g {
@@ -230,6 +234,19 @@ pub fn fn_label(db: &dyn salsa::Database, id: &ItemId) -> Option<(String, Vec<Te
 /// A built-in's signature (`fn len(self) -> i64`, `T` and `V` for its generic types), and the
 /// ranges of its parameters.
 pub fn builtin_label(b: &Builtin) -> (String, Vec<TextRange>) {
+    builtin_label_on(b, None)
+}
+
+/// A built-in's signature with its generic types replaced by those of `receiver` (the value a
+/// method is called on: `[i64]` makes `T` `i64`; a `Map<str, i64>` makes `T` `str` and `V`
+/// `i64`); a type not known from the receiver stays `T` or `V`.
+pub fn builtin_label_on(b: &Builtin, receiver: Option<&Ty>) -> (String, Vec<TextRange>) {
+    let (elem, val) = match receiver {
+        Some(Ty::Array(e)) => (Some((**e).clone()), None),
+        Some(Ty::App(_, args)) => (args.first().cloned(), args.get(1).cloned()),
+        _ => (None, None),
+    };
+    let shape = |s: Shape| shape_on(s, elem.as_ref(), val.as_ref());
     let mut s = format!("fn {}(", b.name);
     let mut ranges = Vec::new();
     if let Some(receiver) = b.receiver {
@@ -253,6 +270,42 @@ pub fn builtin_label(b: &Builtin) -> (String, Vec<TextRange>) {
         s.push_str(&format!(" -> {}", shape(b.ret)));
     }
     (s, ranges)
+}
+
+/// A shape as a type, when the generic types it mentions are known.
+fn shape_on(s: Shape, elem: Option<&Ty>, val: Option<&Ty>) -> String {
+    let uses_elem = matches!(
+        s,
+        Shape::Elem
+            | Shape::ArrayOfElem
+            | Shape::OptionOfElem
+            | Shape::ResultOfElemVal
+            | Shape::MapOfElemVal
+            | Shape::FnElemToVal
+            | Shape::FnElemToBool
+            | Shape::FnCompare
+            | Shape::ArrayOfPairs
+    );
+    let uses_val = matches!(
+        s,
+        Shape::Val
+            | Shape::ArrayOfVal
+            | Shape::OptionOfVal
+            | Shape::ResultOfElemVal
+            | Shape::MapOfElemVal
+            | Shape::FnElemToVal
+            | Shape::ArrayOfPairs
+    );
+    match (elem, val) {
+        (Some(e), _) if uses_elem && !uses_val => {
+            builtins::instantiate(s, e, &Ty::Error).to_string()
+        }
+        (Some(e), Some(v)) if uses_elem => builtins::instantiate(s, e, v).to_string(),
+        (_, Some(v)) if uses_val && !uses_elem => {
+            builtins::instantiate(s, &Ty::Error, v).to_string()
+        }
+        _ => shape(s),
+    }
 }
 
 fn shape(s: Shape) -> String {

@@ -44,7 +44,7 @@ pub enum Role {
         owner: PathOwner,
     },
     /// The method name of a method call (the call's node has the resolution).
-    Method { call: NodeId },
+    Method { call: NodeId, receiver: NodeId },
     /// The field name of a field access.
     Field { expr: NodeId },
     /// The field name of a struct literal's field initializer. In the shorthand `Point { x }`
@@ -362,7 +362,13 @@ impl Walker {
                 args,
             } => {
                 self.expr(receiver);
-                self.push(method, Role::Method { call: e.id });
+                self.push(
+                    method,
+                    Role::Method {
+                        call: e.id,
+                        receiver: receiver.id,
+                    },
+                );
                 args.iter().for_each(|a| self.expr(a));
                 self.out.calls.push(CallEntry {
                     call: e.id,

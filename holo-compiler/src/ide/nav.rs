@@ -98,6 +98,7 @@ pub fn nav_target(db: &dyn salsa::Database, target: &Target) -> Option<NavTarget
             })
         }
         Target::Builtin(_)
+        | Target::BuiltinMethod(..)
         | Target::PreludeVariant(_)
         | Target::PreludeType(_)
         | Target::Primitive(_) => None,
@@ -214,7 +215,7 @@ pub fn prepare_rename(cx: &FileCx<'_>, offset: u32) -> Result<(TextRange, Target
     };
     let name = &found.entry.name;
     match &target {
-        Target::Builtin(_) => Err(format!(
+        Target::Builtin(_) | Target::BuiltinMethod(..) => Err(format!(
             "Cannot rename `{name}`: it is a built-in of holo, not declared in this package."
         )),
         Target::PreludeVariant(_) | Target::PreludeType(_) => Err(format!(

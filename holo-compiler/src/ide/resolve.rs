@@ -32,6 +32,8 @@ pub enum Target {
     },
     Module(ModulePath),
     Builtin(BuiltinId),
+    /// A built-in method called on a value of the given type (its generic types are known).
+    BuiltinMethod(BuiltinId, Ty),
     PreludeVariant(PVariant),
     PreludeType(Generic),
     Primitive(&'static str),
@@ -138,7 +140,16 @@ pub fn target_of(db: &dyn salsa::Database, item: &ItemId, entry: &IdentEntry) ->
             }
             walk(db, item, &segments[..=*seg as usize])
         }
-        Role::Method { call } => from_resolution(item, res_at(*call)?),
+        Role::Method { call, receiver } => {
+            let body = body()?;
+            match body.resolution(*call)? {
+                Resolution::BuiltinMethod { id, .. } => Some(match body.ty(*receiver) {
+                    Some(ty) => Target::BuiltinMethod(*id, ty.clone()),
+                    None => Target::Builtin(*id),
+                }),
+                other => from_resolution(item, other.clone()),
+            }
+        }
         Role::Field { expr } => from_resolution(item, res_at(*expr)?),
         Role::FieldInit { init } => from_resolution(item, res_at(*init)?),
         Role::FieldPat { field } => from_resolution(item, res_at(*field)?),

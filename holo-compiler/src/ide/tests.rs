@@ -137,7 +137,11 @@ fn hover_on_fields_variants_methods_and_builtins() {
     );
     check(
         "let xs = [1, 2]; println(xs.le$0n());",
-        "```holo\nfn len(self: [T]) -> i64\n```",
+        "```holo\nfn len(self: [i64]) -> i64\n```",
+    );
+    check(
+        "let m: Map<str, i64> = Map::new(); println(m.ge$0t(\"a\").is_some());",
+        "```holo\nfn get(self: Map<str, i64>, str) -> Option<i64>\n```",
     );
     check(
         "let x: Opt$0ion<i64> = None; println(x.is_some());",
