@@ -214,6 +214,11 @@ pub fn prepare_rename(cx: &FileCx<'_>, offset: u32) -> Result<(TextRange, Target
         return Err("There is no name of a variable or item here to rename.".to_string());
     };
     let name = &found.entry.name;
+    if let super::index::Role::UseAlias { .. } = found.entry.role {
+        return Err(format!(
+            "`{name}` is a name given by a `use … as {name}` declaration: edit it there, or rename the item it imports."
+        ));
+    }
     match &target {
         Target::Builtin(_) | Target::BuiltinMethod(..) => Err(format!(
             "Cannot rename `{name}`: it is a built-in of holo, not declared in this package."

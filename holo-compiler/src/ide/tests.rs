@@ -627,3 +627,30 @@ fn renaming_a_type_renames_its_impl_blocks() {
         "struct Tally { n: i64 }\nimpl Tally {\n    fn new() -> Tally { Tally { n: 0 } }\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(Tally::new().get()); }\n"
     );
 }
+
+#[test]
+fn an_import_alias_is_renamed_in_its_use_declaration_and_dependencies_get_no_fixes() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::area as a$0;\nfn main() { println(a(geometry::Rect::square(1.0))); }\n",
+        ),
+    ]);
+    assert!(
+        c.prepare_rename(&path, offset)
+            .unwrap_err()
+            .contains("use … as a")
+    );
+    let (c, _, _, _) = fixture(&[
+        (
+            "deps/mathx/src/lib.holo",
+            "pub fn f() -> i64 { let unused = 1; 2 }\n",
+        ),
+        ("src/main.holo", "fn main() { println(mathx::f()); }\n"),
+    ]);
+    assert!(
+        c.quick_fixes("deps/mathx/src/lib.holo", TextRange::new(0, 100))
+            .is_empty()
+    );
+}
