@@ -595,6 +595,10 @@ fn output_before_an_error_is_kept() {
     assert_eq!(e.kind, RuntimeErrorKind::Panic("stop".into()));
 }
 
+/// Held by the tests that measure this process's peak memory, so that two of them never run at
+/// once (the peak is the whole process's: another large test beside one would count in it).
+static MEMORY_MEASURED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Peak resident memory of this process, from /proc (Linux).
 fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -616,6 +620,7 @@ fn main() {
     }
     println(kept);
 }";
+    let _alone = MEMORY_MEASURED.lock().unwrap_or_else(|e| e.into_inner());
     let before = peak_rss_kb();
     assert_eq!(run(src), "10000000\n");
     if let (Some(before), Some(after)) = (before, peak_rss_kb()) {
@@ -643,6 +648,7 @@ fn ten_million_map_entries_and_closures_run_in_bounded_memory() {
     println(total);
     println(m.len());
 }";
+    let _alone = MEMORY_MEASURED.lock().unwrap_or_else(|e| e.into_inner());
     let before = peak_rss_kb();
     assert_eq!(run(src), "88888890\n666\n");
     if let (Some(before), Some(after)) = (before, peak_rss_kb()) {
