@@ -168,7 +168,7 @@ pub fn module_refs(db: &dyn salsa::Database, file: SourceFile) -> ModuleRefs {
 #[salsa::tracked(returns(copy))]
 pub fn module_interface(db: &dyn salsa::Database, file: SourceFile) -> Fingerprint {
     match file.state(db) {
-        ParseState::Parsed => {}
+        ParseState::Parsed | ParseState::Interface => {}
         ParseState::Summarized(summary) => return summary.interface,
         ParseState::Deferred => return interface_of_text(file.path(db), file.text(db)),
     }
@@ -859,14 +859,17 @@ pub struct DeferStats {
     pub summarized: usize,
     /// Files parsed after all (no summary, syntax errors, results to compute or to point into).
     pub parsed: usize,
+    /// Files parsed without their bodies, for the interfaces the modules computed depend on.
+    pub interfaces: usize,
 }
 
 impl Compiler {
     /// Decides, for the files loaded without parsing ([`Compiler::set_files_deferred`]), which
     /// must be parsed after all, and parses those: a file whose summary `store` lacks or that
     /// has syntax errors; a module whose checked results (or, with `lowering`, lowered
-    /// results) are not stored, and every module its results depend on; a module with stored
-    /// diagnostics, and every file they point into. The others stay unparsed: their keys come
+    /// results) are not stored — and every module its results depend on, without bodies (only
+    /// their interfaces are read); a module with stored diagnostics, and every file they point
+    /// into. The others stay unparsed: their keys come
     /// from their summaries and their results from the store (read here and handed to
     /// [`Compiler::check_with`] and [`Compiler::lower_with`]). Summaries of the files parsed
     /// are stored for the next process.
@@ -887,6 +890,7 @@ impl Compiler {
             .collect();
         let found = store.get_many(kinds::SUMMARY, &summary_keys);
         let mut to_parse: BTreeSet<Name> = BTreeSet::new();
+        let mut interfaces: BTreeSet<Name> = BTreeSet::new();
         let mut unsummarized: Vec<(Name, Fingerprint)> = Vec::new();
         for (((path, file), bytes), key) in deferred.iter().zip(found).zip(&summary_keys) {
             match bytes.and_then(|b| decode::<FileSummary>(&b)) {
@@ -957,25 +961,37 @@ impl Compiler {
                             self.prefetched.put(kinds::LOWER, *key, bytes);
                         }
                     }
-                    _ => compute.push(*file),
+                    _ => {
+                        to_parse.insert(file.path(db).clone());
+                        compute.push(*file);
+                    }
                 }
             }
+            // The modules those depend on are only named, never checked or lowered: their
+            // interfaces are enough, parsed without bodies.
             for file in compute {
                 for (_, dep) in module_closure(db, file) {
-                    to_parse.insert(dep.path(db).clone());
+                    if !to_parse.contains(dep.path(db)) {
+                        interfaces.insert(dep.path(db).clone());
+                    }
                 }
             }
         }
-        let texts: Vec<(String, String)> = to_parse
-            .iter()
-            .filter_map(|path| {
-                let file = files.get(path)?;
-                (*file.state(self.db()) != ParseState::Parsed)
-                    .then(|| (path.to_string(), file.text(self.db()).to_string()))
-            })
-            .collect();
+        let unparsed = |paths: &BTreeSet<Name>| -> Vec<(String, String)> {
+            paths
+                .iter()
+                .filter_map(|path| {
+                    let file = files.get(path)?;
+                    (*file.state(self.db()) != ParseState::Parsed)
+                        .then(|| (path.to_string(), file.text(self.db()).to_string()))
+                })
+                .collect()
+        };
+        let (texts, interface_texts) = (unparsed(&to_parse), unparsed(&interfaces));
         stats.parsed = texts.len();
-        self.parse_now(texts);
+        stats.interfaces = interface_texts.len();
+        self.parse_now(texts, false);
+        self.parse_now(interface_texts, true);
         // The summaries the next process needs, of the module files just parsed.
         let db = self.db();
         let summaries: Vec<(Fingerprint, Vec<u8>)> = unsummarized

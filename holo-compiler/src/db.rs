@@ -62,6 +62,10 @@ pub struct SourceFile {
 pub enum ParseState {
     /// `parsed` and `items` are the parse of `text`.
     Parsed,
+    /// Parsed without function bodies (`syntax::parse_interface`): items, interfaces and spans
+    /// outside bodies are right, bodies are empty. Other modules can be checked against it; it
+    /// is never checked or lowered itself (its results come from the store).
+    Interface,
     /// Not parsed yet: `parsed` and `items` are empty; only the text is known.
     Deferred,
     /// Not parsed, but what the keys of results need of it is known (from the store): the

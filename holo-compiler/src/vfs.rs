@@ -177,7 +177,7 @@ impl Compiler {
         }
         // A file rewritten in place keeps its handle: what changed is its inputs, not the map.
         let rewritten = !changed.is_empty();
-        self.parse_into(changed, &old, &mut new_map);
+        self.parse_into(changed, &old, &mut new_map, false);
         if new_map == old {
             return rewritten;
         }
@@ -228,13 +228,14 @@ impl Compiler {
     }
 
     /// Parses the given files now (in parallel) and writes their inputs, in one change.
-    pub(crate) fn parse_now(&mut self, files: Vec<(String, String)>) {
+    /// With `interface_only`, function bodies are skipped (see [`db::ParseState::Interface`]).
+    pub(crate) fn parse_now(&mut self, files: Vec<(String, String)>, interface_only: bool) {
         if files.is_empty() {
             return;
         }
         let old = self.package.files(&self.db).clone();
         let mut new_map = old.clone();
-        self.parse_into(files, &old, &mut new_map);
+        self.parse_into(files, &old, &mut new_map, interface_only);
         if new_map != old {
             self.package
                 .set_files(&mut self.db)
@@ -251,12 +252,15 @@ impl Compiler {
         files: Vec<(String, String)>,
         old: &BTreeMap<Name, SourceFile>,
         map: &mut BTreeMap<Name, SourceFile>,
+        interface_only: bool,
     ) {
         use rayon::prelude::*;
-        let parsed: Vec<ParsedFile> = files
-            .par_iter()
-            .map(|(_, text)| crate::syntax::parse(text))
-            .collect();
+        let (parse, state): (fn(&str) -> ParsedFile, _) = if interface_only {
+            (crate::syntax::parse_interface, db::ParseState::Interface)
+        } else {
+            (crate::syntax::parse, db::ParseState::Parsed)
+        };
+        let parsed: Vec<ParsedFile> = files.par_iter().map(|(_, text)| parse(text)).collect();
         for ((path, text), parsed) in files.into_iter().zip(parsed) {
             let existing = old.get(path.as_str()).copied();
             let durability = if db::is_dependency_file(&path) {
@@ -264,7 +268,7 @@ impl Compiler {
             } else {
                 Durability::MEDIUM
             };
-            let file = self.write_file(existing, &path, &text, parsed, durability);
+            let file = self.write_file(existing, &path, &text, parsed, durability, state.clone());
             map.insert(Name::from(path), file);
         }
     }
@@ -298,7 +302,7 @@ impl Compiler {
         } else {
             Durability::LOW
         };
-        let file = self.write_file(existing, path, text, parsed, edited);
+        let file = self.write_file(existing, path, text, parsed, edited, db::ParseState::Parsed);
         if existing.is_none() {
             let mut files = self.package.files(&self.db).clone();
             files.insert(Name::from(path), file);
@@ -321,6 +325,7 @@ impl Compiler {
         text: &str,
         mut parsed: ParsedFile,
         edited: Durability,
+        state: db::ParseState,
     ) -> SourceFile {
         let module = ModulePath::from_file_path(path).unwrap_or_default();
         let ids = db::item_ids(&module, &parsed.items);
@@ -360,15 +365,15 @@ impl Compiler {
                 Arc::from(text),
                 Arc::new(parsed),
                 Arc::new(list),
-                db::ParseState::Parsed,
+                state,
             )
             .durability(Durability::MEDIUM)
             .new(&self.db);
         };
-        if *file.state(&self.db) != db::ParseState::Parsed {
+        if *file.state(&self.db) != state {
             file.set_state(&mut self.db)
                 .with_durability(Durability::MEDIUM)
-                .to(db::ParseState::Parsed);
+                .to(state);
         }
         if **file.items(&self.db) != list {
             file.set_items(&mut self.db)

@@ -62,8 +62,12 @@ fn fresh(
     (stats, report.diagnostics, Some(lowered.program))
 }
 
-fn parsed(summarized: usize, parsed: usize) -> cache::DeferStats {
-    cache::DeferStats { summarized, parsed }
+fn parsed(summarized: usize, parsed: usize, interfaces: usize) -> cache::DeferStats {
+    cache::DeferStats {
+        summarized,
+        parsed,
+        interfaces,
+    }
 }
 
 #[test]
@@ -77,7 +81,7 @@ fn only_the_edited_file_is_parsed_after_a_body_edit() {
     let (first, diagnostics, program) = fresh(&files, &store);
     assert_eq!(
         first,
-        parsed(0, 3),
+        parsed(0, 3, 0),
         "nothing is stored yet: every file is parsed"
     );
     assert_eq!((diagnostics, program), clean(&files));
@@ -85,7 +89,7 @@ fn only_the_edited_file_is_parsed_after_a_body_edit() {
     let (again, diagnostics, program) = fresh(&files, &store);
     assert_eq!(
         again,
-        parsed(3, 0),
+        parsed(3, 0, 0),
         "everything is stored: nothing is parsed"
     );
     assert_eq!((diagnostics, program), clean(&files));
@@ -97,7 +101,7 @@ fn only_the_edited_file_is_parsed_after_a_body_edit() {
         ("src/shapes.holo", SHAPES),
     ];
     let (stats, diagnostics, program) = fresh(&files, &store);
-    assert_eq!(stats, parsed(2, 1), "only the edited module is parsed");
+    assert_eq!(stats, parsed(2, 1, 0), "only the edited module is parsed");
     assert_eq!((diagnostics, program), clean(&files));
 }
 
@@ -111,7 +115,8 @@ fn an_interface_edit_parses_the_modules_whose_results_change() {
     ];
     fresh(&files, &store);
     // `main` reaches `calc`, so its key changes with `calc`'s interface: both are checked
-    // again, `shapes` (which `main` also reaches) is parsed for its interface.
+    // again, and `shapes` (which `main` also reaches) is parsed without bodies, for its
+    // interface.
     let edited = CALC.replace(
         "pub fn mul(a: i64, b: i64)",
         "pub fn mul(a: i64, b: i64, c: i64)",
@@ -123,7 +128,7 @@ fn an_interface_edit_parses_the_modules_whose_results_change() {
         ("src/shapes.holo", SHAPES),
     ];
     let (stats, diagnostics, program) = fresh(&files, &store);
-    assert_eq!(stats, parsed(2, 3));
+    assert_eq!(stats, parsed(2, 2, 1));
     assert_eq!((diagnostics, program), clean(&files));
 }
 
@@ -141,7 +146,7 @@ fn stored_diagnostics_are_reported_against_a_parse() {
     let (stats, diagnostics, program) = fresh(&files, &store);
     assert_eq!(
         stats,
-        parsed(4, 1),
+        parsed(4, 1, 0),
         "only the file with a warning is parsed"
     );
     assert_eq!((diagnostics, program), clean(&files));
@@ -170,6 +175,65 @@ fn syntax_errors_and_type_errors_come_out_as_in_a_clean_check() {
             assert!(!expected.is_empty());
             assert_eq!(diagnostics, expected);
             assert!(program.is_none());
+        }
+    }
+}
+
+#[test]
+fn the_modules_an_edited_module_names_are_parsed_without_bodies() {
+    let store = MemoryStore::new();
+    let files = [
+        ("src/main.holo", MAIN),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    fresh(&files, &store);
+    let edited = MAIN.replace(
+        "calc::add(1, 2));\n    let p",
+        "calc::add(2, 1));\n    let p",
+    );
+    let files = [
+        ("src/main.holo", edited.as_str()),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    let (stats, diagnostics, program) = fresh(&files, &store);
+    assert_eq!(stats, parsed(2, 1, 2));
+    assert_eq!((diagnostics, program), clean(&files));
+    // A mistake in `main` whose diagnostics point into the other modules' signatures.
+    let wrong = MAIN.replace(
+        "calc::add(1, 2));\n    let p",
+        "calc::add(\"1\", 2));\n    let p",
+    );
+    let files = [
+        ("src/main.holo", wrong.as_str()),
+        ("src/calc.holo", CALC),
+        ("src/shapes.holo", SHAPES),
+    ];
+    let (_, diagnostics, program) = fresh(&files, &store);
+    let (expected, _) = clean(&files);
+    assert!(!expected.is_empty());
+    assert_eq!(diagnostics, expected);
+    assert!(program.is_none());
+}
+
+/// A parse without bodies gives every item the interface, node ids and spans (outside bodies)
+/// of a whole parse.
+#[test]
+fn a_parse_without_bodies_agrees_with_a_whole_parse() {
+    for text in [MAIN, CALC, SHAPES, UNUSED] {
+        let whole = holo_compiler::syntax::parse(text);
+        let interface = holo_compiler::syntax::parse_interface(text);
+        assert!(interface.errors.is_empty());
+        assert_eq!(whole.items.len(), interface.items.len());
+        for (a, b) in whole.items.iter().zip(&interface.items) {
+            assert_eq!(holo_compiler::db::interface_of(a), *b);
+        }
+        for (a, b) in whole.source_maps.iter().zip(&interface.source_maps) {
+            assert_eq!(a.item_span, b.item_span);
+            let shared = b.spans.len();
+            assert!(shared <= a.spans.len());
+            assert_eq!(a.spans[..shared], b.spans[..shared]);
         }
     }
 }

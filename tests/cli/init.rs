@@ -77,23 +77,23 @@ fn init_refuses_an_existing_manifest() {
 #[test]
 fn init_takes_a_valid_name_or_explains() {
     let sandbox = Sandbox::new();
-    sandbox.write("my-tool/.keep", "");
+    sandbox.write("my tool/.keep", "");
     sandbox
         .holo(&["init"])
-        .cwd("my-tool")
+        .cwd("my tool")
         .run()
         .code(2)
-        .stderr_contains("`my-tool` is not a valid package name")
+        .stderr_contains("`my tool` is not a valid package name")
         .stderr_contains("pass a valid one with `--name`");
-    assert!(!sandbox.path("my-tool/holo.toml").exists());
+    assert!(!sandbox.path("my tool/holo.toml").exists());
     sandbox
         .holo(&["init", "--name", "my_tool"])
-        .cwd("my-tool")
+        .cwd("my tool")
         .run()
         .code(0);
     assert!(
         sandbox
-            .read("my-tool/holo.toml")
+            .read("my tool/holo.toml")
             .contains("name = \"my_tool\"")
     );
 }

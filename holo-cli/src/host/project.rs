@@ -225,6 +225,7 @@ impl ProjectHost {
         tracing::debug!(
             summarized = deferred.summarized,
             parsed = deferred.parsed,
+            interfaces = deferred.interfaces,
             "resolved deferred files"
         );
         let (report, reuse) = self.session.check_with(&results);

@@ -43,6 +43,17 @@ pub fn is_keyword(s: &str) -> bool {
 /// Spans are `u32` byte offsets, so only this much of a file can be parsed.
 const MAX_FILE_LEN: usize = u32::MAX as usize - 1;
 
+/// What other items can see of a file's items, parsed without their function bodies (each an
+/// empty block): for files that parse without errors and whose items are never checked or
+/// lowered, only named (see `Compiler::resolve_deferred`). Node ids and spans of everything but
+/// the bodies are those of [`parse`].
+pub fn parse_interface(text: &str) -> ParsedFile {
+    if text.len() > MAX_FILE_LEN {
+        return parse(text);
+    }
+    parser::parse_tokens_with(text, lexer::lex(text), true)
+}
+
 /// Parses one file. Never panics, whatever the input; errors are in `ParsedFile::errors`, in
 /// source order.
 pub fn parse(text: &str) -> ParsedFile {

@@ -59,6 +59,13 @@ const LAYOUT_SCAN: usize = 256;
 
 /// Parses a lexed file.
 pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
+    parse_tokens_with(text, lexed, false)
+}
+
+/// [`parse_tokens`]; with `skip_bodies`, function bodies are skipped (each becomes an empty
+/// block with its node id and span, so every other node has the id a full parse gives it).
+/// Only for files known to parse without errors: the body's end is its matching `}`.
+pub(crate) fn parse_tokens_with(text: &str, lexed: Lexed, skip_bodies: bool) -> ParsedFile {
     let excess = |open: T, close: T| {
         lexed.tokens.iter().fold(0i64, |n, t| match t.kind {
             k if k == open => n - 1,
@@ -97,6 +104,7 @@ pub(crate) fn parse_tokens(text: &str, lexed: Lexed) -> ParsedFile {
         bail: false,
         open_delims: 0,
         no_struct: false,
+        skip_bodies,
     };
     parser.drop_lexical_errors_before_unclosed_strings();
     parser.file();
@@ -236,6 +244,8 @@ fn int_value(text: &str) -> Option<u64> {
 }
 
 struct Parser<'t> {
+    /// Function bodies are skipped, not parsed (see [`parse_tokens_with`]).
+    skip_bodies: bool,
     text: &'t str,
     tokens: Vec<Token>,
     pos: usize,
@@ -1132,7 +1142,11 @@ impl<'t> Parser<'t> {
         } else {
             None
         };
-        let body = self.block();
+        let body = if self.skip_bodies && self.at(T::LBrace) {
+            self.skipped_block()
+        } else {
+            self.block()
+        };
         Some(FnDef {
             name,
             self_param,
@@ -2797,6 +2811,30 @@ impl<'t> Parser<'t> {
 
     /// `{ stmt* [tail] }`. A missing block becomes an empty block whose value is an error
     /// placeholder, so that the checker does not also complain about its type.
+    /// A body skipped to its matching `}`: an empty block with the id and span of the real one.
+    fn skipped_block(&mut self) -> Block {
+        let id = self.alloc(self.start());
+        let mut depth = 0usize;
+        loop {
+            match self.kind() {
+                T::LBrace => depth += 1,
+                T::RBrace => depth -= 1,
+                T::Eof => break,
+                _ => {}
+            }
+            self.bump();
+            if depth == 0 {
+                break;
+            }
+        }
+        self.finish(id);
+        Block {
+            id,
+            stmts: Vec::new(),
+            tail: None,
+        }
+    }
+
     fn block(&mut self) -> Block {
         if !self.enter() {
             let id = self.alloc_span(self.tok().span);
