@@ -48,6 +48,7 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Daemon(args) => daemon::exec(shell, args),
         Command::Dev(args) => dev::exec(shell, args),
         Command::Registry(args) => registry::exec(shell, args),
+        Command::Lsp => crate::lsp::run(shell),
         Command::DaemonServe(args) => daemon::serve(shell, args),
         Command::Worker => worker::worker(),
         Command::RunChild(args) => worker::run_child(shell, args),
