@@ -10,6 +10,7 @@ pub mod db;
 mod deep;
 pub mod diagnostic;
 pub mod fingerprint;
+pub mod ide;
 pub mod ids;
 pub mod ir;
 pub mod lower;
