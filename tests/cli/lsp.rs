@@ -365,7 +365,7 @@ fn tests_on_save_show_at_the_assertion_and_in_code_lenses() {
     lsp.open("src/checks.holo", 1, TESTS_PASSING);
     // The first run's result (the tests had never run): a lens that says passed.
     let lens = wait_lens(&mut lsp, "src/checks.holo", "passed");
-    assert_eq!(lens["range"]["start"]["line"], 5, "{lens}");
+    assert_eq!(lens["range"]["start"]["line"], 4, "{lens}");
     assert_eq!(lens["command"]["command"], "holo.runTest");
     assert_eq!(lens["command"]["arguments"], json!(["checks::adds"]));
 

@@ -142,18 +142,38 @@ pub fn path_of(uri: &Uri) -> Option<PathBuf> {
 
 /// What converting needs: the package root and each file's current text.
 pub struct Files<'a> {
-    pub root: &'a Path,
-    pub compiler: &'a holo_compiler::Compiler,
+    pub session: &'a crate::host::session::Session,
     pub enc: Encoding,
 }
 
 impl Files<'_> {
-    fn text(&self, path: &str) -> Option<std::sync::Arc<str>> {
-        self.compiler.text(path)
+    pub fn text(&self, path: &str) -> Option<std::sync::Arc<str>> {
+        self.session.compiler().text(path)
     }
 
+    /// The URI of the compiler's `path` (a dependency's file in the dependency's folder).
     pub fn uri(&self, path: &str) -> Uri {
-        uri_of(&self.root.join(path))
+        uri_of(&self.session.disk_path(path))
+    }
+
+    /// The compiler's path of a document.
+    pub fn path(&self, uri: &Uri) -> Option<String> {
+        self.session.package_path(&path_of(uri)?)
+    }
+
+    /// The byte offset of `pos` in the compiler's current text of `path`.
+    pub fn offset(&self, path: &str, pos: Position) -> Option<u32> {
+        Some(offset(&self.text(path)?, pos, self.enc))
+    }
+
+    /// The LSP range of a byte range of `path`.
+    pub fn range_of(&self, path: &str, r: holo_compiler::ide::TextRange) -> Option<Range> {
+        let text = self.text(path)?;
+        Some(range(&text, r.start, r.end, self.enc))
+    }
+
+    pub fn location(&self, path: &str, r: holo_compiler::ide::TextRange) -> Option<Location> {
+        Some(Location::new(self.uri(path), self.range_of(path, r)?))
     }
 
     /// The range from holo's 1-based line/columns in `path`.

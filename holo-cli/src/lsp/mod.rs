@@ -5,7 +5,8 @@
 //!
 //! - `convert`: positions (UTF-16 or UTF-8), URIs, diagnostics — the only place that knows
 //!   LSP's units;
-//! - `server`: the front-end: documents, diagnostics, tests on save, code lenses, requests.
+//! - `server`: the front-end: documents, diagnostics, tests on save, code lenses;
+//! - `requests`: navigation and help, answered by the compiler's IDE queries.
 //!
 //! Which process hosts the package: `holo lsp` serves the package's socket itself. When a
 //! daemon started with `holo daemon start` already serves it, that daemon is asked to stop
@@ -16,6 +17,7 @@
 //! [`ProjectHost`]: crate::host::project::ProjectHost
 
 pub mod convert;
+pub mod requests;
 pub mod server;
 
 use crate::daemon::server::{Options, serve_with};
@@ -75,7 +77,7 @@ fn serve_connection(shell: &mut Shell, connection: Connection) -> Result<ExitCod
         };
         return Ok(serve_without_package(&connection, message));
     };
-    let mut front = server::Lsp::new(&connection, &params, enc, location.root.clone());
+    let mut front = server::Lsp::new(&connection, &params, enc);
     let socket = match take_over(&location) {
         Ok(()) => true,
         Err(message) => {

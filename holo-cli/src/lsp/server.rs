@@ -17,7 +17,6 @@ use lsp_types::{
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -36,6 +35,16 @@ pub fn capabilities(enc: Encoding) -> Value {
         },
         "codeLensProvider": {"resolveProvider": false},
         "executeCommandProvider": {"commands": [RUN_TEST]},
+        "hoverProvider": true,
+        "definitionProvider": true,
+        "referencesProvider": true,
+        "documentSymbolProvider": true,
+        "workspaceSymbolProvider": true,
+        "completionProvider": {"triggerCharacters": [".", ":"]},
+        "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
+        "inlayHintProvider": true,
+        "renameProvider": {"prepareProvider": true},
+        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
     })
 }
 
@@ -45,7 +54,7 @@ pub fn empty_result(method: &str) -> Option<Value> {
     match method {
         "textDocument/codeLens" => Some(json!([])),
         "workspace/executeCommand" => Some(Value::Null),
-        _ => None,
+        method => super::requests::empty(method),
     }
 }
 
@@ -58,7 +67,6 @@ struct Doc {
 pub struct Lsp {
     sender: Sender<Message>,
     receiver: Option<Receiver<Message>>,
-    root: PathBuf,
     enc: Encoding,
     /// The client shows `$/progress` for a token the server creates.
     work_done_progress: bool,
@@ -93,13 +101,11 @@ impl Lsp {
         connection: &Connection,
         params: &InitializeParams,
         enc: Encoding,
-        root: PathBuf,
     ) -> Lsp {
         let caps = &params.capabilities;
         Lsp {
             sender: connection.sender.clone(),
             receiver: Some(connection.receiver.clone()),
-            root,
             enc,
             work_done_progress: caps
                 .window
@@ -159,17 +165,14 @@ impl Lsp {
             .send(Request::new(id, method.to_string(), params).into());
     }
 
-    /// The package-relative path of a document URI, when it is inside the package.
-    fn rel_path(&self, uri: &Uri) -> Option<String> {
-        let path = convert::path_of(uri)?;
-        let rel = path.strip_prefix(&self.root).ok()?;
-        Some(rel.to_str()?.replace('\\', "/"))
+    /// The compiler's path of a document URI, when it is the package's or a dependency's.
+    fn rel_path(&self, host: &ProjectHost, uri: &Uri) -> Option<String> {
+        host.session().package_path(&convert::path_of(uri)?)
     }
 
     fn files<'a>(&'a self, host: &'a ProjectHost) -> Files<'a> {
         Files {
-            root: &self.root,
-            compiler: host.session().compiler(),
+            session: host.session(),
             enc: self.enc,
         }
     }
@@ -194,7 +197,10 @@ impl Lsp {
                 let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else {
                     return false;
                 };
-                if let Some(path) = self.rel_path(&p.text_document.uri) {
+                // A dependency's files are read-only for the package: not overlaid.
+                if let Some(path) = self.rel_path(host, &p.text_document.uri)
+                    && !path.starts_with(holo_compiler::ids::DEPENDENCY_DIR)
+                {
                     self.docs.insert(
                         path.clone(),
                         Doc {
@@ -209,7 +215,7 @@ impl Lsp {
                 let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) else {
                     return false;
                 };
-                let Some(path) = self.rel_path(&p.text_document.uri) else {
+                let Some(path) = self.rel_path(host, &p.text_document.uri) else {
                     return false;
                 };
                 let enc = self.enc;
@@ -233,7 +239,7 @@ impl Lsp {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
                     return false;
                 };
-                if let Some(path) = self.rel_path(&p.text_document.uri)
+                if let Some(path) = self.rel_path(host, &p.text_document.uri)
                     && self.docs.remove(&path).is_some()
                 {
                     host.apply_changes(&[ChangeEvent::OverlayRemoved(path)]);
@@ -242,7 +248,7 @@ impl Lsp {
             }
             "textDocument/didSave" => {
                 if let Ok(p) = serde_json::from_value::<DidSaveTextDocumentParams>(n.params)
-                    && self.rel_path(&p.text_document.uri).is_some()
+                    && self.rel_path(host, &p.text_document.uri).is_some()
                 {
                     self.tests_due = true;
                 }
@@ -281,10 +287,13 @@ impl Lsp {
         let result = match req.method.as_str() {
             "textDocument/codeLens" => Ok(self.code_lenses(host, req.params)),
             "workspace/executeCommand" => self.execute_command(host, req.params),
-            method => Err((
+            method => match super::requests::answer(&self.files(host), method, req.params) {
+                Some(result) => result,
+                None => Err((
                 ErrorCode::MethodNotFound,
-                format!("holo lsp does not handle `{method}`"),
-            )),
+                    format!("holo lsp does not handle `{method}`"),
+                )),
+            },
         };
         self.respond(match result {
             Ok(value) => Response::new_ok(id, value),
@@ -402,30 +411,28 @@ impl Lsp {
         let Ok(p) = serde_json::from_value::<lsp_types::CodeLensParams>(params) else {
             return json!([]);
         };
-        let Some(path) = self.rel_path(&p.text_document.uri) else {
+        let Some(path) = self.rel_path(host, &p.text_document.uri) else {
             return json!([]);
         };
-        let Some(text) = host.session().compiler().text(&path) else {
+        let compiler = host.session().compiler();
+        let Some(text) = compiler.text(&path) else {
             return json!([]);
         };
-        let mut lenses = Vec::new();
-        for result in self.results.values() {
-            let Some((file, line)) = &result.declared else {
-                continue;
-            };
-            if *file != path {
-                continue;
-            }
-            let pos = convert::position_of_line_col(&text, *line, 1, self.enc);
-            lenses.push(json!({
-                "range": {"start": pos, "end": pos},
-                "command": {
-                    "title": lens_title(result),
-                    "command": RUN_TEST,
-                    "arguments": [result.name],
-                },
-            }));
-        }
+        let lenses: Vec<Value> = compiler
+            .tests_in_file(&path)
+            .into_iter()
+            .map(|test| {
+                let line = convert::position(&text, attribute_start(&text, test.range.start), self.enc);
+                let title = match self.results.get(&test.name) {
+                    Some(result) => lens_title(result),
+                    None => "▶ run test".to_string(),
+                };
+                json!({
+                    "range": {"start": line, "end": line},
+                    "command": {"title": title, "command": RUN_TEST, "arguments": [test.name]},
+                })
+            })
+            .collect();
         Value::Array(lenses)
     }
 
@@ -468,7 +475,27 @@ impl Lsp {
     }
 }
 
-/// `✓ passed 1.2 ms`, `✗ failed 0.4 ms`, `✓ cached`: what a lens says of a test.
+/// Where the test's declaration starts: the `#[test]` line above the name at `name` (the
+/// attributes and doc comments right above the `fn` line belong to it), so the lens shows
+/// above the attribute.
+fn attribute_start(text: &str, name: u32) -> u32 {
+    let mut line_start = text[..name as usize].rfind('\n').map_or(0, |i| i + 1);
+    let mut start = line_start;
+    while line_start > 0 {
+        let previous = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[previous..line_start - 1].trim();
+        if !(line.starts_with("#[") || line.starts_with("///")) {
+            break;
+        }
+        line_start = previous;
+        if line.starts_with("#[") {
+            start = previous;
+        }
+    }
+    start as u32
+}
+
+/// `✓ passed 1.2 ms`, `✗ failed 0.4 ms`, `✓ passed (cached)`: what a lens says of a test.
 fn lens_title(result: &TestEvent) -> String {
     let mark = if result.base_outcome() == holo_runner::exec::Outcome::Passed {
         "✓"
