@@ -668,3 +668,152 @@ fn terminal_commands_share_the_servers_state_and_see_the_saved_files() {
     });
     assert_eq!(again["diagnostics"].as_array().unwrap().len(), 1);
 }
+
+/// Navigation and help: every request on one program, with a non-ASCII string before the
+/// call on its line (UTF-16 positions both ways).
+const IDE_MAIN: &str = r#"/// Adds two numbers.
+fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+struct Point {
+    x: i64,
+    y: i64,
+}
+
+fn main() {
+    let e = "é😀"; let total = add(1, 2);
+    let p = Point { x: 1, y: 2 };
+    println(e);
+    println(total + p.x);
+    println(totl);
+}
+"#;
+
+fn pos(lsp: &Client, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": lsp.uri("src/main.holo")}, "position": {"line": line, "character": character}})
+}
+
+fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+}
+
+#[test]
+fn navigation_and_help_answer_from_the_compilers_ide_queries() {
+    let sandbox = Sandbox::new();
+    package(&sandbox, IDE_MAIN);
+    let (mut lsp, init) = Client::start(&sandbox, "", json!({}));
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["completionProvider"]["triggerCharacters"], json!([".", ":"]));
+    assert_eq!(caps["signatureHelpProvider"]["triggerCharacters"], json!(["(", ","]));
+    assert_eq!(caps["renameProvider"]["prepareProvider"], true);
+    let file = lsp.uri("src/main.holo");
+    lsp.open("src/main.holo", 1, IDE_MAIN);
+
+    // `add` in the call: character 31 in UTF-16 (30 characters, one astral).
+    let hover = lsp.request("textDocument/hover", pos(&lsp, 11, 32))["result"].clone();
+    assert_eq!(
+        hover["contents"]["value"],
+        "```holo\nfn add(a: i64, b: i64) -> i64\n```\n\nAdds two numbers."
+    );
+    assert_eq!(hover["range"], range(11, 31, 11, 34));
+
+    let definition = lsp.request("textDocument/definition", pos(&lsp, 11, 32));
+    assert_eq!(
+        definition["result"],
+        json!([{"uri": file, "range": range(1, 3, 1, 6)}])
+    );
+
+    let mut refs = pos(&lsp, 1, 4);
+    refs["context"] = json!({"includeDeclaration": true});
+    let references = lsp.request("textDocument/references", refs);
+    assert_eq!(
+        references["result"],
+        json!([{"uri": file, "range": range(1, 3, 1, 6)}, {"uri": file, "range": range(11, 31, 11, 34)}])
+    );
+
+    let symbols = lsp.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": file}}),
+    )["result"]
+        .clone();
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["add", "Point", "main"]);
+    assert_eq!(symbols[1]["kind"], 23);
+    assert_eq!(symbols[1]["children"][0]["name"], "x");
+    assert_eq!(symbols[0]["selectionRange"], range(1, 3, 1, 6));
+
+    let found = lsp.request("workspace/symbol", json!({"query": "Poi"}))["result"].clone();
+    assert_eq!(
+        found,
+        json!([{"name": "Point", "kind": 23, "location": {"uri": file, "range": range(5, 7, 5, 12)}, "containerName": null}])
+    );
+
+    // Fields after `p.`.
+    let completion = lsp.request("textDocument/completion", pos(&lsp, 14, 22))["result"].clone();
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["x", "y"]);
+    assert_eq!(completion[0]["kind"], 5);
+
+    // In `add(1, 2)` after the comma: the second parameter.
+    let help = lsp.request("textDocument/signatureHelp", pos(&lsp, 11, 38))["result"].clone();
+    assert_eq!(help["signatures"][0]["label"], "fn add(a: i64, b: i64) -> i64");
+    assert_eq!(
+        help["signatures"][0]["parameters"],
+        json!([{"label": [7, 13]}, {"label": [15, 21]}])
+    );
+    assert_eq!(help["activeParameter"], 1);
+
+    let hints = lsp.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": file}, "range": range(0, 0, 20, 0)}),
+    )["result"]
+        .clone();
+    assert_eq!(
+        hints,
+        json!([
+            {"position": {"line": 11, "character": 9}, "label": ": str", "kind": 1},
+            {"position": {"line": 11, "character": 28}, "label": ": i64", "kind": 1},
+            {"position": {"line": 12, "character": 9}, "label": ": Point", "kind": 1},
+        ])
+    );
+
+    let prepare = lsp.request("textDocument/prepareRename", pos(&lsp, 11, 24));
+    assert_eq!(prepare["result"], range(11, 23, 11, 28));
+    let mut rename = pos(&lsp, 11, 24);
+    rename["newName"] = json!("sum");
+    let edit = lsp.request("textDocument/rename", rename)["result"].clone();
+    assert_eq!(
+        edit,
+        json!({"changes": {file.clone(): [
+            {"range": range(11, 23, 11, 28), "newText": "sum"},
+            {"range": range(14, 12, 14, 17), "newText": "sum"},
+        ]}})
+    );
+    let mut keyword = pos(&lsp, 10, 1);
+    keyword["newName"] = json!("x");
+    let refused = lsp.request("textDocument/rename", keyword);
+    assert_eq!(refused["error"]["code"], -32803, "{refused}");
+
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": file}, "range": range(15, 12, 15, 12), "context": {"diagnostics": []}}),
+    )["result"]
+        .clone();
+    assert_eq!(actions[0]["title"], "Replace `totl` with `total`");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert_eq!(
+        actions[0]["edit"],
+        json!({"changes": {file.clone(): [{"range": range(15, 12, 15, 16), "newText": "total"}]}})
+    );
+}
