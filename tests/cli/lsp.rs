@@ -704,8 +704,14 @@ fn navigation_and_help_answer_from_the_compilers_ide_queries() {
     package(&sandbox, IDE_MAIN);
     let (mut lsp, init) = Client::start(&sandbox, "", json!({}));
     let caps = &init["result"]["capabilities"];
-    assert_eq!(caps["completionProvider"]["triggerCharacters"], json!([".", ":"]));
-    assert_eq!(caps["signatureHelpProvider"]["triggerCharacters"], json!(["(", ","]));
+    assert_eq!(
+        caps["completionProvider"]["triggerCharacters"],
+        json!([".", ":"])
+    );
+    assert_eq!(
+        caps["signatureHelpProvider"]["triggerCharacters"],
+        json!(["(", ","])
+    );
     assert_eq!(caps["renameProvider"]["prepareProvider"], true);
     let file = lsp.uri("src/main.holo");
     lsp.open("src/main.holo", 1, IDE_MAIN);
@@ -767,7 +773,10 @@ fn navigation_and_help_answer_from_the_compilers_ide_queries() {
 
     // In `add(1, 2)` after the comma: the second parameter.
     let help = lsp.request("textDocument/signatureHelp", pos(&lsp, 11, 38))["result"].clone();
-    assert_eq!(help["signatures"][0]["label"], "fn add(a: i64, b: i64) -> i64");
+    assert_eq!(
+        help["signatures"][0]["label"],
+        "fn add(a: i64, b: i64) -> i64"
+    );
     assert_eq!(
         help["signatures"][0]["parameters"],
         json!([{"label": [7, 13]}, {"label": [15, 21]}])
@@ -816,4 +825,99 @@ fn navigation_and_help_answer_from_the_compilers_ide_queries() {
         actions[0]["edit"],
         json!({"changes": {file.clone(): [{"range": range(15, 12, 15, 16), "newText": "total"}]}})
     );
+}
+
+/// A real editor: Neovim headless (Debian's 0.7.2 has `vim.lsp.start_client`) opens the
+/// package, waits for the diagnostics of the file (after non-ASCII text: Neovim converts the
+/// UTF-16 columns to bytes), fixes the line in the buffer and waits for them to go.
+#[test]
+fn neovim_shows_the_diagnostics_and_clears_them_as_you_type() {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let nvim = std::process::Command::new("nvim").arg("--version").output();
+    if nvim.is_err() {
+        assert!(
+            !in_ci,
+            "nvim is not installed; .ci/run installs it (apt-get install neovim)"
+        );
+        eprintln!("skipped: nvim is not installed (apt-get install neovim)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    package(&sandbox, NON_ASCII_ERROR);
+    let out = sandbox.path("nvim-result.json");
+    let script = sandbox.path("test.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"
+local root = {root:?}
+local out = {out:?}
+local function finish(result)
+  local f = io.open(out, "w")
+  f:write(vim.fn.json_encode(result))
+  f:close()
+  vim.cmd("qall!")
+end
+local client = vim.lsp.start_client({{
+  name = "holo",
+  cmd = {{ {holo:?}, "lsp" }},
+  root_dir = root,
+}})
+vim.cmd("edit " .. root .. "/src/main.holo")
+local buf = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(buf, client)
+if not vim.wait(20000, function() return #vim.diagnostic.get(buf) > 0 end, 20) then
+  finish({{ error = "no diagnostics arrived" }})
+  return
+end
+local d = vim.diagnostic.get(buf)[1]
+local first = {{ lnum = d.lnum, col = d.col, end_col = d.end_col, message = d.message, source = d.source, count = #vim.diagnostic.get(buf) }}
+vim.api.nvim_buf_set_lines(buf, 1, 2, false, {{ '    let s = "é😀"; let x: i64 = 1;' }})
+local cleared = vim.wait(20000, function() return #vim.diagnostic.get(buf) == 0 end, 20)
+vim.lsp.stop_client(client)
+finish({{ first = first, cleared = cleared }})
+"#,
+            root = sandbox.root().to_str().unwrap(),
+            out = out.to_str().unwrap(),
+            holo = holo_tests::holo_bin().to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new("nvim")
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(sandbox.root())
+        .env("HOME", sandbox.home())
+        .env("HOLO_HOME", sandbox.home())
+        .env("XDG_STATE_HOME", sandbox.home())
+        .env("XDG_DATA_HOME", sandbox.home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start nvim");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let first = &result["first"];
+    assert_eq!(first["count"], 1, "{result}");
+    assert_eq!(first["lnum"], 1);
+    // Byte columns in Neovim: `"a"` starts at byte 35 of the line.
+    assert_eq!(first["col"], 35);
+    assert_eq!(first["end_col"], 38);
+    assert_eq!(first["source"], "holo");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("mismatched types"),
+        "{result}"
+    );
+    assert_eq!(result["cleared"], true, "{result}");
 }

@@ -32,7 +32,9 @@ pub const METHODS: &[&str] = &[
 /// The empty answer of each method (for a folder that is not a package).
 pub fn empty(method: &str) -> Option<Value> {
     match method {
-        "textDocument/hover" | "textDocument/signatureHelp" | "textDocument/prepareRename"
+        "textDocument/hover"
+        | "textDocument/signatureHelp"
+        | "textDocument/prepareRename"
         | "textDocument/rename" => Some(Value::Null),
         m if METHODS.contains(&m) => Some(json!([])),
         _ => None,
@@ -77,34 +79,29 @@ pub fn answer(files: &Files, method: &str, value: Value) -> Option<Result<Value,
                 .collect();
             json!(locations)
         }),
-        "textDocument/references" => {
-            params(value).map(|p: lsp_types::ReferenceParams| {
-                let Some((path, offset)) = at(files, &p.text_document_position) else {
-                    return json!([]);
-                };
-                let found =
-                    compiler.references(&path, offset, p.context.include_declaration);
-                let locations: Vec<_> = found
+        "textDocument/references" => params(value).map(|p: lsp_types::ReferenceParams| {
+            let Some((path, offset)) = at(files, &p.text_document_position) else {
+                return json!([]);
+            };
+            let found = compiler.references(&path, offset, p.context.include_declaration);
+            let locations: Vec<_> = found
+                .iter()
+                .filter_map(|r| files.location(&r.path, r.range))
+                .collect();
+            json!(locations)
+        }),
+        "textDocument/documentSymbol" => params(value).map(|p: lsp_types::DocumentSymbolParams| {
+            let Some(path) = files.path(&p.text_document.uri) else {
+                return json!([]);
+            };
+            let symbols = compiler.document_symbols(&path);
+            Value::Array(
+                symbols
                     .iter()
-                    .filter_map(|r| files.location(&r.path, r.range))
-                    .collect();
-                json!(locations)
-            })
-        }
-        "textDocument/documentSymbol" => {
-            params(value).map(|p: lsp_types::DocumentSymbolParams| {
-                let Some(path) = files.path(&p.text_document.uri) else {
-                    return json!([]);
-                };
-                let symbols = compiler.document_symbols(&path);
-                Value::Array(
-                    symbols
-                        .iter()
-                        .filter_map(|s| document_symbol(files, s))
-                        .collect(),
-                )
-            })
-        }
+                    .filter_map(|s| document_symbol(files, s))
+                    .collect(),
+            )
+        }),
         "workspace/symbol" => params(value).map(|p: lsp_types::WorkspaceSymbolParams| {
             let symbols = compiler.workspace_symbols(&p.query);
             let out: Vec<Value> = symbols
@@ -150,9 +147,8 @@ pub fn answer(files: &Files, method: &str, value: Value) -> Option<Result<Value,
                     return Value::Null;
                 };
                 // Parameter labels are offsets in the label's UTF-16 units (LSP 3.17).
-                let utf16 = |o: u32| {
-                    convert::position(&help.label, o, convert::Encoding::Utf16).character
-                };
+                let utf16 =
+                    |o: u32| convert::position(&help.label, o, convert::Encoding::Utf16).character;
                 let parameters: Vec<Value> = help
                     .parameters
                     .iter()
@@ -197,17 +193,15 @@ pub fn answer(files: &Files, method: &str, value: Value) -> Option<Result<Value,
             json!(hints)
         }),
         "textDocument/prepareRename" => {
-            return Some(
-                params(value).and_then(|p: TextDocumentPositionParams| {
-                    let Some((path, offset)) = at(files, &p) else {
-                        return Ok(Value::Null);
-                    };
-                    match compiler.prepare_rename(&path, offset) {
-                        Ok(range) => Ok(json!(files.range_of(&path, range))),
-                        Err(why) => Err((ErrorCode::RequestFailed, why)),
-                    }
-                }),
-            );
+            return Some(params(value).and_then(|p: TextDocumentPositionParams| {
+                let Some((path, offset)) = at(files, &p) else {
+                    return Ok(Value::Null);
+                };
+                match compiler.prepare_rename(&path, offset) {
+                    Ok(range) => Ok(json!(files.range_of(&path, range))),
+                    Err(why) => Err((ErrorCode::RequestFailed, why)),
+                }
+            }));
         }
         "textDocument/rename" => {
             return Some(params(value).and_then(|p: lsp_types::RenameParams| {

@@ -97,11 +97,7 @@ pub struct Lsp {
 }
 
 impl Lsp {
-    pub fn new(
-        connection: &Connection,
-        params: &InitializeParams,
-        enc: Encoding,
-    ) -> Lsp {
+    pub fn new(connection: &Connection, params: &InitializeParams, enc: Encoding) -> Lsp {
         let caps = &params.capabilities;
         Lsp {
             sender: connection.sender.clone(),
@@ -290,7 +286,7 @@ impl Lsp {
             method => match super::requests::answer(&self.files(host), method, req.params) {
                 Some(result) => result,
                 None => Err((
-                ErrorCode::MethodNotFound,
+                    ErrorCode::MethodNotFound,
                     format!("holo lsp does not handle `{method}`"),
                 )),
             },
@@ -422,7 +418,8 @@ impl Lsp {
             .tests_in_file(&path)
             .into_iter()
             .map(|test| {
-                let line = convert::position(&text, attribute_start(&text, test.range.start), self.enc);
+                let line =
+                    convert::position(&text, attribute_start(&text, test.range.start), self.enc);
                 let title = match self.results.get(&test.name) {
                     Some(result) => lens_title(result),
                     None => "▶ run test".to_string(),
