@@ -297,8 +297,8 @@ impl Lsp {
         });
     }
 
-    /// Checks the package and publishes what changed: every file with diagnostics (stamped
-    /// with the version of its open document) and an empty list for every file that had some
+    /// Checks the package and publishes: every file with diagnostics and every open document
+    /// (stamped with the version checked), and an empty list for every file that had some
     /// and has none now.
     fn check(&mut self, host: &mut ProjectHost) {
         let start = Instant::now();
@@ -332,6 +332,11 @@ impl Lsp {
                 all.entry(file).or_default().push(diagnostic);
             }
         }
+        // Every open document gets its publish, empty or not, stamped with the version
+        // checked: the editor knows which text the answer is for.
+        for path in self.docs.keys() {
+            all.entry(path.clone()).or_default();
+        }
         let cleared: Vec<String> = self
             .published
             .iter()
@@ -350,7 +355,11 @@ impl Lsp {
                 },
             );
         }
-        self.published = all.into_keys().collect();
+        self.published = all
+            .into_iter()
+            .filter(|(_, d)| !d.is_empty())
+            .map(|(f, _)| f)
+            .collect();
     }
 
     /// Runs `request` (the affected tests, or one test) with progress in the editor, keeps
