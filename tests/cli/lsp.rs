@@ -930,3 +930,96 @@ finish({{ first = first, cleared = cleared }})
     );
     assert_eq!(result["cleared"], true, "{result}");
 }
+
+#[test]
+fn cancelling_a_running_test_command_stops_it() {
+    let sandbox = Sandbox::new();
+    let slow = "#[test]\nfn slow() {\n    let mut i = 0;\n    while i < 300000000 {\n        i = i + 1;\n    }\n    assert(i > 0);\n}\n";
+    sandbox.package(
+        "app",
+        &[("src/lib.holo", TESTED_LIB), ("src/slow.holo", slow)],
+    );
+    let caps = json!({"window": {"workDoneProgress": true}});
+    let (mut lsp, _) = Client::start(&sandbox, "", caps);
+    lsp.take("the first run's end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let id = lsp.send_request(
+        "workspace/executeCommand",
+        json!({"command": "holo.runTest", "arguments": ["slow::slow"]}),
+    );
+    lsp.take("the command's run", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+    });
+    let started = Instant::now();
+    lsp.notify("$/cancelRequest", json!({"id": id}));
+    let response = lsp.response(id);
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+fn daemon_pid(sandbox: &Sandbox) -> Option<u64> {
+    let status = sandbox
+        .holo(&["daemon", "status", "--message-format", "json"])
+        .run();
+    status.json().first()?["pid"].as_u64()
+}
+
+/// A daemon in the background hands the package over to the editor's server.
+#[test]
+fn a_background_daemon_is_taken_over() {
+    let sandbox = Sandbox::new();
+    package(&sandbox, FIXED);
+    sandbox.holo(&["daemon", "start", "-q"]).run().code(0);
+    let before = daemon_pid(&sandbox).expect("the daemon runs");
+    let (mut lsp, _) = Client::start(&sandbox, "", json!({}));
+    // Answered once the loop runs, which is after the socket is bound.
+    lsp.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": lsp.uri("src/main.holo")}}),
+    );
+    assert_eq!(daemon_pid(&sandbox), Some(u64::from(lsp.pid())));
+    // The old daemon ends (it released the lock before its process is gone).
+    let deadline = Instant::now() + WATCH_TIMEOUT;
+    while std::fs::read_to_string(format!("/proc/{before}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon {before} did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        lsp.inbox
+            .iter()
+            .all(|m| m["method"] != "window/showMessage"),
+        "{:?}",
+        lsp.inbox
+    );
+}
+
+/// `holo dev` in a terminal is never stopped: the editor gets a state of its own and is told.
+#[test]
+fn a_foreground_holo_dev_is_left_alone() {
+    let sandbox = Sandbox::new();
+    package(&sandbox, FIXED);
+    let dev = sandbox.holo(&["dev"]).spawn();
+    dev.wait_for_stderr_lines("holo dev serving", 1, |l| l.contains("Serving"));
+    let dev_pid = daemon_pid(&sandbox).expect("holo dev serves");
+    let (mut lsp, _) = Client::start(&sandbox, "", json!({}));
+    let shown = lsp.take("the message", |m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"].as_str().unwrap();
+    assert!(text.contains("already serves this package"), "{text}");
+    assert_eq!(daemon_pid(&sandbox), Some(dev_pid));
+    // The editor's own state still answers.
+    lsp.open("src/main.holo", 1, NON_ASCII_ERROR);
+    let (d, _) = lsp.diagnostics("src/main.holo", "the buffer's error", |p| p["version"] == 1);
+    assert_eq!(d["diagnostics"].as_array().unwrap().len(), 1);
+}

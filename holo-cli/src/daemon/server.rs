@@ -59,8 +59,14 @@ pub trait FrontEnd {
     /// Starts reading the front-end's input (on its own thread), handing each message over
     /// through `sender`.
     fn start(&mut self, sender: FrontSender<Self::Message>);
-    /// Handles one message. Returns whether the loop should stop.
-    fn message(&mut self, host: &mut ProjectHost, message: Self::Message) -> bool;
+    /// Handles one message. Returns whether the loop should stop. `cancel` is set when a
+    /// newer message makes a long computation (a test run) obsolete.
+    fn message(
+        &mut self,
+        host: &mut ProjectHost,
+        message: Self::Message,
+        cancel: &Arc<AtomicBool>,
+    ) -> bool;
     /// Files changed on disk (and were applied).
     fn disk_changed(&mut self, host: &mut ProjectHost);
     /// Nothing is queued any more: the moment to publish what the messages so far changed
@@ -81,7 +87,7 @@ impl FrontEnd for NoFront {
     fn start(&mut self, _: FrontSender<()>) {
         match *self {}
     }
-    fn message(&mut self, _: &mut ProjectHost, _: ()) -> bool {
+    fn message(&mut self, _: &mut ProjectHost, _: (), _: &Arc<AtomicBool>) -> bool {
         match *self {}
     }
     fn disk_changed(&mut self, _: &mut ProjectHost) {
@@ -256,7 +262,7 @@ pub fn serve_with<F: FrontEnd>(
             Msg::Front(message) => {
                 let Some(front) = &mut front else { continue };
                 cancel.store(false, Ordering::SeqCst);
-                if front.message(&mut host, message) {
+                if front.message(&mut host, message, &cancel) {
                     break;
                 }
                 if state.quiet(&rx) {

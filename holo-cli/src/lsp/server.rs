@@ -76,6 +76,9 @@ pub struct Lsp {
     docs: BTreeMap<String, Doc>,
     /// Requests the client cancelled before they were answered (set by the input thread).
     cancelled: Arc<Mutex<HashSet<RequestId>>>,
+    /// The request being computed when it can be stopped (a test run): its cancellation
+    /// stops the run.
+    running: Arc<Mutex<Option<RequestId>>>,
     /// Files that have diagnostics in the editor now.
     published: BTreeSet<String>,
     /// The last check's diagnostics by file (compile errors and warnings).
@@ -116,6 +119,7 @@ impl Lsp {
                 .unwrap_or(false),
             docs: BTreeMap::new(),
             cancelled: Arc::default(),
+            running: Arc::default(),
             published: BTreeSet::new(),
             checked: BTreeMap::new(),
             check_due: true,
@@ -254,7 +258,7 @@ impl Lsp {
         false
     }
 
-    fn request(&mut self, host: &mut ProjectHost, req: Request) {
+    fn request(&mut self, host: &mut ProjectHost, req: Request, cancel: &Arc<AtomicBool>) {
         if self.cancelled.lock().unwrap().remove(&req.id) {
             self.respond(Response::new_err(
                 req.id,
@@ -282,7 +286,19 @@ impl Lsp {
         let id = req.id.clone();
         let result = match req.method.as_str() {
             "textDocument/codeLens" => Ok(self.code_lenses(host, req.params)),
-            "workspace/executeCommand" => self.execute_command(host, req.params),
+            "workspace/executeCommand" => {
+                *self.running.lock().unwrap() = Some(id.clone());
+                let result = self.execute_command(host, req.params, cancel);
+                *self.running.lock().unwrap() = None;
+                if self.cancelled.lock().unwrap().remove(&id) {
+                    Err((
+                        ErrorCode::RequestCanceled,
+                        "the request was cancelled".to_string(),
+                    ))
+                } else {
+                    result
+                }
+            }
             method => match super::requests::answer(&self.files(host), method, req.params) {
                 Some(result) => result,
                 None => Err((
@@ -447,6 +463,7 @@ impl Lsp {
         &mut self,
         host: &mut ProjectHost,
         params: Value,
+        cancel: &Arc<AtomicBool>,
     ) -> Result<Value, (ErrorCode, String)> {
         let p: lsp_types::ExecuteCommandParams = serde_json::from_value(params)
             .map_err(|e| (ErrorCode::InvalidParams, format!("invalid parameters: {e}")))?;
@@ -470,8 +487,7 @@ impl Lsp {
             exact: true,
             ..TestRequest::default()
         };
-        let cancel = Arc::new(AtomicBool::new(false));
-        match self.run_tests(host, &request, &cancel) {
+        match self.run_tests(host, &request, cancel) {
             Some(results) => Ok(serde_json::to_value(results).unwrap_or(Value::Null)),
             None => Err((
                 ErrorCode::ContentModified,
@@ -596,6 +612,7 @@ impl FrontEnd for &mut Lsp {
             return;
         };
         let cancelled = self.cancelled.clone();
+        let running = self.running.clone();
         let _ = std::thread::Builder::new()
             .name("holo-lsp-input".into())
             .spawn(move || {
@@ -604,6 +621,9 @@ impl FrontEnd for &mut Lsp {
                         match n.method.as_str() {
                             "$/cancelRequest" => {
                                 if let Some(id) = n.params.get("id").and_then(request_id) {
+                                    if running.lock().unwrap().as_ref() == Some(&id) {
+                                        sender.make_obsolete();
+                                    }
                                     cancelled.lock().unwrap().insert(id);
                                 }
                             }
@@ -622,10 +642,15 @@ impl FrontEnd for &mut Lsp {
             });
     }
 
-    fn message(&mut self, host: &mut ProjectHost, message: Message) -> bool {
+    fn message(
+        &mut self,
+        host: &mut ProjectHost,
+        message: Message,
+        cancel: &Arc<AtomicBool>,
+    ) -> bool {
         match message {
             Message::Request(req) => {
-                self.request(host, req);
+                self.request(host, req, cancel);
                 false
             }
             Message::Notification(n) => self.notification(host, n),
