@@ -32,7 +32,8 @@ class Client:
     def __init__(self, cmd, cwd, env):
         self.proc = subprocess.Popen(
             cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ["LSP_BENCH_LOG"], "w") if "LSP_BENCH_LOG" in os.environ
+            else subprocess.DEVNULL,
         )
         self.inbox = queue.Queue()
         self.next_id = 0

@@ -152,7 +152,7 @@ pub fn serve_with<F: FrontEnd>(
         })
         .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
     }
-    let socket = if options.socket {
+    let mut socket = if options.socket {
         Some(Socket::bind(&location, tx.clone())?)
     } else {
         None
@@ -247,7 +247,13 @@ pub fn serve_with<F: FrontEnd>(
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         if socket.as_ref().is_some_and(|s| !s.still_ours()) {
                             // `target/` was removed (or another daemon took over): no client
-                            // can reach this one any more.
+                            // can reach this one any more. A front-end (the editor) still
+                            // can: it goes on without the socket.
+                            if front.is_some() {
+                                tracing::warn!("the socket was removed; serving the editor only");
+                                socket = None;
+                                continue;
+                            }
                             shell.status("Stopping", "its socket was removed");
                             break;
                         }
