@@ -1023,3 +1023,22 @@ fn a_foreground_holo_dev_is_left_alone() {
     let (d, _) = lsp.diagnostics("src/main.holo", "the buffer's error", |p| p["version"] == 1);
     assert_eq!(d["diagnostics"].as_array().unwrap().len(), 1);
 }
+
+/// `holo daemon stop` (and `holo clean`, which stops the daemon first) ends the editor's
+/// serving of the terminal, not the editor's server.
+#[test]
+fn daemon_stop_leaves_the_editors_server_running() {
+    let sandbox = Sandbox::new();
+    package(&sandbox, FIXED);
+    let (mut lsp, _) = Client::start(&sandbox, "", json!({}));
+    lsp.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": lsp.uri("src/main.holo")}}),
+    );
+    assert_eq!(daemon_pid(&sandbox), Some(u64::from(lsp.pid())));
+    sandbox.holo(&["daemon", "stop"]).run().code(0);
+    assert_eq!(daemon_pid(&sandbox), None);
+    lsp.open("src/main.holo", 1, NON_ASCII_ERROR);
+    let (d, _) = lsp.diagnostics("src/main.holo", "the buffer's error", |p| p["version"] == 1);
+    assert_eq!(d["diagnostics"].as_array().unwrap().len(), 1);
+}

@@ -320,6 +320,13 @@ pub fn serve_with<F: FrontEnd>(
                     }
                     state.rerun |= state.follow(&mut host, None, &cancel);
                 }
+                if state.stop && front.is_some() {
+                    // `holo daemon stop` (or `holo clean`) asked: the editor's server stops
+                    // serving the terminal, not the editor.
+                    tracing::info!("asked to stop; serving the editor only");
+                    socket = None;
+                    state.stop = false;
+                }
                 if let Some(front) = &mut front {
                     front.restore(&mut host);
                     if changed {
