@@ -458,7 +458,7 @@ fn wait_lens(lsp: &mut Client, relative: &str, state: &str) -> Value {
 fn a_cancelled_request_is_answered_request_cancelled() {
     let sandbox = Sandbox::new();
     // A test that takes a while keeps the server busy while the request and its cancel queue.
-    let slow = "#[test]\nfn slow() {\n    let mut i = 0;\n    while i < 30000000 {\n        i = i + 1;\n    }\n    assert(i > 0);\n}\n";
+    let slow = "#[test]\nfn slow() {\n    let mut i = 0;\n    while i < 300000000 {\n        i = i + 1;\n    }\n    assert(i > 0);\n}\n";
     sandbox.package(
         "app",
         &[("src/lib.holo", TESTED_LIB), ("src/slow.holo", slow)],
