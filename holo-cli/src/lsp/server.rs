@@ -74,6 +74,8 @@ pub struct Lsp {
     code_lens_refresh: bool,
     /// Open documents by package-relative path.
     docs: BTreeMap<String, Doc>,
+    /// Documents whose newest text the host does not have yet.
+    unapplied: BTreeSet<String>,
     /// Requests the client cancelled before they were answered (set by the input thread).
     cancelled: Arc<Mutex<HashSet<RequestId>>>,
     /// The request being computed when it can be stopped (a test run): its cancellation
@@ -118,6 +120,7 @@ impl Lsp {
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
             docs: BTreeMap::new(),
+            unapplied: BTreeSet::new(),
             cancelled: Arc::default(),
             running: Arc::default(),
             published: BTreeSet::new(),
@@ -177,13 +180,24 @@ impl Lsp {
         }
     }
 
-    fn set_overlay(&mut self, host: &mut ProjectHost, path: &str) {
-        if let Some(doc) = self.docs.get(path) {
-            host.apply_changes(&[ChangeEvent::Overlay {
-                path: path.to_string(),
-                text: doc.text.clone(),
-            }]);
-            self.check_due = true;
+    /// Marks `path`'s buffer as changed: it reaches the host before the next answer, so a
+    /// burst of edits is parsed once.
+    fn set_overlay(&mut self, path: &str) {
+        self.unapplied.insert(path.to_string());
+        self.check_due = true;
+    }
+
+    /// Gives the host the buffers changed since the last answer.
+    fn apply_overlays(&mut self, host: &mut ProjectHost) {
+        let changes: Vec<ChangeEvent> = std::mem::take(&mut self.unapplied)
+            .into_iter()
+            .filter_map(|path| {
+                let text = self.docs.get(&path)?.text.clone();
+                Some(ChangeEvent::Overlay { path, text })
+            })
+            .collect();
+        if !changes.is_empty() {
+            host.apply_changes(&changes);
         }
     }
 
@@ -208,7 +222,7 @@ impl Lsp {
                             text: p.text_document.text,
                         },
                     );
-                    self.set_overlay(host, &path);
+                    self.set_overlay(&path);
                 }
             }
             "textDocument/didChange" => {
@@ -233,7 +247,7 @@ impl Lsp {
                     }
                 }
                 doc.version = p.text_document.version;
-                self.set_overlay(host, &path);
+                self.set_overlay(&path);
             }
             "textDocument/didClose" => {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
@@ -242,6 +256,7 @@ impl Lsp {
                 if let Some(path) = self.rel_path(host, &p.text_document.uri)
                     && self.docs.remove(&path).is_some()
                 {
+                    self.unapplied.remove(&path);
                     host.apply_changes(&[ChangeEvent::OverlayRemoved(path)]);
                     self.check_due = true;
                 }
@@ -259,6 +274,7 @@ impl Lsp {
     }
 
     fn request(&mut self, host: &mut ProjectHost, req: Request, cancel: &Arc<AtomicBool>) {
+        self.apply_overlays(host);
         if self.cancelled.lock().unwrap().remove(&req.id) {
             self.respond(Response::new_err(
                 req.id,
@@ -664,6 +680,7 @@ impl FrontEnd for &mut Lsp {
     }
 
     fn settle(&mut self, host: &mut ProjectHost, cancel: &Arc<AtomicBool>) {
+        self.apply_overlays(host);
         if self.check_due {
             self.check(host);
         }
@@ -685,6 +702,8 @@ impl FrontEnd for &mut Lsp {
     }
 
     fn set_aside(&mut self, host: &mut ProjectHost) {
+        // Whatever is set aside comes back whole in `restore`.
+        self.unapplied.clear();
         if self.docs.is_empty() || self.aside {
             return;
         }
