@@ -218,6 +218,12 @@ pub fn answer(files: &Files, method: &str, value: Value) -> Option<Result<Value,
             let Some(path) = files.path(&p.text_document.uri) else {
                 return json!([]);
             };
+            // Only quick fixes are offered: a client asking for other kinds gets none.
+            if let Some(only) = &p.context.only
+                && !only.iter().any(|k| k.as_str().starts_with("quickfix"))
+            {
+                return json!([]);
+            }
             let (Some(start), Some(end)) = (
                 files.offset(&path, p.range.start),
                 files.offset(&path, p.range.end),
