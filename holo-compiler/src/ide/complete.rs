@@ -64,11 +64,39 @@ pub fn completions(cx: &FileCx<'_>, offset: u32) -> Vec<Completion> {
         members(cx, offset, trimmed.len() as u32 - 1)
     } else if let Some(path) = trimmed.strip_suffix("::") {
         path_members(cx, offset, path)
+    } else if let Some(path) = use_group_path(cx, offset, trimmed) {
+        path_members(cx, offset, path)
     } else {
         in_scope(cx, offset)
     };
     out.retain(|c| matches(&c.label, typed));
     out
+}
+
+/// In a `use` declaration's group (`use a::b::{c, |`), the text up to the group's path
+/// (`use a::b`), whose members are what may be written.
+fn use_group_path<'t>(cx: &FileCx<'_>, offset: u32, before: &'t str) -> Option<&'t str> {
+    let index = cx.item_at(offset)?;
+    if !matches!(cx.items[index].1.interface(cx.db).kind, ItemKind::Use(_)) {
+        return None;
+    }
+    if !(before.ends_with('{') || before.ends_with(',')) {
+        return None;
+    }
+    let item_start = cx.map(index)?.item_span.start as usize;
+    let mut depth = 0;
+    for (i, c) in before.char_indices().rev() {
+        if i < item_start {
+            break;
+        }
+        match c {
+            '}' => depth += 1,
+            '{' if depth == 0 => return before[..i].trim_end().strip_suffix("::"),
+            '{' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The item the cursor is in and its id.
@@ -134,7 +162,11 @@ fn type_members(db: &dyn salsa::Database, here: &ModulePath, ty: &Ty) -> Vec<Com
             if seen.insert(name)
                 && let Some(b) = builtins::lookup_method(kind, name)
             {
-                out.push(item(name, SymbolKind::Method, Some(builtin_label(b).0)));
+                out.push(item(
+                    name,
+                    SymbolKind::Method,
+                    Some(super::hover::builtin_label_on(b, Some(ty)).0),
+                ));
             }
         }
     }
@@ -174,8 +206,10 @@ fn path_members(cx: &FileCx<'_>, offset: u32, before: &str) -> Vec<Completion> {
     let mut rest = before;
     loop {
         let name_start = rest
-            .rfind(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(*c == '_' || c.is_ascii_alphanumeric()))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let name = &rest[name_start..];
         if name.is_empty() {
             break;
@@ -558,7 +592,12 @@ impl ScopeWalk<'_, '_> {
                     StmtKind::Let { name, .. }
                         if name.name != "_"
                             && (r.end < self.offset
-                                || self.cx.text.as_bytes().get(r.end as usize - 1)
+                                || self
+                                    .cx
+                                    .text
+                                    .as_bytes()
+                                    .get(..r.end as usize)
+                                    .and_then(|b| b.last())
                                     == Some(&b';')) =>
                     {
                         self.out.push(name.id)

@@ -3,7 +3,8 @@
 //! - any "did you mean `x`?" label (unknown name, type, field, method, import): replace the name;
 //! - assignment to or mutation of an immutable variable (E0384, E0596): declare it `mut`;
 //! - a variable never read (W0001): prefix its name with `_`;
-//! - a `mut` never needed (W0003): remove the `mut`.
+//! - a `mut` never needed (W0003): remove the `mut`;
+//! - an unused import (W0004) of one name: remove the declaration.
 
 use super::{FileCx, QuickFix, TextEdit, TextRange};
 use crate::diagnostic::{Diagnostic, Loc, codes};
@@ -99,10 +100,50 @@ pub fn quick_fixes(cx: &FileCx<'_>, diagnostics: &[Diagnostic], range: TextRange
                     ));
                 }
             }
+            codes::UNUSED_IMPORT => {
+                if let Some(edit) = remove_use(cx, at) {
+                    out.push(fix("Remove the unused import".to_string(), vec![edit]));
+                }
+            }
             _ => {}
         }
     }
     out
+}
+
+/// The edit that deletes the `use` declaration of a single import (with its line, when it is
+/// alone on it); `None` for a leaf of a group, which is left to the user.
+fn remove_use(cx: &FileCx<'_>, at: TextRange) -> Option<TextEdit> {
+    let index = cx.item_at(at.start)?;
+    let item = cx.items[index].1.interface(cx.db);
+    let crate::ast::ItemKind::Use(u) = &item.kind else {
+        return None;
+    };
+    if !matches!(u.tree.kind, crate::ast::UseTreeKind::Single { .. }) {
+        return None;
+    }
+    let span = TextRange::of(cx.map(index)?.item_span);
+    let bytes = cx.text.as_bytes();
+    let line_start = cx.text[..span.start as usize]
+        .rfind('\n')
+        .map_or(0, |i| i + 1) as u32;
+    let alone = cx.text[line_start as usize..span.start as usize]
+        .trim()
+        .is_empty();
+    let mut end = span.end as usize;
+    while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
+        end += 1;
+    }
+    let range = if alone && (end == bytes.len() || bytes[end] == b'\n') {
+        TextRange::new(line_start, (end + 1).min(bytes.len()) as u32)
+    } else {
+        span
+    };
+    Some(TextEdit {
+        path: cx.path.clone(),
+        range,
+        new_text: String::new(),
+    })
 }
 
 /// `x` from a label "did you mean `x`?".
@@ -119,7 +160,9 @@ fn last_name(cx: &FileCx<'_>, at: TextRange) -> Option<TextRange> {
     let is_ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
     let end = text.rfind(is_ident)? + 1;
     let start = text[..end]
-        .rfind(|c: char| !is_ident(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_ident(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     (start < end).then(|| TextRange::new(at.start + start as u32, at.start + end as u32))
 }

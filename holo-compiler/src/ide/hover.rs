@@ -24,8 +24,42 @@ pub fn hover(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
     expression_type(cx, offset)
 }
 
+/// Keywords that are not an expression of their own: hovering them says nothing (rather than
+/// the type of the block around them).
+const DECLARING_KEYWORDS: &[&str] = &[
+    "as", "const", "else", "enum", "fn", "for", "impl", "in", "let", "mut", "pub", "struct", "use",
+    "while",
+];
+
+/// Whether `offset` is on whitespace, in a line comment or on a declaring keyword.
+fn nothing_to_show(text: &str, offset: u32) -> bool {
+    let at = offset as usize;
+    let bytes = text.as_bytes();
+    if bytes.get(at).is_none_or(|b| b.is_ascii_whitespace()) {
+        return true;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..at];
+    if line.contains("//") && line.matches('"').count().is_multiple_of(2) {
+        return true;
+    }
+    let is_word = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let mut start = at;
+    while start > 0 && is_word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = at;
+    while end < bytes.len() && is_word(bytes[end]) {
+        end += 1;
+    }
+    DECLARING_KEYWORDS.contains(&&text[start..end])
+}
+
 /// The type of the innermost typed expression or pattern under `offset`.
 fn expression_type(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
+    if nothing_to_show(&cx.text, offset) {
+        return None;
+    }
     let index = cx.item_at(offset)?;
     let id = &cx.items[index].0;
     let body = infer_body(cx.db, ItemKey::new(cx.db, id.clone())).clone()?;
@@ -44,6 +78,23 @@ fn expression_type(cx: &FileCx<'_>, offset: u32) -> Option<Hover> {
         }
     }
     let (range, ty) = best?;
+    // `self` and other expressions that name a variable show the variable.
+    if let Some((node, _)) = map
+        .spans
+        .iter()
+        .enumerate()
+        .find(|(_, span)| TextRange::of(**span) == range)
+        && let Some(Resolution::Local(local)) = body.resolution(crate::ast::NodeId(node as u32))
+        && let Some(markdown) = describe(
+            cx.db,
+            &Target::Local {
+                item: id.clone(),
+                local: *local,
+            },
+        )
+    {
+        return Some(Hover { range, markdown });
+    }
     if ty.references_error() {
         return None;
     }
@@ -73,15 +124,25 @@ pub fn describe(db: &dyn salsa::Database, target: &Target) -> Option<String> {
         Target::Local { item, local } => {
             let body = infer_body(db, ItemKey::new(db, item.clone())).clone()?;
             let local = body.local(*local)?;
+            // A type the checker could not find (an error is reported) is not shown.
+            let ty = if local.ty.references_error() {
+                String::new()
+            } else {
+                format!(": {}", local.ty)
+            };
             let text = match local.kind {
-                LocalKind::Param | LocalKind::SelfParam => format!("{}: {}", local.name, local.ty),
-                _ if local.mutable => format!("let mut {}: {}", local.name, local.ty),
-                _ => format!("let {}: {}", local.name, local.ty),
+                LocalKind::Param | LocalKind::SelfParam => format!("{}{ty}", local.name),
+                _ if local.mutable => format!("let mut {}{ty}", local.name),
+                _ => format!("let {}{ty}", local.name),
             };
             (text, None)
         }
         Target::Module(m) => (format!("mod {}", m.0), None),
         Target::Builtin(id) => (builtin_label(builtins::builtin(*id)).0, None),
+        Target::BuiltinMethod(id, receiver) => (
+            builtin_label_on(builtins::builtin(*id), Some(receiver)).0,
+            None,
+        ),
         Target::PreludeVariant(v) => (prelude_variant_label(*v), None),
         Target::PreludeType(g) => (
             match g {
@@ -173,6 +234,19 @@ pub fn fn_label(db: &dyn salsa::Database, id: &ItemId) -> Option<(String, Vec<Te
 /// A built-in's signature (`fn len(self) -> i64`, `T` and `V` for its generic types), and the
 /// ranges of its parameters.
 pub fn builtin_label(b: &Builtin) -> (String, Vec<TextRange>) {
+    builtin_label_on(b, None)
+}
+
+/// A built-in's signature with its generic types replaced by those of `receiver` (the value a
+/// method is called on: `[i64]` makes `T` `i64`; a `Map<str, i64>` makes `T` `str` and `V`
+/// `i64`); a type not known from the receiver stays `T` or `V`.
+pub fn builtin_label_on(b: &Builtin, receiver: Option<&Ty>) -> (String, Vec<TextRange>) {
+    let (elem, val) = match receiver {
+        Some(Ty::Array(e)) => (Some((**e).clone()), None),
+        Some(Ty::App(_, args)) => (args.first().cloned(), args.get(1).cloned()),
+        _ => (None, None),
+    };
+    let shape = |s: Shape| shape_on(s, elem.as_ref(), val.as_ref());
     let mut s = format!("fn {}(", b.name);
     let mut ranges = Vec::new();
     if let Some(receiver) = b.receiver {
@@ -196,6 +270,42 @@ pub fn builtin_label(b: &Builtin) -> (String, Vec<TextRange>) {
         s.push_str(&format!(" -> {}", shape(b.ret)));
     }
     (s, ranges)
+}
+
+/// A shape as a type, when the generic types it mentions are known.
+fn shape_on(s: Shape, elem: Option<&Ty>, val: Option<&Ty>) -> String {
+    let uses_elem = matches!(
+        s,
+        Shape::Elem
+            | Shape::ArrayOfElem
+            | Shape::OptionOfElem
+            | Shape::ResultOfElemVal
+            | Shape::MapOfElemVal
+            | Shape::FnElemToVal
+            | Shape::FnElemToBool
+            | Shape::FnCompare
+            | Shape::ArrayOfPairs
+    );
+    let uses_val = matches!(
+        s,
+        Shape::Val
+            | Shape::ArrayOfVal
+            | Shape::OptionOfVal
+            | Shape::ResultOfElemVal
+            | Shape::MapOfElemVal
+            | Shape::FnElemToVal
+            | Shape::ArrayOfPairs
+    );
+    match (elem, val) {
+        (Some(e), _) if uses_elem && !uses_val => {
+            builtins::instantiate(s, e, &Ty::Error).to_string()
+        }
+        (Some(e), Some(v)) if uses_elem => builtins::instantiate(s, e, v).to_string(),
+        (_, Some(v)) if uses_val && !uses_elem => {
+            builtins::instantiate(s, &Ty::Error, v).to_string()
+        }
+        _ => shape(s),
+    }
 }
 
 fn shape(s: Shape) -> String {

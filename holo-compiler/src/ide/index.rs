@@ -44,7 +44,7 @@ pub enum Role {
         owner: PathOwner,
     },
     /// The method name of a method call (the call's node has the resolution).
-    Method { call: NodeId },
+    Method { call: NodeId, receiver: NodeId },
     /// The field name of a field access.
     Field { expr: NodeId },
     /// The field name of a struct literal's field initializer. In the shorthand `Point { x }`
@@ -59,6 +59,10 @@ pub enum Role {
     UseAlias { leaf: NodeId },
     /// The name of an attribute.
     Attr,
+    /// `self` as a parameter (`node` is the parameter's node).
+    SelfParam,
+    /// `self` as a value (`node` is the expression's, which has the resolution).
+    SelfValue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -234,6 +238,13 @@ impl Walker {
     }
 
     fn func(&mut self, f: &crate::ast::FnDef) {
+        if let Some(s) = &f.self_param {
+            self.out.idents.push(IdentEntry {
+                node: s.id,
+                name: Name::from("self"),
+                role: Role::SelfParam,
+            });
+        }
         for p in &f.params {
             self.push(&p.name, Role::Binding);
             self.ty(&p.ty);
@@ -320,11 +331,12 @@ impl Walker {
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Path(p) => self.path(p, PathOwner::Expr(e.id)),
-            ExprKind::Lit(_)
-            | ExprKind::SelfValue
-            | ExprKind::Break
-            | ExprKind::Continue
-            | ExprKind::Error => {}
+            ExprKind::SelfValue => self.out.idents.push(IdentEntry {
+                node: e.id,
+                name: Name::from("self"),
+                role: Role::SelfValue,
+            }),
+            ExprKind::Lit(_) | ExprKind::Break | ExprKind::Continue | ExprKind::Error => {}
             ExprKind::Unary(_, x) | ExprKind::Try(x) => self.expr(x),
             ExprKind::Binary(_, a, b) => {
                 self.expr(a);
@@ -350,7 +362,13 @@ impl Walker {
                 args,
             } => {
                 self.expr(receiver);
-                self.push(method, Role::Method { call: e.id });
+                self.push(
+                    method,
+                    Role::Method {
+                        call: e.id,
+                        receiver: receiver.id,
+                    },
+                );
                 args.iter().for_each(|a| self.expr(a));
                 self.out.calls.push(CallEntry {
                     call: e.id,

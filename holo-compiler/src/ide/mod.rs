@@ -328,7 +328,8 @@ impl Compiler {
     /// Fixes for the diagnostics of `path` that overlap `range` and have an obvious one.
     pub fn quick_fixes(&self, path: &str, range: TextRange) -> Vec<QuickFix> {
         self.ide(|db| {
-            let Some(cx) = FileCx::new(db, path) else {
+            // A dependency's files are not the package's to edit.
+            let Some(cx) = FileCx::new(db, path).filter(|_| !db::is_dependency_file(path)) else {
                 return Vec::new();
             };
             let diagnostics = crate::vfs::diagnostics_for_file(db, cx.file);

@@ -98,6 +98,7 @@ pub fn nav_target(db: &dyn salsa::Database, target: &Target) -> Option<NavTarget
             })
         }
         Target::Builtin(_)
+        | Target::BuiltinMethod(..)
         | Target::PreludeVariant(_)
         | Target::PreludeType(_)
         | Target::Primitive(_) => None,
@@ -170,17 +171,18 @@ fn occurrences(db: &dyn salsa::Database, target: &Target) -> Vec<Occurrence> {
         _ => {
             // Only the files and items whose text contains the name can refer to it.
             for file in db::Package::get(db).files(db).values() {
-                if !crate::vfs::is_module_file(db, *file) || !file.text(db).contains(name.as_str())
-                {
+                if !crate::vfs::is_module_file(db, *file) || !contains_word(file.text(db), &name) {
                     continue;
                 }
                 let cx = FileCx::of(db, *file);
                 for index in 0..cx.items.len() {
                     let Some(map) = cx.map(index) else { continue };
-                    if cx
-                        .slice(TextRange::of(map.item_span))
-                        .contains(name.as_str())
-                    {
+                    // `impl Type` is outside its methods' text.
+                    let impl_of = match &cx.items[index].1.interface(db).kind {
+                        ItemKind::Method(m) => m.self_ty.name == name.as_str(),
+                        _ => false,
+                    };
+                    if impl_of || contains_word(cx.slice(TextRange::of(map.item_span)), &name) {
                         scan_item(&cx, index, &mut out);
                     }
                 }
@@ -212,8 +214,13 @@ pub fn prepare_rename(cx: &FileCx<'_>, offset: u32) -> Result<(TextRange, Target
         return Err("There is no name of a variable or item here to rename.".to_string());
     };
     let name = &found.entry.name;
+    if let super::index::Role::UseAlias { .. } = found.entry.role {
+        return Err(format!(
+            "`{name}` is a name given by a `use … as {name}` declaration: edit it there, or rename the item it imports."
+        ));
+    }
     match &target {
-        Target::Builtin(_) => Err(format!(
+        Target::Builtin(_) | Target::BuiltinMethod(..) => Err(format!(
             "Cannot rename `{name}`: it is a built-in of holo, not declared in this package."
         )),
         Target::PreludeVariant(_) | Target::PreludeType(_) => Err(format!(
@@ -357,4 +364,14 @@ fn collision(db: &dyn salsa::Database, target: &Target, new: &str) -> Option<Str
         }
         _ => None,
     }
+}
+
+/// Whether `word` occurs in `text` as a whole identifier (not inside a longer one).
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let bytes = text.as_bytes();
+    text.match_indices(word).any(|(i, _)| {
+        let end = i + word.len();
+        (i == 0 || !is_ident(bytes[i - 1])) && bytes.get(end).is_none_or(|b| !is_ident(*b))
+    })
 }

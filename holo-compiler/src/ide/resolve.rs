@@ -32,6 +32,8 @@ pub enum Target {
     },
     Module(ModulePath),
     Builtin(BuiltinId),
+    /// A built-in method called on a value of the given type (its generic types are known).
+    BuiltinMethod(BuiltinId, Ty),
     PreludeVariant(PVariant),
     PreludeType(Generic),
     Primitive(&'static str),
@@ -48,7 +50,20 @@ pub struct Found {
 /// just after a name), innermost role first when two share a position (the shorthand
 /// `Point { x }` is a field and a variable at once: the variable comes first).
 pub fn idents_at(cx: &FileCx<'_>, offset: u32) -> Vec<Found> {
-    let Some(index) = cx.item_at(offset) else {
+    // `impl Type {` is outside its methods' spans: the type's name belongs to the next method.
+    let next_method = || {
+        let next = cx
+            .parsed
+            .source_maps
+            .partition_point(|m| m.item_span.start <= offset);
+        let (_, input) = cx.items.get(next)?;
+        let crate::ast::ItemKind::Method(m) = &input.interface(cx.db).kind else {
+            return None;
+        };
+        let r = cx.span(next, m.self_ty.id);
+        (r.start <= offset && offset <= r.end).then_some(next)
+    };
+    let Some(index) = cx.item_at(offset).or_else(next_method) else {
         return Vec::new();
     };
     let id = cx.items[index].0.clone();
@@ -125,7 +140,16 @@ pub fn target_of(db: &dyn salsa::Database, item: &ItemId, entry: &IdentEntry) ->
             }
             walk(db, item, &segments[..=*seg as usize])
         }
-        Role::Method { call } => from_resolution(item, res_at(*call)?),
+        Role::Method { call, receiver } => {
+            let body = body()?;
+            match body.resolution(*call)? {
+                Resolution::BuiltinMethod { id, .. } => Some(match body.ty(*receiver) {
+                    Some(ty) => Target::BuiltinMethod(*id, ty.clone()),
+                    None => Target::Builtin(*id),
+                }),
+                other => from_resolution(item, other.clone()),
+            }
+        }
         Role::Field { expr } => from_resolution(item, res_at(*expr)?),
         Role::FieldInit { init } => from_resolution(item, res_at(*init)?),
         Role::FieldPat { field } => from_resolution(item, res_at(*field)?),
@@ -141,6 +165,15 @@ pub fn target_of(db: &dyn salsa::Database, item: &ItemId, entry: &IdentEntry) ->
             }
         }
         Role::Attr => None,
+        Role::SelfValue => from_resolution(item, res_at(entry.node)?),
+        Role::SelfParam => {
+            let body = body()?;
+            let local = *body.params.first()?;
+            (body.local(local)?.kind == crate::sema::LocalKind::SelfParam).then(|| Target::Local {
+                item: item.clone(),
+                local,
+            })
+        }
     }
 }
 

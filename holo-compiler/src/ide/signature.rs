@@ -1,7 +1,7 @@
 //! Signature help: the signature of the call whose argument list holds the cursor, with the
 //! argument the cursor is in.
 
-use super::hover::{builtin_label, fn_label, item_doc};
+use super::hover::{builtin_label, builtin_label_on, fn_label, item_doc};
 use super::index::item_idents;
 use super::{FileCx, SignatureHelp, TextRange};
 use crate::db::ItemKey;
@@ -38,8 +38,18 @@ pub fn signature_help(cx: &FileCx<'_>, offset: u32) -> Option<SignatureHelp> {
             let (label, ranges) = fn_label(cx.db, f)?;
             (label, ranges, item_doc(cx.db, f))
         }
-        Resolution::BuiltinFn(b) | Resolution::BuiltinMethod { id: b, .. } => {
+        Resolution::BuiltinFn(b) => {
             let (label, ranges) = builtin_label(builtins::builtin(*b));
+            (label, ranges, None)
+        }
+        Resolution::BuiltinMethod { id: b, .. } => {
+            let receiver = idents.idents.iter().find_map(|e| match e.role {
+                super::index::Role::Method { call: c, receiver } if c == call.call => {
+                    body.ty(receiver)
+                }
+                _ => None,
+            });
+            let (label, ranges) = builtin_label_on(builtins::builtin(*b), receiver);
             (label, ranges, None)
         }
         Resolution::Variant { enum_id, index } => {

@@ -137,7 +137,11 @@ fn hover_on_fields_variants_methods_and_builtins() {
     );
     check(
         "let xs = [1, 2]; println(xs.le$0n());",
-        "```holo\nfn len(self: [T]) -> i64\n```",
+        "```holo\nfn len(self: [i64]) -> i64\n```",
+    );
+    check(
+        "let m: Map<str, i64> = Map::new(); println(m.ge$0t(\"a\").is_some());",
+        "```holo\nfn get(self: Map<str, i64>, str) -> Option<i64>\n```",
     );
     check(
         "let x: Opt$0ion<i64> = None; println(x.is_some());",
@@ -423,5 +427,230 @@ fn queries_answer_in_broken_files() {
         "struct P { x: i64 }\nfn main() {\n    let p = P { x: 1 };\n    let q = p.$0\n}\n",
     )]);
     assert_eq!(labels(&c.completions(&path, offset)), ["x"]);
-    assert!(c.hover(&path, offset - 3).is_some());
+    assert_eq!(
+        c.hover(&path, offset - 2).map(|h| h.markdown).as_deref(),
+        Some("```holo\nlet p: P\n```")
+    );
+}
+
+/// A hover after an edit of one body re-runs that body's queries only (its inference and its
+/// identifier table), whatever else the package holds.
+#[test]
+fn hover_after_a_body_edit_recomputes_only_that_body() {
+    use crate::db::{ItemKey, RootDatabase};
+    use salsa::plumbing::AsId;
+    let mut c = Compiler::with_db(RootDatabase::new(true), PackageKind::Bin);
+    let main = "fn f(a: i64) -> i64 { let b = a + 1; b }\nfn g(a: i64) -> i64 { let c = a * 2; c }\nfn main() { println(f(1) + g(2) + util::h()); }\n";
+    c.set_files(vec![
+        ("src/main.holo".to_string(), main.to_string()),
+        (
+            "src/util.holo".to_string(),
+            "pub fn h() -> i64 { 3 }\n".to_string(),
+        ),
+    ]);
+    assert_eq!(c.check().errors(), 0);
+    let at = |text: &str, s: &str| text.find(s).unwrap() as u32 + 1;
+    assert!(c.hover("src/main.holo", at(main, "b }")).is_some());
+    assert!(c.hover("src/main.holo", at(main, "c }")).is_some());
+    c.db().take_log();
+
+    let edited = main.replace("a + 1", "a + 10");
+    c.set_file("src/main.holo", &edited);
+    let hover = c.hover("src/main.holo", at(&edited, "b }")).unwrap();
+    assert_eq!(hover.markdown, "```holo\nlet b: i64\n```");
+    let log = c.db().take_log();
+    let key = |name: &str| {
+        let id = crate::ids::ItemId::new(crate::ids::ModulePath::root(), name);
+        format!("{:?}", ItemKey::new(c.db(), id).as_id())
+    };
+    let bodies: Vec<&String> = log.iter().filter(|e| e.starts_with("infer_body")).collect();
+    assert_eq!(bodies, [&format!("infer_body({})", key("f"))], "{log:#?}");
+    assert!(
+        !log.iter()
+            .any(|e| e.contains(&key("g")) || e.contains(&key("main"))),
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn quick_fixes_remove_unused_imports_and_mut() {
+    let (c, path, _, _) = fixture(&[
+        ("src/util.holo", "pub fn one() -> i64 { 1 }\n"),
+        (
+            "src/main.holo",
+            "use util::one;\nfn main() {\n    let mut n = 1;\n    println(n);\n}\n",
+        ),
+    ]);
+    let text = c.text(&path).unwrap();
+    let fixes = c.quick_fixes(&path, TextRange::new(0, text.len() as u32));
+    let titles: Vec<&str> = fixes.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(titles, ["Remove the unused import", "Remove the `mut`"]);
+    let apply = |fix: &QuickFix| {
+        let mut t = text.to_string();
+        for e in fix.edits.iter().rev() {
+            t.replace_range(e.range.start as usize..e.range.end as usize, &e.new_text);
+        }
+        t
+    };
+    assert_eq!(
+        apply(&fixes[0]),
+        "fn main() {\n    let mut n = 1;\n    println(n);\n}\n"
+    );
+    assert_eq!(
+        apply(&fixes[1]),
+        "use util::one;\nfn main() {\n    let n = 1;\n    println(n);\n}\n"
+    );
+}
+
+#[test]
+fn hover_on_self_shows_the_receiver() {
+    let text = hover_text(&[(
+        "src/main.holo",
+        "struct C { n: i64 }\nimpl C {\n    fn get(self) -> i64 { se$0lf.n }\n}\nfn main() { println(C { n: 1 }.get()); }\n",
+    )]);
+    assert_eq!(text, "```holo\nself: C\n```");
+}
+
+#[test]
+fn rename_of_a_field_in_shorthands_and_imports_with_aliases() {
+    let (c, path, offset, _) = fixture(&[(
+        "src/main.holo",
+        "struct P { w$0: i64 }\nfn main() { let w = 1; let p = P { w }; let P { w } = p; println(w); }\n",
+    )]);
+    let edits = c.rename(&path, offset, "width").unwrap();
+    let texts: Vec<&str> = edits.iter().map(|e| e.new_text.as_str()).collect();
+    assert_eq!(texts, ["width", "width: w", "width: w"]);
+
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::area as a;\nfn main() { println(a(geometry::Rect::square(1.0))); }\n",
+        ),
+        (
+            "src/other.holo",
+            "pub fn f() -> f64 { crate::geometry::ar$0ea(crate::geometry::Rect::square(2.0)) }\n",
+        ),
+    ]);
+    let edits = c.rename(&path, offset, "surface").unwrap();
+    let mut places: Vec<(&str, &str)> = edits
+        .iter()
+        .map(|e| (e.path.as_str(), e.new_text.as_str()))
+        .collect();
+    places.sort();
+    // The import is renamed; its alias and the uses of the alias stay.
+    assert_eq!(
+        places,
+        [
+            ("src/geometry.holo", "surface"),
+            ("src/main.holo", "surface"),
+            ("src/other.holo", "surface")
+        ]
+    );
+}
+
+#[test]
+fn completion_of_associated_functions_and_symbol_search_by_letters() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::Rect;\nfn main() { let r = Rect::$0; }\n",
+        ),
+    ]);
+    assert_eq!(labels(&c.completions(&path, offset)), ["square"]);
+    let found = c.workspace_symbols("ara");
+    let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["area"]);
+}
+
+#[test]
+fn hover_says_nothing_on_whitespace_comments_and_declaring_keywords() {
+    for body in [
+        "l$0et x = 1; println(x);",
+        "let x = 1; $0 println(x);",
+        "let x = 1; // a co$0mment\n println(x);",
+    ] {
+        let src = format!("fn main() {{ {body} }}\n");
+        assert_eq!(hover_text(&[("src/main.holo", &src)]), "", "{body}");
+    }
+    let src = "fn main() { let x = i$0f true { 1 } else { 2 }; println(x); }\n";
+    assert_eq!(hover_text(&[("src/main.holo", src)]), "```holo\ni64\n```");
+}
+
+#[test]
+fn self_and_impl_types_are_names_too() {
+    let src = "struct C { n: i64 }\nimpl C {\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(C { n: 1 }.get()); }\n";
+    let (c, path, _, _) = fixture(&[("src/main.holo", src)]);
+    let at = |s: &str| src.find(s).unwrap() as u32 + 1;
+    let param = c.goto_definition(&path, at("self)"));
+    let value = c.goto_definition(&path, at("self.n"));
+    assert_eq!(param, value);
+    assert_eq!(param[0].kind, SymbolKind::Parameter);
+    assert_eq!(
+        c.hover(&path, at("self)")).unwrap().markdown,
+        "```holo\nself: C\n```"
+    );
+    let ty = c.goto_definition(&path, at("C {\n"));
+    assert_eq!((ty[0].name.as_str(), ty[0].kind), ("C", SymbolKind::Struct));
+    assert!(c.prepare_rename(&path, at("self.n")).is_err());
+}
+
+#[test]
+fn completion_in_use_groups_and_hover_of_untyped_locals() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        ("src/main.holo", "use geometry::{Rect, $0};\nfn main() {}\n"),
+    ]);
+    let got = c.completions(&path, offset);
+    assert_eq!(labels(&got), ["Rect", "Shape", "area"]);
+    assert_eq!(
+        hover_text(&[("src/main.holo", "fn main() { let v$0 = nothing(); }\n")]),
+        "```holo\nlet v\n```"
+    );
+}
+
+#[test]
+fn renaming_a_type_renames_its_impl_blocks() {
+    let (c, path, offset, _) = fixture(&[(
+        "src/main.holo",
+        "struct Coun$0ter { n: i64 }\nimpl Counter {\n    fn new() -> Counter { Counter { n: 0 } }\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(Counter::new().get()); }\n",
+    )]);
+    let edits = c.rename(&path, offset, "Tally").unwrap();
+    let text = c.text(&path).unwrap();
+    let mut renamed = text.to_string();
+    for e in edits.iter().rev() {
+        renamed.replace_range(e.range.start as usize..e.range.end as usize, &e.new_text);
+    }
+    assert_eq!(
+        renamed,
+        "struct Tally { n: i64 }\nimpl Tally {\n    fn new() -> Tally { Tally { n: 0 } }\n    fn get(self) -> i64 { self.n }\n}\nfn main() { println(Tally::new().get()); }\n"
+    );
+}
+
+#[test]
+fn an_import_alias_is_renamed_in_its_use_declaration_and_dependencies_get_no_fixes() {
+    let (c, path, offset, _) = fixture(&[
+        ("src/geometry.holo", GEOMETRY),
+        (
+            "src/main.holo",
+            "use geometry::area as a$0;\nfn main() { println(a(geometry::Rect::square(1.0))); }\n",
+        ),
+    ]);
+    assert!(
+        c.prepare_rename(&path, offset)
+            .unwrap_err()
+            .contains("use … as a")
+    );
+    let (c, _, _, _) = fixture(&[
+        (
+            "deps/mathx/src/lib.holo",
+            "pub fn f() -> i64 { let unused = 1; 2 }\n",
+        ),
+        ("src/main.holo", "fn main() { println(mathx::f()); }\n"),
+    ]);
+    assert!(
+        c.quick_fixes("deps/mathx/src/lib.holo", TextRange::new(0, 100))
+            .is_empty()
+    );
 }
