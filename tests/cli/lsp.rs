@@ -1042,3 +1042,26 @@ fn daemon_stop_leaves_the_editors_server_running() {
     let (d, _) = lsp.diagnostics("src/main.holo", "the buffer's error", |p| p["version"] == 1);
     assert_eq!(d["diagnostics"].as_array().unwrap().len(), 1);
 }
+
+/// A failing test shows without an edit (the server's first run), and a test that is gone
+/// loses its diagnostic.
+#[test]
+fn a_deleted_failing_test_loses_its_diagnostic() {
+    let sandbox = Sandbox::new();
+    sandbox.package(
+        "app",
+        &[
+            ("src/lib.holo", TESTED_LIB),
+            ("src/checks.holo", TESTS_FAILING),
+        ],
+    );
+    let (mut lsp, _) = Client::start(&sandbox, "", json!({}));
+    let (failed, _) = lsp.diagnostics("src/checks.holo", "the failing test", |p| {
+        !p["diagnostics"].as_array().unwrap().is_empty()
+    });
+    assert_eq!(failed["diagnostics"][0]["source"], "holo test");
+    std::fs::remove_file(sandbox.path("src/checks.holo")).unwrap();
+    lsp.diagnostics("src/checks.holo", "the cleared diagnostic", |p| {
+        p["diagnostics"].as_array().unwrap().is_empty()
+    });
+}

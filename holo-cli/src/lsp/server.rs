@@ -433,6 +433,11 @@ impl Lsp {
         if code == CANCELLED_EXIT {
             return None;
         }
+        // A run of every test (the affected ones run, the others from the record) replaces
+        // the results: a test that is gone loses its diagnostic and lens.
+        if request.filter.is_none() {
+            self.results.clear();
+        }
         for result in &results {
             self.results.insert(result.name.clone(), result.clone());
         }
