@@ -245,6 +245,12 @@ impl Holo {
         }
     }
 
+    /// The configured command, for tests that drive its stdin and stdout themselves (the
+    /// language server's).
+    pub fn into_command(self) -> Command {
+        self.cmd
+    }
+
     /// Starts the command and collects its output lines as they come.
     pub fn spawn(mut self) -> Running {
         let mut child = self

@@ -87,6 +87,11 @@ pub enum Command {
     Mcp(McpArgs),
     /// Run a package registry (`serve`), or make a token for publishing to one (`token`).
     Registry(RegistryArgs),
+    /// The language server, on stdin and stdout, for editors: diagnostics as you type, the
+    /// affected tests on save, code lenses with each test's state. It serves the package of
+    /// the editor's folder and shares its warm state with commands typed in a terminal (see
+    /// the book's "Editors" chapter).
+    Lsp,
     /// Internal: the daemon's own process (`holo daemon start` starts it).
     #[command(name = "__daemon", hide = true)]
     DaemonServe(DaemonServeArgs),

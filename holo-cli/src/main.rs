@@ -9,6 +9,7 @@ mod commands;
 mod daemon;
 mod interrupt;
 mod logging;
+mod lsp;
 mod mcp;
 mod ops;
 mod printer;

@@ -53,6 +53,7 @@ pub fn run(shell: &mut Shell, command: Command) -> Result<ExitCode, CliError> {
         Command::Dev(args) => dev::exec(shell, args),
         Command::Mcp(args) => mcp::exec(shell, args),
         Command::Registry(args) => registry::exec(shell, args),
+        Command::Lsp => crate::lsp::run(shell),
         Command::DaemonServe(args) => daemon::serve(shell, args),
         Command::Worker => worker::worker(),
         Command::RunChild(args) => worker::run_child(shell, args),

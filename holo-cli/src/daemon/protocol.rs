@@ -119,6 +119,10 @@ pub struct DaemonStatus {
     pub functions_patched: u64,
     pub build_id: String,
     pub root: String,
+    /// Whether it serves someone in the foreground (`holo dev`, an editor's `holo lsp`), which
+    /// must not be stopped to take over; a background daemon may be.
+    #[serde(default)]
+    pub foreground: bool,
 }
 
 /// Writes one message as a line.

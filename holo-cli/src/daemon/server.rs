@@ -41,10 +41,90 @@ pub struct Options {
     pub foreground: Option<(Cycle, MessageFormat)>,
 }
 
-enum Msg {
+enum Msg<M> {
     Fs(notify::Result<notify::Event>),
     Call(Call, UnixStream),
     Interrupt,
+    /// A message of the front-end served beside the socket (the editor's, for `holo lsp`).
+    Front(M),
+    /// The front-end's input ended (the editor went away): the loop stops.
+    FrontClosed,
+}
+
+/// A front-end served by the loop beside the socket and the watcher (`holo lsp`): its messages
+/// are applied on the loop's thread, in order with file events and socket requests, so that
+/// one host serves everyone.
+pub trait FrontEnd {
+    type Message: Send + 'static;
+    /// Starts reading the front-end's input (on its own thread), handing each message over
+    /// through `sender`.
+    fn start(&mut self, sender: FrontSender<Self::Message>);
+    /// Handles one message. Returns whether the loop should stop. `cancel` is set when a
+    /// newer message makes a long computation (a test run) obsolete.
+    fn message(
+        &mut self,
+        host: &mut ProjectHost,
+        message: Self::Message,
+        cancel: &Arc<AtomicBool>,
+    ) -> bool;
+    /// Files changed on disk (and were applied).
+    fn disk_changed(&mut self, host: &mut ProjectHost);
+    /// Nothing is queued any more: the moment to publish what the messages so far changed
+    /// (rapid changes coalesce into one answer). `cancel` is set when a newer message
+    /// arrives meanwhile.
+    fn settle(&mut self, host: &mut ProjectHost, cancel: &Arc<AtomicBool>);
+    /// A socket request is about to be answered: its answer is for the files as saved.
+    fn set_aside(&mut self, host: &mut ProjectHost);
+    /// The socket request was answered: the front-end's own state comes back.
+    fn restore(&mut self, host: &mut ProjectHost);
+}
+
+/// The loop without a front-end (the daemon, `holo dev`, the watch loops).
+pub enum NoFront {}
+
+impl FrontEnd for NoFront {
+    type Message = ();
+    fn start(&mut self, _: FrontSender<()>) {
+        match *self {}
+    }
+    fn message(&mut self, _: &mut ProjectHost, _: (), _: &Arc<AtomicBool>) -> bool {
+        match *self {}
+    }
+    fn disk_changed(&mut self, _: &mut ProjectHost) {
+        match *self {}
+    }
+    fn settle(&mut self, _: &mut ProjectHost, _: &Arc<AtomicBool>) {
+        match *self {}
+    }
+    fn set_aside(&mut self, _: &mut ProjectHost) {
+        match *self {}
+    }
+    fn restore(&mut self, _: &mut ProjectHost) {
+        match *self {}
+    }
+}
+
+/// How a front-end's input thread hands its messages to the loop.
+pub struct FrontSender<M> {
+    tx: mpsc::Sender<Msg<M>>,
+    obsolete: Arc<AtomicBool>,
+}
+
+impl<M> FrontSender<M> {
+    /// Hands `message` over; `false` when the loop has ended.
+    pub fn send(&self, message: M) -> bool {
+        self.tx.send(Msg::Front(message)).is_ok()
+    }
+
+    /// Stops the computation under way (a test run): a newer message makes it obsolete.
+    pub fn make_obsolete(&self) {
+        self.obsolete.store(true, Ordering::SeqCst);
+    }
+
+    /// The input ended: the loop stops.
+    pub fn closed(&self) {
+        let _ = self.tx.send(Msg::FrontClosed);
+    }
 }
 
 /// Runs the loop until Ctrl+C, a `stop` request or the idle time.
@@ -53,7 +133,18 @@ pub fn serve(
     location: PackageLocation,
     options: Options,
 ) -> Result<ExitCode, CliError> {
-    let (tx, rx) = mpsc::channel::<Msg>();
+    serve_with::<NoFront>(shell, location, options, None)
+}
+
+/// Runs the loop with a front-end beside the socket, until the front-end says stop or its
+/// input ends (or Ctrl+C, a `stop` request, the idle time).
+pub fn serve_with<F: FrontEnd>(
+    shell: &mut Shell,
+    location: PackageLocation,
+    options: Options,
+    mut front: Option<F>,
+) -> Result<ExitCode, CliError> {
+    let (tx, rx) = mpsc::channel::<Msg<F::Message>>();
     if options.foreground.is_some() {
         let interrupt = tx.clone();
         crate::interrupt::on_interrupt(move || {
@@ -61,7 +152,7 @@ pub fn serve(
         })
         .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
     }
-    let socket = if options.socket {
+    let mut socket = if options.socket {
         Some(Socket::bind(&location, tx.clone())?)
     } else {
         None
@@ -87,22 +178,30 @@ pub fn serve(
     let started = Instant::now();
     let mut host = ProjectHost::open_resident(location.clone());
     watcher.watch_dependencies(host.session().path_dependency_dirs());
+    if let Some(front) = &mut front {
+        front.start(FrontSender {
+            tx: tx.clone(),
+            obsolete: cancel.clone(),
+        });
+    }
     let mut state = Loop {
         started,
         requests: 0,
         last_request: Instant::now(),
         touched: Touched::default(),
-        queue: VecDeque::new(),
+        backlog: VecDeque::new(),
         seen_markers: VecDeque::new(),
         rerun: false,
         subscribers: Vec::new(),
         stop: false,
+        foreground: options.foreground.is_some() || front.is_some(),
     };
     match &options.foreground {
         Some((cycle, format)) => {
             state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
             shell.progress("watching for changes…");
         }
+        None if front.is_some() => {}
         None => {
             // Work done before anyone asks: the first request finds the package checked and
             // lowered.
@@ -126,9 +225,12 @@ pub fn serve(
             ),
         );
     }
+    if let Some(front) = &mut front {
+        front.settle(&mut host, &cancel);
+    }
     while !state.stop {
-        let message = match state.queue.pop_front() {
-            Some((call, stream)) => Msg::Call(call, stream),
+        let message = match state.backlog.pop_front() {
+            Some(message) => message,
             None => {
                 let wait = match options.idle {
                     Some(idle) => match idle.checked_sub(state.last_request.elapsed()) {
@@ -145,7 +247,13 @@ pub fn serve(
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         if socket.as_ref().is_some_and(|s| !s.still_ours()) {
                             // `target/` was removed (or another daemon took over): no client
-                            // can reach this one any more.
+                            // can reach this one any more. A front-end (the editor) still
+                            // can: it goes on without the socket.
+                            if front.is_some() {
+                                tracing::warn!("the socket was removed; serving the editor only");
+                                socket = None;
+                                continue;
+                            }
                             shell.status("Stopping", "its socket was removed");
                             break;
                         }
@@ -156,7 +264,17 @@ pub fn serve(
             }
         };
         match message {
-            Msg::Interrupt => break,
+            Msg::Interrupt | Msg::FrontClosed => break,
+            Msg::Front(message) => {
+                let Some(front) = &mut front else { continue };
+                cancel.store(false, Ordering::SeqCst);
+                if front.message(&mut host, message, &cancel) {
+                    break;
+                }
+                if state.quiet(&rx) {
+                    front.settle(&mut host, &cancel);
+                }
+            }
             Msg::Fs(event) => {
                 let save = Instant::now();
                 state.touched.add(&location.root, host.session(), event);
@@ -169,13 +287,27 @@ pub fn serve(
                         state.rerun |=
                             run_cycle(shell, &mut host, cycle, *format, Some(save), &cancel);
                     }
-                    state.rerun |= state.follow(&mut host, Some(save), &cancel);
+                    if !state.subscribers.is_empty() {
+                        front.iter_mut().for_each(|f| f.set_aside(&mut host));
+                        state.rerun |= state.follow(&mut host, Some(save), &cancel);
+                        front.iter_mut().for_each(|f| f.restore(&mut host));
+                    }
+                }
+                if let Some(front) = &mut front {
+                    if changed {
+                        front.disk_changed(&mut host);
+                    }
+                    if state.quiet(&rx) {
+                        front.settle(&mut host, &cancel);
+                    }
                 }
             }
             Msg::Call(call, stream) => {
                 state.sync(&rx, &location, &host, call.sync.as_deref());
                 cancel.store(false, Ordering::SeqCst);
                 let changed = state.apply(&mut host, &mut watcher, shell);
+                // Terminal commands answer for the files as saved, not the editor's buffers.
+                front.iter_mut().for_each(|f| f.set_aside(&mut host));
                 if let Request::Watch(cycle) = call.request {
                     state.subscribe(&mut host, cycle, stream, &cancel);
                 } else {
@@ -187,6 +319,22 @@ pub fn serve(
                         state.rerun |= run_cycle(shell, &mut host, cycle, *format, None, &cancel);
                     }
                     state.rerun |= state.follow(&mut host, None, &cancel);
+                }
+                if state.stop && front.is_some() {
+                    // `holo daemon stop` (or `holo clean`) asked: the editor's server stops
+                    // serving the terminal, not the editor.
+                    tracing::info!("asked to stop; serving the editor only");
+                    socket = None;
+                    state.stop = false;
+                }
+                if let Some(front) = &mut front {
+                    front.restore(&mut host);
+                    if changed {
+                        front.disk_changed(&mut host);
+                    }
+                    if state.quiet(&rx) {
+                        front.settle(&mut host, &cancel);
+                    }
                 }
             }
         }
@@ -259,14 +407,14 @@ struct Subscriber {
     out: SocketReporter,
 }
 
-struct Loop {
+struct Loop<M> {
     started: Instant,
     requests: u64,
     last_request: Instant,
     /// File events not applied yet.
     touched: Touched,
-    /// Requests that arrived while the loop waited for something else.
-    queue: VecDeque<(Call, UnixStream)>,
+    /// Messages that arrived while the loop waited for something else, in order.
+    backlog: VecDeque<Msg<M>>,
     /// Sync markers seen before their request was taken (the file event can come first).
     /// Bounded: a marker whose request never comes is dropped after a while.
     seen_markers: VecDeque<String>,
@@ -275,14 +423,25 @@ struct Loop {
     /// Clients following the package, each with the cycle it asked for.
     subscribers: Vec<Subscriber>,
     stop: bool,
+    /// Serves someone in the foreground (see [`DaemonStatus::foreground`]).
+    foreground: bool,
 }
 
-impl Loop {
+impl<M> Loop<M> {
+    /// Whether nothing is waiting: the backlog is empty and so is the channel (what arrived
+    /// meanwhile joins the backlog).
+    fn quiet(&mut self, rx: &mpsc::Receiver<Msg<M>>) -> bool {
+        while let Ok(message) = rx.try_recv() {
+            self.backlog.push_back(message);
+        }
+        self.backlog.is_empty()
+    }
+
     /// Takes the rest of a burst of file events: whatever arrives within [`COALESCE`] of the
     /// last one.
     fn coalesce(
         &mut self,
-        rx: &mpsc::Receiver<Msg>,
+        rx: &mpsc::Receiver<Msg<M>>,
         location: &PackageLocation,
         host: &ProjectHost,
     ) {
@@ -290,11 +449,11 @@ impl Loop {
         while Instant::now() < deadline {
             match rx.recv_timeout(COALESCE) {
                 Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
-                Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
                 Ok(Msg::Interrupt) => {
                     self.stop = true;
                     return;
                 }
+                Ok(other) => self.backlog.push_back(other),
                 Err(_) => return,
             }
         }
@@ -305,7 +464,7 @@ impl Loop {
     /// come.
     fn sync(
         &mut self,
-        rx: &mpsc::Receiver<Msg>,
+        rx: &mpsc::Receiver<Msg<M>>,
         location: &PackageLocation,
         host: &ProjectHost,
         marker: Option<&str>,
@@ -330,8 +489,8 @@ impl Loop {
             };
             match rx.recv_timeout(left) {
                 Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
-                Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
                 Ok(Msg::Interrupt) => self.stop = true,
+                Ok(other) => self.backlog.push_back(other),
                 Err(_) => {}
             }
         }
@@ -512,6 +671,7 @@ impl Loop {
                     functions_patched: pool.functions_patched,
                     build_id: crate::host::store::build_id().to_string(),
                     root: host.root().display().to_string(),
+                    foreground: self.foreground,
                 }));
                 0
             }
@@ -571,7 +731,10 @@ struct Socket {
 }
 
 impl Socket {
-    fn bind(location: &PackageLocation, tx: mpsc::Sender<Msg>) -> Result<Socket, CliError> {
+    fn bind<M: Send + 'static>(
+        location: &PackageLocation,
+        tx: mpsc::Sender<Msg<M>>,
+    ) -> Result<Socket, CliError> {
         let dir = crate::host::store::holo_target_dir(&location.root);
         std::fs::create_dir_all(&dir)
             .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", dir.display())))?;
@@ -651,7 +814,7 @@ impl Drop for Socket {
 }
 
 /// The handshake and the request of one connection; the request goes to the main loop.
-fn greet(stream: UnixStream, tx: &mpsc::Sender<Msg>) {
+fn greet<M>(stream: UnixStream, tx: &mpsc::Sender<Msg<M>>) {
     // A client that connects and says nothing must not hold a thread forever.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(mut writer) = stream.try_clone() else {

@@ -260,6 +260,33 @@ impl Session {
         &self.root
     }
 
+    /// Where the file the compiler calls `path` is on disk: under the root, or for
+    /// `deps/NAME/…` in that dependency's folder.
+    pub fn disk_path(&self, path: &str) -> PathBuf {
+        if let Some((name, rest)) = holo_compiler::ids::split_dependency_path(path)
+            && let Some((dir, _)) = self.dependencies.get(&name)
+        {
+            return dir.join(rest);
+        }
+        self.root.join(path)
+    }
+
+    /// The compiler's path of the file at `disk` (the inverse of [`Session::disk_path`]), when
+    /// it is the package's or a dependency's.
+    pub fn package_path(&self, disk: &Path) -> Option<String> {
+        let slashes = |p: &Path| p.to_str().map(|s| s.replace('\\', "/"));
+        // A dependency first: a path dependency may sit inside the package's folder.
+        let dependency = self.dependencies.iter().find_map(|(name, (dir, _))| {
+            let rel = disk.strip_prefix(dir).ok()?;
+            Some(format!(
+                "{}{name}/{}",
+                holo_compiler::ids::DEPENDENCY_DIR,
+                slashes(rel)?
+            ))
+        });
+        dependency.or_else(|| slashes(disk.strip_prefix(&self.root).ok()?))
+    }
+
     /// Where the package is.
     pub fn location(&self) -> PackageLocation {
         PackageLocation {
