@@ -6,6 +6,7 @@
 //! [`ProgramPatch`] is what changes from one version to the next, applied by
 //! [`crate::jit::Jit::patch`].
 
+pub mod plan;
 pub mod slots;
 
 use holo_compiler::ir::{EnumLayout, FuncIndex, Function, StructLayout, TestEntry};
