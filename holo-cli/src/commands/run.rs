@@ -21,7 +21,12 @@ use std::process::ExitCode;
 const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
-    let target = Target::new(args.manifest_path, args.message_format, args.daemon);
+    let format = args.message_format;
+    let target = Target::new(
+        args.manifest_path.clone(),
+        args.message_format,
+        args.daemon.clone(),
+    );
     let Some(location) = target.locate(shell, CommandKind::Run) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
@@ -37,6 +42,9 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
         .memory
         .or_else(|| memory_from_manifest(&location))
         .or_else(|| holo_runner::exec::testrun::default_memory_limit(1));
+    if args.watch {
+        return crate::live::watch(shell, location, &args, format, memory);
+    }
     let json = args.message_format == MessageFormat::Json;
     let child = self_command("__run")
         .map_err(|e| e.message)

@@ -737,7 +737,10 @@ impl Jit {
 
 /// Whether `new` differs from `old` only in source positions (lines moved), which compiled
 /// code does not contain.
-pub(crate) fn positions_only(old: &holo_compiler::ir::Function, new: &holo_compiler::ir::Function) -> bool {
+pub(crate) fn positions_only(
+    old: &holo_compiler::ir::Function,
+    new: &holo_compiler::ir::Function,
+) -> bool {
     if old.body.sites.len() != new.body.sites.len() {
         return false;
     }

@@ -37,8 +37,9 @@ use std::time::{Duration, Instant};
 pub const FROM_HOLO_FD: i32 = 3;
 /// The child's file descriptor it writes to holo on.
 pub const TO_HOLO_FD: i32 = 4;
-/// How many lines of a replay's output are shown when it ends (a screenful).
-pub const TAIL_LINES: usize = 24;
+/// How many lines of a replay's output are shown when it ends: enough to show the state a
+/// program prints after each input, few enough not to repeat the whole screen.
+pub const TAIL_LINES: usize = 10;
 
 /// A message from holo to the child.
 #[derive(Debug, Serialize, Deserialize)]
@@ -236,7 +237,8 @@ pub fn serve(args: Vec<String>, memory: Option<u64>) -> Result<Option<i64>, Chil
             "cannot read from `holo run --watch` (file descriptor {FROM_HOLO_FD}): {e}; this command is started by holo, not by hand"
         ))
     };
-    let Some(ToChild::Start { program, replay }) = read_frame::<ToChild>(&mut from).map_err(setup)?
+    let Some(ToChild::Start { program, replay }) =
+        read_frame::<ToChild>(&mut from).map_err(setup)?
     else {
         return Ok(None);
     };

@@ -209,10 +209,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// A journal that first replays `replay` (which may be empty), then records.
+    /// A journal that first replays `replay` (when it is not empty), then records.
     pub fn new(replay: Vec<InputEvent>, hooks: Box<dyn JournalHooks>) -> Journal {
         Journal {
-            replaying: true,
+            replaying: !replay.is_empty(),
             replay,
             pos: 0,
             clock_run: None,
@@ -348,7 +348,11 @@ mod tests {
     fn a_busy_clock_loop_replays_to_the_same_end() {
         let log = Log::default();
         let mut j = Journal::new(
-            vec![InputEvent::Clock(100), InputEvent::Clock(1100), InputEvent::Line("x".into())],
+            vec![
+                InputEvent::Clock(100),
+                InputEvent::Clock(1100),
+                InputEvent::Line("x".into()),
+            ],
             Box::new(log.clone()),
         );
         // `let t0 = clock_ms(); while clock_ms() < t0 + 1000 {}` then a line.
@@ -368,14 +372,20 @@ mod tests {
         assert_eq!(j.next(Want::Line), None);
         assert!(!j.replaying());
         let last = log.0.lock().unwrap().last().cloned().unwrap();
-        assert!(last.contains("replayed: 3") && last.contains("diverged: None"), "{last}");
+        assert!(
+            last.contains("replayed: 3") && last.contains("diverged: None"),
+            "{last}"
+        );
     }
 
     #[test]
     fn divergence_stops_at_the_first_mismatch() {
         let log = Log::default();
         let mut j = Journal::new(
-            vec![InputEvent::Line("inc".into()), InputEvent::Line("inc".into())],
+            vec![
+                InputEvent::Line("inc".into()),
+                InputEvent::Line("inc".into()),
+            ],
             Box::new(log.clone()),
         );
         assert_eq!(j.next(Want::Line), Some(InputEvent::Line("inc".into())));

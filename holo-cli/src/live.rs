@@ -1,0 +1,449 @@
+//! `holo run --watch [-- ARGS]`: the program runs in a child process on this terminal and
+//! follows the code. After every save the package is checked; errors are shown and the
+//! program keeps running its old code. Otherwise the new version is lowered and compared with
+//! the running one (`holo_runner::live::plan`): changed bodies are patched into the running
+//! process; a change a patch cannot make right restarts the program on the new code and
+//! replays every input it took (`holo_runner::rt::record`), so it comes back to its state.
+//!
+//! holo's own lines go to stderr, marked `[holo]`. The program's inputs are kept here as they
+//! arrive (the child sends them in batches), so they survive the child: a program that ended,
+//! failed or was killed starts again on the next save that compiles, with its inputs replayed.
+
+use crate::cli::{MessageFormat, RunArgs};
+use crate::error::CliError;
+use crate::host::compile::self_command;
+use crate::host::events::{CommandKind, Event, Reporter};
+use crate::host::package::PackageLocation;
+use crate::host::project::ProjectHost;
+use crate::printer::{Printer, Style};
+use crate::shell::Shell;
+use crate::watcher::{COALESCE, PackageWatcher, Touched};
+use holo_compiler::fingerprint::Fingerprint;
+use holo_compiler::ir::Program;
+use holo_runner::exec::WorkerCommand;
+use holo_runner::live::child::{FromChild, LiveChild, ToChild};
+use holo_runner::live::plan::{self, Decision};
+use holo_runner::live::running::MAX_PATCHES;
+use holo_runner::live::slots::{SlotTable, Update};
+use holo_runner::rt::record::Recording;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+enum Msg {
+    Fs(notify::Result<notify::Event>),
+    /// A message of the child of generation `u64`.
+    Child(u64, FromChild),
+    /// The channel to the child of generation `u64` closed.
+    Gone(u64),
+    Interrupt,
+}
+
+/// A version of the program: what the plan compares.
+struct Version {
+    program: Arc<Program>,
+    fingerprints: Arc<BTreeMap<String, Fingerprint>>,
+    constants: BTreeMap<String, Fingerprint>,
+}
+
+impl Version {
+    fn view(&self) -> plan::Version<'_> {
+        plan::Version {
+            program: &self.program,
+            fingerprints: &self.fingerprints,
+            constants: &self.constants,
+        }
+    }
+}
+
+/// What holo waits to hear from the child.
+enum Waiting {
+    Nothing,
+    /// A patch of these functions, saved at this instant.
+    Patch {
+        names: Vec<String>,
+        save: Instant,
+    },
+    /// The end of a replay after a restart for this reason.
+    Replay {
+        why: String,
+    },
+}
+
+struct Live {
+    command: WorkerCommand,
+    args: Vec<OsString>,
+    tx: mpsc::Sender<Msg>,
+    /// Counts children, so that messages of a replaced child are ignored.
+    generation: u64,
+    child: Option<LiveChild>,
+    /// The version the child runs (or ran last).
+    running: Option<Version>,
+    slots: SlotTable,
+    /// Every input the program took, in order (compacted and bounded).
+    log: Recording,
+    patches: usize,
+    waiting: Waiting,
+    /// The child sent how it ended (else its end was a surprise: it was killed).
+    ended: bool,
+}
+
+pub fn watch(
+    shell: &mut Shell,
+    location: PackageLocation,
+    args: &RunArgs,
+    format: MessageFormat,
+    memory: Option<u64>,
+) -> Result<ExitCode, CliError> {
+    let mut command = self_command("__run")?;
+    command.args.push("--live".into());
+    if let Some(bytes) = memory {
+        command
+            .args
+            .extend(["--memory".into(), bytes.to_string().into()]);
+    }
+    command.args.push("--".into());
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let interrupt = tx.clone();
+    crate::interrupt::on_interrupt(move || {
+        let _ = interrupt.send(Msg::Interrupt);
+    })
+    .map_err(|e| CliError::new(format!("cannot install the Ctrl+C handler: {e}")))?;
+    let fs = tx.clone();
+    let mut watcher = PackageWatcher::new(&location.root, move |event| {
+        let _ = fs.send(Msg::Fs(event));
+    })?;
+    let mut host = ProjectHost::open_resident(location.clone());
+    watcher.watch_dependencies(host.session().path_dependency_dirs());
+    let mut live = Live {
+        command,
+        args: args.args.clone(),
+        tx,
+        generation: 0,
+        child: None,
+        running: None,
+        slots: SlotTable::default(),
+        log: Recording::new(),
+        patches: 0,
+        waiting: Waiting::Nothing,
+        ended: false,
+    };
+    if let Some(version) = compile(shell, &mut host, format) {
+        shell.live(format!(
+            "running `{}`; watching for changes (Ctrl+C stops)",
+            host.session().package_name()
+        ));
+        live.start(shell, version, None);
+    } else {
+        shell.live("fix the errors and save: the program starts when the package compiles");
+    }
+    let mut touched = Touched::default();
+    loop {
+        let Ok(message) = rx.recv() else { break };
+        match message {
+            Msg::Interrupt => break,
+            Msg::Fs(event) => {
+                let save = Instant::now();
+                touched.add(&location.root, host.session(), event);
+                // The rest of the burst of one save.
+                let deadline = Instant::now() + Duration::from_millis(50);
+                let mut later = Vec::new();
+                while Instant::now() < deadline {
+                    match rx.recv_timeout(COALESCE) {
+                        Ok(Msg::Fs(event)) => touched.add(&location.root, host.session(), event),
+                        Ok(other) => later.push(other),
+                        Err(_) => break,
+                    }
+                }
+                if touched.src_root
+                    && let Err(e) = watcher.watch_src()
+                {
+                    shell.warn(format!("{}; changes in it may be missed", e.message));
+                }
+                let changes = std::mem::take(&mut touched).changes();
+                if !changes.is_empty() && host.apply_changes(&changes) {
+                    watcher.watch_dependencies(host.session().path_dependency_dirs());
+                    live.saved(shell, &mut host, format, save);
+                }
+                for message in later {
+                    if !live.handle(shell, message) {
+                        return Ok(live.stop());
+                    }
+                }
+            }
+            other => {
+                if !live.handle(shell, other) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(live.stop())
+}
+
+/// Checks and lowers the package; diagnostics are shown. `None`: it has errors.
+fn compile(shell: &mut Shell, host: &mut ProjectHost, format: MessageFormat) -> Option<Version> {
+    let mut events: Vec<Event> = Vec::new();
+    let compiled = host.compile(&mut events, CommandKind::Run, Instant::now());
+    {
+        let mut printer = Printer::new(shell, format, Style::Watch);
+        for event in events {
+            if matches!(
+                event,
+                Event::Diagnostic(_) | Event::Error(_) | Event::Warning { .. }
+            ) {
+                printer.emit(event);
+            }
+        }
+    }
+    let package = compiled.ok()?;
+    if package.program.main.is_none() {
+        shell.live("the package has no `fn main` in `src/main.holo`: there is nothing to run");
+        return None;
+    }
+    package
+        .pending
+        .finish(package.shared.as_deref(), "holo run --watch");
+    Some(Version {
+        program: package.program,
+        fingerprints: package.fingerprints,
+        constants: host.constant_fingerprints(),
+    })
+}
+
+impl Live {
+    /// A save changed the package.
+    fn saved(
+        &mut self,
+        shell: &mut Shell,
+        host: &mut ProjectHost,
+        format: MessageFormat,
+        save: Instant,
+    ) {
+        let Some(new) = compile(shell, host, format) else {
+            if self.child.is_some() {
+                shell.live("not patched: the package has errors; the program runs its old code");
+            }
+            return;
+        };
+        let Some(old) = &self.running else {
+            self.start(shell, new, None);
+            return;
+        };
+        if self.child.is_none() {
+            let why = if self.ended {
+                "the program had ended"
+            } else {
+                "the program's process had gone"
+            };
+            self.start(shell, new, Some(why.to_string()));
+            return;
+        }
+        let decision = plan::plan(old.view(), new.view());
+        if matches!(decision, Decision::Patch { .. }) && self.patches >= MAX_PATCHES {
+            let why = format!(
+                "{MAX_PATCHES} patches since it started (the old code a process keeps is bounded)"
+            );
+            self.start(shell, new, Some(why));
+            return;
+        }
+        match decision {
+            Decision::Unchanged => {
+                self.running = Some(new);
+            }
+            Decision::PositionsOnly | Decision::Patch { .. } => {
+                let names = match &decision {
+                    Decision::Patch { functions } => functions.clone(),
+                    _ => Vec::new(),
+                };
+                let (_, update) = self.slots.update(&new.program, &new.fingerprints);
+                let Update::Patch(patch) = update else {
+                    // New types came with the change: the slots start over with a restart.
+                    self.start(shell, new, Some("new types were added".to_string()));
+                    return;
+                };
+                self.running = Some(new);
+                let sent = match &mut self.child {
+                    Some(child) => child.send(&ToChild::Patch(patch)),
+                    None => Err("the program is not running".to_string()),
+                };
+                if let Err(e) = sent {
+                    shell.live(format!("could not patch the program: {e}"));
+                    return;
+                }
+                if !names.is_empty() {
+                    self.patches += 1;
+                    self.waiting = Waiting::Patch { names, save };
+                }
+            }
+            Decision::Restart(reason) => self.start(shell, new, Some(reason.to_string())),
+        }
+    }
+
+    /// Starts the program on `version` (replacing the child, if any), replaying the inputs
+    /// recorded so far when `restart` says why.
+    fn start(&mut self, shell: &mut Shell, version: Version, restart: Option<String>) {
+        if let Some(child) = self.child.take() {
+            child.kill();
+        }
+        self.generation += 1;
+        self.patches = 0;
+        self.ended = false;
+        self.slots.reset();
+        let (slot_of, _) = self.slots.update(&version.program, &version.fingerprints);
+        let program = match self.slots.encode_load(&version.program, &slot_of) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                shell.live(format!("could not start the program: {e}"));
+                return;
+            }
+        };
+        self.running = Some(version);
+        if restart.is_none() {
+            self.log = Recording::new();
+        }
+        let generation = self.generation;
+        let (messages, gone) = (self.tx.clone(), self.tx.clone());
+        let spawned = LiveChild::spawn(
+            &self.command,
+            &self.args,
+            move |m| {
+                let _ = messages.send(Msg::Child(generation, m));
+            },
+            move || {
+                let _ = gone.send(Msg::Gone(generation));
+            },
+        );
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                shell.live(format!("could not start the program: {e}"));
+                return;
+            }
+        };
+        let replay = self.log.events().to_vec();
+        let replaying = !replay.is_empty();
+        if let Err(e) = child.send(&ToChild::Start { program, replay }) {
+            shell.live(format!("could not start the program: {e}"));
+            child.kill();
+            return;
+        }
+        self.child = Some(child);
+        self.waiting = Waiting::Nothing;
+        if let Some(why) = restart {
+            if replaying {
+                self.waiting = Waiting::Replay { why };
+            } else {
+                shell.live(format!("restarted: {why}"));
+            }
+        }
+    }
+
+    /// Handles a message from a child or its end; `false`: stop watching.
+    fn handle(&mut self, shell: &mut Shell, message: Msg) -> bool {
+        match message {
+            Msg::Interrupt => return false,
+            Msg::Fs(_) => {}
+            Msg::Child(generation, _) | Msg::Gone(generation) if generation != self.generation => {}
+            Msg::Child(_, message) => self.from_child(shell, message),
+            Msg::Gone(_) => {
+                let Some(child) = self.child.take() else {
+                    return true;
+                };
+                let status = child.wait();
+                if !self.ended {
+                    let how = match status {
+                        Ok(status) => holo_runner::exec::process::describe_exit(status),
+                        Err(e) => e,
+                    };
+                    shell.live(format!(
+                        "the program's process {how}; save a file to start it again with its inputs replayed"
+                    ));
+                }
+            }
+        }
+        true
+    }
+
+    fn from_child(&mut self, shell: &mut Shell, message: FromChild) {
+        match message {
+            FromChild::Inputs(events) => self.log.extend(events),
+            FromChild::Patched { .. } => {
+                if let Waiting::Patch { names, save } =
+                    std::mem::replace(&mut self.waiting, Waiting::Nothing)
+                {
+                    shell.live(format!(
+                        "patched {} in {:.1} ms",
+                        names.join(", "),
+                        save.elapsed().as_secs_f64() * 1000.0
+                    ));
+                }
+            }
+            FromChild::PatchFailed(e) => {
+                self.waiting = Waiting::Nothing;
+                shell.live(format!(
+                    "could not patch the program ({e}); the next save restarts it"
+                ));
+                // The child's code is unknown now: the next save must not patch it.
+                if let Some(child) = self.child.take() {
+                    child.kill();
+                }
+                self.ended = true;
+            }
+            FromChild::ReplayEnded { end, micros } => {
+                self.log.truncate(end.replayed);
+                let why = match std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+                    Waiting::Replay { why } => why,
+                    _ => "the program started again".to_string(),
+                };
+                shell.live(format!(
+                    "restarted: {why}; replayed {} in {:.1} ms",
+                    plural(end.replayed, "input"),
+                    micros as f64 / 1000.0
+                ));
+                if let Some(diverged) = &end.diverged {
+                    shell.live(format!(
+                        "the replay stopped early: {diverged}; the program is live from there"
+                    ));
+                }
+                if let Some(child) = &mut self.child {
+                    let _ = child.send(&ToChild::Resume);
+                }
+            }
+            FromChild::Ended { code, failure } => {
+                self.ended = true;
+                match failure {
+                    Some(failure) => {
+                        shell.write_rendered(&crate::render::exec::render_failure(&failure));
+                        shell.live(
+                            "the program stopped with a runtime error; the next save that compiles restarts it with its inputs replayed",
+                        );
+                    }
+                    None => shell.live(format!(
+                        "the program ended with exit code {}; the next save starts it again with its inputs replayed",
+                        code.unwrap_or(0)
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Ctrl+C: the child (in the terminal's process group) got it too; make sure it is gone.
+    fn stop(mut self) -> ExitCode {
+        if let Some(child) = self.child.take() {
+            child.kill();
+        }
+        ExitCode::from(130)
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
