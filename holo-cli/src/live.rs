@@ -87,8 +87,8 @@ struct Live {
     log: Recording,
     patches: usize,
     waiting: Waiting,
-    /// The child sent how it ended (else its end was a surprise: it was killed).
-    ended: bool,
+    /// How the last child ended, when it has: the reason of the next start.
+    ended: Option<String>,
 }
 
 pub fn watch(
@@ -129,7 +129,7 @@ pub fn watch(
         log: Recording::new(),
         patches: 0,
         waiting: Waiting::Nothing,
-        ended: false,
+        ended: None,
     };
     if let Some(version) = compile(shell, &mut host, format) {
         shell.live(format!(
@@ -234,12 +234,11 @@ impl Live {
             return;
         };
         if self.child.is_none() {
-            let why = if self.ended {
-                "the program had ended"
-            } else {
-                "the program's process had gone"
-            };
-            self.start(shell, new, Some(why.to_string()));
+            let why = self
+                .ended
+                .clone()
+                .unwrap_or_else(|| "the program's process had gone".to_string());
+            self.start(shell, new, Some(why));
             return;
         }
         let decision = plan::plan(old.view(), new.view());
@@ -291,7 +290,7 @@ impl Live {
         }
         self.generation += 1;
         self.patches = 0;
-        self.ended = false;
+        self.ended = None;
         self.slots.reset();
         let (slot_of, _) = self.slots.update(&version.program, &version.fingerprints);
         let program = match self.slots.encode_load(&version.program, &slot_of) {
@@ -354,7 +353,7 @@ impl Live {
                     return true;
                 };
                 let status = child.wait();
-                if !self.ended {
+                if self.ended.is_none() {
                     let how = match status {
                         Ok(status) => holo_runner::exec::process::describe_exit(status),
                         Err(e) => e,
@@ -362,6 +361,7 @@ impl Live {
                     shell.live(format!(
                         "the program's process {how}; save a file to start it again with its inputs replayed"
                     ));
+                    self.ended = Some("the program's process had gone".to_string());
                 }
             }
         }
@@ -391,7 +391,7 @@ impl Live {
                 if let Some(child) = self.child.take() {
                     child.kill();
                 }
-                self.ended = true;
+                self.ended = Some("a patch could not be applied".to_string());
             }
             FromChild::ReplayEnded { end, micros } => {
                 self.log.truncate(end.replayed);
@@ -414,7 +414,12 @@ impl Live {
                 }
             }
             FromChild::Ended { code, failure } => {
-                self.ended = true;
+                self.ended = Some(match (&failure, code) {
+                    (Some(_), _) => "the program stopped with a runtime error".to_string(),
+                    (None, code) => {
+                        format!("the program had ended with exit code {}", code.unwrap_or(0))
+                    }
+                });
                 match failure {
                     Some(failure) => {
                         shell.write_rendered(&crate::render::exec::render_failure(&failure));
