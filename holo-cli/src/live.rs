@@ -15,6 +15,7 @@ use crate::host::compile::self_command;
 use crate::host::events::{CommandKind, Event, Reporter};
 use crate::host::package::PackageLocation;
 use crate::host::project::ProjectHost;
+use crate::host::recording::{RecordedSession, first_difference};
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use crate::watcher::{COALESCE, PackageWatcher, Touched};
@@ -25,7 +26,6 @@ use holo_runner::live::child::{FromChild, LiveChild, ToChild};
 use holo_runner::live::plan::{self, Decision};
 use holo_runner::live::running::MAX_PATCHES;
 use holo_runner::live::slots::{SlotTable, Update};
-use holo_runner::rt::record::Recording;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -83,8 +83,13 @@ struct Live {
     /// The version the child runs (or ran last).
     running: Option<Version>,
     slots: SlotTable,
-    /// Every input the program took, in order (compacted and bounded).
-    log: Recording,
+    /// Every input the program took, in order (compacted and bounded), and what it printed:
+    /// kept in the package's store for `holo run --replay`.
+    session: RecordedSession,
+    root: std::path::PathBuf,
+    /// When the session was last written, and whether it changed since.
+    saved_at: Instant,
+    dirty: bool,
     patches: usize,
     waiting: Waiting,
     /// How the last child ended, when it has: the reason of the next start.
@@ -126,7 +131,10 @@ pub fn watch(
         child: None,
         running: None,
         slots: SlotTable::default(),
-        log: Recording::new(),
+        session: RecordedSession::new(program_args(&args.args)),
+        root: location.root.clone(),
+        saved_at: Instant::now(),
+        dirty: false,
         patches: 0,
         waiting: Waiting::Nothing,
         ended: None,
@@ -170,7 +178,7 @@ pub fn watch(
                 }
                 for message in later {
                     if !live.handle(shell, message) {
-                        return Ok(live.stop());
+                        return Ok(live.stop(shell));
                     }
                 }
             }
@@ -181,7 +189,7 @@ pub fn watch(
             }
         }
     }
-    Ok(live.stop())
+    Ok(live.stop(shell))
 }
 
 /// Checks and lowers the package; diagnostics are shown. `None`: it has errors.
@@ -302,13 +310,18 @@ impl Live {
         };
         self.running = Some(version);
         if restart.is_none() {
-            self.log = Recording::new();
+            self.session = RecordedSession::new(program_args(&self.args));
         }
+        // The output of the program as it runs now (its replay included) is what a replay of
+        // the session is compared with.
+        self.session.output.clear();
+        self.dirty = true;
         let generation = self.generation;
         let (messages, gone) = (self.tx.clone(), self.tx.clone());
         let spawned = LiveChild::spawn(
             &self.command,
             &self.args,
+            true,
             move |m| {
                 let _ = messages.send(Msg::Child(generation, m));
             },
@@ -323,7 +336,7 @@ impl Live {
                 return;
             }
         };
-        let replay = self.log.events().to_vec();
+        let replay = self.session.inputs.events().to_vec();
         let replaying = !replay.is_empty();
         if let Err(e) = child.send(&ToChild::Start { program, replay }) {
             shell.live(format!("could not start the program: {e}"));
@@ -370,7 +383,14 @@ impl Live {
 
     fn from_child(&mut self, shell: &mut Shell, message: FromChild) {
         match message {
-            FromChild::Inputs(events) => self.log.extend(events),
+            FromChild::Inputs(events) => {
+                self.session.inputs.extend(events);
+                self.touch(shell);
+            }
+            FromChild::Output(bytes) => {
+                self.session.add_output(&bytes);
+                self.dirty = true;
+            }
             FromChild::Patched { .. } => {
                 if let Waiting::Patch { names, save } =
                     std::mem::replace(&mut self.waiting, Waiting::Nothing)
@@ -394,7 +414,7 @@ impl Live {
                 self.ended = Some("a patch could not be applied".to_string());
             }
             FromChild::ReplayEnded { end, micros } => {
-                self.log.truncate(end.replayed);
+                self.session.inputs.truncate(end.replayed);
                 let why = match std::mem::replace(&mut self.waiting, Waiting::Nothing) {
                     Waiting::Replay { why } => why,
                     _ => "the program started again".to_string(),
@@ -436,11 +456,33 @@ impl Live {
         }
     }
 
-    /// Ctrl+C: the child (in the terminal's process group) got it too; make sure it is gone.
-    fn stop(mut self) -> ExitCode {
+    /// The session changed: written to the store at most once a second (a program taking
+    /// inputs in a busy loop does not rewrite it all the time), and when watching ends.
+    fn touch(&mut self, shell: &mut Shell) {
+        self.dirty = true;
+        if self.saved_at.elapsed() >= Duration::from_secs(1) {
+            self.keep(shell);
+        }
+    }
+
+    fn keep(&mut self, shell: &mut Shell) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.saved_at = Instant::now();
+        if let Err(e) = self.session.save(&self.root) {
+            shell.warn(e);
+        }
+    }
+
+    /// Ctrl+C: the child (in the terminal's process group) got it too; make sure it is gone,
+    /// and keep the session.
+    fn stop(mut self, shell: &mut Shell) -> ExitCode {
         if let Some(child) = self.child.take() {
             child.kill();
         }
+        self.keep(shell);
         ExitCode::from(130)
     }
 }
@@ -450,5 +492,133 @@ fn plural(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+fn program_args(args: &[OsString]) -> Vec<String> {
+    args.iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// `holo run --replay`: the last recorded session's inputs fed to the current code (its
+/// arguments too), without a terminal; reports whether the output is the recorded one, and
+/// where it first differs. Exit code 0 when it is the same, 1 when it differs.
+pub fn replay(
+    shell: &mut Shell,
+    location: PackageLocation,
+    format: MessageFormat,
+    memory: Option<u64>,
+) -> Result<ExitCode, CliError> {
+    let session = match RecordedSession::load(&location.root).map_err(CliError::new)? {
+        Some(session) => session,
+        None => {
+            return Err(CliError::new(format!(
+                "there is no recorded session to replay in {}",
+                location.root.display()
+            ))
+            .with_hint(
+                "`holo run --watch` records the inputs of the program it runs; run it first.",
+            ));
+        }
+    };
+    let mut host = ProjectHost::open(location);
+    let Some(version) = compile(shell, &mut host, format) else {
+        return Ok(ExitCode::from(crate::error::EXIT_DIAGNOSTICS));
+    };
+    let mut slots = SlotTable::default();
+    let (slot_of, _) = slots.update(&version.program, &version.fingerprints);
+    let program = slots
+        .encode_load(&version.program, &slot_of)
+        .map_err(CliError::new)?;
+    let mut command = self_command("__run")?;
+    command.args.push("--live".into());
+    if let Some(bytes) = memory {
+        command
+            .args
+            .extend(["--memory".into(), bytes.to_string().into()]);
+    }
+    command.args.push("--".into());
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let gone = tx.clone();
+    let args: Vec<OsString> = session.args.iter().map(OsString::from).collect();
+    let mut child = LiveChild::spawn(
+        &command,
+        &args,
+        false,
+        move |m| {
+            let _ = tx.send(Msg::Child(0, m));
+        },
+        move || {
+            let _ = gone.send(Msg::Gone(0));
+        },
+    )
+    .map_err(CliError::new)?;
+    let inputs = session.inputs.events().to_vec();
+    let recorded = inputs.len();
+    child
+        .send(&ToChild::Start {
+            program,
+            replay: inputs,
+        })
+        .map_err(CliError::new)?;
+    let started = Instant::now();
+    let mut output = Vec::new();
+    let mut end = None;
+    let mut failure = None;
+    while let Ok(message) = rx.recv_timeout(Duration::from_secs(60)) {
+        match message {
+            Msg::Child(_, FromChild::Output(bytes)) => output.extend_from_slice(&bytes),
+            Msg::Child(_, FromChild::ReplayEnded { end: e, .. }) => {
+                end = Some(e);
+                break;
+            }
+            Msg::Child(_, FromChild::Ended { failure: f, .. }) => failure = f,
+            Msg::Gone(_) => break,
+            _ => {}
+        }
+    }
+    child.kill();
+    // Output sent before the end of the replay may still be in the channel.
+    while let Ok(message) = rx.try_recv() {
+        if let Msg::Child(_, FromChild::Output(bytes)) = message {
+            output.extend_from_slice(&bytes);
+        }
+    }
+    if let Some(failure) = &failure {
+        shell.write_rendered(&crate::render::exec::render_failure(failure));
+    }
+    let replayed = end.as_ref().map_or(recorded, |e| e.replayed);
+    shell.live(format!(
+        "replayed {} of the recorded session in {:.1} ms",
+        plural(replayed, "input"),
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    if let Some(diverged) = end.as_ref().and_then(|e| e.diverged.as_ref()) {
+        shell.live(format!("the replay stopped early: {diverged}"));
+    }
+    let recorded_text = String::from_utf8_lossy(&session.output);
+    let now_text = String::from_utf8_lossy(&output);
+    match first_difference(&recorded_text, &now_text) {
+        None => {
+            shell.live(format!(
+                "the output is the recorded run's ({})",
+                plural(now_text.lines().count(), "line")
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some((line, was, now)) => {
+            let show = |l: Option<String>| {
+                l.map_or("nothing (the output ended)".to_string(), |l| {
+                    format!("`{l}`")
+                })
+            };
+            shell.live(format!(
+                "the output first differs at line {line}: the recorded run printed {}, the current code prints {}",
+                show(was),
+                show(now)
+            ));
+            Ok(ExitCode::FAILURE)
+        }
     }
 }

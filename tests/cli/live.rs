@@ -420,3 +420,35 @@ fn many_patches_keep_memory_bounded() {
         assert!(term.count("[holo] restarted: 200 patches since it started") >= 4);
     }
 }
+
+#[test]
+fn a_recorded_session_replays_against_the_current_code() {
+    if !tmux_available() {
+        return;
+    }
+    let (sandbox, term) = counter();
+    term.type_line("inc");
+    term.type_line("inc");
+    term.wait_line_after("[holo]", "count: 2");
+    term.tmux(&["send-keys", "-t", "t", "C-c"]);
+    term.wait("holo to stop", |s| s.contains("Pane is dead"));
+    let run = sandbox.holo(&["run", "--replay"]).run();
+    run.code(0)
+        .stderr_contains("[holo] replayed 4 inputs of the recorded session in ")
+        .stderr_contains("[holo] the output is the recorded run's (2 lines)");
+    sandbox.write(
+        "src/main.holo",
+        COUNTER.replace("\"count: \"", "\"count = \""),
+    );
+    sandbox
+        .holo(&["run", "--replay"])
+        .run()
+        .code(1)
+        .stderr_contains("[holo] the output first differs at line 1: the recorded run printed `count: 1`, the current code prints `count = 1`");
+    // `holo clean` removes the recording with the rest of holo's files.
+    sandbox.holo(&["clean"]).run().code(0);
+    sandbox
+        .holo(&["run", "--replay"])
+        .run()
+        .stderr_contains("there is no recorded session to replay");
+}

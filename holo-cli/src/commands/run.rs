@@ -42,6 +42,9 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
         .memory
         .or_else(|| memory_from_manifest(&location))
         .or_else(|| holo_runner::exec::testrun::default_memory_limit(1));
+    if args.replay {
+        return crate::live::replay(shell, location, format, memory);
+    }
     if args.watch {
         return crate::live::watch(shell, location, &args, format, memory);
     }

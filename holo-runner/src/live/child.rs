@@ -37,6 +37,8 @@ use std::time::{Duration, Instant};
 pub const FROM_HOLO_FD: i32 = 3;
 /// The child's file descriptor it writes to holo on.
 pub const TO_HOLO_FD: i32 = 4;
+/// How much of its output a child sends holo.
+pub const OUTPUT_KEPT: usize = 1 << 20;
 /// How many lines of a replay's output are shown when it ends: enough to show the state a
 /// program prints after each input, few enough not to repeat the whole screen.
 pub const TAIL_LINES: usize = 10;
@@ -60,6 +62,9 @@ pub enum ToChild {
 pub enum FromChild {
     /// Inputs the program took, in order.
     Inputs(Vec<InputEvent>),
+    /// What the program printed (during a replay too), up to [`OUTPUT_KEPT`] bytes per
+    /// process: for the recording of the session (`holo run --replay` compares with it).
+    Output(Vec<u8>),
     /// A patch was applied (`micros`: compiling and swapping, in the child).
     Patched {
         compiled: usize,
@@ -116,9 +121,12 @@ impl LiveChild {
     /// with the channel on its [`FROM_HOLO_FD`] and [`TO_HOLO_FD`]. Every message the child
     /// sends is handed to `on_message` (on a thread of its own), then `on_gone` when the
     /// channel closes (the child ended, or was killed).
+    /// With `terminal_input` false, the program's stdin is empty instead of the terminal (a
+    /// replay that must not wait for anyone).
     pub fn spawn(
         command: &WorkerCommand,
         args: &[OsString],
+        terminal_input: bool,
         on_message: impl Fn(FromChild) + Send + 'static,
         on_gone: impl FnOnce() + Send + 'static,
     ) -> Result<LiveChild, String> {
@@ -128,6 +136,9 @@ impl LiveChild {
             .map_err(|e| format!("cannot create a pipe from the program's process: {e}"))?;
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args).args(args);
+        if !terminal_input {
+            cmd.stdin(std::process::Stdio::null());
+        }
         give_fds(
             &mut cmd,
             vec![
@@ -320,7 +331,11 @@ fn run(
     };
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut ctx = RunContext::new()
-        .with_stdout(Box::new(GatedStdout { gate }))
+        .with_stdout(Box::new(GatedStdout {
+            gate,
+            send: Box::new(send.clone()),
+            sent: 0,
+        }))
         .with_line_buffering(terminal)
         .with_args(args)
         .with_journal(Journal::new(replay, Box::new(hooks)));
@@ -389,10 +404,18 @@ impl Gate {
 
 struct GatedStdout {
     gate: Arc<Mutex<Gate>>,
+    send: Box<dyn Fn(&FromChild) + Send>,
+    /// How much output was sent to holo.
+    sent: usize,
 }
 
 impl Write for GatedStdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.sent < OUTPUT_KEPT {
+            let n = buf.len().min(OUTPUT_KEPT - self.sent);
+            self.sent += n;
+            (self.send)(&FromChild::Output(buf[..n].to_vec()));
+        }
         let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
         if gate.replaying {
             gate.hold(buf);
