@@ -149,8 +149,7 @@ pub fn watch(
         shell.live("fix the errors and save: the program starts when the package compiles");
     }
     let mut touched = Touched::default();
-    loop {
-        let Ok(message) = rx.recv() else { break };
+    while let Ok(message) = rx.recv() {
         match message {
             Msg::Interrupt => break,
             Msg::Fs(event) => {
@@ -360,7 +359,7 @@ impl Live {
             Msg::Interrupt => return false,
             Msg::Fs(_) => {}
             Msg::Child(generation, _) | Msg::Gone(generation) if generation != self.generation => {}
-            Msg::Child(_, message) => self.from_child(shell, message),
+            Msg::Child(_, message) => self.child_said(shell, message),
             Msg::Gone(_) => {
                 let Some(child) = self.child.take() else {
                     return true;
@@ -381,7 +380,7 @@ impl Live {
         true
     }
 
-    fn from_child(&mut self, shell: &mut Shell, message: FromChild) {
+    fn child_said(&mut self, shell: &mut Shell, message: FromChild) {
         match message {
             FromChild::Inputs(events) => {
                 self.session.inputs.extend(events);
