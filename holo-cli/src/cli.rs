@@ -172,6 +172,13 @@ pub struct DevArgs {
     /// parents.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+    /// Also run the program, following the code as `holo run --watch` does: each save patches
+    /// it (or restarts it with its inputs replayed) before the affected tests run.
+    #[arg(long)]
+    pub run: bool,
+    /// Arguments for the program with `--run`, after `--`.
+    #[arg(last = true, value_name = "ARGS", requires = "run")]
+    pub args: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]

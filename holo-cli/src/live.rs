@@ -29,18 +29,26 @@ use holo_runner::live::slots::{SlotTable, Update};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 enum Msg {
     Fs(notify::Result<notify::Event>),
+    Live(LiveMsg),
+    Interrupt,
+}
+
+/// What a running program's process tells the loop that watches it.
+pub enum LiveMsg {
     /// A message of the child of generation `u64`.
     Child(u64, FromChild),
     /// The channel to the child of generation `u64` closed.
     Gone(u64),
-    Interrupt,
 }
+
+/// Where a [`Live`] sends its children's messages: into the loop that owns it.
+pub type Notify = Arc<dyn Fn(LiveMsg) + Send + Sync>;
 
 /// A version of the program: what the plan compares.
 struct Version {
@@ -73,10 +81,13 @@ enum Waiting {
     },
 }
 
-struct Live {
+/// The running program of a watch loop (`holo run --watch`, `holo dev --run`).
+pub struct Live {
     command: WorkerCommand,
     args: Vec<OsString>,
-    tx: mpsc::Sender<Msg>,
+    notify: Notify,
+    /// Show the diagnostics of each save (`holo dev` shows them in its own cycle instead).
+    diagnostics: bool,
     /// Counts children, so that messages of a replaced child are ignored.
     generation: u64,
     child: Option<LiveChild>,
@@ -103,14 +114,6 @@ pub fn watch(
     format: MessageFormat,
     memory: Option<u64>,
 ) -> Result<ExitCode, CliError> {
-    let mut command = self_command("__run")?;
-    command.args.push("--live".into());
-    if let Some(bytes) = memory {
-        command
-            .args
-            .extend(["--memory".into(), bytes.to_string().into()]);
-    }
-    command.args.push("--".into());
     let (tx, rx) = mpsc::channel::<Msg>();
     let interrupt = tx.clone();
     crate::interrupt::on_interrupt(move || {
@@ -123,47 +126,37 @@ pub fn watch(
     })?;
     let mut host = ProjectHost::open_resident(location.clone());
     watcher.watch_dependencies(host.session().path_dependency_dirs());
-    let mut live = Live {
-        command,
-        args: args.args.clone(),
-        tx,
-        generation: 0,
-        child: None,
-        running: None,
-        slots: SlotTable::default(),
-        session: RecordedSession::new(program_args(&args.args)),
-        root: location.root.clone(),
-        saved_at: Instant::now(),
-        dirty: false,
-        patches: 0,
-        waiting: Waiting::Nothing,
-        ended: None,
-    };
-    if let Some(version) = compile(shell, &mut host, format) {
-        shell.live(format!(
-            "running `{}`; watching for changes (Ctrl+C stops)",
-            host.session().package_name()
-        ));
-        live.start(shell, version, None);
-    } else {
-        shell.live("fix the errors and save: the program starts when the package compiles");
-    }
+    let live_tx = Mutex::new(tx);
+    let notify: Notify = Arc::new(move |m| {
+        let _ = live_tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(Msg::Live(m));
+    });
+    let mut live = Live::new(&location, args.args.clone(), memory, notify, true)?;
+    live.first(shell, &mut host, format);
     let mut touched = Touched::default();
     while let Ok(message) = rx.recv() {
         match message {
             Msg::Interrupt => break,
+            Msg::Live(m) => live.handle(shell, m),
             Msg::Fs(event) => {
                 let save = Instant::now();
                 touched.add(&location.root, host.session(), event);
                 // The rest of the burst of one save.
                 let deadline = Instant::now() + Duration::from_millis(50);
                 let mut later = Vec::new();
+                let mut stop = false;
                 while Instant::now() < deadline {
                     match rx.recv_timeout(COALESCE) {
                         Ok(Msg::Fs(event)) => touched.add(&location.root, host.session(), event),
-                        Ok(other) => later.push(other),
+                        Ok(Msg::Live(m)) => later.push(m),
+                        Ok(Msg::Interrupt) => stop = true,
                         Err(_) => break,
                     }
+                }
+                if stop {
+                    break;
                 }
                 if touched.src_root
                     && let Err(e) = watcher.watch_src()
@@ -175,15 +168,8 @@ pub fn watch(
                     watcher.watch_dependencies(host.session().path_dependency_dirs());
                     live.saved(shell, &mut host, format, save);
                 }
-                for message in later {
-                    if !live.handle(shell, message) {
-                        return Ok(live.stop(shell));
-                    }
-                }
-            }
-            other => {
-                if !live.handle(shell, other) {
-                    break;
+                for m in later {
+                    live.handle(shell, m);
                 }
             }
         }
@@ -191,11 +177,17 @@ pub fn watch(
     Ok(live.stop(shell))
 }
 
-/// Checks and lowers the package; diagnostics are shown. `None`: it has errors.
-fn compile(shell: &mut Shell, host: &mut ProjectHost, format: MessageFormat) -> Option<Version> {
+/// Checks and lowers the package; diagnostics are shown when `diagnostics`. `None`: it has
+/// errors.
+fn compile(
+    shell: &mut Shell,
+    host: &mut ProjectHost,
+    format: MessageFormat,
+    diagnostics: bool,
+) -> Option<Version> {
     let mut events: Vec<Event> = Vec::new();
     let compiled = host.compile(&mut events, CommandKind::Run, Instant::now());
-    {
+    if diagnostics {
         let mut printer = Printer::new(shell, format, Style::Watch);
         for event in events {
             if matches!(
@@ -222,15 +214,56 @@ fn compile(shell: &mut Shell, host: &mut ProjectHost, format: MessageFormat) -> 
 }
 
 impl Live {
+    /// Runs the program `holo __run --live ARGS` with at most `memory` bytes of values.
+    pub fn new(
+        location: &PackageLocation,
+        args: Vec<OsString>,
+        memory: Option<u64>,
+        notify: Notify,
+        diagnostics: bool,
+    ) -> Result<Live, CliError> {
+        let command = live_command(memory)?;
+        Ok(Live {
+            command,
+            session: RecordedSession::new(program_args(&args)),
+            args,
+            notify,
+            diagnostics,
+            generation: 0,
+            child: None,
+            running: None,
+            slots: SlotTable::default(),
+            root: location.root.clone(),
+            saved_at: Instant::now(),
+            dirty: false,
+            patches: 0,
+            waiting: Waiting::Nothing,
+            ended: None,
+        })
+    }
+
+    /// The first start, when the package compiles.
+    pub fn first(&mut self, shell: &mut Shell, host: &mut ProjectHost, format: MessageFormat) {
+        if let Some(version) = compile(shell, host, format, self.diagnostics) {
+            shell.live(format!(
+                "running `{}`; watching for changes (Ctrl+C stops)",
+                host.session().package_name()
+            ));
+            self.start(shell, version, None);
+        } else {
+            shell.live("fix the errors and save: the program starts when the package compiles");
+        }
+    }
+
     /// A save changed the package.
-    fn saved(
+    pub fn saved(
         &mut self,
         shell: &mut Shell,
         host: &mut ProjectHost,
         format: MessageFormat,
         save: Instant,
     ) {
-        let Some(new) = compile(shell, host, format) else {
+        let Some(new) = compile(shell, host, format, self.diagnostics) else {
             if self.child.is_some() {
                 shell.live("not patched: the package has errors; the program runs its old code");
             }
@@ -316,17 +349,13 @@ impl Live {
         self.session.output.clear();
         self.dirty = true;
         let generation = self.generation;
-        let (messages, gone) = (self.tx.clone(), self.tx.clone());
+        let (messages, gone) = (self.notify.clone(), self.notify.clone());
         let spawned = LiveChild::spawn(
             &self.command,
             &self.args,
             true,
-            move |m| {
-                let _ = messages.send(Msg::Child(generation, m));
-            },
-            move || {
-                let _ = gone.send(Msg::Gone(generation));
-            },
+            move |m| messages(LiveMsg::Child(generation, m)),
+            move || gone(LiveMsg::Gone(generation)),
         );
         let mut child = match spawned {
             Ok(child) => child,
@@ -353,16 +382,15 @@ impl Live {
         }
     }
 
-    /// Handles a message from a child or its end; `false`: stop watching.
-    fn handle(&mut self, shell: &mut Shell, message: Msg) -> bool {
+    /// Handles a message from a child, or its end.
+    pub fn handle(&mut self, shell: &mut Shell, message: LiveMsg) {
         match message {
-            Msg::Interrupt => return false,
-            Msg::Fs(_) => {}
-            Msg::Child(generation, _) | Msg::Gone(generation) if generation != self.generation => {}
-            Msg::Child(_, message) => self.child_said(shell, message),
-            Msg::Gone(_) => {
+            LiveMsg::Child(generation, _) | LiveMsg::Gone(generation)
+                if generation != self.generation => {}
+            LiveMsg::Child(_, message) => self.child_said(shell, message),
+            LiveMsg::Gone(_) => {
                 let Some(child) = self.child.take() else {
-                    return true;
+                    return;
                 };
                 let status = child.wait();
                 if self.ended.is_none() {
@@ -377,7 +405,6 @@ impl Live {
                 }
             }
         }
-        true
     }
 
     fn child_said(&mut self, shell: &mut Shell, message: FromChild) {
@@ -477,7 +504,7 @@ impl Live {
 
     /// Ctrl+C: the child (in the terminal's process group) got it too; make sure it is gone,
     /// and keep the session.
-    fn stop(mut self, shell: &mut Shell) -> ExitCode {
+    pub fn stop(mut self, shell: &mut Shell) -> ExitCode {
         if let Some(child) = self.child.take() {
             child.kill();
         }
@@ -492,6 +519,19 @@ fn plural(n: usize, what: &str) -> String {
     } else {
         format!("{n} {what}s")
     }
+}
+
+/// `holo __run --live [--memory BYTES] --`, to which the program's arguments are added.
+fn live_command(memory: Option<u64>) -> Result<WorkerCommand, CliError> {
+    let mut command = self_command("__run")?;
+    command.args.push("--live".into());
+    if let Some(bytes) = memory {
+        command
+            .args
+            .extend(["--memory".into(), bytes.to_string().into()]);
+    }
+    command.args.push("--".into());
+    Ok(command)
 }
 
 fn program_args(args: &[OsString]) -> Vec<String> {
@@ -522,7 +562,7 @@ pub fn replay(
         }
     };
     let mut host = ProjectHost::open(location);
-    let Some(version) = compile(shell, &mut host, format) else {
+    let Some(version) = compile(shell, &mut host, format, true) else {
         return Ok(ExitCode::from(crate::error::EXIT_DIAGNOSTICS));
     };
     let mut slots = SlotTable::default();
@@ -530,15 +570,8 @@ pub fn replay(
     let program = slots
         .encode_load(&version.program, &slot_of)
         .map_err(CliError::new)?;
-    let mut command = self_command("__run")?;
-    command.args.push("--live".into());
-    if let Some(bytes) = memory {
-        command
-            .args
-            .extend(["--memory".into(), bytes.to_string().into()]);
-    }
-    command.args.push("--".into());
-    let (tx, rx) = mpsc::channel::<Msg>();
+    let command = live_command(memory)?;
+    let (tx, rx) = mpsc::channel::<LiveMsg>();
     let gone = tx.clone();
     let args: Vec<OsString> = session.args.iter().map(OsString::from).collect();
     let mut child = LiveChild::spawn(
@@ -546,10 +579,10 @@ pub fn replay(
         &args,
         false,
         move |m| {
-            let _ = tx.send(Msg::Child(0, m));
+            let _ = tx.send(LiveMsg::Child(0, m));
         },
         move || {
-            let _ = gone.send(Msg::Gone(0));
+            let _ = gone.send(LiveMsg::Gone(0));
         },
     )
     .map_err(CliError::new)?;
@@ -567,20 +600,20 @@ pub fn replay(
     let mut failure = None;
     while let Ok(message) = rx.recv_timeout(Duration::from_secs(60)) {
         match message {
-            Msg::Child(_, FromChild::Output(bytes)) => output.extend_from_slice(&bytes),
-            Msg::Child(_, FromChild::ReplayEnded { end: e, .. }) => {
+            LiveMsg::Child(_, FromChild::Output(bytes)) => output.extend_from_slice(&bytes),
+            LiveMsg::Child(_, FromChild::ReplayEnded { end: e, .. }) => {
                 end = Some(e);
                 break;
             }
-            Msg::Child(_, FromChild::Ended { failure: f, .. }) => failure = f,
-            Msg::Gone(_) => break,
+            LiveMsg::Child(_, FromChild::Ended { failure: f, .. }) => failure = f,
+            LiveMsg::Gone(_) => break,
             _ => {}
         }
     }
     child.kill();
     // Output sent before the end of the replay may still be in the channel.
     while let Ok(message) = rx.try_recv() {
-        if let Msg::Child(_, FromChild::Output(bytes)) = message {
+        if let LiveMsg::Child(_, FromChild::Output(bytes)) = message {
             output.extend_from_slice(&bytes);
         }
     }

@@ -452,3 +452,35 @@ fn a_recorded_session_replays_against_the_current_code() {
         .run()
         .stderr_contains("there is no recorded session to replay");
 }
+
+#[test]
+fn holo_dev_runs_the_program_beside_the_affected_tests() {
+    if !tmux_available() {
+        return;
+    }
+    let with_test = format!(
+        "{COUNTER}
+#[test]
+fn label_shows_the_count() {{
+    assert_eq(label(Counter {{ count: 1 }}), \"count: 1\");
+}}
+"
+    );
+    let sandbox = Sandbox::new();
+    sandbox.package("counter", &[("src/main.holo", with_test.as_str())]);
+    let term = Term::start(&sandbox, "dev --run");
+    term.wait_lines("[holo] running `counter`", 1);
+    term.type_line("inc");
+    term.wait_line_after("[holo]", "count: 1");
+    // The body edited: the program patched, and the test that reaches it runs (and fails).
+    save(
+        &sandbox,
+        &with_test.replacen("\"count: \" + c", "\"count = \" + c", 1),
+    );
+    term.wait_lines("[holo] patched label in ", 1);
+    term.wait("the affected test's failure", |s| {
+        s.contains("label_shows_the_count") && s.contains("FAILED")
+    });
+    term.type_line("inc");
+    term.wait_line_after("[holo] patched", "count = 2");
+}

@@ -13,6 +13,7 @@ use crate::error::{CliError, EXIT_RUNTIME};
 use crate::host::events::{Event, Reporter, ServedBy};
 use crate::host::package::PackageLocation;
 use crate::host::project::ProjectHost;
+use crate::live::{Live, LiveMsg};
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use crate::watcher::{COALESCE, PackageWatcher, Touched};
@@ -39,11 +40,15 @@ pub struct Options {
     pub idle: Option<Duration>,
     /// In the foreground: what to show after every change, and how.
     pub foreground: Option<(Cycle, MessageFormat)>,
+    /// In the foreground, the program to run and follow (`holo dev --run`): its arguments
+    /// and memory limit.
+    pub live: Option<(Vec<std::ffi::OsString>, Option<u64>)>,
 }
 
 enum Msg {
     Fs(notify::Result<notify::Event>),
     Call(Call, UnixStream),
+    Live(LiveMsg),
     Interrupt,
 }
 
@@ -87,6 +92,19 @@ pub fn serve(
     let started = Instant::now();
     let mut host = ProjectHost::open_resident(location.clone());
     watcher.watch_dependencies(host.session().path_dependency_dirs());
+    let mut live = match &options.live {
+        Some((args, memory)) => {
+            let live_tx = std::sync::Mutex::new(tx.clone());
+            let notify: crate::live::Notify = Arc::new(move |m| {
+                let _ = live_tx
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .send(Msg::Live(m));
+            });
+            Some(Live::new(&location, args.clone(), *memory, notify, false)?)
+        }
+        None => None,
+    };
     let mut state = Loop {
         started,
         requests: 0,
@@ -97,10 +115,14 @@ pub fn serve(
         rerun: false,
         subscribers: Vec::new(),
         stop: false,
+        live_later: Vec::new(),
     };
     match &options.foreground {
         Some((cycle, format)) => {
             state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+            if let Some(live) = &mut live {
+                live.first(shell, &mut host, *format);
+            }
             shell.progress("watching for changes…");
         }
         None => {
@@ -157,12 +179,22 @@ pub fn serve(
         };
         match message {
             Msg::Interrupt => break,
+            Msg::Live(m) => {
+                if let Some(live) = &mut live {
+                    live.handle(shell, m);
+                }
+            }
             Msg::Fs(event) => {
                 let save = Instant::now();
                 state.touched.add(&location.root, host.session(), event);
                 state.coalesce(&rx, &location, &host);
                 cancel.store(false, Ordering::SeqCst);
                 let changed = state.apply(&mut host, &mut watcher, shell);
+                if changed && let (Some(live), Some((_, format))) = (&mut live, &options.foreground)
+                {
+                    // The program first: the new code runs while the tests do.
+                    live.saved(shell, &mut host, *format, save);
+                }
                 if changed || state.rerun {
                     state.rerun = false;
                     if let Some((cycle, format)) = &options.foreground {
@@ -190,6 +222,14 @@ pub fn serve(
                 }
             }
         }
+        if let Some(live) = &mut live {
+            for m in std::mem::take(&mut state.live_later) {
+                live.handle(shell, m);
+            }
+        }
+    }
+    if let Some(live) = live {
+        live.stop(shell);
     }
     host.close_stores();
     Ok(ExitCode::SUCCESS)
@@ -275,6 +315,9 @@ struct Loop {
     /// Clients following the package, each with the cycle it asked for.
     subscribers: Vec<Subscriber>,
     stop: bool,
+    /// Messages of the running program (`holo dev --run`) that arrived while the loop waited
+    /// for something else.
+    live_later: Vec<LiveMsg>,
 }
 
 impl Loop {
@@ -291,6 +334,7 @@ impl Loop {
             match rx.recv_timeout(COALESCE) {
                 Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
                 Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
+                Ok(Msg::Live(m)) => self.live_later.push(m),
                 Ok(Msg::Interrupt) => {
                     self.stop = true;
                     return;
@@ -331,6 +375,7 @@ impl Loop {
             match rx.recv_timeout(left) {
                 Ok(Msg::Fs(event)) => self.touched.add(&location.root, host.session(), event),
                 Ok(Msg::Call(call, stream)) => self.queue.push_back((call, stream)),
+                Ok(Msg::Live(m)) => self.live_later.push(m),
                 Ok(Msg::Interrupt) => self.stop = true,
                 Err(_) => {}
             }
