@@ -16,6 +16,7 @@ use crate::host::events::{CommandKind, Event, Reporter};
 use crate::host::package::PackageLocation;
 use crate::host::project::ProjectHost;
 use crate::host::recording::{RecordedSession, first_difference};
+use crate::host::results::PendingResults;
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use crate::watcher::{COALESCE, PackageWatcher, Touched};
@@ -55,9 +56,18 @@ struct Version {
     program: Arc<Program>,
     fingerprints: Arc<BTreeMap<String, Fingerprint>>,
     constants: BTreeMap<String, Fingerprint>,
+    /// What compiling computed for the shared cache, written once the program has its new
+    /// code (the write waits for the disk).
+    results: Option<(PendingResults, Option<Arc<holo_db::Store>>)>,
 }
 
 impl Version {
+    fn save_results(&mut self) {
+        if let Some((pending, shared)) = self.results.take() {
+            pending.finish(shared.as_deref(), "holo run --watch");
+        }
+    }
+
     fn view(&self) -> plan::Version<'_> {
         plan::Version {
             program: &self.program,
@@ -203,13 +213,11 @@ fn compile(
         shell.live("the package has no `fn main` in `src/main.holo`: there is nothing to run");
         return None;
     }
-    package
-        .pending
-        .finish(package.shared.as_deref(), "holo run --watch");
     Some(Version {
         program: package.program,
         fingerprints: package.fingerprints,
         constants: host.constant_fingerprints(),
+        results: Some((package.pending, package.shared)),
     })
 }
 
@@ -250,6 +258,9 @@ impl Live {
                 host.session().package_name()
             ));
             self.start(shell, version, None);
+            if let Some(running) = &mut self.running {
+                running.save_results();
+            }
         } else {
             shell.live("fix the errors and save: the program starts when the package compiles");
         }
@@ -257,6 +268,19 @@ impl Live {
 
     /// A save changed the package.
     pub fn saved(
+        &mut self,
+        shell: &mut Shell,
+        host: &mut ProjectHost,
+        format: MessageFormat,
+        save: Instant,
+    ) {
+        self.follow(shell, host, format, save);
+        if let Some(running) = &mut self.running {
+            running.save_results();
+        }
+    }
+
+    fn follow(
         &mut self,
         shell: &mut Shell,
         host: &mut ProjectHost,
@@ -291,6 +315,8 @@ impl Live {
         }
         match decision {
             Decision::Unchanged => {
+                let mut new = new;
+                new.save_results();
                 self.running = Some(new);
             }
             Decision::PositionsOnly | Decision::Patch { .. } => {
@@ -562,7 +588,7 @@ pub fn replay(
         }
     };
     let mut host = ProjectHost::open(location);
-    let Some(version) = compile(shell, &mut host, format, true) else {
+    let Some(mut version) = compile(shell, &mut host, format, true) else {
         return Ok(ExitCode::from(crate::error::EXIT_DIAGNOSTICS));
     };
     let mut slots = SlotTable::default();
@@ -595,6 +621,7 @@ pub fn replay(
         })
         .map_err(CliError::new)?;
     let started = Instant::now();
+    version.save_results();
     let mut output = Vec::new();
     let mut end = None;
     let mut failure = None;
