@@ -324,6 +324,8 @@ impl Live {
                     Decision::Patch { functions } => functions.clone(),
                     _ => Vec::new(),
                 };
+                // The plan found every existing layout unchanged: new types are welcome.
+                self.slots.accept_layouts(&new.program);
                 let (_, update) = self.slots.update(&new.program, &new.fingerprints);
                 let Update::Patch(patch) = update else {
                     // New types came with the change: the slots start over with a restart.
