@@ -287,7 +287,10 @@ impl Live {
         format: MessageFormat,
         save: Instant,
     ) {
-        let Some(new) = compile(shell, host, format, self.diagnostics) else {
+        let compiled_at = Instant::now();
+        let new = compile(shell, host, format, self.diagnostics);
+        tracing::debug!(since_save = ?save.elapsed(), compile = ?compiled_at.elapsed(), "compiled the saved package");
+        let Some(new) = new else {
             if self.child.is_some() {
                 shell.live("not patched: the package has errors; the program runs its old code");
             }
@@ -341,6 +344,7 @@ impl Live {
                     shell.live(format!("could not patch the program: {e}"));
                     return;
                 }
+                tracing::debug!(since_save = ?save.elapsed(), "patch sent");
                 if !names.is_empty() {
                     self.patches += 1;
                     self.waiting = Waiting::Patch { names, save };
@@ -445,7 +449,14 @@ impl Live {
                 self.session.add_output(&bytes);
                 self.dirty = true;
             }
-            FromChild::Patched { .. } => {
+            FromChild::Patched {
+                micros, compiled, ..
+            } => {
+                tracing::debug!(
+                    child_micros = micros,
+                    compiled,
+                    "the child applied the patch"
+                );
                 if let Waiting::Patch { names, save } =
                     std::mem::replace(&mut self.waiting, Waiting::Nothing)
                 {

@@ -145,10 +145,9 @@ pub fn plan(old: Version<'_>, new: Version<'_>) -> Decision {
             return Decision::Restart(Reason::Constant(name.clone()));
         }
     }
-    let resident = resident_functions(old.program);
     for f in &changed {
         if let Some(i) = old.program.function_by_key(&f.key)
-            && resident[i as usize]
+            && stays_on_stack(old.program, i)
         {
             return Decision::Restart(Reason::OnStack(f.name.clone()));
         }
@@ -179,36 +178,31 @@ fn signature(f: &Function) -> impl PartialEq + '_ {
     )
 }
 
-/// The functions that stay on the stack while the program runs (see the module documentation),
-/// by index.
-pub fn resident_functions(program: &Program) -> Vec<bool> {
-    let n = program.functions.len();
-    // Which functions can reach an input built-in, to a fixed point over the call graph.
-    let mut reads: Vec<bool> = program.functions.iter().map(reads_input).collect();
-    loop {
-        let mut grew = false;
-        for i in 0..n {
-            if !reads[i]
-                && program.functions[i]
-                    .links
-                    .iter()
-                    .any(|&l| reads[l as usize])
-            {
-                reads[i] = true;
-                grew = true;
+/// Whether function `f` of `program` stays on the stack while the program runs (see the
+/// module documentation): `main`, or a function with a loop that reaches an input built-in.
+/// Only what `f` can call is looked at, so a save that changes a leaf costs next to nothing.
+pub fn stays_on_stack(program: &Program, f: u32) -> bool {
+    if program.main == Some(f) {
+        return true;
+    }
+    if !has_loop(&program.functions[f as usize]) {
+        return false;
+    }
+    let mut seen = vec![false; program.functions.len()];
+    let mut stack = vec![f];
+    seen[f as usize] = true;
+    while let Some(g) = stack.pop() {
+        let function = &program.functions[g as usize];
+        if reads_input(function) {
+            return true;
+        }
+        for &l in &function.links {
+            if !std::mem::replace(&mut seen[l as usize], true) {
+                stack.push(l);
             }
         }
-        if !grew {
-            break;
-        }
     }
-    let mut resident: Vec<bool> = (0..n)
-        .map(|i| reads[i] && has_loop(&program.functions[i]))
-        .collect();
-    if let Some(main) = program.main {
-        resident[main as usize] = true;
-    }
-    resident
+    false
 }
 
 /// Whether a function calls an input built-in itself.
