@@ -425,7 +425,12 @@ impl Live {
                     return;
                 };
                 let status = child.wait();
-                if self.ended.is_none() {
+                // Ctrl+C reaches the program too (one process group): holo is stopping as well.
+                let interrupted = status.as_ref().is_ok_and(|s| {
+                    use std::os::unix::process::ExitStatusExt;
+                    s.signal() == Some(2)
+                });
+                if self.ended.is_none() && !interrupted {
                     let how = match status {
                         Ok(status) => holo_runner::exec::process::describe_exit(status),
                         Err(e) => e,

@@ -1,4 +1,5 @@
-//! `holo run [--message-format human|json] [--memory SIZE] [--manifest-path PATH] [-- ARGS…]`:
+//! `holo run [--watch | --replay] [--message-format human|json] [--memory SIZE] [--manifest-path PATH] [-- ARGS…]`
+//! (`--watch` and `--replay`: `crate::live`):
 //! check the package, then run `main` in a child process that inherits the terminal (stdin,
 //! stdout, stderr), with a limit on the memory its values may take, and exit with the program's exit code. The child is `holo __run` (see
 //! `commands/worker.rs`); it prints runtime errors itself and exits with 101. It is started

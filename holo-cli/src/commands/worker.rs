@@ -4,7 +4,10 @@
 //!   (`holo_runner::exec::worker`). Its stdout carries only protocol frames.
 //! - `holo __run ARGS…`: runs the program `holo run` sends on file descriptor 3, on the
 //!   terminal it inherited; prints a runtime error on stderr (`--json`: as an event on stdout)
-//!   and exits with 101 after one.
+//!   and exits with 101 after one. With `--live` (`holo run --watch`, `holo dev --run`) it talks
+//!   to holo on file descriptors 3 and 4 instead (`holo_runner::live::child`): patches and
+//!   inputs to replay come in, recorded inputs, output and how the program ended go out, and
+//!   holo reports everything.
 
 use crate::cli::RunChildArgs;
 use crate::error::{CliError, EXIT_RUNTIME};
