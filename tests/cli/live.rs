@@ -410,6 +410,9 @@ fn many_patches_keep_memory_bounded() {
     term.type_line("inc");
     term.wait_line_after("[holo]", &format!("count {patches}: 2"));
     let first = first_rss.unwrap_or(0);
+    eprintln!(
+        "the program's memory: {first} KiB after the first patch, at most {max_rss} KiB over {patches} patches"
+    );
     // The policy: a process keeps the code of at most MAX_PATCHES patches (a few KiB each),
     // then restarts. 64 MiB is far above that and far below a leak of a program per patch.
     assert!(

@@ -425,6 +425,12 @@ impl Jit {
         self.compile_reachable(&all)
     }
 
+    /// Frees what compiling keeps for the next batch (the code generator's buffers): for a
+    /// `Jit` that will compile nothing more, like a running program's patch.
+    pub fn release_compile_buffers(&mut self) {
+        self.contexts = None;
+    }
+
     /// Compiles exactly `funcs` (again, if they were compiled) and points their slots at the
     /// new code: what a running program's patch does, whose other functions keep their code.
     pub fn compile_functions(&mut self, funcs: &[FuncIndex]) -> Result<(), JitError> {
