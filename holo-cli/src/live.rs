@@ -297,6 +297,7 @@ impl Live {
             return;
         };
         let Some(old) = &self.running else {
+            shell.live("the package compiles: running it");
             self.start(shell, new, None);
             return;
         };

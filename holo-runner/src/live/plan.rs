@@ -117,7 +117,17 @@ pub fn plan(old: Version<'_>, new: Version<'_>) -> Decision {
     }
     let mut changed: Vec<&Function> = Vec::new();
     let mut positions = false;
+    // Tests never run in the program: a change to one is not the program's.
+    let tests: std::collections::HashSet<&str> = new
+        .program
+        .tests
+        .iter()
+        .map(|t| new.program.functions[t.func as usize].key.as_str())
+        .collect();
     for f in &new.program.functions {
+        if tests.contains(f.key.as_str()) {
+            continue;
+        }
         let Some(i) = old.program.function_by_key(&f.key) else {
             changed.push(f);
             continue;
