@@ -196,6 +196,13 @@ pub struct DevArgs {
     /// parents.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+    /// Also run the program, following the code as `holo run --watch` does: each save patches
+    /// it (or restarts it with its inputs replayed) before the affected tests run.
+    #[arg(long)]
+    pub run: bool,
+    /// Arguments for the program with `--run`, after `--`.
+    #[arg(last = true, value_name = "ARGS", requires = "run")]
+    pub args: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +289,15 @@ pub struct RunArgs {
     /// holo.toml, else half of the machine's memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
     pub memory: Option<u64>,
+    /// Keep the program running and follow the code: every save patches the changed
+    /// functions into it, or restarts it with its inputs replayed (see the book's "Live
+    /// programs").
+    #[arg(long, conflicts_with = "replay")]
+    pub watch: bool,
+    /// Run the last session recorded by `holo run --watch` again, its inputs replayed against
+    /// the current code, and report where the output first differs from the recorded run.
+    #[arg(long)]
+    pub replay: bool,
     /// Arguments for the program, after `--`: `holo run -- input.txt --verbose`. The program
     /// reads them with `args()`.
     #[arg(last = true, value_name = "ARGS")]
@@ -569,6 +585,10 @@ pub struct RunChildArgs {
     /// Report a runtime error as a JSON event on stdout rather than as text on stderr.
     #[arg(long)]
     pub json: bool,
+    /// Run for `holo run --watch`: talk to holo on file descriptors 3 and 4 (patches, the
+    /// inputs to replay and record), which reports what happens.
+    #[arg(long)]
+    pub live: bool,
     /// The program's arguments, after `--`.
     #[arg(last = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,

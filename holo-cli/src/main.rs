@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod daemon;
 mod interrupt;
+mod live;
 mod logging;
 mod lsp;
 mod mcp;

@@ -78,6 +78,13 @@ impl Shell {
         let _ = writeln!(self.err, "{NOTE}note{NOTE:#}: {message}");
     }
 
+    /// A line of `holo run --watch` about the running program (`[holo] patched bump in 2.8
+    /// ms`): marked, so that it stands apart from the program's own output. Printed even with
+    /// `--quiet`: it says what happened to the program.
+    pub fn live(&mut self, message: impl Display) {
+        let _ = writeln!(self.err, "{NOTE}[holo]{NOTE:#} {message}");
+    }
+
     /// A one-line error without a hint (`error: could not check …`).
     pub fn error_line(&mut self, message: impl Display) {
         let _ = writeln!(self.err, "{ERROR}error{ERROR:#}: {message}");

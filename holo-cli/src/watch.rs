@@ -38,6 +38,7 @@ pub fn watch(
             socket: false,
             idle: None,
             foreground: Some((cycle, format)),
+            live: None,
         },
     )
 }

@@ -100,6 +100,26 @@ pub fn package_fingerprints(db: &dyn salsa::Database) -> BTreeMap<ItemId, ItemFi
     out
 }
 
+/// The full fingerprint of every constant of the package, by its path (`config::LIMIT`). A
+/// running program may hold values computed from a constant (a counter started at it), so a
+/// constant that changed decides a restart, not a patch (`holo_runner::live::plan`); the
+/// lowered program inlines constants and cannot tell.
+pub fn constant_fingerprints(db: &dyn salsa::Database) -> BTreeMap<String, Fingerprint> {
+    let mut out = BTreeMap::new();
+    for file in db::module_map(db).values() {
+        for (id, _) in file.items(db).iter() {
+            let Some(input) = db::item_input(db, ItemKey::new(db, id.clone())) else {
+                continue;
+            };
+            let full = input.full(db);
+            if matches!(full.kind, crate::ast::ItemKind::Const(_)) {
+                out.insert(id.to_string(), Fingerprint::of(&**full));
+            }
+        }
+    }
+    out
+}
+
 /// How one item changed between two versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ItemChange {

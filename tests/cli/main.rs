@@ -9,6 +9,7 @@ mod consistency;
 mod daemon;
 mod help;
 mod init;
+mod live;
 mod lsp;
 mod mcp;
 mod new;

@@ -108,6 +108,7 @@ pub fn serve(shell: &mut Shell, args: DaemonServeArgs) -> Result<ExitCode, CliEr
             socket: true,
             idle: Some(idle),
             foreground: None,
+            live: None,
         },
     )
 }

@@ -2,6 +2,11 @@
 //! the affected tests' results after every save, and answers other holo commands meanwhile.
 //! When a daemon already serves the package (started with `holo daemon start`), `holo dev`
 //! shows that daemon's cycles instead, and becomes the daemon itself if that one stops.
+//!
+//! `holo dev --run [-- ARGS]` also runs the program in a child on the terminal and follows the
+//! code (`crate::live`): each save patches it, or restarts it with its inputs replayed, then
+//! the tests that can observe the change run on the warm workers; holo's lines about the
+//! program are marked `[holo]`, the tests' results print as in `holo test`.
 
 use crate::cli::DevArgs;
 use crate::daemon::server::{Cycle, Options, serve};
@@ -19,6 +24,12 @@ pub fn exec(shell: &mut Shell, args: DevArgs) -> Result<ExitCode, CliError> {
         affected: true,
         ..TestRequest::default()
     });
+    if args.run && crate::daemon::client::serving(&location) {
+        return Err(CliError::new(
+            "`holo dev --run` runs the program beside the daemon's own loop, but a daemon already serves this package",
+        )
+        .with_hint("Stop it with `holo daemon stop`, or run the program with `holo run --watch` next to it."));
+    }
     if crate::daemon::client::serving(&location) {
         // Ctrl+C ends following at once: the daemon notices the hang-up.
         let _ = crate::interrupt::on_interrupt(|| std::process::exit(0));
@@ -29,6 +40,9 @@ pub fn exec(shell: &mut Shell, args: DevArgs) -> Result<ExitCode, CliError> {
             });
         }
     }
+    let live = args
+        .run
+        .then(|| (args.args.clone(), memory_limit(&location)));
     serve(
         shell,
         location,
@@ -36,6 +50,15 @@ pub fn exec(shell: &mut Shell, args: DevArgs) -> Result<ExitCode, CliError> {
             socket: true,
             idle: None,
             foreground: Some((cycle, args.message_format)),
+            live,
         },
     )
+}
+
+/// `[run] memory` of the manifest, else half of the machine's memory (as `holo run`).
+fn memory_limit(location: &crate::host::package::PackageLocation) -> Option<u64> {
+    holo_pkg::Manifest::load(&location.manifest_path)
+        .ok()
+        .and_then(|m| m.run.memory)
+        .or_else(|| holo_runner::exec::testrun::default_memory_limit(1))
 }

@@ -1,4 +1,5 @@
-//! `holo run [--message-format human|json] [--memory SIZE] [--manifest-path PATH] [-- ARGS…]`:
+//! `holo run [--watch | --replay] [--message-format human|json] [--memory SIZE] [--manifest-path PATH] [-- ARGS…]`
+//! (`--watch` and `--replay`: `crate::live`):
 //! check the package, then run `main` in a child process that inherits the terminal (stdin,
 //! stdout, stderr), with a limit on the memory its values may take, and exit with the program's exit code. The child is `holo __run` (see
 //! `commands/worker.rs`); it prints runtime errors itself and exits with 101. It is started
@@ -21,7 +22,12 @@ use std::process::ExitCode;
 const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
-    let target = Target::new(args.manifest_path, args.message_format, args.daemon);
+    let format = args.message_format;
+    let target = Target::new(
+        args.manifest_path.clone(),
+        args.message_format,
+        args.daemon.clone(),
+    );
     let Some(location) = target.locate(shell, CommandKind::Run) else {
         return Ok(ExitCode::from(crate::error::EXIT_ENVIRONMENT));
     };
@@ -37,6 +43,12 @@ pub fn exec(shell: &mut Shell, args: RunArgs) -> Result<ExitCode, CliError> {
         .memory
         .or_else(|| memory_from_manifest(&location))
         .or_else(|| holo_runner::exec::testrun::default_memory_limit(1));
+    if args.replay {
+        return crate::live::replay(shell, location, format, memory);
+    }
+    if args.watch {
+        return crate::live::watch(shell, location, &args, format, memory);
+    }
     let json = args.message_format == MessageFormat::Json;
     let child = self_command("__run")
         .map_err(|e| e.message)

@@ -4,7 +4,10 @@
 //!   (`holo_runner::exec::worker`). Its stdout carries only protocol frames.
 //! - `holo __run ARGS…`: runs the program `holo run` sends on file descriptor 3, on the
 //!   terminal it inherited; prints a runtime error on stderr (`--json`: as an event on stdout)
-//!   and exits with 101 after one.
+//!   and exits with 101 after one. With `--live` (`holo run --watch`, `holo dev --run`) it talks
+//!   to holo on file descriptors 3 and 4 instead (`holo_runner::live::child`): patches and
+//!   inputs to replay come in, recorded inputs, output and how the program ended go out, and
+//!   holo reports everything.
 
 use crate::cli::RunChildArgs;
 use crate::error::{CliError, EXIT_RUNTIME};
@@ -33,6 +36,21 @@ static JSON: AtomicBool = AtomicBool::new(false);
 pub fn run_child(shell: &mut Shell, args: RunChildArgs) -> Result<ExitCode, CliError> {
     JSON.store(args.json, Ordering::Relaxed);
     holo_runner::rt::on_allocation_failure(allocation_failed);
+    if args.live {
+        let program_args = args
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        // holo reports a runtime error (it was sent to it) and how the program ended.
+        return match holo_runner::live::child::serve(program_args, args.memory) {
+            Ok(code) => Ok(ExitCode::from((code.unwrap_or(0) & 0xff) as u8)),
+            Err(ChildError::Runtime(_)) => Ok(ExitCode::from(EXIT_RUNTIME)),
+            Err(ChildError::Setup(message)) => Err(CliError::internal(format!(
+                "could not start the program: {message}"
+            ))),
+        };
+    }
     match holo_runner::exec::run_child(args.args, args.memory) {
         // Exit codes are 0..=255 on Unix; a program's code is taken modulo 256, as `exit` does.
         Ok(Some(code)) => Ok(ExitCode::from((code & 0xff) as u8)),

@@ -13,6 +13,7 @@ use crate::error::{CliError, EXIT_RUNTIME};
 use crate::host::events::{Event, Reporter, ServedBy};
 use crate::host::package::PackageLocation;
 use crate::host::project::ProjectHost;
+use crate::live::{Live, LiveMsg};
 use crate::printer::{Printer, Style};
 use crate::shell::Shell;
 use crate::watcher::{COALESCE, PackageWatcher, Touched};
@@ -39,11 +40,15 @@ pub struct Options {
     pub idle: Option<Duration>,
     /// In the foreground: what to show after every change, and how.
     pub foreground: Option<(Cycle, MessageFormat)>,
+    /// In the foreground, the program to run and follow (`holo dev --run`): its arguments
+    /// and memory limit.
+    pub live: Option<(Vec<std::ffi::OsString>, Option<u64>)>,
 }
 
 enum Msg<M> {
     Fs(notify::Result<notify::Event>),
     Call(Call, UnixStream),
+    Live(LiveMsg),
     Interrupt,
     /// A message of the front-end served beside the socket (the editor's, for `holo lsp`).
     Front(M),
@@ -184,6 +189,19 @@ pub fn serve_with<F: FrontEnd>(
             obsolete: cancel.clone(),
         });
     }
+    let mut live = match &options.live {
+        Some((args, memory)) => {
+            let live_tx = std::sync::Mutex::new(tx.clone());
+            let notify: crate::live::Notify = Arc::new(move |m| {
+                let _ = live_tx
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .send(Msg::Live(m));
+            });
+            Some(Live::new(&location, args.clone(), *memory, notify, false)?)
+        }
+        None => None,
+    };
     let mut state = Loop {
         started,
         requests: 0,
@@ -199,6 +217,9 @@ pub fn serve_with<F: FrontEnd>(
     match &options.foreground {
         Some((cycle, format)) => {
             state.rerun = run_cycle(shell, &mut host, cycle, *format, None, &cancel);
+            if let Some(live) = &mut live {
+                live.first(shell, &mut host, *format);
+            }
             shell.progress("watching for changes…");
         }
         None if front.is_some() => {}
@@ -275,12 +296,22 @@ pub fn serve_with<F: FrontEnd>(
                     front.settle(&mut host, &cancel);
                 }
             }
+            Msg::Live(m) => {
+                if let Some(live) = &mut live {
+                    live.handle(shell, m);
+                }
+            }
             Msg::Fs(event) => {
                 let save = Instant::now();
                 state.touched.add(&location.root, host.session(), event);
                 state.coalesce(&rx, &location, &host);
                 cancel.store(false, Ordering::SeqCst);
                 let changed = state.apply(&mut host, &mut watcher, shell);
+                if changed && let (Some(live), Some((_, format))) = (&mut live, &options.foreground)
+                {
+                    // The program first: the new code runs while the tests do.
+                    live.saved(shell, &mut host, *format, save);
+                }
                 if changed || state.rerun {
                     state.rerun = false;
                     if let Some((cycle, format)) = &options.foreground {
@@ -338,6 +369,9 @@ pub fn serve_with<F: FrontEnd>(
                 }
             }
         }
+    }
+    if let Some(live) = live {
+        live.stop(shell);
     }
     host.close_stores();
     Ok(ExitCode::SUCCESS)

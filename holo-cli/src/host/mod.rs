@@ -9,6 +9,7 @@ pub mod compile;
 pub mod events;
 pub mod package;
 pub mod project;
+pub mod recording;
 pub mod results;
 pub mod run;
 pub mod session;

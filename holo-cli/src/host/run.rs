@@ -7,6 +7,7 @@ use crate::host::compile::encode;
 use crate::host::events::{CommandKind, Event, Reporter};
 use crate::host::project::ProjectHost;
 use crate::host::results::PendingResults;
+use holo_compiler::fingerprint::Fingerprint;
 use holo_db::Store;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +33,12 @@ impl Prepared {
 }
 
 impl ProjectHost {
+    /// Every constant's fingerprint by path, for the patch decisions of a running program
+    /// (`holo_runner::live::plan`). Meaningful after a successful [`ProjectHost::compile`].
+    pub fn constant_fingerprints(&self) -> std::collections::BTreeMap<String, Fingerprint> {
+        holo_compiler::fingerprint::constant_fingerprints(self.session().compiler().db())
+    }
+
     /// Compiles the package for `run`. `Err` holds the exit code after the problems were
     /// reported.
     pub fn prepare_run(&mut self, r: &mut dyn Reporter, start: Instant) -> Result<Prepared, u8> {

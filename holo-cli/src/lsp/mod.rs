@@ -92,6 +92,7 @@ fn serve_connection(shell: &mut Shell, connection: Connection) -> Result<ExitCod
             socket,
             idle: None,
             foreground: None,
+            live: None,
         },
         Some(&mut front),
     )?;

@@ -127,6 +127,7 @@ impl Backend {
                         socket: true,
                         idle: None,
                         foreground: None,
+                        live: None,
                     };
                     serve(&mut shell, served, options)
                 })

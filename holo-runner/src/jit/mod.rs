@@ -65,7 +65,8 @@ pub struct Shared {
     pub program: Program,
     pub descs: Descs,
     /// One slot per function: the address of its code (or of a stub that fails the run).
-    pub table: Box<[AtomicUsize]>,
+    /// Shared by the versions of a program patched while it runs (`live::running`).
+    pub table: Arc<[AtomicUsize]>,
     consts: Mutex<ConstPool>,
 }
 
@@ -275,6 +276,41 @@ impl Jit {
     /// Prepares to compile and run `program` (taken over: a big program is not copied) on
     /// this machine, with code of the given tier.
     pub fn with_tier(program: Program, tier: Tier) -> Result<Jit, JitError> {
+        // Room for functions a patch adds (`Jit::patch`): the table never moves, because
+        // compiled code holds its address.
+        let capacity = (program.functions.len() * 2).max(program.functions.len() + 1024);
+        Jit::with_table(program, tier, Jit::new_table(capacity))
+    }
+
+    /// A dispatch table of `capacity` slots, each holding the stub that fails a run.
+    pub fn new_table(capacity: usize) -> Arc<[AtomicUsize]> {
+        let stub = host::holo_rt_not_compiled as *const u8 as usize;
+        (0..capacity).map(|_| AtomicUsize::new(stub)).collect()
+    }
+
+    /// Whether a dispatch-table slot holds code (not the stub that fails a run).
+    pub fn slot_filled(table: &[AtomicUsize], slot: usize) -> bool {
+        let stub = host::holo_rt_not_compiled as *const u8 as usize;
+        table
+            .get(slot)
+            .is_some_and(|s| s.load(Ordering::Acquire) != stub)
+    }
+
+    /// Like [`Jit::with_tier`], with the dispatch table given: the code this `Jit` compiles
+    /// goes into the slots of `table`, which another `Jit` (an earlier version of the running
+    /// program) may be running code from. `table` must have a slot per function.
+    pub fn with_table(
+        program: Program,
+        tier: Tier,
+        table: Arc<[AtomicUsize]>,
+    ) -> Result<Jit, JitError> {
+        if table.len() < program.functions.len() {
+            return Err(JitError(format!(
+                "the dispatch table has {} slots for {} functions",
+                table.len(),
+                program.functions.len()
+            )));
+        }
         let mut flags = settings::builder();
         let set = |flags: &mut settings::Builder, k: &str, v: &str| {
             flags
@@ -297,11 +333,6 @@ impl Jit {
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError(format!("this machine is not supported: {e}")))?;
-        let stub = host::holo_rt_not_compiled as *const u8 as usize;
-        // Room for functions a patch adds (`Jit::patch`): the table never moves, because
-        // compiled code holds its address.
-        let capacity = (program.functions.len() * 2).max(program.functions.len() + 1024);
-        let table: Box<[AtomicUsize]> = (0..capacity).map(|_| AtomicUsize::new(stub)).collect();
         let descs = Descs::build(&program);
         let functions = program.functions.len();
         Ok(Jit {
@@ -338,6 +369,12 @@ impl Jit {
 
     pub fn program(&self) -> &Program {
         &self.shared.program
+    }
+
+    /// The dispatch table, for the versions of a program patched while it runs
+    /// ([`Jit::with_table`]).
+    pub fn table(&self) -> Arc<[AtomicUsize]> {
+        self.shared.table.clone()
     }
 
     /// Whether a function has been compiled.
@@ -386,6 +423,18 @@ impl Jit {
     pub fn compile_all(&mut self) -> Result<CompileStats, JitError> {
         let all: Vec<FuncIndex> = (0..self.shared.program.functions.len() as FuncIndex).collect();
         self.compile_reachable(&all)
+    }
+
+    /// Frees what compiling keeps for the next batch (the code generator's buffers): for a
+    /// `Jit` that will compile nothing more, like a running program's patch.
+    pub fn release_compile_buffers(&mut self) {
+        self.contexts = None;
+    }
+
+    /// Compiles exactly `funcs` (again, if they were compiled) and points their slots at the
+    /// new code: what a running program's patch does, whose other functions keep their code.
+    pub fn compile_functions(&mut self, funcs: &[FuncIndex]) -> Result<(), JitError> {
+        self.compile(funcs)
     }
 
     fn compile(&mut self, funcs: &[FuncIndex]) -> Result<(), JitError> {
@@ -694,7 +743,10 @@ impl Jit {
 
 /// Whether `new` differs from `old` only in source positions (lines moved), which compiled
 /// code does not contain.
-fn positions_only(old: &holo_compiler::ir::Function, new: &holo_compiler::ir::Function) -> bool {
+pub(crate) fn positions_only(
+    old: &holo_compiler::ir::Function,
+    new: &holo_compiler::ir::Function,
+) -> bool {
     if old.body.sites.len() != new.body.sites.len() {
         return false;
     }

@@ -6,6 +6,9 @@
 //! [`ProgramPatch`] is what changes from one version to the next, applied by
 //! [`crate::jit::Jit::patch`].
 
+pub mod child;
+pub mod plan;
+pub mod running;
 pub mod slots;
 
 use holo_compiler::ir::{EnumLayout, FuncIndex, Function, StructLayout, TestEntry};

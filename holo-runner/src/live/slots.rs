@@ -168,6 +168,15 @@ impl SlotTable {
         postcard::to_stdvec(&view).map_err(|e| format!("cannot encode the program: {e}"))
     }
 
+    /// Takes `program`'s layouts as those the workers hold, without starting over: for a
+    /// running program whose existing layouts were found unchanged (`live::plan`), when types
+    /// were only added. Its next [`SlotTable::update`] is then a patch.
+    pub fn accept_layouts(&mut self, program: &Program) {
+        if self.layouts.is_some() {
+            self.layouts = Some((program.structs.clone(), program.enums.clone()));
+        }
+    }
+
     /// Forgets what was sent: the next update loads the whole program (after the workers were
     /// replaced, or a patch failed).
     pub fn reset(&mut self) {

@@ -4,8 +4,10 @@
 //! can capture output (tests), feed input, and — in a later stage — record and replay the
 //! program's inputs.
 
+use super::record::{InputEvent, Journal, Want};
+use holo_compiler::ir::Program;
 use std::io::{BufRead, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The default stack a run may use before it stops with "stack overflow": room for a few
 /// hundred thousand nested calls of typical functions.
@@ -32,6 +34,12 @@ pub struct RunContext {
     /// How much native stack the program may use before the run stops with "stack overflow"
     /// (which bounds the depth of recursion).
     pub max_stack_bytes: usize,
+    /// Records every input the program takes, after replaying a recording (`holo run
+    /// --watch`); `None`: inputs are taken as they come, unrecorded.
+    pub journal: Option<Journal>,
+    /// The program as patched while it runs (`holo run --watch`), for the positions of a
+    /// runtime error in patched code; `None`: the program the run started with.
+    pub live_program: Option<Arc<RwLock<Program>>>,
 }
 
 impl RunContext {
@@ -47,6 +55,8 @@ impl RunContext {
             clock: Box::new(system_clock_ms),
             random: Box::new(seeded_random(system_seed())),
             max_stack_bytes: DEFAULT_MAX_STACK_BYTES,
+            journal: None,
+            live_program: None,
         }
     }
 
@@ -62,6 +72,8 @@ impl RunContext {
             clock: Box::new(system_clock_ms),
             random: Box::new(seeded_random(0x5eed)),
             max_stack_bytes: DEFAULT_MAX_STACK_BYTES,
+            journal: None,
+            live_program: None,
         };
         (ctx, out)
     }
@@ -112,6 +124,102 @@ impl RunContext {
     pub fn with_max_stack_bytes(mut self, bytes: usize) -> RunContext {
         self.max_stack_bytes = bytes;
         self
+    }
+}
+
+/// The inputs a program takes: each comes from the journal's recording while it replays, else
+/// from the world (and is recorded when there is a journal).
+impl RunContext {
+    pub fn with_journal(mut self, journal: Journal) -> RunContext {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// The next line of input without its line break; `None` at the end (or on a read error).
+    pub fn next_line(&mut self) -> Option<String> {
+        if let Some(journal) = &mut self.journal {
+            match journal.next(Want::Line) {
+                Some(InputEvent::Line(line)) => return Some(line),
+                Some(_) => return None,
+                None => journal.waiting(),
+            }
+        }
+        let mut buf = Vec::new();
+        let line = match self.stdin.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                Some(String::from_utf8_lossy(&buf).into_owned())
+            }
+        };
+        if let Some(journal) = &mut self.journal {
+            journal.record(match &line {
+                Some(line) => InputEvent::Line(line.clone()),
+                None => InputEvent::Eof,
+            });
+        }
+        line
+    }
+
+    /// Whether input has ended (waits for input to know).
+    pub fn at_eof(&mut self) -> bool {
+        if let Some(journal) = &mut self.journal {
+            match journal.next(Want::AtEof) {
+                Some(InputEvent::AtEof(at)) => return at,
+                Some(_) => return true,
+                None => journal.waiting(),
+            }
+        }
+        let at = match self.stdin.fill_buf() {
+            Ok(buf) => buf.is_empty(),
+            Err(_) => true,
+        };
+        if let Some(journal) = &mut self.journal {
+            journal.record(InputEvent::AtEof(at));
+        }
+        at
+    }
+
+    /// The program's arguments.
+    pub fn program_args(&mut self) -> Vec<String> {
+        if let Some(journal) = &mut self.journal {
+            if let Some(InputEvent::Args(args)) = journal.next(Want::Args) {
+                return args;
+            }
+            journal.record(InputEvent::Args(self.args.clone()));
+        }
+        self.args.clone()
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn clock_ms(&mut self) -> i64 {
+        if let Some(journal) = &mut self.journal {
+            if let Some(InputEvent::Clock(t)) = journal.next(Want::Clock) {
+                return t;
+            }
+            let t = (self.clock)();
+            journal.record(InputEvent::Clock(t));
+            return t;
+        }
+        (self.clock)()
+    }
+
+    /// 64 random bits.
+    pub fn random_bits(&mut self) -> u64 {
+        if let Some(journal) = &mut self.journal {
+            if let Some(InputEvent::Random(bits)) = journal.next(Want::Random) {
+                return bits;
+            }
+            let bits = (self.random)();
+            journal.record(InputEvent::Random(bits));
+            return bits;
+        }
+        (self.random)()
     }
 }
 

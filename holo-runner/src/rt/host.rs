@@ -17,7 +17,6 @@ use super::desc::{Kind, TypeDesc};
 use super::heap::{self, Obj};
 use super::host_prelude::*;
 use crate::error::RuntimeErrorKind;
-use std::io::BufRead;
 
 /// A host function as generated code sees it.
 pub struct HostFn {
@@ -422,19 +421,7 @@ pub extern "C" fn holo_panic(r: *mut Rt, msg: i64) -> i64 {
 fn next_line(r: *mut Rt) -> Option<String> {
     let state = rt(r);
     state.flush();
-    let mut buf = Vec::new();
-    match state.ctx().stdin.read_until(b'\n', &mut buf) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => {
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-                if buf.last() == Some(&b'\r') {
-                    buf.pop();
-                }
-            }
-            Some(String::from_utf8_lossy(&buf).into_owned())
-        }
-    }
+    state.ctx().next_line()
 }
 
 pub extern "C" fn holo_read_line(r: *mut Rt) -> i64 {
@@ -444,10 +431,7 @@ pub extern "C" fn holo_read_line(r: *mut Rt) -> i64 {
 pub extern "C" fn holo_stdin_eof(r: *mut Rt) -> i64 {
     let state = rt(r);
     state.flush();
-    match state.ctx().stdin.fill_buf() {
-        Ok(buf) => i64::from(buf.is_empty()),
-        Err(_) => 1,
-    }
+    i64::from(state.ctx().at_eof())
 }
 
 pub extern "C" fn holo_read_lines(r: *mut Rt) -> i64 {
@@ -459,12 +443,17 @@ pub extern "C" fn holo_read_lines(r: *mut Rt) -> i64 {
 }
 
 pub extern "C" fn holo_args(r: *mut Rt) -> i64 {
-    let args: Vec<i64> = rt(r).ctx().args.iter().map(|a| new_str(a)).collect();
+    let args: Vec<i64> = rt(r)
+        .ctx()
+        .program_args()
+        .iter()
+        .map(|a| new_str(a))
+        .collect();
     str_array(r, args)
 }
 
 pub extern "C" fn holo_clock_ms(r: *mut Rt) -> i64 {
-    (rt(r).ctx().clock)()
+    rt(r).ctx().clock_ms()
 }
 
 pub extern "C" fn holo_random_int(r: *mut Rt, lo: i64, hi: i64) -> i64 {
@@ -475,12 +464,12 @@ pub extern "C" fn holo_random_int(r: *mut Rt, lo: i64, hi: i64) -> i64 {
         );
     }
     let span = (i128::from(hi) - i128::from(lo)) as u128;
-    let bits = u128::from((rt(r).ctx().random)());
+    let bits = u128::from(rt(r).ctx().random_bits());
     (i128::from(lo) + (bits % span) as i128) as i64
 }
 
 pub extern "C" fn holo_random_float(r: *mut Rt) -> i64 {
-    let bits = (rt(r).ctx().random)();
+    let bits = rt(r).ctx().random_bits();
     ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)).to_bits() as i64
 }
 

@@ -17,6 +17,7 @@ pub mod heap;
 pub mod host;
 mod host_prelude;
 pub mod map;
+pub mod record;
 
 pub use context::{CapturedOutput, RunContext};
 
@@ -222,7 +223,15 @@ impl Rt {
                     "unknown runtime error".into(),
                 )),
         };
-        let program = self.program();
+        // A patched program's positions are those of its latest version (`holo run --watch`).
+        let live = self.ctx().live_program.clone();
+        let guard = live
+            .as_ref()
+            .map(|p| p.read().unwrap_or_else(|e| e.into_inner()));
+        let program = match &guard {
+            Some(p) => &**p,
+            None => self.program(),
+        };
         let position = |func: u32, site: u32| {
             let f = program.functions.get(func as usize)?;
             let (line, col) = match f.body.sites.get(site as usize) {
