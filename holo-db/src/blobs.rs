@@ -11,12 +11,12 @@ use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
 
 /// How many bytes of a blob's blake3 hash are stored in front of it.
-const CHECK_BYTES: usize = 16;
+pub(crate) const CHECK_BYTES: usize = 16;
 
 /// A blob as stored: a checksum of the payload, then the payload. Stores are opened without
 /// verifying every page (that costs more than a command for a large cache), so each blob read
 /// is verified instead: what is read is what was written, or a miss.
-fn seal(payload: &[u8]) -> Vec<u8> {
+pub(crate) fn seal(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(CHECK_BYTES + payload.len());
     out.extend_from_slice(&blake3::hash(payload).as_bytes()[..CHECK_BYTES]);
     out.extend_from_slice(payload);
@@ -24,7 +24,7 @@ fn seal(payload: &[u8]) -> Vec<u8> {
 }
 
 /// The payload of a stored blob, or `None` if it does not match its checksum.
-fn unseal(stored: &[u8]) -> Option<&[u8]> {
+pub(crate) fn unseal(stored: &[u8]) -> Option<&[u8]> {
     let (check, payload) = stored.split_at_checked(CHECK_BYTES)?;
     (blake3::hash(payload).as_bytes()[..CHECK_BYTES] == *check).then_some(payload)
 }

@@ -40,5 +40,5 @@ pub use error::{Damage, StoreError, Warning};
 pub use fingerprint::{Fingerprinter, Key, fingerprint, to_hex};
 pub use gc::{Compaction, GcPolicy, GcReport};
 pub use project::TestRecord;
-pub use store::{OpenOptions, RunStats, SessionStats, Store, StoreStats, result_key};
+pub use store::{OpenOptions, RunStats, SessionStats, Store, StoreStats, peek_meta, result_key};
 pub use tables::{SCHEMA_VERSION, state_file_name, store_file_name};

@@ -85,6 +85,10 @@ impl Store {
 
     /// Every recorded test result, by test name.
     pub fn test_results(&self) -> Result<BTreeMap<String, TestRecord>, StoreError> {
+        self.guarded("reading the test results", || self.read_test_results())
+    }
+
+    fn read_test_results(&self) -> Result<BTreeMap<String, TestRecord>, StoreError> {
         let read = self.begin_read()?;
         let table = read
             .open_table(TEST_RESULTS)
@@ -93,15 +97,13 @@ impl Store {
         let mut out = BTreeMap::new();
         for row in table.iter().map_err(fail)? {
             let (name, value) = row.map_err(fail)?;
-            let (reach, recorded_at, data) = value.value();
-            out.insert(
-                name.value().to_owned(),
-                TestRecord {
-                    reach: *reach,
-                    recorded_at,
-                    data: data.to_vec(),
-                },
-            );
+            let (reach, recorded_at, sealed) = value.value();
+            let Some(record) = unseal_record(*reach, recorded_at, sealed) else {
+                // Damaged in place: the test runs again, and the next open verifies the file.
+                self.mark_for_verification();
+                continue;
+            };
+            out.insert(name.value().to_owned(), record);
         }
         Ok(out)
     }
@@ -212,11 +214,13 @@ impl<'txn> TestTables<'txn> {
         name: &str,
         record: &TestRecord,
     ) -> Result<(), StoreError> {
+        // Checksummed like a blob (with the reach and the time), since the store is opened
+        // without verifying every page: a damaged record reads as no record.
+        let sealed = crate::blobs::seal(&record_bytes(record));
+        let mut value = sealed[..crate::blobs::CHECK_BYTES].to_vec();
+        value.extend_from_slice(&record.data);
         self.results
-            .insert(
-                name,
-                (&record.reach, record.recorded_at, record.data.as_slice()),
-            )
+            .insert(name, (&record.reach, record.recorded_at, value.as_slice()))
             .map_err(|e| store.engine("writing a test result", e))?;
         Ok(())
     }
@@ -309,4 +313,27 @@ impl<'txn> TestTables<'txn> {
         }
         Ok(())
     }
+}
+
+/// What a test record's checksum covers: its reach, its time and its data.
+fn record_bytes(record: &TestRecord) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(40 + record.data.len());
+    bytes.extend_from_slice(&record.reach);
+    bytes.extend_from_slice(&record.recorded_at.to_le_bytes());
+    bytes.extend_from_slice(&record.data);
+    bytes
+}
+
+/// The record stored as (reach, time, checksum + data), if it matches its checksum.
+fn unseal_record(reach: Key, recorded_at: u64, sealed: &[u8]) -> Option<TestRecord> {
+    let check = sealed.get(..crate::blobs::CHECK_BYTES)?;
+    let record = TestRecord {
+        reach,
+        recorded_at,
+        data: sealed[crate::blobs::CHECK_BYTES..].to_vec(),
+    };
+    let mut stored = check.to_vec();
+    stored.extend_from_slice(&record_bytes(&record));
+    crate::blobs::unseal(&stored)?;
+    Some(record)
 }

@@ -275,6 +275,31 @@ fn precheck(path: &Path) -> Result<(), Attempt> {
     }
 }
 
+/// Reads one bookkeeping entry ([`Store::get_meta`]) of the store at `path` through a read-only
+/// handle: no write, no sync, no verification of the file, so it costs a lookup. `None` when
+/// the file is absent, needs the repair only a read-write open performs, is damaged, or has no
+/// such entry. The caller must be able to tell a damaged value (for example by a checksum in
+/// it) and use [`OpenOptions::open`] for anything else.
+pub fn peek_meta(path: impl AsRef<Path>, key: &str) -> Option<Vec<u8>> {
+    let path = path.as_ref();
+    if !path.is_file() {
+        return None;
+    }
+    catch_quietly(|| {
+        let mut builder = Database::builder();
+        builder
+            .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+            .set_cache_size(PRECHECK_CACHE_BYTES);
+        let db = builder.open_read_only(path).ok()?;
+        let read = db.begin_read().ok()?;
+        let table = read.open_table(META).ok()?;
+        let value = table.get(key).ok()??;
+        Some(value.value().to_vec())
+    })
+    .ok()
+    .flatten()
+}
+
 /// The outcome of a failed open attempt: damage is repaired by moving the file aside, anything
 /// else goes back to the caller.
 enum Attempt {

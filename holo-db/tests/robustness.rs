@@ -742,7 +742,7 @@ fn damaged_files_are_answered_correctly_or_moved_aside() {
 #[test]
 fn damaged_files_opened_without_verification_never_answer_wrong_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let (reference, blobs, _) = reference_store(dir.path());
+    let (reference, blobs, tests) = reference_store(dir.path());
     let base = seed();
     let mut rng = Rng(base ^ 0x5eed);
     let keys: Vec<Key> = blobs.iter().map(|n| key_of(n)).collect();
@@ -772,6 +772,13 @@ fn damaged_files_opened_without_verification_never_answer_wrong_bytes() {
                 ),
                 "{context}: {e}"
             ),
+        }
+        // Recorded test results too: each is right or absent.
+        if let Ok(results) = store.test_results() {
+            for (name, record) in &results {
+                assert!(tests.contains(name), "{context}: an unknown test {name:?}");
+                assert_eq!(record, &record_for(name), "{context}");
+            }
         }
         drop(store);
         let mark = case.join("store.redb.verify");
