@@ -160,6 +160,7 @@ fn options(jobs: usize, timeout_ms: u64) -> TestOptions {
         output_limit: 1 << 20,
         memory_limit: None,
         cancel: None,
+        spares: Default::default(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::render::plural;
 use holo_compiler::testmap::TestReach;
 use holo_db::{Key, Store, TestRecord};
 use holo_runner::exec::testrun::{DEFAULT_OUTPUT_LIMIT, default_memory_limit};
-use holo_runner::exec::{Outcome, TestEvent, TestOptions, TestResult, TestSpec};
+use holo_runner::exec::{Outcome, SpareWorkers, TestEvent, TestOptions, TestResult, TestSpec};
 use holo_runner::impact::{self, Reason};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -73,9 +73,18 @@ pub fn test_fresh(
 impl ProjectHost {
     /// `test`: compiles the package, then plans, runs, reports and records its tests.
     pub fn test(&mut self, request: &TestRequest, r: &mut dyn Reporter, start: Instant) -> u8 {
+        // A command's own workers start now, while the package is checked and lowered (a
+        // resident host has warm ones).
+        let spares = match (&self.pool, self_command("__worker")) {
+            (None, Ok(command)) => SpareWorkers::launch(&command, jobs(request).min(2)),
+            _ => SpareWorkers::default(),
+        };
         let mut package = match self.compile(r, CommandKind::Test, start) {
             Ok(package) => package,
-            Err(stopped) => return stopped.0,
+            Err(stopped) => {
+                spares.stop();
+                return stopped.0;
+            }
         };
         // The cache writes wait for the disk; the tests are planned and run meanwhile.
         let pending = std::mem::take(&mut package.pending);
@@ -87,6 +96,7 @@ impl ProjectHost {
             interrupt: self.interrupt.clone(),
             state,
             reach: self.reach.as_mut(),
+            spares: spares.clone(),
         };
         let code = std::thread::scope(|scope| {
             scope.spawn(|| pending.finish(shared.as_deref(), "holo test"));
@@ -98,9 +108,19 @@ impl ProjectHost {
                 }
             }
         });
+        spares.stop();
         self.leave_if_transient(&package);
         code
     }
+}
+
+/// How many tests run at once: `--jobs`, else one per core.
+fn jobs(request: &TestRequest) -> usize {
+    request.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+    })
 }
 
 /// The exit code of an answer dropped because a newer change made it obsolete (as for Ctrl+C).
@@ -118,6 +138,8 @@ struct Runner<'a> {
     /// A resident host's reach of every test at its last run, by name (see
     /// `holo_compiler::testmap::test_reach_since`).
     reach: Option<&'a mut BTreeMap<String, std::sync::Arc<TestReach>>>,
+    /// Workers launched while the package was compiled (a command's run).
+    spares: SpareWorkers,
 }
 
 /// Why a test run stopped before its report.
@@ -155,11 +177,7 @@ fn test_package(
         .timeout
         .or(package.manifest.test.timeout)
         .unwrap_or(DEFAULT_TIMEOUT);
-    let jobs = options.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(1)
-    });
+    let jobs = jobs(options);
 
     // Which tests must run, and what is already known about the others.
     let plan_start = Instant::now();
@@ -319,6 +337,7 @@ fn test_package(
             output_limit: DEFAULT_OUTPUT_LIMIT,
             memory_limit: default_memory_limit(jobs),
             cancel: runner.cancel.clone(),
+            spares: runner.spares.clone(),
         };
         // Fresh workers get only what the tests to run can reach; warm ones hold the whole
         // program and get only what changed.

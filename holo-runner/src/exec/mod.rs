@@ -28,7 +28,7 @@ pub use pool::{PoolStats, WorkerPool};
 pub use process::WorkerCommand;
 pub use protocol::{Failure, SourceLocation, StackFrame};
 pub use run::ProgramChild;
-pub use testrun::{Outcome, TestEvent, TestOptions, TestResult, TestSpec, run_tests};
+pub use testrun::{Outcome, SpareWorkers, TestEvent, TestOptions, TestResult, TestSpec, run_tests};
 
 use holo_compiler::ir::Program;
 

@@ -52,6 +52,46 @@ pub struct TestOptions {
     /// results of the tests that finished were reported (a newer save made it obsolete, or
     /// Ctrl+C).
     pub cancel: Option<std::sync::Arc<AtomicBool>>,
+    /// Worker processes launched ahead (see [`SpareWorkers`]): a run takes these before it
+    /// starts new ones.
+    pub spares: SpareWorkers,
+}
+
+/// Worker processes launched before the tests to run are known — while the package is checked
+/// and lowered — so that their start-up overlaps that work. A run takes them as it needs
+/// workers; the ones left when it ends are stopped.
+#[derive(Clone, Default)]
+pub struct SpareWorkers(std::sync::Arc<std::sync::Mutex<Vec<WorkerProcess>>>);
+
+impl std::fmt::Debug for SpareWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.lock().map(|w| w.len()).unwrap_or(0);
+        write!(f, "SpareWorkers({count})")
+    }
+}
+
+impl SpareWorkers {
+    /// Launches `count` workers with `command`, without waiting for them to be ready. A worker
+    /// that cannot be launched is left out (the run starts its own and reports the problem).
+    pub fn launch(command: &WorkerCommand, count: usize) -> SpareWorkers {
+        let workers = (0..count)
+            .filter_map(|_| WorkerProcess::launch(command).ok())
+            .collect();
+        SpareWorkers(std::sync::Arc::new(std::sync::Mutex::new(workers)))
+    }
+
+    fn take(&self) -> Option<WorkerProcess> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    /// Stops the workers no run took.
+    pub fn stop(&self) {
+        let left: Vec<WorkerProcess> =
+            std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for mut worker in left {
+            worker.kill();
+        }
+    }
 }
 
 /// The code quality tests are compiled to: [`Tier::Baseline`]. A suite is mostly many small
@@ -168,6 +208,7 @@ pub fn run_tests(
     for mut worker in workers {
         worker.kill();
     }
+    options.spares.stop();
     results
 }
 
@@ -367,8 +408,14 @@ impl Slot<'_> {
                 self.worker = None;
             }
             if self.worker.is_none() {
-                let started =
-                    (self.load)().and_then(|load| start_worker(&self.options.worker, load));
+                let started = (self.load)().and_then(|load| match self.options.spares.take() {
+                    Some(mut spare) => {
+                        spare.hello()?;
+                        load_program(&mut spare, load)?;
+                        Ok(spare)
+                    }
+                    None => start_worker(&self.options.worker, load),
+                });
                 match started {
                     Ok(worker) => {
                         self.started.fetch_add(1, Ordering::Relaxed);
