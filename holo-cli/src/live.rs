@@ -75,6 +75,29 @@ impl Version {
             constants: &self.constants,
         }
     }
+
+    /// The version once it runs: what the next save's plan needs, without the program (see
+    /// `plan::Base`: holding it would make the next compilation copy it).
+    fn into_running(self) -> Running {
+        Running {
+            base: plan::Base::of(self.view()),
+            results: self.results,
+        }
+    }
+}
+
+/// The version the child runs.
+struct Running {
+    base: plan::Base,
+    results: Option<(PendingResults, Option<Arc<holo_db::Store>>)>,
+}
+
+impl Running {
+    fn save_results(&mut self) {
+        if let Some((pending, shared)) = self.results.take() {
+            pending.finish(shared.as_deref(), "holo run --watch");
+        }
+    }
 }
 
 /// What holo waits to hear from the child.
@@ -102,7 +125,7 @@ pub struct Live {
     generation: u64,
     child: Option<LiveChild>,
     /// The version the child runs (or ran last).
-    running: Option<Version>,
+    running: Option<Running>,
     slots: SlotTable,
     /// Every input the program took, in order (compacted and bounded), and what it printed:
     /// kept in the package's store for `holo run --replay`.
@@ -309,7 +332,7 @@ impl Live {
             self.start(shell, new, Some(why));
             return;
         }
-        let decision = plan::plan(old.view(), new.view());
+        let decision = plan::plan(&old.base, new.view());
         if matches!(decision, Decision::Patch { .. }) && self.patches >= MAX_PATCHES {
             let why = format!(
                 "{MAX_PATCHES} patches since it started (the old code a process keeps is bounded)"
@@ -319,7 +342,7 @@ impl Live {
         }
         match decision {
             Decision::Unchanged => {
-                let mut new = new;
+                let mut new = new.into_running();
                 new.save_results();
                 self.running = Some(new);
             }
@@ -336,7 +359,7 @@ impl Live {
                     self.start(shell, new, Some("new types were added".to_string()));
                     return;
                 };
-                self.running = Some(new);
+                self.running = Some(new.into_running());
                 let sent = match &mut self.child {
                     Some(child) => child.send(&ToChild::Patch(patch)),
                     None => Err("the program is not running".to_string()),
@@ -373,7 +396,7 @@ impl Live {
                 return;
             }
         };
-        self.running = Some(version);
+        self.running = Some(version.into_running());
         if restart.is_none() {
             self.session = RecordedSession::new(program_args(&self.args));
         }

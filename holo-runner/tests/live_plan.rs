@@ -15,7 +15,7 @@ use holo_compiler::cache::function_fingerprint;
 use holo_compiler::fingerprint::constant_fingerprints;
 use holo_compiler::ir::Program;
 use holo_compiler::{Compiler, PackageKind};
-use holo_runner::live::plan::{Decision, Version, plan};
+use holo_runner::live::plan::{Base, Decision, Version, plan};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -96,7 +96,7 @@ fn patch_decisions() {
             .split_once("// --- after\n")
             .unwrap_or_else(|| panic!("{case}: no `// --- after` line"));
         let (old, new) = (lower(&case, before), lower(&case, after));
-        let got = describe(&plan(old.version(), new.version()));
+        let got = describe(&plan(&Base::of(old.version()), new.version()));
         if got != expected {
             if bless {
                 std::fs::write(&path, format!("// expect: {got}\n{rest}")).expect("writable");

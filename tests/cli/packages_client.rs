@@ -26,16 +26,10 @@ fn start_server(sandbox: &Sandbox) -> Server {
 }
 
 fn start_server_with(sandbox: &Sandbox, extra: &[&str]) -> Server {
-    let mut child = Command::new("timeout")
-        .args([
-            "300",
-            holo_bin().to_str().unwrap(),
-            "registry",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--dir",
-        ])
+    // Started directly, not under `timeout`: the guard kills the server itself when the test
+    // ends (killing a `timeout` wrapper would leave the server running).
+    let mut child = Command::new(holo_bin())
+        .args(["registry", "serve", "--addr", "127.0.0.1:0", "--dir"])
         .arg(sandbox.path("registry"))
         .args(extra)
         .env("HOLO_HOME", sandbox.home())
@@ -505,10 +499,8 @@ fn path_dependencies_lock_tree_and_errors_without_a_registry() {
 fn the_client_resolves_and_downloads_from_a_static_server() {
     let sandbox = Sandbox::new();
     std::fs::create_dir_all(sandbox.path("registry")).unwrap();
-    let mut python = Command::new("timeout")
+    let mut python = Command::new("python3")
         .args([
-            "300",
-            "python3",
             "-u",
             "-m",
             "http.server",

@@ -23,8 +23,12 @@
 //! pair of programs is one value (tested as data in `tests/live_plan/`).
 
 use holo_compiler::fingerprint::Fingerprint;
-use holo_compiler::ir::{Callee, Function, Inst, Program, Rvalue, Terminator};
-use std::collections::BTreeMap;
+use holo_compiler::ir::{
+    Callee, EnumLayout, FuncIndex, Function, Inst, Program, Rvalue, SelfMode, Site, StructLayout,
+    Terminator, Ty,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// One version of a program, as [`plan`] compares it.
 #[derive(Clone, Copy)]
@@ -35,6 +39,91 @@ pub struct Version<'a> {
     pub fingerprints: &'a BTreeMap<String, Fingerprint>,
     /// Every constant's fingerprint by path (`holo_compiler::fingerprint::constant_fingerprints`).
     pub constants: &'a BTreeMap<String, Fingerprint>,
+}
+
+/// What [`plan`] needs to know of the version that runs, kept instead of its program: a
+/// watch loop that held the running version's program would make the resident compiler copy
+/// the whole program at the next save (it changes its program in place only when no one else
+/// holds it), which was most of a patch's time.
+pub struct Base {
+    structs: Vec<StructLayout>,
+    enums: Vec<EnumLayout>,
+    main: Option<FuncIndex>,
+    functions: Vec<BaseFunction>,
+    index: HashMap<String, FuncIndex>,
+    fingerprints: Arc<BTreeMap<String, Fingerprint>>,
+    constants: BTreeMap<String, Fingerprint>,
+}
+
+/// One function of a [`Base`]: what callers depend on, what the plan compares, and what tells
+/// whether it stays on the stack.
+struct BaseFunction {
+    signature: Signature,
+    callees: Vec<String>,
+    file: String,
+    line: u32,
+    sites: Vec<Site>,
+    has_loop: bool,
+    reads_input: bool,
+    links: Vec<FuncIndex>,
+}
+
+/// What callers of a function depend on: its parameters, receiver and result.
+#[derive(PartialEq)]
+struct Signature {
+    params: u32,
+    self_mode: SelfMode,
+    ret: Ty,
+    param_tys: Vec<Ty>,
+}
+
+impl Signature {
+    fn of(f: &Function) -> Signature {
+        let b = &f.body;
+        Signature {
+            params: b.params,
+            self_mode: b.self_mode,
+            ret: b.ret.clone(),
+            param_tys: b.locals[..(b.params as usize).min(b.locals.len())]
+                .iter()
+                .map(|l| l.ty.clone())
+                .collect(),
+        }
+    }
+}
+
+impl Base {
+    /// What the plan needs of `version`, to compare the next save with.
+    pub fn of(version: Version<'_>) -> Base {
+        let program = version.program;
+        Base {
+            structs: program.structs.clone(),
+            enums: program.enums.clone(),
+            main: program.main,
+            functions: program
+                .functions
+                .iter()
+                .map(|f| BaseFunction {
+                    signature: Signature::of(f),
+                    callees: f.body.callees.clone(),
+                    file: f.file.clone(),
+                    line: f.line,
+                    sites: f.body.sites.clone(),
+                    has_loop: has_loop(f),
+                    reads_input: reads_input(f),
+                    links: f.links.clone(),
+                })
+                .collect(),
+            index: program
+                .functions
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.key.clone(), i as FuncIndex))
+                .collect(),
+            fingerprints: Arc::new(version.fingerprints.clone()),
+            constants: version.constants.clone(),
+        }
+    }
 }
 
 /// What a save does to the running program.
@@ -104,13 +193,13 @@ impl std::fmt::Display for Reason {
 }
 
 /// What to do with the program running `old` when `new` was saved.
-pub fn plan(old: Version<'_>, new: Version<'_>) -> Decision {
-    for s in &old.program.structs {
+pub fn plan(old: &Base, new: Version<'_>) -> Decision {
+    for s in &old.structs {
         if new.program.struct_layout(&s.key) != Some(s) {
             return Decision::Restart(Reason::Layout(s.name.clone()));
         }
     }
-    for e in &old.program.enums {
+    for e in &old.enums {
         if new.program.enum_layout(&e.key) != Some(e) {
             return Decision::Restart(Reason::Layout(e.name.clone()));
         }
@@ -128,36 +217,34 @@ pub fn plan(old: Version<'_>, new: Version<'_>) -> Decision {
         if tests.contains(f.key.as_str()) {
             continue;
         }
-        let Some(i) = old.program.function_by_key(&f.key) else {
+        let Some(&i) = old.index.get(&f.key) else {
             changed.push(f);
             continue;
         };
-        let before = &old.program.functions[i as usize];
-        if signature(before) != signature(f) {
+        let before = &old.functions[i as usize];
+        if before.signature != Signature::of(f) {
             return Decision::Restart(Reason::Signature(f.name.clone()));
         }
+        // Without both fingerprints, the code is taken to have changed (a patch is right
+        // whenever the code is the same; it only costs a compilation).
         let same_code = match (old.fingerprints.get(&f.key), new.fingerprints.get(&f.key)) {
-            (Some(a), Some(b)) => a == b && before.body.callees == f.body.callees,
-            // Without fingerprints, compare the code itself.
-            _ => before.body == f.body,
+            (Some(a), Some(b)) => a == b && before.callees == f.body.callees,
+            _ => false,
         };
         if !same_code {
             changed.push(f);
-        } else if before.line != f.line
-            || before.file != f.file
-            || before.body.sites != f.body.sites
-        {
+        } else if before.line != f.line || before.file != f.file || before.sites != f.body.sites {
             positions = true;
         }
     }
-    for (name, fp) in old.constants {
+    for (name, fp) in &old.constants {
         if new.constants.get(name) != Some(fp) {
             return Decision::Restart(Reason::Constant(name.clone()));
         }
     }
     for f in &changed {
-        if let Some(i) = old.program.function_by_key(&f.key)
-            && stays_on_stack(old.program, i)
+        if let Some(&i) = old.index.get(&f.key)
+            && stays_on_stack(old, i)
         {
             return Decision::Restart(Reason::OnStack(f.name.clone()));
         }
@@ -174,36 +261,23 @@ pub fn plan(old: Version<'_>, new: Version<'_>) -> Decision {
     }
 }
 
-/// What callers of a function depend on: its parameters, receiver and result.
-fn signature(f: &Function) -> impl PartialEq + '_ {
-    let b = &f.body;
-    (
-        b.params,
-        b.self_mode,
-        &b.ret,
-        b.locals[..b.params as usize]
-            .iter()
-            .map(|l| &l.ty)
-            .collect::<Vec<_>>(),
-    )
-}
-
-/// Whether function `f` of `program` stays on the stack while the program runs (see the
-/// module documentation): `main`, or a function with a loop that reaches an input built-in.
-/// Only what `f` can call is looked at, so a save that changes a leaf costs next to nothing.
-pub fn stays_on_stack(program: &Program, f: u32) -> bool {
-    if program.main == Some(f) {
+/// Whether function `f` of the running version stays on the stack while the program runs (see
+/// the module documentation): `main`, or a function with a loop that reaches an input
+/// built-in. Only what `f` can call is looked at, so a save that changes a leaf costs next to
+/// nothing.
+fn stays_on_stack(base: &Base, f: FuncIndex) -> bool {
+    if base.main == Some(f) {
         return true;
     }
-    if !has_loop(&program.functions[f as usize]) {
+    if !base.functions[f as usize].has_loop {
         return false;
     }
-    let mut seen = vec![false; program.functions.len()];
+    let mut seen = vec![false; base.functions.len()];
     let mut stack = vec![f];
     seen[f as usize] = true;
     while let Some(g) = stack.pop() {
-        let function = &program.functions[g as usize];
-        if reads_input(function) {
+        let function = &base.functions[g as usize];
+        if function.reads_input {
             return true;
         }
         for &l in &function.links {
