@@ -1206,7 +1206,21 @@ impl<'a> Codegen<'a> {
                 return Ok(b.ins().icmp_imm_s(IntCC::Equal, len, 0));
             }
             BuiltinId::I64ToF64 => return Ok(b.ins().fcvt_from_sint(types::F64, arg(0)?)),
-            BuiltinId::F64ToI64 => return Ok(b.ins().fcvt_to_sint_sat(types::I64, arg(0)?)),
+            BuiltinId::F64ToI64 => {
+                // In range exactly when -2^63 <= x < 2^63 (both bounds are exact floats); NaN
+                // is unordered, so it fails the first test. Outside: a runtime error, as
+                // `arith::f64_to_i64` says, never a saturated value.
+                let x = arg(0)?;
+                let lo = b.ins().f64const(-9_223_372_036_854_775_808.0);
+                let hi = b.ins().f64const(9_223_372_036_854_775_808.0);
+                let below = b.ins().fcmp(FloatCC::UnorderedOrLessThan, x, lo);
+                let above = b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
+                let bad = b.ins().bor(below, above);
+                let bits = b.ins().bitcast(types::I64, MemFlagsData::new(), x);
+                let zero = b.ins().iconst(types::I64, 0);
+                self.fail_if(b, bad, error_code::F64_TO_I64, bits, zero, site)?;
+                return Ok(b.ins().fcvt_to_sint_sat(types::I64, x));
+            }
             BuiltinId::I64Min | BuiltinId::I64Max => {
                 let (x, y) = (arg(0)?, arg(1)?);
                 let cc = if entry.id == BuiltinId::I64Min {
