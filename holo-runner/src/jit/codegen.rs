@@ -21,11 +21,11 @@ use super::Shared;
 use crate::rt::desc::Kind;
 use crate::rt::heap;
 use crate::rt::host::{self, error_code, kind_code};
-use crate::rt::{RT_FAILED, RT_STACK_LIMIT};
+use crate::rt::{RT_FAILED, RT_STACK_LIMIT, RT_UNIQUE_OUT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, UserFuncName, Value, types,
+    AbiParam, BlockArg, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature,
+    StackSlotData, StackSlotKind, UserFuncName, Value, ValueDef, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
@@ -110,6 +110,43 @@ fn kind_of(ty: &Ty) -> Kind {
 
 fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// `(base, offset)` of the `i64` load that defines `w` if it is the last instruction of the
+/// current block (so that loading the same address again reads the same bits).
+fn just_loaded_word(b: &FunctionBuilder, w: Value) -> Option<(Value, i32)> {
+    let ValueDef::Result(inst, 0) = b.func.dfg.value_def(w) else {
+        return None;
+    };
+    if b.func.layout.last_inst(b.current_block()?) != Some(inst)
+        || b.func.dfg.value_type(w) != types::I64
+    {
+        return None;
+    }
+    match b.func.dfg.insts[inst] {
+        InstructionData::Load {
+            opcode: Opcode::Load,
+            arg,
+            offset,
+            ..
+        } => Some((arg, offset.into())),
+        _ => None,
+    }
+}
+
+/// The `f64` that `w` is the bitcast of, if it is one.
+fn float_of_word(b: &FunctionBuilder, w: Value) -> Option<Value> {
+    let ValueDef::Result(inst, 0) = b.func.dfg.value_def(w) else {
+        return None;
+    };
+    match b.func.dfg.insts[inst] {
+        InstructionData::LoadNoOffset {
+            opcode: Opcode::Bitcast,
+            arg,
+            ..
+        } if b.func.dfg.value_type(arg) == types::F64 => Some(arg),
+        _ => None,
+    }
 }
 
 /// Translates function `index` of the program into `func`.
@@ -474,8 +511,18 @@ impl<'a> Codegen<'a> {
         let one = b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
         b.ins().brif(one, done, &[BlockArg::Value(v)], copy, &[]);
         b.switch_to_block(copy);
+        b.set_cold_block(copy);
+        // Through the trampoline that preserves every register (see `jit::unique_trampoline`),
+        // so that this rare path does not make the hot one spill its floats.
         let k = b.ins().iconst(types::I64, kind_code(kind));
-        let c = self.call_host(b, "holo_rt_unique", &[v, k])?;
+        let mut sig = Signature::new(CallConv::PreserveAll);
+        sig.params.extend([AbiParam::new(types::I64); 3]);
+        let sig = b.import_signature(sig);
+        let addr = b
+            .ins()
+            .iconst(types::I64, self.shared.unique_trampoline as i64);
+        b.ins().call_indirect(sig, addr, &[self.rt, v, k]);
+        let c = b.ins().load(types::I64, mem(), self.rt, RT_UNIQUE_OUT);
         b.ins().jump(done, &[BlockArg::Value(c)]);
         b.switch_to_block(done);
         Ok(b.block_params(done)[0])
@@ -561,7 +608,15 @@ impl<'a> Codegen<'a> {
     /// A word as a value of type `ty`.
     fn word_to_value(&self, b: &mut FunctionBuilder, w: Value, ty: &Ty) -> Value {
         match cl_type(ty) {
-            types::F64 => b.ins().bitcast(types::F64, MemFlagsData::new(), w),
+            types::F64 => match just_loaded_word(b, w) {
+                // A word loaded by the instruction just before: load it as a float instead. A
+                // bitcast of an integer load kept every float read from a field or an element
+                // in an integer register, crowding out the loop's pointers and indices, which
+                // were then spilled and reloaded on every use. (The word's own load, unused
+                // then, is removed by Cranelift's optimizer.)
+                Some((base, off)) => b.ins().load(types::F64, mem(), base, off),
+                None => b.ins().bitcast(types::F64, MemFlagsData::new(), w),
+            },
             types::I8 => b.ins().ireduce(types::I8, w),
             _ => w,
         }
@@ -642,6 +697,9 @@ impl<'a> Codegen<'a> {
     fn store_slot(&self, b: &mut FunctionBuilder, w: Value, slot: Slot) {
         if slot.byte {
             b.ins().istore8(mem(), w, slot.base, slot.off);
+        } else if let Some(f) = float_of_word(b, w) {
+            // The word of a float: store the float itself, which stays in its float register.
+            b.ins().store(mem(), f, slot.base, slot.off);
         } else {
             b.ins().store(mem(), w, slot.base, slot.off);
         }
