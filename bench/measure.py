@@ -90,19 +90,28 @@ def cmd_time(args):
 
 
 def cmd_peak(args):
-    import resource
-
     command = args.command
     if command and command[0] == "--":
         command = command[1:]
     if not command:
         fail("peak: no command given (put it after --)")
-    # This process starts nothing else, so the children's peak is the command's (ru_maxrss is
-    # the largest of every waited-for descendant, in KiB on Linux).
-    proc = subprocess.run(command, cwd=args.cwd, env=parse_env(args.env), stdout=subprocess.DEVNULL)
-    if proc.returncode != 0:
-        fail(f"`{' '.join(command)}` in {args.cwd or '.'} exited with {proc.returncode}")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # GNU time reports the largest resident set of the command's process tree (its own and that
+    # of every process it waited for, such as `holo run`'s program). getrusage here would not do:
+    # a child forked from this Python process starts with Python's resident set counted in its
+    # peak, a floor of about 15 MiB under every figure.
+    gnu_time = "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        fail("peak: GNU time is needed at /usr/bin/time to measure peak memory (Debian/Ubuntu: apt-get install time)")
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        proc = subprocess.run(
+            [gnu_time, "-f", "%M", "-o", report.name, *command],
+            cwd=args.cwd,
+            env=parse_env(args.env),
+            stdout=subprocess.DEVNULL,
+        )
+        if proc.returncode != 0:
+            fail(f"`{' '.join(command)}` in {args.cwd or '.'} exited with {proc.returncode}")
+        peak_kib = int(report.read().strip().splitlines()[-1])
     print(f"{peak_kib / 1024:.1f}")
 
 
