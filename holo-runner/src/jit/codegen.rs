@@ -503,7 +503,16 @@ impl<'a> Codegen<'a> {
     }
 
     /// Copy on write: `v` if its count is 1, else a copy (the caller's reference moves to it).
-    fn unique(&mut self, b: &mut FunctionBuilder, v: Value, kind: Kind) -> Res<Value> {
+    /// `home`, the slot `v` was loaded from, receives the copy; on the unique path it already
+    /// holds `v`, and not storing it again keeps stores (which end Cranelift's reuse of earlier
+    /// loads) off the hot path.
+    fn unique(
+        &mut self,
+        b: &mut FunctionBuilder,
+        v: Value,
+        kind: Kind,
+        home: Option<Slot>,
+    ) -> Res<Value> {
         let copy = b.create_block();
         let done = b.create_block();
         b.append_block_param(done, types::I64);
@@ -523,6 +532,9 @@ impl<'a> Codegen<'a> {
             .iconst(types::I64, self.shared.unique_trampoline as i64);
         b.ins().call_indirect(sig, addr, &[self.rt, v, k]);
         let c = b.ins().load(types::I64, mem(), self.rt, RT_UNIQUE_OUT);
+        if let Some(slot) = home {
+            self.store_slot(b, c, slot);
+        }
         b.ins().jump(done, &[BlockArg::Value(c)]);
         b.switch_to_block(done);
         Ok(b.block_params(done)[0])
@@ -736,15 +748,14 @@ impl<'a> Codegen<'a> {
         let root = b.use_var(var);
         let mut ty = self.local(place.local)?.ty.clone();
         let kind = Self::container_kind(place.proj.first().unwrap_or(last));
-        let mut cur = self.unique(b, root, kind)?;
+        let mut cur = self.unique(b, root, kind, None)?;
         b.def_var(var, cur);
         for (i, p) in path.iter().enumerate() {
             // Containers on the path hold heap values: word-wide slots.
             let slot = self.proj_addr(b, cur, &ty, p, site)?;
             let child = self.load_slot(b, slot);
             let next = place.proj.get(i + 1).unwrap_or(last);
-            let child = self.unique(b, child, Self::container_kind(next))?;
-            self.store_slot(b, child, slot);
+            let child = self.unique(b, child, Self::container_kind(next), Some(slot))?;
             cur = child;
             ty = self.proj_ty(&ty, p)?;
         }
