@@ -624,8 +624,9 @@ impl<'a> Codegen<'a> {
                 // A word loaded by the instruction just before: load it as a float instead. A
                 // bitcast of an integer load kept every float read from a field or an element
                 // in an integer register, crowding out the loop's pointers and indices, which
-                // were then spilled and reloaded on every use. (The word's own load, unused
-                // then, is removed by Cranelift's optimizer.)
+                // were then spilled and reloaded on every use. (The word's own load stays,
+                // unused: Cranelift lowers every load. It reads the same cache line; removing
+                // it needs the load to be emitted as a float in the first place.)
                 Some((base, off)) => b.ins().load(types::F64, mem(), base, off),
                 None => b.ins().bitcast(types::F64, MemFlagsData::new(), w),
             },
