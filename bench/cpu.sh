@@ -5,7 +5,9 @@
 # Usage: bench/cpu.sh            (from anywhere)
 # Environment:
 #   RUNS=5                  timed runs per cell (taken in turn across programs and tools)
-#   PROGRAMS="fib sieve strings sort_quick sort_builtin wordfreq records search"
+#   PROGRAMS="fib sieve strings sort_quick sort_builtin wordfreq records search nbody spectral_norm
+#             fannkuch mandelbrot fasta binary_trees"
+#   MEMORY_PROGRAMS="binary_trees"   programs whose peak memory is also measured (of those in PROGRAMS)
 #   SKIP_BUILD=1            use the existing target/release/holo
 set -euo pipefail
 
@@ -14,7 +16,9 @@ repo=$(cd "$here/.." && pwd)
 cpu="$here/cpu"
 out="$here/out"
 runs=${RUNS:-5}
-programs=${PROGRAMS:-"fib sieve strings sort_quick sort_builtin wordfreq records search"}
+# The first eight are holo's own; the last six are ports of the Computer Language Benchmarks Game.
+programs=${PROGRAMS:-"fib sieve strings sort_quick sort_builtin wordfreq records search nbody spectral_norm fannkuch mandelbrot fasta binary_trees"}
+memory_programs=${MEMORY_PROGRAMS:-binary_trees}
 measure=(python3 "$here/measure.py")
 unset CARGO_TARGET_DIR
 
@@ -128,3 +132,35 @@ fi
 python3 "$here/table.py" --tsv "$tsv" --markdown "$out/cpu.md" --title "Generated code: holo vs Rust vs Go" \
     --notes "$notes" --row-label program "${columns[@]}" "${ratios[@]}"
 log "written $out/cpu.md"
+
+# Peak memory (the largest resident set of any of the run's processes) of the allocation-heavy
+# programs, in turn like the times: holo run (its program's process), Rust release, Go.
+mem_tsv="$out/cpu-memory.tsv"
+printf 'program\ttool\trun\tmib\n' >"$mem_tsv"
+measured_memory=0
+for run in $(seq 1 "$runs"); do
+    for p in $memory_programs; do
+        case " $programs " in *" $p "*) ;; *) continue ;; esac
+        measured_memory=1
+        home=$(mktemp -d)
+        printf '%s\tholo-run\t%s\t%s\n' "$p" "$run" \
+            "$(python3 "$here/measure.py" peak --cwd "$cpu/holo/$p" --env HOLO_HOME="$home" -- "$holo" -q run)" >>"$mem_tsv"
+        rm -rf "$home" "$cpu/holo/$p/target"
+        printf '%s\trust-release\t%s\t%s\n' "$p" "$run" \
+            "$(python3 "$here/measure.py" peak -- "$rust_target/release/$p")" >>"$mem_tsv"
+        if [ "$have_go" = 1 ]; then
+            printf '%s\tgo\t%s\t%s\n' "$p" "$run" "$(python3 "$here/measure.py" peak -- "$go_bin/$p")" >>"$mem_tsv"
+        fi
+    done
+done
+if [ "$measured_memory" = 1 ]; then
+    mem_columns=(--column "holo-run=holo run" --column "rust-release=Rust release")
+    mem_ratios=(--ratio "holo-run/rust-release=holo ÷ Rust release")
+    if [ "$have_go" = 1 ]; then
+        mem_columns+=(--column "go=Go")
+        mem_ratios+=(--ratio "holo-run/go=holo ÷ Go")
+    fi
+    python3 "$here/table.py" --tsv "$mem_tsv" --markdown "$out/cpu-memory.md" --unit MiB \
+        --title "Peak memory: holo vs Rust vs Go" --row-label program "${mem_columns[@]}" "${mem_ratios[@]}"
+    log "written $out/cpu-memory.md"
+fi

@@ -9,6 +9,9 @@ toolchains it compares.
         Runs CMD once and prints its wall time in seconds. Output goes to a log that is shown
         (its last lines) only if the exit code is not the expected one; with --stdout, CMD's
         stdout goes to FILE instead (stderr still to the log).
+    measure.py peak [--cwd DIR] [--env K=V]... -- CMD ARGS...
+        Runs CMD once and prints the peak resident memory, in MiB, of the largest of its
+        processes (CMD itself or any process it started and waited for: `holo run`'s program).
     measure.py edit --workload FILE --lang holo|rust|go --root DIR
         Applies the edit from workload.json, or reverts it if it is applied; prints which.
     measure.py restore --workload FILE --lang holo|rust|go --root DIR
@@ -84,6 +87,32 @@ def cmd_time(args):
                 f"expected {args.expect_exit} (its last output is above)"
             )
     print(f"{elapsed:.6f}")
+
+
+def cmd_peak(args):
+    command = args.command
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        fail("peak: no command given (put it after --)")
+    # GNU time reports the largest resident set of the command's process tree (its own and that
+    # of every process it waited for, such as `holo run`'s program). getrusage here would not do:
+    # a child forked from this Python process starts with Python's resident set counted in its
+    # peak, a floor of about 15 MiB under every figure.
+    gnu_time = "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        fail("peak: GNU time is needed at /usr/bin/time to measure peak memory (Debian/Ubuntu: apt-get install time)")
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        proc = subprocess.run(
+            [gnu_time, "-f", "%M", "-o", report.name, *command],
+            cwd=args.cwd,
+            env=parse_env(args.env),
+            stdout=subprocess.DEVNULL,
+        )
+        if proc.returncode != 0:
+            fail(f"`{' '.join(command)}` in {args.cwd or '.'} exited with {proc.returncode}")
+        peak_kib = int(report.read().strip().splitlines()[-1])
+    print(f"{peak_kib / 1024:.1f}")
 
 
 def load_edit(workload, lang):
@@ -332,6 +361,12 @@ def main():
     p.add_argument("--stdout", help="write the command's stdout to this file")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_time)
+
+    p = sub.add_parser("peak")
+    p.add_argument("--cwd")
+    p.add_argument("--env", action="append")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_peak)
 
     for name, func in (("edit", cmd_edit), ("restore", cmd_restore)):
         p = sub.add_parser(name)

@@ -57,9 +57,61 @@ pub fn pow(base: i64, exp: i64) -> Result<i64, RuntimeErrorKind> {
     base.checked_pow(e).ok_or_else(|| overflow("**", base, exp))
 }
 
+/// `x.to_i64()`: the integer part of `x`, truncated toward zero. NaN and numbers whose integer part
+/// is outside the range of `i64` are invalid operations (never a saturated or zero result), so
+/// that a wrong number is not carried on silently.
+pub fn f64_to_i64(x: f64) -> Result<i64, RuntimeErrorKind> {
+    // -2^63 and 2^63 are exact floats; every float in between truncates to an i64. NaN fails both.
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
+        return Ok(x as i64);
+    }
+    let shown = if x.is_nan() {
+        return Err(RuntimeErrorKind::InvalidOperation(
+            "cannot convert NaN to i64: the value is not a number (check it with `x == x` first)"
+                .to_string(),
+        ));
+    } else if x.is_infinite() {
+        crate::format::f64_to_string(x)
+    } else {
+        // Shortest form in scientific notation: `1e300`, not 301 digits.
+        format!("{x:e}")
+    };
+    Err(RuntimeErrorKind::InvalidOperation(format!(
+        "cannot convert {shown} to i64: it is outside the range of i64 \
+         (-9223372036854775808 to 9223372036854775807); compare it with the bounds first, \
+         or clamp it with `min` and `max`"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_to_integer_truncates_in_range_and_fails_outside() {
+        assert_eq!(f64_to_i64(2.7), Ok(2));
+        assert_eq!(f64_to_i64(-2.7), Ok(-2));
+        assert_eq!(f64_to_i64(-0.5), Ok(0));
+        assert_eq!(f64_to_i64(-9_223_372_036_854_775_808.0), Ok(i64::MIN));
+        // The largest float below 2^63.
+        assert_eq!(
+            f64_to_i64(9_223_372_036_854_774_784.0),
+            Ok(9_223_372_036_854_774_784)
+        );
+        for bad in [
+            9_223_372_036_854_775_808.0,
+            -9.3e18,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert!(
+                matches!(f64_to_i64(bad), Err(RuntimeErrorKind::InvalidOperation(_))),
+                "{bad} converted"
+            );
+        }
+    }
 
     #[test]
     fn division_truncates_and_remainder_follows_the_dividend() {

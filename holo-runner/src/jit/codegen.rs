@@ -21,11 +21,11 @@ use super::Shared;
 use crate::rt::desc::Kind;
 use crate::rt::heap;
 use crate::rt::host::{self, error_code, kind_code};
-use crate::rt::{RT_FAILED, RT_STACK_LIMIT};
+use crate::rt::{RT_FAILED, RT_STACK_LIMIT, RT_UNIQUE_OUT};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, UserFuncName, Value, types,
+    AbiParam, BlockArg, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature,
+    StackSlotData, StackSlotKind, UserFuncName, Value, ValueDef, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
@@ -110,6 +110,43 @@ fn kind_of(ty: &Ty) -> Kind {
 
 fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// `(base, offset)` of the `i64` load that defines `w` if it is the last instruction of the
+/// current block (so that loading the same address again reads the same bits).
+fn just_loaded_word(b: &FunctionBuilder, w: Value) -> Option<(Value, i32)> {
+    let ValueDef::Result(inst, 0) = b.func.dfg.value_def(w) else {
+        return None;
+    };
+    if b.func.layout.last_inst(b.current_block()?) != Some(inst)
+        || b.func.dfg.value_type(w) != types::I64
+    {
+        return None;
+    }
+    match b.func.dfg.insts[inst] {
+        InstructionData::Load {
+            opcode: Opcode::Load,
+            arg,
+            offset,
+            ..
+        } => Some((arg, offset.into())),
+        _ => None,
+    }
+}
+
+/// The `f64` that `w` is the bitcast of, if it is one.
+fn float_of_word(b: &FunctionBuilder, w: Value) -> Option<Value> {
+    let ValueDef::Result(inst, 0) = b.func.dfg.value_def(w) else {
+        return None;
+    };
+    match b.func.dfg.insts[inst] {
+        InstructionData::LoadNoOffset {
+            opcode: Opcode::Bitcast,
+            arg,
+            ..
+        } if b.func.dfg.value_type(arg) == types::F64 => Some(arg),
+        _ => None,
+    }
 }
 
 /// Translates function `index` of the program into `func`.
@@ -466,7 +503,16 @@ impl<'a> Codegen<'a> {
     }
 
     /// Copy on write: `v` if its count is 1, else a copy (the caller's reference moves to it).
-    fn unique(&mut self, b: &mut FunctionBuilder, v: Value, kind: Kind) -> Res<Value> {
+    /// `home`, the slot `v` was loaded from, receives the copy; on the unique path it already
+    /// holds `v`, and not storing it again keeps stores (which end Cranelift's reuse of earlier
+    /// loads) off the hot path.
+    fn unique(
+        &mut self,
+        b: &mut FunctionBuilder,
+        v: Value,
+        kind: Kind,
+        home: Option<Slot>,
+    ) -> Res<Value> {
         let copy = b.create_block();
         let done = b.create_block();
         b.append_block_param(done, types::I64);
@@ -474,8 +520,21 @@ impl<'a> Codegen<'a> {
         let one = b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
         b.ins().brif(one, done, &[BlockArg::Value(v)], copy, &[]);
         b.switch_to_block(copy);
+        b.set_cold_block(copy);
+        // Through the trampoline that preserves every register (see `jit::unique_trampoline`),
+        // so that this rare path does not make the hot one spill its floats.
         let k = b.ins().iconst(types::I64, kind_code(kind));
-        let c = self.call_host(b, "holo_rt_unique", &[v, k])?;
+        let mut sig = Signature::new(CallConv::PreserveAll);
+        sig.params.extend([AbiParam::new(types::I64); 3]);
+        let sig = b.import_signature(sig);
+        let addr = b
+            .ins()
+            .iconst(types::I64, self.shared.unique_trampoline as i64);
+        b.ins().call_indirect(sig, addr, &[self.rt, v, k]);
+        let c = b.ins().load(types::I64, mem(), self.rt, RT_UNIQUE_OUT);
+        if let Some(slot) = home {
+            self.store_slot(b, c, slot);
+        }
         b.ins().jump(done, &[BlockArg::Value(c)]);
         b.switch_to_block(done);
         Ok(b.block_params(done)[0])
@@ -561,7 +620,16 @@ impl<'a> Codegen<'a> {
     /// A word as a value of type `ty`.
     fn word_to_value(&self, b: &mut FunctionBuilder, w: Value, ty: &Ty) -> Value {
         match cl_type(ty) {
-            types::F64 => b.ins().bitcast(types::F64, MemFlagsData::new(), w),
+            types::F64 => match just_loaded_word(b, w) {
+                // A word loaded by the instruction just before: load it as a float instead. A
+                // bitcast of an integer load kept every float read from a field or an element
+                // in an integer register, crowding out the loop's pointers and indices, which
+                // were then spilled and reloaded on every use. (The word's own load stays,
+                // unused: Cranelift lowers every load. It reads the same cache line; removing
+                // it needs the load to be emitted as a float in the first place.)
+                Some((base, off)) => b.ins().load(types::F64, mem(), base, off),
+                None => b.ins().bitcast(types::F64, MemFlagsData::new(), w),
+            },
             types::I8 => b.ins().ireduce(types::I8, w),
             _ => w,
         }
@@ -642,6 +710,9 @@ impl<'a> Codegen<'a> {
     fn store_slot(&self, b: &mut FunctionBuilder, w: Value, slot: Slot) {
         if slot.byte {
             b.ins().istore8(mem(), w, slot.base, slot.off);
+        } else if let Some(f) = float_of_word(b, w) {
+            // The word of a float: store the float itself, which stays in its float register.
+            b.ins().store(mem(), f, slot.base, slot.off);
         } else {
             b.ins().store(mem(), w, slot.base, slot.off);
         }
@@ -678,15 +749,14 @@ impl<'a> Codegen<'a> {
         let root = b.use_var(var);
         let mut ty = self.local(place.local)?.ty.clone();
         let kind = Self::container_kind(place.proj.first().unwrap_or(last));
-        let mut cur = self.unique(b, root, kind)?;
+        let mut cur = self.unique(b, root, kind, None)?;
         b.def_var(var, cur);
         for (i, p) in path.iter().enumerate() {
             // Containers on the path hold heap values: word-wide slots.
             let slot = self.proj_addr(b, cur, &ty, p, site)?;
             let child = self.load_slot(b, slot);
             let next = place.proj.get(i + 1).unwrap_or(last);
-            let child = self.unique(b, child, Self::container_kind(next))?;
-            self.store_slot(b, child, slot);
+            let child = self.unique(b, child, Self::container_kind(next), Some(slot))?;
             cur = child;
             ty = self.proj_ty(&ty, p)?;
         }
@@ -1206,7 +1276,21 @@ impl<'a> Codegen<'a> {
                 return Ok(b.ins().icmp_imm_s(IntCC::Equal, len, 0));
             }
             BuiltinId::I64ToF64 => return Ok(b.ins().fcvt_from_sint(types::F64, arg(0)?)),
-            BuiltinId::F64ToI64 => return Ok(b.ins().fcvt_to_sint_sat(types::I64, arg(0)?)),
+            BuiltinId::F64ToI64 => {
+                // In range exactly when -2^63 <= x < 2^63 (both bounds are exact floats); NaN
+                // is unordered, so it fails the first test. Outside: a runtime error, as
+                // `arith::f64_to_i64` says, never a saturated value.
+                let x = arg(0)?;
+                let lo = b.ins().f64const(-9_223_372_036_854_775_808.0);
+                let hi = b.ins().f64const(9_223_372_036_854_775_808.0);
+                let below = b.ins().fcmp(FloatCC::UnorderedOrLessThan, x, lo);
+                let above = b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
+                let bad = b.ins().bor(below, above);
+                let bits = b.ins().bitcast(types::I64, MemFlagsData::new(), x);
+                let zero = b.ins().iconst(types::I64, 0);
+                self.fail_if(b, bad, error_code::F64_TO_I64, bits, zero, site)?;
+                return Ok(b.ins().fcvt_to_sint_sat(types::I64, x));
+            }
             BuiltinId::I64Min | BuiltinId::I64Max => {
                 let (x, y) = (arg(0)?, arg(1)?);
                 let cc = if entry.id == BuiltinId::I64Min {

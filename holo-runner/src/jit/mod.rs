@@ -68,6 +68,8 @@ pub struct Shared {
     /// Shared by the versions of a program patched while it runs (`live::running`).
     pub table: Arc<[AtomicUsize]>,
     consts: Mutex<ConstPool>,
+    /// The address of [`unique_trampoline`]'s code.
+    pub unique_trampoline: usize,
 }
 
 /// Immortal heap objects for constants, freed with the [`Jit`].
@@ -267,6 +269,68 @@ impl Tier {
     }
 }
 
+/// The slow path of copy on write, `holo_rt_unique(rt, obj, kind)`, behind a function whose
+/// calling convention preserves every register (Cranelift's `preserve_all`); it leaves its result
+/// in `Rt::unique_out`. Generated code calls it where an object is shared, which is rare in a
+/// loop; with an ordinary call there, the register allocator had to assume every float register
+/// clobbered (System V preserves none), so each float live across a store into an array element
+/// or field (n-body's velocities) was kept on the stack for the whole loop.
+///
+/// Built once per process into a module of its own that is never freed.
+fn unique_trampoline(isa: &OwnedTargetIsa) -> Result<usize, JitError> {
+    static TRAMPOLINE: std::sync::OnceLock<Result<usize, String>> = std::sync::OnceLock::new();
+    TRAMPOLINE
+        .get_or_init(|| build_unique_trampoline(isa))
+        .clone()
+        .map_err(|e| JitError(format!("building the copy-on-write trampoline: {e}")))
+}
+
+fn build_unique_trampoline(isa: &OwnedTargetIsa) -> Result<usize, String> {
+    use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature, types};
+    let builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+    let mut module = JITModule::new(builder);
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.extend([AbiParam::new(types::I64); 3]);
+    let id = module
+        .declare_function("holo_unique_trampoline", Linkage::Local, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = cranelift_frontend::FunctionBuilder::new(&mut ctx.func, &mut fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let mut host_sig = Signature::new(isa.default_call_conv());
+    host_sig.params.extend([AbiParam::new(types::I64); 3]);
+    host_sig.returns.push(AbiParam::new(types::I64));
+    let host_sig = b.import_signature(host_sig);
+    let addr = b.ins().iconst(
+        types::I64,
+        host::holo_rt_unique as *const u8 as usize as i64,
+    );
+    let call = b.ins().call_indirect(host_sig, addr, &params);
+    let unique = b.inst_results(call)[0];
+    b.ins().store(
+        MemFlagsData::trusted(),
+        unique,
+        params[0],
+        crate::rt::RT_UNIQUE_OUT,
+    );
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let ptr = module.get_finalized_function(id) as usize;
+    // Code compiled later holds this address for the rest of the process.
+    std::mem::forget(module);
+    Ok(ptr)
+}
+
 impl Jit {
     /// Prepares to compile and run `program` on this machine, with optimized code.
     pub fn new(program: &Program) -> Result<Jit, JitError> {
@@ -341,6 +405,7 @@ impl Jit {
                 descs,
                 table,
                 consts: Mutex::new(ConstPool::default()),
+                unique_trampoline: unique_trampoline(&isa)?,
             }),
             isa,
             module: None,

@@ -166,6 +166,8 @@ pub mod error_code {
     pub const INDEX_OUT_OF_BOUNDS: i64 = 6;
     pub const STACK_OVERFLOW: i64 = 7;
     pub const NOT_COMPILED: i64 = 8;
+    /// `x.to_i64()` of an `f64` that is NaN or outside the range of `i64`; `a` is its bits.
+    pub const F64_TO_I64: i64 = 9;
 }
 
 // ----- helpers ------------------------------------------------------------------------------
@@ -342,6 +344,14 @@ pub extern "C" fn holo_rt_error(r: *mut Rt, code: i64, a: i64, b: i64) -> i64 {
         DIVISION_BY_ZERO => RuntimeErrorKind::DivisionByZero,
         INDEX_OUT_OF_BOUNDS => RuntimeErrorKind::IndexOutOfBounds { index: a, len: b },
         STACK_OVERFLOW => RuntimeErrorKind::StackOverflow,
+        F64_TO_I64 => crate::arith::f64_to_i64(f64::from_bits(a as u64))
+            .err()
+            .unwrap_or_else(|| {
+                RuntimeErrorKind::InvalidOperation(
+                    "internal error: a float reported as out of range is not; please report this as a bug"
+                        .to_string(),
+                )
+            }),
         _ => RuntimeErrorKind::InvalidOperation(
             "internal error: a function was called that was not compiled; please report this as a bug"
                 .to_string(),

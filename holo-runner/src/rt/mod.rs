@@ -86,6 +86,7 @@ pub(crate) fn out_of_memory(layout: std::alloc::Layout) -> ! {
 /// Byte offsets of the fields of [`Rt`] that generated code reads and writes.
 pub const RT_FAILED: i32 = 0;
 pub const RT_STACK_LIMIT: i32 = 8;
+pub const RT_UNIQUE_OUT: i32 = 16;
 
 /// How many frames of a very deep stack a runtime error keeps (half innermost, half outermost).
 const MAX_FRAMES: usize = 32;
@@ -97,6 +98,9 @@ pub struct Rt {
     pub failed: u64,
     /// The lowest stack address generated code may use before it reports a stack overflow.
     pub stack_limit: u64,
+    /// Where the copy-on-write trampoline leaves the unique object it made (its calling
+    /// convention, which preserves every register, has no return value).
+    pub unique_out: u64,
     error: Option<RuntimeErrorKind>,
     /// `(function, site)` of every frame unwound after the error, innermost first.
     frames: Vec<(u32, u32)>,
@@ -124,6 +128,7 @@ impl Rt {
         Rt {
             failed: 0,
             stack_limit: stack_limit as u64,
+            unique_out: 0,
             error: None,
             frames: Vec::new(),
             out: Vec::with_capacity(OUT_BUFFER),
