@@ -60,6 +60,13 @@ pub trait ResultStore: Sync {
     fn get_many(&self, kind: &'static str, keys: &[Fingerprint]) -> Vec<Option<Vec<u8>>>;
     /// Stores values; implementations may buffer them until the command ends.
     fn put_many(&self, kind: &'static str, entries: Vec<(Fingerprint, Vec<u8>)>);
+    /// Whether values are stored under `keys`, without reading them when the store can tell.
+    fn contains_many(&self, kind: &'static str, keys: &[Fingerprint]) -> Vec<bool> {
+        self.get_many(kind, keys)
+            .into_iter()
+            .map(|v| v.is_some())
+            .collect()
+    }
 }
 
 /// A store that keeps nothing: every result is computed.
@@ -541,12 +548,29 @@ impl Compiler {
         use rayon::prelude::*;
         let keyed = keyed_files(self);
         let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
-        let stored = self.prefetched.get_many(store, kinds::LOWER, &keys);
-        let skeletons = if lazily {
-            self.prefetched.get_many(store, kinds::SKELETON, &keys)
+        let skeletons: Vec<Option<ModuleSkeleton>> = if lazily {
+            self.prefetched
+                .get_many(store, kinds::SKELETON, &keys)
+                .into_iter()
+                .map(|s| s.and_then(|s| decode::<ModuleSkeleton>(&s)))
+                .collect()
         } else {
             vec![None; keys.len()]
         };
+        // The whole lowering only of the modules without a skeleton: the others' code is read
+        // when a caller needs it (`hydrate`).
+        let wanted: Vec<usize> = (0..keys.len())
+            .filter(|&i| skeletons[i].is_none())
+            .collect();
+        let wanted_keys: Vec<Fingerprint> = wanted.iter().map(|&i| keys[i]).collect();
+        let mut stored: Vec<Option<Vec<u8>>> = vec![None; keys.len()];
+        for (i, bytes) in
+            wanted
+                .into_iter()
+                .zip(self.prefetched.get_many(store, kinds::LOWER, &wanted_keys))
+        {
+            stored[i] = bytes;
+        }
         let reused = AtomicUsize::new(0);
         // Each module lowered now: its key, its encoded lowering and its encoded skeleton.
         type Fresh = Vec<(Fingerprint, Vec<u8>, Vec<u8>)>;
@@ -557,14 +581,10 @@ impl Compiler {
                 .par_iter()
                 .zip(stored.into_par_iter().zip(skeletons.into_par_iter()))
                 .map_with(handle, |db, ((file, key), (bytes, skeleton))| {
-                    let skeleton = skeleton.and_then(|s| decode::<ModuleSkeleton>(&s));
-                    let bytes = match (bytes, skeleton) {
-                        (Some(bytes), Some(skeleton)) => {
-                            reused.fetch_add(1, Ordering::Relaxed);
-                            return Ok(Part::Skeleton(skeleton, bytes));
-                        }
-                        (bytes, _) => bytes,
-                    };
+                    if let Some(skeleton) = skeleton {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Part::Skeleton(skeleton, *key));
+                    }
                     if let Some(module) = bytes.and_then(|b| decode::<LoweredModule>(&b)) {
                         reused.fetch_add(1, Ordering::Relaxed);
                         return Ok(Part::Full(module));
@@ -607,9 +627,9 @@ impl Compiler {
                     }
                     (functions, m.structs, m.enums, m.tests)
                 }
-                Part::Skeleton(m, bytes) => {
+                Part::Skeleton(m, module_key) => {
                     let index = lazy.modules.len();
-                    lazy.modules.push(bytes);
+                    lazy.modules.push(module_key);
                     let mut functions = Vec::with_capacity(m.functions.len());
                     for f in m.functions {
                         fingerprints.insert(f.key.clone(), f.fingerprint);
@@ -663,8 +683,8 @@ impl Compiler {
 /// One module's part as [`Compiler::lower_stored`] found it.
 enum Part {
     Full(LoweredModule),
-    /// The skeleton, and the stored bytes of the whole lowering (decoded only if needed).
-    Skeleton(ModuleSkeleton, Vec<u8>),
+    /// The skeleton, and the module's key (its whole lowering is read only if needed).
+    Skeleton(ModuleSkeleton, Fingerprint),
 }
 
 /// A module's lowering without the functions' code: what numbering, linking and the tests'
@@ -721,10 +741,10 @@ impl ModuleSkeleton {
 }
 
 /// The code of the functions a lazily lowered program holds as skeletons
-/// ([`Compiler::lower_lazily`]): each module's stored lowering, still encoded.
+/// ([`Compiler::lower_lazily`]): the key of each module whose stored lowering holds it.
 #[derive(Default)]
 pub struct LazyBodies {
-    modules: Vec<Vec<u8>>,
+    modules: Vec<Fingerprint>,
     /// The module (index into `modules`) of each skeleton function, by key.
     module_of: std::collections::HashMap<String, usize>,
     /// What each skeleton function contributes to a test's reach.
@@ -741,18 +761,26 @@ impl LazyBodies {
 /// Gives the skeleton functions of `program` named by `keys` (and the other functions of their
 /// modules) their code, decoded from `lazy`. Links and numbering stay as they are: a
 /// skeleton's callees are its function's.
+/// The code is read from `store`, where [`Compiler::resolve_deferred`] found it; a module
+/// whose lowering is gone meanwhile (a `holo cache gc` running at the same time) is an error
+/// that says to run the command again.
 pub fn hydrate<'k>(
     program: &mut ir::Program,
     lazy: &mut LazyBodies,
+    store: &dyn ResultStore,
     keys: impl IntoIterator<Item = &'k str>,
 ) -> Result<usize, crate::lower::LowerError> {
-    let modules: BTreeSet<usize> = keys
+    let modules: Vec<usize> = keys
         .into_iter()
         .filter_map(|k| lazy.module_of.get(k).copied())
+        .collect::<BTreeSet<usize>>()
+        .into_iter()
         .collect();
     if modules.is_empty() {
         return Ok(0);
     }
+    let module_keys: Vec<Fingerprint> = modules.iter().map(|&m| lazy.modules[m]).collect();
+    let stored = store.get_many(kinds::LOWER, &module_keys);
     let index_of: std::collections::HashMap<&str, usize> = program
         .functions
         .iter()
@@ -760,12 +788,14 @@ pub fn hydrate<'k>(
         .map(|(i, f)| (f.key.as_str(), i))
         .collect();
     let mut replaced: Vec<(usize, ir::Function)> = Vec::new();
-    for &m in &modules {
-        let module = decode::<LoweredModule>(&lazy.modules[m]).ok_or_else(|| {
-            crate::lower::LowerError::Internal(
-                "a stored lowering could not be decoded again".to_string(),
-            )
-        })?;
+    for bytes in stored {
+        let module = bytes
+            .and_then(|b| decode::<LoweredModule>(&b))
+            .ok_or_else(|| {
+                crate::lower::LowerError::Internal(
+                    "the compiled code of a module left the shared cache while holo ran (is `holo cache gc` running?); run the command again".to_string(),
+                )
+            })?;
         for lowered in module.functions {
             let Some(&i) = index_of.get(lowered.function.key.as_str()) else {
                 return Err(crate::lower::LowerError::Internal(format!(
@@ -873,7 +903,16 @@ impl Compiler {
     /// from their summaries and their results from the store (read here and handed to
     /// [`Compiler::check_with`] and [`Compiler::lower_with`]). Summaries of the files parsed
     /// are stored for the next process.
-    pub fn resolve_deferred(&mut self, store: &dyn ResultStore, lowering: bool) -> DeferStats {
+    ///
+    /// With `lazily` (the lowering will be [`Compiler::lower_lazily`]'s), stored lowerings are
+    /// only looked up, not read: the code of the few modules a test run needs is read when it
+    /// is needed.
+    pub fn resolve_deferred(
+        &mut self,
+        store: &dyn ResultStore,
+        lowering: bool,
+        lazily: bool,
+    ) -> DeferStats {
         let mut stats = DeferStats::default();
         let files = self.package_files();
         let deferred: Vec<(Name, SourceFile)> = files
@@ -921,10 +960,19 @@ impl Compiler {
             }
             let keys: Vec<Fingerprint> = keyed.iter().map(|(_, k)| *k).collect();
             let checked = store.get_many(kinds::CHECK, &keys);
-            let lowered = if lowering {
-                store.get_many(kinds::LOWER, &keys)
-            } else {
-                vec![None; keys.len()]
+            // `Some(None)`: stored, not read (lazily); `None`: not stored or not wanted.
+            let lowered: Vec<Option<Option<Vec<u8>>>> = match (lowering, lazily) {
+                (false, _) => vec![None; keys.len()],
+                (true, false) => store
+                    .get_many(kinds::LOWER, &keys)
+                    .into_iter()
+                    .map(|v| v.map(Some))
+                    .collect(),
+                (true, true) => store
+                    .contains_many(kinds::LOWER, &keys)
+                    .into_iter()
+                    .map(|found| found.then_some(None))
+                    .collect(),
             };
             let mut compute: Vec<SourceFile> = Vec::new();
             for (((file, key), checked), lowered) in keyed.iter().zip(checked).zip(lowered) {
@@ -933,7 +981,7 @@ impl Compiler {
                     if let Some(bytes) = checked {
                         self.prefetched.put(kinds::CHECK, *key, bytes);
                     }
-                    if let Some(bytes) = lowered {
+                    if let Some(Some(bytes)) = lowered {
                         self.prefetched.put(kinds::LOWER, *key, bytes);
                     }
                     continue;
@@ -957,7 +1005,7 @@ impl Compiler {
                         if let Some(bytes) = checked {
                             self.prefetched.put(kinds::CHECK, *key, bytes);
                         }
-                        if let Some(bytes) = lowered {
+                        if let Some(Some(bytes)) = lowered {
                             self.prefetched.put(kinds::LOWER, *key, bytes);
                         }
                     }

@@ -43,7 +43,7 @@ fn fresh(
 ) {
     let mut c = Compiler::new(PackageKind::Bin);
     c.set_files_deferred("", owned(files));
-    let stats = c.resolve_deferred(store, true);
+    let stats = c.resolve_deferred(store, true, true);
     let (report, _) = c.check_with(store);
     if report.errors() > 0 {
         return (stats, report.diagnostics, None);
@@ -56,8 +56,13 @@ fn fresh(
             .iter()
             .map(|f| f.key.clone())
             .collect();
-        cache::hydrate(&mut lowered.program, lazy, keys.iter().map(String::as_str))
-            .expect("hydrates");
+        cache::hydrate(
+            &mut lowered.program,
+            lazy,
+            store,
+            keys.iter().map(String::as_str),
+        )
+        .expect("hydrates");
     }
     (stats, report.diagnostics, Some(lowered.program))
 }

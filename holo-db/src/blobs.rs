@@ -69,6 +69,32 @@ impl Store {
         Ok(values)
     }
 
+    /// Whether blobs are stored under `keys` (same order), read in one transaction without
+    /// copying them; counted as lookups, like [`Store::get_many`]. A damaged blob is found only
+    /// when it is read.
+    pub fn contains_many(&self, keys: &[Key]) -> Result<Vec<bool>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.guarded("looking blobs up", || {
+            let read = self.begin_read()?;
+            let table = read
+                .open_table(BLOBS)
+                .map_err(|e| self.engine("opening the blob table", e))?;
+            let mut found = Vec::with_capacity(keys.len());
+            for key in keys {
+                found.push(
+                    table
+                        .get(key)
+                        .map_err(|e| self.engine("reading a blob", e))?
+                        .is_some(),
+                );
+            }
+            self.count_lookups(keys.iter().zip(&found).map(|(k, f)| (k, *f)));
+            Ok(found)
+        })
+    }
+
     /// Whether a blob is stored under `key` (counted as a lookup, like [`Store::get`]).
     pub fn contains(&self, key: &Key) -> Result<bool, StoreError> {
         let read = self.begin_read()?;

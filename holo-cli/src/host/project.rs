@@ -214,14 +214,20 @@ impl ProjectHost {
     /// the compiler is cold. Returns what was computed for the cache, not written yet.
     /// `lowering`: the package will be lowered next (files whose lowering is not stored are
     /// parsed too).
-    fn check_package(&mut self, r: &mut dyn Reporter, lowering: bool) -> (Checked, PendingResults) {
+    /// `lazily`: it will be lowered lazily (`holo test`), its stored lowerings read on demand.
+    fn check_package(
+        &mut self,
+        r: &mut dyn Reporter,
+        lowering: bool,
+        lazily: bool,
+    ) -> (Checked, PendingResults) {
         if self.warm {
             return (self.session.check(), PendingResults::default());
         }
         self.warm = true;
         let store = self.cache.for_lookups(r);
         let results = SharedResults::new(store.as_deref());
-        let deferred = self.session.resolve_deferred(&results, lowering);
+        let deferred = self.session.resolve_deferred(&results, lowering, lazily);
         tracing::debug!(
             summarized = deferred.summarized,
             parsed = deferred.parsed,
@@ -243,7 +249,7 @@ impl ProjectHost {
         if report_problems(&self.session, r, CommandKind::Check, start) {
             return EXIT_ENVIRONMENT;
         }
-        let (report, pending) = self.check_package(r, false);
+        let (report, pending) = self.check_package(r, false, false);
         pending.finish(self.cache.finish(r).as_deref(), "holo check");
         report_check(&mut self.session, &report, r, start)
     }
@@ -269,7 +275,7 @@ impl ProjectHost {
         }
         let name = self.session.package_name();
         let cold = !self.warm;
-        let (report, mut pending) = self.check_package(r, true);
+        let (report, mut pending) = self.check_package(r, true, command == CommandKind::Test);
         emit_diagnostics(&mut self.session, &report, r);
         let (errors, warnings) = (report.errors(), report.warnings());
         if errors > 0 {

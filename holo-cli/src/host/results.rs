@@ -82,6 +82,17 @@ impl ResultStore for SharedResults<'_> {
         }
     }
 
+    fn contains_many(&self, kind: &'static str, keys: &[Fingerprint]) -> Vec<bool> {
+        let Some(store) = self.store else {
+            return vec![false; keys.len()];
+        };
+        let store_keys: Vec<Key> = keys.iter().map(|k| Self::key(kind, k)).collect();
+        store.contains_many(&store_keys).unwrap_or_else(|e| {
+            tracing::warn!("could not look results up in the cache: {e}");
+            vec![false; keys.len()]
+        })
+    }
+
     fn put_many(&self, kind: &'static str, entries: Vec<(Fingerprint, Vec<u8>)>) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.extend(entries.into_iter().map(|(k, v)| (Self::key(kind, &k), v)));

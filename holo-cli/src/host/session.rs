@@ -107,9 +107,10 @@ impl Session {
         &mut self,
         store: &dyn ResultStore,
         lowering: bool,
+        lazily: bool,
     ) -> holo_compiler::cache::DeferStats {
         self.defer_parsing = false;
-        self.compiler.resolve_deferred(store, lowering)
+        self.compiler.resolve_deferred(store, lowering, lazily)
     }
 
     /// Loads the dependencies the lock names from the local caches (the commands resolve and

@@ -503,10 +503,11 @@ fn hydrate_needed(
         return Ok(());
     };
     let program = std::sync::Arc::make_mut(&mut package.program);
-    let decoded = holo_compiler::cache::hydrate(program, lazy, wanted.iter().map(String::as_str))
-        .map_err(|e| {
-        Stop::Failed(CliError::internal(format!(
-            "internal error while reading the compiled code from the cache: {e}"
+    let store = crate::host::results::SharedResults::new(package.shared.as_deref());
+    let wanted = wanted.iter().map(String::as_str);
+    let decoded = holo_compiler::cache::hydrate(program, lazy, &store, wanted).map_err(|e| {
+        Stop::Failed(CliError::new(format!(
+            "could not read the compiled code of the tests to run: {e}"
         )))
     })?;
     tracing::debug!(functions = decoded, elapsed = ?start.elapsed(), "decoded the code needed");
