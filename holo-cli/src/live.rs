@@ -58,14 +58,24 @@ struct Version {
     constants: BTreeMap<String, Fingerprint>,
     /// What compiling computed for the shared cache, written once the program has its new
     /// code (the write waits for the disk).
-    results: Option<(PendingResults, Option<Arc<holo_db::Store>>)>,
+    results: Results,
+}
+
+/// Results of a compilation not written to the shared cache yet.
+struct Results(Option<(PendingResults, Option<Arc<holo_db::Store>>)>);
+
+impl Results {
+    /// Writes them, once.
+    fn save(&mut self) {
+        if let Some((pending, shared)) = self.0.take() {
+            pending.finish(shared.as_deref(), "holo run --watch");
+        }
+    }
 }
 
 impl Version {
     fn save_results(&mut self) {
-        if let Some((pending, shared)) = self.results.take() {
-            pending.finish(shared.as_deref(), "holo run --watch");
-        }
+        self.results.save();
     }
 
     fn view(&self) -> plan::Version<'_> {
@@ -89,14 +99,12 @@ impl Version {
 /// The version the child runs.
 struct Running {
     base: plan::Base,
-    results: Option<(PendingResults, Option<Arc<holo_db::Store>>)>,
+    results: Results,
 }
 
 impl Running {
     fn save_results(&mut self) {
-        if let Some((pending, shared)) = self.results.take() {
-            pending.finish(shared.as_deref(), "holo run --watch");
-        }
+        self.results.save();
     }
 }
 
@@ -240,7 +248,7 @@ fn compile(
         program: package.program,
         fingerprints: package.fingerprints,
         constants: host.constant_fingerprints(),
-        results: Some((package.pending, package.shared)),
+        results: Results(Some((package.pending, package.shared))),
     })
 }
 

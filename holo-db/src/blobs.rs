@@ -16,17 +16,24 @@ pub(crate) const CHECK_BYTES: usize = 16;
 /// A blob as stored: a checksum of the payload, then the payload. Stores are opened without
 /// verifying every page (that costs more than a command for a large cache), so each blob read
 /// is verified instead: what is read is what was written, or a miss.
-pub(crate) fn seal(payload: &[u8]) -> Vec<u8> {
+fn seal(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(CHECK_BYTES + payload.len());
-    out.extend_from_slice(&blake3::hash(payload).as_bytes()[..CHECK_BYTES]);
+    out.extend_from_slice(&checksum(payload));
     out.extend_from_slice(payload);
     out
 }
 
 /// The payload of a stored blob, or `None` if it does not match its checksum.
-pub(crate) fn unseal(stored: &[u8]) -> Option<&[u8]> {
+fn unseal(stored: &[u8]) -> Option<&[u8]> {
     let (check, payload) = stored.split_at_checked(CHECK_BYTES)?;
-    (blake3::hash(payload).as_bytes()[..CHECK_BYTES] == *check).then_some(payload)
+    (checksum(payload) == *check).then_some(payload)
+}
+
+/// The checksum stored with a blob (and with a test record): the first bytes of its blake3.
+pub(crate) fn checksum(bytes: &[u8]) -> [u8; CHECK_BYTES] {
+    let mut out = [0; CHECK_BYTES];
+    out.copy_from_slice(&blake3::hash(bytes).as_bytes()[..CHECK_BYTES]);
+    out
 }
 
 impl Store {
